@@ -1,0 +1,264 @@
+import { randomBase62 } from "./base62";
+import { configError, isPortcullisError, PortcullisError } from "./errors";
+import { KeyFormat } from "./key-format";
+import { KeyHasher } from "./key-hasher";
+import { keyStatus, type ApiKeyRecord, type KeyMetadata, type StoredApiKey } from "./key-record";
+import type { KeyPage, KeyStore } from "./key-store";
+import { ScopePolicy } from "./scope-policy";
+
+export const MAX_KEY_NAME_LENGTH = 100;
+export const MAX_OWNER_LENGTH = 200;
+export const MAX_METADATA_ENTRIES = 20;
+export const MAX_METADATA_BYTES = 4096;
+export const MAX_PAGE_SIZE = 100;
+
+export interface ApiKeysOptions {
+  /** Where records live: `new MemoryKeyStore()` or `new RedisKeyStore(redis)`. */
+  readonly store: KeyStore;
+  /**
+   * The server secret keys are hashed with (HMAC-SHA256), at least 32 bytes. Keep it out of the
+   * store: with it and a copy of the store one could test guesses offline; without it, nothing.
+   */
+  readonly secret: string | Uint8Array;
+  /** Starts every key: `"cpx_live."`, `"plx_sk_"`. */
+  readonly prefix: string;
+  /**
+   * Which scopes exist and which imply others.
+   * @default new ScopePolicy() (any well-formed scope, no implications)
+   */
+  readonly scopes?: ScopePolicy;
+  /**
+   * The clock, in milliseconds since the epoch; tests inject one.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+}
+
+export interface CreateKeyInput {
+  readonly owner: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly app?: string;
+  /** Milliseconds since the epoch; absent keys never expire. */
+  readonly expiresAt?: number;
+  readonly metadata?: KeyMetadata;
+}
+
+/** A new key: `key` is the only time the full key exists outside the client. */
+export interface CreatedKey {
+  readonly key: string;
+  readonly record: ApiKeyRecord;
+}
+
+export interface RotatedKey extends CreatedKey {
+  /** The key that was rotated, now expiring at the end of the grace period. */
+  readonly previous: ApiKeyRecord;
+}
+
+export type VerificationFailure = "invalid_key" | "expired_key" | "revoked_key";
+
+/** The outcome of checking a presented key: a record, or why it was refused. */
+export type Verification =
+  | { readonly ok: true; readonly record: StoredApiKey }
+  | { readonly ok: false; readonly code: VerificationFailure };
+
+const KNOWN_OPTIONS = new Set(["store", "secret", "prefix", "scopes", "now"]);
+
+/**
+ * The API-key lifecycle: create (shown once), verify, get, list, revoke, rotate. Keys are stored
+ * only as keyed hashes; a store failure surfaces as a `PortcullisError` with code
+ * `auth_unavailable`, so callers fail closed.
+ *
+ * @example
+ * const keys = new ApiKeys({ store: new MemoryKeyStore(), secret: process.env.PORTCULLIS_SECRET!, prefix: "cpx_live." });
+ * const { key } = await keys.create({ owner: "alice", name: "CI", scopes: ["read"] });
+ */
+export class ApiKeys {
+  readonly format: KeyFormat;
+  readonly scopes: ScopePolicy;
+  readonly store: KeyStore;
+  readonly now: () => number;
+  readonly #hasher: KeyHasher;
+
+  constructor(options: Readonly<ApiKeysOptions>) {
+    if (options === null || typeof options !== "object") throw configError("ApiKeys", "options are required");
+    for (const name of Object.keys(options)) {
+      if (!KNOWN_OPTIONS.has(name)) throw configError("ApiKeys", `unknown option "${name}"`);
+    }
+    if (!options.store) {
+      throw configError("ApiKeys", `"store" is required: pass new MemoryKeyStore() or new RedisKeyStore(redis)`);
+    }
+    if (options.scopes !== undefined && !(options.scopes instanceof ScopePolicy)) {
+      throw configError("ApiKeys", `"scopes" must be a ScopePolicy`);
+    }
+    this.format = new KeyFormat({ prefix: options.prefix });
+    this.#hasher = new KeyHasher(options.secret);
+    this.store = options.store;
+    this.scopes = options.scopes ?? new ScopePolicy();
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Creates a key and returns it once; only its digest and a masked preview are stored.
+   * @throws PortcullisError `invalid_request` naming the bad field.
+   */
+  async create(input: CreateKeyInput, rotatedFrom?: string): Promise<CreatedKey> {
+    const now = this.now();
+    const fields = this.#validate(input, now);
+    const key = this.format.generate();
+    const record: StoredApiKey = {
+      ...fields,
+      id: `key_${randomBase62(16)}`,
+      digest: this.#hasher.digest(key),
+      preview: this.format.preview(key),
+      createdAt: now,
+      usageCount: 0,
+      ...(rotatedFrom === undefined ? {} : { rotatedFrom }),
+    };
+    await this.#guard(this.store.insert(record));
+    return { key, record: publicRecord(record) };
+  }
+
+  /**
+   * Checks a presented key. A malformed key or a bad checksum is refused without touching the
+   * store; a known key is refused if revoked or expired. A success is counted as a use.
+   */
+  async verify(presented: string): Promise<Verification> {
+    if (!this.format.isWellFormed(presented)) return { ok: false, code: "invalid_key" };
+    const record = await this.#guard(this.store.findByDigest(this.#hasher.digest(presented)));
+    if (!record) return { ok: false, code: "invalid_key" };
+    const now = this.now();
+    const status = keyStatus(record, now);
+    if (status === "revoked") return { ok: false, code: "revoked_key" };
+    if (status === "expired") return { ok: false, code: "expired_key" };
+    this.store.recordUse(record, now);
+    return { ok: true, record };
+  }
+
+  async get(id: string): Promise<ApiKeyRecord | undefined> {
+    const record = await this.#guard(this.store.findById(id));
+    return record && publicRecord(record);
+  }
+
+  /** One owner's keys, newest first; `after` is the `next` of the previous page. */
+  async list(owner: string, options: { limit?: number; after?: string } = {}): Promise<{ records: ApiKeyRecord[]; next?: string }> {
+    const limit = options.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new PortcullisError("invalid_request", `limit: must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+    }
+    const page: KeyPage = await this.#guard(
+      this.store.listByOwner(owner, options.after === undefined ? { limit } : { limit, after: options.after }),
+    );
+    const records = page.records.map(publicRecord);
+    return page.next === undefined ? { records } : { records, next: page.next };
+  }
+
+  /** Revokes a key: it is refused from the next request on, and its record is kept. Idempotent. */
+  async revoke(id: string): Promise<ApiKeyRecord | undefined> {
+    const current = await this.#guard(this.store.findById(id));
+    if (!current) return undefined;
+    if (current.revokedAt !== undefined) return publicRecord(current);
+    const updated = await this.#guard(this.store.update(id, { revokedAt: this.now() }));
+    return updated && publicRecord(updated);
+  }
+
+  /**
+   * Replaces a key with a new one with the same name, scopes, app and metadata. The old key keeps
+   * working for `gracePeriodMs` (0 ends it now), then is refused as expired.
+   * @throws PortcullisError `conflict` when the key is revoked, expired or already rotated.
+   */
+  async rotate(id: string, { gracePeriodMs = 0 }: { gracePeriodMs?: number } = {}): Promise<RotatedKey | undefined> {
+    if (!Number.isSafeInteger(gracePeriodMs) || gracePeriodMs < 0) {
+      throw new PortcullisError("invalid_request", "grace period: must be a non-negative whole number");
+    }
+    const old = await this.#guard(this.store.findById(id));
+    if (!old) return undefined;
+    const now = this.now();
+    const status = keyStatus(old, now);
+    if (status !== "active") throw new PortcullisError("conflict", `The key is ${status} and cannot be rotated.`);
+    if (old.rotatedTo !== undefined) {
+      throw new PortcullisError("conflict", `The key was already rotated to ${old.rotatedTo}.`);
+    }
+    // The new key keeps the old one's lifetime length, counted from now.
+    const lifetime = old.expiresAt === undefined ? undefined : old.expiresAt - old.createdAt;
+    const created = await this.create(
+      {
+        owner: old.owner,
+        name: old.name,
+        scopes: old.scopes,
+        metadata: old.metadata,
+        ...(old.app === undefined ? {} : { app: old.app }),
+        ...(lifetime === undefined ? {} : { expiresAt: now + lifetime }),
+      },
+      old.id,
+    );
+    const graceEnds = now + gracePeriodMs;
+    const previous = await this.#guard(
+      this.store.update(old.id, {
+        rotatedTo: created.record.id,
+        expiresAt: Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, graceEnds),
+      }),
+    );
+    return { ...created, previous: publicRecord(previous ?? old) };
+  }
+
+  #validate(input: CreateKeyInput, now: number): Omit<StoredApiKey, "id" | "digest" | "preview" | "createdAt" | "usageCount"> {
+    const { owner, name, app, expiresAt, metadata = {} } = input;
+    assertText("owner", owner, MAX_OWNER_LENGTH);
+    assertText("name", name, MAX_KEY_NAME_LENGTH);
+    if (app !== undefined) assertText("app", app, MAX_OWNER_LENGTH);
+    if (!Array.isArray(input.scopes) || input.scopes.length === 0) {
+      throw new PortcullisError("invalid_request", "scopes: a key needs at least one scope");
+    }
+    const scopes = this.scopes.validate(input.scopes);
+    if (expiresAt !== undefined && (!Number.isSafeInteger(expiresAt) || expiresAt <= now)) {
+      throw new PortcullisError("invalid_request", "expires_at: must be a time in the future");
+    }
+    assertMetadata(metadata);
+    return {
+      owner,
+      name,
+      scopes,
+      metadata: { ...metadata },
+      ...(app === undefined ? {} : { app }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+    };
+  }
+
+  /** Store failures become `auth_unavailable`, so every caller fails closed with a 503. */
+  async #guard<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation;
+    } catch (error) {
+      if (isPortcullisError(error)) throw error;
+      throw new PortcullisError("auth_unavailable", undefined, { cause: error });
+    }
+  }
+}
+
+/** Strips the digest, which has no business outside the store. */
+function publicRecord({ digest: _digest, ...record }: StoredApiKey): ApiKeyRecord {
+  return record;
+}
+
+// Control characters and unpaired surrogates have no place in a name and break logs and terminals.
+const PRINTABLE = /^[^\p{Cc}\p{Cs}]+$/u;
+
+function assertText(field: string, value: unknown, max: number): asserts value is string {
+  if (typeof value !== "string" || value.trim() === "" || value.length > max || !PRINTABLE.test(value)) {
+    throw new PortcullisError("invalid_request", `${field}: must be 1 to ${max} printable characters`);
+  }
+}
+
+function assertMetadata(metadata: unknown): asserts metadata is KeyMetadata {
+  const fail = (why: string) => new PortcullisError("invalid_request", `metadata: ${why}`);
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) throw fail("must be an object");
+  const entries = Object.entries(metadata);
+  if (entries.length > MAX_METADATA_ENTRIES) throw fail(`at most ${MAX_METADATA_ENTRIES} entries`);
+  for (const [, value] of entries) {
+    if (value !== null && !["string", "number", "boolean"].includes(typeof value)) {
+      throw fail("values must be strings, numbers, booleans or null");
+    }
+  }
+  if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) throw fail(`at most ${MAX_METADATA_BYTES} bytes`);
+}

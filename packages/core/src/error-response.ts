@@ -1,0 +1,98 @@
+import type { NextFunction, Request, Response } from "express";
+import { configError, isPortcullisError, PortcullisError } from "./errors";
+
+/** What a formatter returns: the body, and optionally another status or content type. */
+export interface FormattedError {
+  body: unknown;
+  status?: number;
+  contentType?: string;
+}
+
+/** Turns a refusal into a response body, e.g. a Clarifai-style status object. */
+export type ErrorFormatter = (error: PortcullisError, req: Request) => FormattedError;
+
+/** How a middleware answers a refused request. Shared by every portcullis factory. */
+export interface ErrorResponseOptions {
+  /**
+   * `"respond"` answers the request directly; `"next"` passes the {@link PortcullisError} to
+   * `next(err)` so the host's own error handler decides.
+   * @default "respond"
+   */
+  readonly onError?: "respond" | "next";
+  /**
+   * Replaces the default body `{"error": code, "detail": sentence}`.
+   * @default defaultErrorFormat
+   */
+  readonly formatError?: ErrorFormatter;
+}
+
+/** The default body: `error` for clients that branch on a code, `detail` for those that print it. */
+export const defaultErrorFormat: ErrorFormatter = (error) => ({
+  body: { error: error.code, detail: error.detail },
+});
+
+/**
+ * RFC 9457 problem details, as an alternative `formatError`.
+ *
+ * @example
+ * apiKeyAuth({ keys, formatError: problemDetailsFormat })
+ */
+export const problemDetailsFormat: ErrorFormatter = (error, req) => ({
+  contentType: "application/problem+json",
+  body: {
+    type: `urn:portcullis:error:${error.code}`,
+    title: error.code,
+    status: error.status,
+    detail: error.detail,
+    instance: req.originalUrl,
+    ...error.data,
+  },
+});
+
+/** Writes a refusal as a response, with its headers, in the configured format. */
+export function sendError(res: Response, req: Request, error: PortcullisError, format: ErrorFormatter): void {
+  const formatted = format(error, req);
+  res.status(formatted.status ?? error.status);
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  // A refusal must never be cached by a shared cache, whatever the host's defaults.
+  res.setHeader("Cache-Control", "no-store");
+  const text = typeof formatted.body === "string";
+  res.type(formatted.contentType ?? (text ? "text/plain" : "application/json"));
+  res.send(text ? formatted.body : JSON.stringify(formatted.body));
+}
+
+/** A resolved responder: call it with a refusal, or with any error the middleware caught. */
+export type ErrorResponder = (error: unknown, req: Request, res: Response, next: NextFunction) => void;
+
+/**
+ * Resolves the error options of one factory once, at creation. Refusals are answered (or
+ * passed on); anything else is a bug or a host error and goes to `next` untouched.
+ */
+export function createErrorResponder(factory: string, options: ErrorResponseOptions): ErrorResponder {
+  const onError = options.onError ?? "respond";
+  if (onError !== "respond" && onError !== "next") {
+    throw configError(factory, `"onError" must be "respond" or "next", got ${JSON.stringify(onError)}`);
+  }
+  if (options.formatError !== undefined && typeof options.formatError !== "function") {
+    throw configError(factory, `"formatError" must be a function (error, req) => ({ body, status?, contentType? })`);
+  }
+  const format = options.formatError ?? defaultErrorFormat;
+  return function respondWithError(error, req, res, next) {
+    if (!isPortcullisError(error) || onError === "next" || res.headersSent) return next(error);
+    sendError(res, req, error, format);
+  };
+}
+
+/**
+ * An Express error handler for hosts that use `onError: "next"`: answers portcullis refusals in
+ * the given format and leaves every other error to the next handler.
+ *
+ * @example
+ * app.use(portcullisErrorHandler());
+ */
+export function portcullisErrorHandler(options: Pick<ErrorResponseOptions, "formatError"> = {}) {
+  const respond = createErrorResponder("portcullisErrorHandler", { ...options, onError: "respond" });
+  return function portcullisErrorHandlerMiddleware(error: unknown, req: Request, res: Response, next: NextFunction) {
+    respond(error, req, res, next);
+  };
+}

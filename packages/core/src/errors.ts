@@ -1,0 +1,70 @@
+/**
+ * Every refusal portcullis answers with, by stable code. Clients may branch on the code;
+ * the HTTP status and the default sentence follow from it.
+ */
+export const ERROR_CODES = {
+  invalid_request: { status: 400, detail: "The request is malformed." },
+  missing_credentials: { status: 401, detail: "Authentication credentials were not provided." },
+  invalid_key: { status: 401, detail: "Invalid or expired API key." },
+  expired_key: { status: 401, detail: "The API key has expired." },
+  revoked_key: { status: 401, detail: "The API key has been revoked." },
+  insufficient_permissions: { status: 403, detail: "The credentials lack the permissions this operation requires." },
+  not_found: { status: 404, detail: "Not found." },
+  conflict: { status: 409, detail: "The request conflicts with the current state of the resource." },
+  payload_too_large: { status: 413, detail: "The request body is too large." },
+  unsupported_media_type: { status: 415, detail: "The request body must be JSON." },
+  rate_limit_exceeded: { status: 429, detail: "Too many requests; retry later." },
+  auth_unavailable: { status: 503, detail: "Authentication is temporarily unavailable; retry later." },
+} as const satisfies Record<string, { status: number; detail: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface PortcullisErrorOptions {
+  /** The underlying failure (a store error, a parse error); kept for logs, never sent to clients. */
+  cause?: unknown;
+  /** Response headers this refusal needs (`WWW-Authenticate`, `Retry-After`). */
+  headers?: Readonly<Record<string, string>>;
+  /** Structured facts a custom formatter may expose, such as the missing scopes. */
+  data?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A request that portcullis refuses. `message` is a sentence safe to show a client: it never
+ * holds a key, a password or whether an account exists.
+ *
+ * @example
+ * throw new PortcullisError("insufficient_permissions", "Missing scope: write");
+ */
+export class PortcullisError extends Error {
+  override readonly name = "PortcullisError";
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly data: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, detail?: string, options: PortcullisErrorOptions = {}) {
+    super(detail ?? ERROR_CODES[code].detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.headers = options.headers ?? {};
+    this.data = options.data ?? {};
+  }
+
+  /** The client-facing sentence (the same as `message`). */
+  get detail(): string {
+    return this.message;
+  }
+}
+
+/** Narrows an unknown thrown value to a portcullis refusal. */
+export function isPortcullisError(value: unknown): value is PortcullisError {
+  return value instanceof PortcullisError;
+}
+
+/**
+ * A configuration mistake found when a factory runs. The message starts with the factory's
+ * name and says how to fix it, so it reads well in a crash at startup.
+ */
+export function configError(factory: string, message: string): TypeError {
+  return new TypeError(`${factory}: ${message}`);
+}

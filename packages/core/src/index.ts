@@ -1,0 +1,11 @@
+export * from "./errors";
+export * from "./error-response";
+export type * from "./principal";
+export * from "./base62";
+export * from "./key-format";
+export * from "./key-hasher";
+export * from "./key-record";
+export type * from "./key-store";
+export * from "./scope-policy";
+export * from "./api-keys";
+export * from "./memory-key-store";

@@ -1,0 +1,43 @@
+/** JSON values a host may attach to a key (a team, a ticket, a CI job). */
+export type KeyMetadata = Readonly<Record<string, string | number | boolean | null>>;
+
+/**
+ * What is known about an API key. It never holds the key itself: only its masked `preview`.
+ * Times are milliseconds since the epoch.
+ */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly owner: string;
+  readonly scopes: readonly string[];
+  /** The one app (tenant, project) the key may be used on; absent for unbound keys. */
+  readonly app?: string;
+  /** The prefix and the first and last four characters, for display. */
+  readonly preview: string;
+  readonly createdAt: number;
+  /** After this instant the key is refused with `expired_key`; absent keys never expire. */
+  readonly expiresAt?: number;
+  /** When the key was revoked; it is then refused with `revoked_key`. */
+  readonly revokedAt?: number;
+  readonly lastUsedAt?: number;
+  readonly usageCount: number;
+  readonly metadata: KeyMetadata;
+  /** The key this one replaced in a rotation. */
+  readonly rotatedFrom?: string;
+  /** The key that replaced this one; this one expires when the grace period ends. */
+  readonly rotatedTo?: string;
+}
+
+/** A record as a store holds it: with the keyed hash under which it is found. */
+export interface StoredApiKey extends ApiKeyRecord {
+  readonly digest: string;
+}
+
+export type KeyStatus = "active" | "expired" | "revoked";
+
+/** Revocation wins over expiry: a revoked key says so even after its expiry date. */
+export function keyStatus(record: ApiKeyRecord, now: number): KeyStatus {
+  if (record.revokedAt !== undefined) return "revoked";
+  if (record.expiresAt !== undefined && record.expiresAt <= now) return "expired";
+  return "active";
+}

@@ -1,0 +1,44 @@
+import type { ApiKeyRecord, StoredApiKey } from "./key-record";
+
+/** The fields a lifecycle operation may change on an existing key. */
+export type KeyRecordPatch = Partial<Pick<ApiKeyRecord, "revokedAt" | "expiresAt" | "rotatedTo">>;
+
+export interface KeyPage {
+  readonly records: readonly StoredApiKey[];
+  /** Pass back as `after` for the next page; absent on the last page. */
+  readonly next?: string;
+}
+
+export interface ListOptions {
+  /** Page size, 1 to 100. */
+  readonly limit: number;
+  /** The `next` of the previous page. */
+  readonly after?: string;
+}
+
+/**
+ * Where API-key records live. Implemented by `MemoryKeyStore` (the zero-setup default) and
+ * `RedisKeyStore`, and checked by one contract suite that runs against both.
+ *
+ * Stores hold records and digests only; they never see a key.
+ */
+export interface KeyStore {
+  /** Adds a new record. Fails if its id already exists. */
+  insert(record: StoredApiKey): Promise<void>;
+  /** The record stored under this digest: the only lookup on the request path. */
+  findByDigest(digest: string): Promise<StoredApiKey | undefined>;
+  findById(id: string): Promise<StoredApiKey | undefined>;
+  /** One owner's keys, newest first, in pages; the cost depends on the page, not the store size. */
+  listByOwner(owner: string, options: ListOptions): Promise<KeyPage>;
+  /** Applies the patch atomically and returns the new record, or undefined if there is none. */
+  update(id: string, patch: KeyRecordPatch): Promise<StoredApiKey | undefined>;
+  /**
+   * Notes one use of a key. Returns at once: adapters batch these off the request path, so
+   * verification costs no extra round trip, and write them on `flush()`.
+   */
+  recordUse(record: StoredApiKey, at: number): void;
+  /** Writes buffered usage now. */
+  flush(): Promise<void>;
+  /** Flushes and stops any timer; the store is not used afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,74 @@
+import type { StoredApiKey } from "./key-record";
+import type { KeyPage, KeyRecordPatch, KeyStore, ListOptions } from "./key-store";
+
+/**
+ * Keeps keys in this process: the zero-setup default for development, tests and single-process
+ * apps. Everything is lost on restart, and processes do not share it: use `RedisKeyStore` then.
+ */
+export class MemoryKeyStore implements KeyStore {
+  readonly #byId = new Map<string, StoredApiKey>();
+  readonly #idByDigest = new Map<string, string>();
+  /** Per owner, ids oldest first; listed in reverse. */
+  readonly #idsByOwner = new Map<string, string[]>();
+
+  async insert(record: StoredApiKey): Promise<void> {
+    if (this.#byId.has(record.id) || this.#idByDigest.has(record.digest)) {
+      throw new Error(`MemoryKeyStore: a key with id ${record.id} or the same digest already exists`);
+    }
+    this.#byId.set(record.id, freeze(record));
+    this.#idByDigest.set(record.digest, record.id);
+    const ids = this.#idsByOwner.get(record.owner) ?? [];
+    ids.push(record.id);
+    this.#idsByOwner.set(record.owner, ids);
+  }
+
+  async findByDigest(digest: string): Promise<StoredApiKey | undefined> {
+    const id = this.#idByDigest.get(digest);
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  async findById(id: string): Promise<StoredApiKey | undefined> {
+    return this.#byId.get(id);
+  }
+
+  async listByOwner(owner: string, { limit, after }: ListOptions): Promise<KeyPage> {
+    const ids = this.#idsByOwner.get(owner) ?? [];
+    let end = ids.length;
+    if (after !== undefined) {
+      end = ids.lastIndexOf(after);
+      if (end < 0) return { records: [] };
+    }
+    const start = Math.max(0, end - limit);
+    const records = ids.slice(start, end).reverse().map((id) => this.#byId.get(id)!);
+    return start > 0 ? { records, next: ids[start] } : { records };
+  }
+
+  async update(id: string, patch: KeyRecordPatch): Promise<StoredApiKey | undefined> {
+    const current = this.#byId.get(id);
+    if (!current) return undefined;
+    const next = freeze({ ...current, ...definedOnly(patch) });
+    this.#byId.set(id, next);
+    return next;
+  }
+
+  recordUse(record: StoredApiKey, at: number): void {
+    const current = this.#byId.get(record.id);
+    if (!current) return;
+    this.#byId.set(
+      record.id,
+      freeze({ ...current, usageCount: current.usageCount + 1, lastUsedAt: Math.max(at, current.lastUsedAt ?? 0) }),
+    );
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
+
+function freeze(record: StoredApiKey): StoredApiKey {
+  return Object.freeze({ ...record, scopes: Object.freeze([...record.scopes]), metadata: Object.freeze({ ...record.metadata }) });
+}
+
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,35 @@
+/** Fields every principal carries, whichever credential authenticated the request. */
+interface PrincipalBase {
+  /** The account whose resources this principal acts on; key management is scoped to it. */
+  readonly owner: string;
+  /** The scopes held, as granted (implications are applied by the scope policy, not here). */
+  readonly scopes: readonly string[];
+  /** The app (tenant, project) the credential is bound to, when it is bound to one. */
+  readonly app?: string;
+}
+
+/** A request authenticated by an API key. */
+export interface ApiKeyPrincipal extends PrincipalBase {
+  readonly kind: "api_key";
+  readonly keyId: string;
+}
+
+/** A request authenticated by a session cookie. */
+export interface SessionPrincipal extends PrincipalBase {
+  readonly kind: "session";
+  readonly userId: string;
+  readonly sessionId: string;
+}
+
+/** Who made the request: set once on `req.auth` by the middleware that authenticated it. */
+export type Principal = ApiKeyPrincipal | SessionPrincipal;
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by `apiKeyAuth` or `sessionAuth`; absent on unauthenticated requests. */
+      auth?: Principal;
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { MemoryKeyStore } from "@portcullis/core";
+import { describeKeyStoreContract } from "@portcullis/testing";
+
+describeKeyStoreContract("MemoryKeyStore", () => new MemoryKeyStore());

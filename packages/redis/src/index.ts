@@ -1,0 +1,3 @@
+export * from "./redis-keys";
+export type * from "./redis-client";
+export * from "./redis-key-store";

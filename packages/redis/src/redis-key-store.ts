@@ -1,0 +1,228 @@
+import { configError, type KeyPage, type KeyRecordPatch, type KeyStore, type ListOptions, type StoredApiKey } from "@portcullis/core";
+import type { RedisClient } from "./redis-client";
+import { RedisKeys } from "./redis-keys";
+
+export interface RedisKeyStoreOptions {
+  /**
+   * Starts every Redis key, so several apps can share one Redis.
+   * @default "portcullis:"
+   */
+  readonly prefix?: string;
+  /**
+   * How often buffered usage (counts and last-used times) is written, in milliseconds. Usage
+   * is never written on the request path; `close()` writes what is left.
+   * @default 1000
+   */
+  readonly usageFlushIntervalMs?: number;
+}
+
+/** Hash fields of a record; one place so the reader and the writer agree. */
+const F = {
+  id: "id",
+  name: "name",
+  owner: "owner",
+  scopes: "scopes",
+  app: "app",
+  preview: "preview",
+  createdAt: "created",
+  expiresAt: "expires",
+  revokedAt: "revoked",
+  lastUsedAt: "last_used",
+  usageCount: "uses",
+  metadata: "meta",
+  rotatedFrom: "rotated_from",
+  rotatedTo: "rotated_to",
+} as const;
+
+// Each script touches exactly one key, so it runs on Redis Cluster as it does on a single node.
+const INSERT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1`;
+
+const UPDATE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return redis.call('HGETALL', KEYS[1])`;
+
+const RECORD_USE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], '${F.usageCount}', ARGV[1])
+local last = tonumber(redis.call('HGET', KEYS[1], '${F.lastUsedAt}') or '0')
+if tonumber(ARGV[2]) > last then redis.call('HSET', KEYS[1], '${F.lastUsedAt}', ARGV[2]) end
+return 1`;
+
+// Newest first; one more id than asked for tells whether another page follows.
+const LIST_PAGE = `
+local start = 0
+if ARGV[2] ~= '' then
+  local rank = redis.call('ZREVRANK', KEYS[1], ARGV[2])
+  if not rank then return {} end
+  start = rank + 1
+end
+return redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[1]))`;
+
+interface PendingUse {
+  count: number;
+  last: number;
+}
+
+/**
+ * API-key records in Redis through ioredis, on a single node or a Cluster. Verifying a key is one
+ * HGETALL; usage is buffered and written in the background.
+ *
+ * @example
+ * const store = new RedisKeyStore(new Redis(process.env.REDIS_URL!));
+ */
+export class RedisKeyStore implements KeyStore {
+  readonly keys: RedisKeys;
+  readonly #redis: RedisClient;
+  readonly #flushIntervalMs: number;
+  #pending = new Map<string, PendingUse>();
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+
+  constructor(redis: RedisClient, options: Readonly<RedisKeyStoreOptions> = {}) {
+    if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
+      throw configError("RedisKeyStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
+    }
+    const { prefix = "portcullis:", usageFlushIntervalMs = 1000 } = options;
+    if (typeof prefix !== "string") throw configError("RedisKeyStore", `"prefix" must be a string`);
+    if (!Number.isFinite(usageFlushIntervalMs) || usageFlushIntervalMs < 10) {
+      throw configError("RedisKeyStore", `"usageFlushIntervalMs" must be a number of milliseconds, at least 10`);
+    }
+    this.#redis = redis;
+    this.keys = new RedisKeys(prefix);
+    this.#flushIntervalMs = usageFlushIntervalMs;
+  }
+
+  async insert(record: StoredApiKey): Promise<void> {
+    const claimed = await this.#redis.set(this.keys.apiKeyId(record.id), record.digest, "NX");
+    if (claimed !== "OK") throw new Error(`RedisKeyStore: a key with id ${record.id} already exists`);
+    await this.#redis.zadd(this.keys.ownerKeys(record.owner), record.createdAt, record.id);
+    const inserted = await this.#redis.eval(INSERT, 1, this.keys.apiKeyRecord(record.digest), ...toFields(record));
+    if (inserted !== 1) throw new Error(`RedisKeyStore: a key with the digest of ${record.id} already exists`);
+  }
+
+  async findByDigest(digest: string): Promise<StoredApiKey | undefined> {
+    return fromHash(digest, await this.#redis.hgetall(this.keys.apiKeyRecord(digest)));
+  }
+
+  async findById(id: string): Promise<StoredApiKey | undefined> {
+    const digest = await this.#redis.get(this.keys.apiKeyId(id));
+    return digest === null ? undefined : this.findByDigest(digest);
+  }
+
+  async listByOwner(owner: string, { limit, after }: ListOptions): Promise<KeyPage> {
+    const ids = (await this.#redis.eval(LIST_PAGE, 1, this.keys.ownerKeys(owner), limit, after ?? "")) as string[];
+    const pageIds = ids.slice(0, limit);
+    const found = await Promise.all(pageIds.map((id) => this.findById(id)));
+    const records = found.filter((record): record is StoredApiKey => record !== undefined);
+    return ids.length > limit ? { records, next: pageIds[pageIds.length - 1]! } : { records };
+  }
+
+  async update(id: string, patch: KeyRecordPatch): Promise<StoredApiKey | undefined> {
+    const digest = await this.#redis.get(this.keys.apiKeyId(id));
+    if (digest === null) return undefined;
+    const fields = toFields(patch);
+    if (fields.length === 0) return this.findByDigest(digest);
+    const reply = (await this.#redis.eval(UPDATE, 1, this.keys.apiKeyRecord(digest), ...fields)) as string[] | null;
+    return reply ? fromHash(digest, pairsToObject(reply)) : undefined;
+  }
+
+  recordUse(record: StoredApiKey, at: number): void {
+    const pending = this.#pending.get(record.digest);
+    if (pending) {
+      pending.count += 1;
+      pending.last = Math.max(pending.last, at);
+    } else {
+      this.#pending.set(record.digest, { count: 1, last: at });
+    }
+    if (!this.#timer) {
+      this.#timer = setInterval(() => void this.flush().catch(() => {}), this.#flushIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Writes buffered usage. Uses that could not be written stay buffered for the next flush. */
+  async flush(): Promise<void> {
+    await this.#flushing;
+    if (this.#pending.size === 0) return;
+    const batch = this.#pending;
+    this.#pending = new Map();
+    this.#flushing = Promise.all(
+      [...batch].map(async ([digest, use]) => {
+        try {
+          await this.#redis.eval(RECORD_USE, 1, this.keys.apiKeyRecord(digest), use.count, use.last);
+        } catch (error) {
+          const newer = this.#pending.get(digest);
+          this.#pending.set(digest, newer ? { count: newer.count + use.count, last: Math.max(newer.last, use.last) } : use);
+          throw error;
+        }
+      }),
+    ).then(() => undefined);
+    try {
+      await this.#flushing;
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+  }
+}
+
+function toFields(record: Partial<StoredApiKey>): (string | number)[] {
+  const out: (string | number)[] = [];
+  const put = (field: string, value: string | number | undefined) => {
+    if (value !== undefined) out.push(field, value);
+  };
+  put(F.id, record.id);
+  put(F.name, record.name);
+  put(F.owner, record.owner);
+  put(F.scopes, record.scopes && JSON.stringify(record.scopes));
+  put(F.app, record.app);
+  put(F.preview, record.preview);
+  put(F.createdAt, record.createdAt);
+  put(F.expiresAt, record.expiresAt);
+  put(F.revokedAt, record.revokedAt);
+  put(F.lastUsedAt, record.lastUsedAt);
+  put(F.usageCount, record.usageCount);
+  put(F.metadata, record.metadata && JSON.stringify(record.metadata));
+  put(F.rotatedFrom, record.rotatedFrom);
+  put(F.rotatedTo, record.rotatedTo);
+  return out;
+}
+
+function fromHash(digest: string, hash: Record<string, string>): StoredApiKey | undefined {
+  if (hash[F.id] === undefined) return undefined;
+  const optionalNumber = (field: string) => (hash[field] === undefined ? undefined : Number(hash[field]));
+  const record: Record<string, unknown> = {
+    id: hash[F.id],
+    digest,
+    name: hash[F.name],
+    owner: hash[F.owner],
+    scopes: JSON.parse(hash[F.scopes] ?? "[]"),
+    app: hash[F.app],
+    preview: hash[F.preview],
+    createdAt: Number(hash[F.createdAt]),
+    expiresAt: optionalNumber(F.expiresAt),
+    revokedAt: optionalNumber(F.revokedAt),
+    lastUsedAt: optionalNumber(F.lastUsedAt),
+    usageCount: Number(hash[F.usageCount] ?? 0),
+    metadata: JSON.parse(hash[F.metadata] ?? "{}"),
+    rotatedFrom: hash[F.rotatedFrom],
+    rotatedTo: hash[F.rotatedTo],
+  };
+  for (const field of Object.keys(record)) if (record[field] === undefined) delete record[field];
+  return record as unknown as StoredApiKey;
+}
+
+function pairsToObject(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) out[pairs[i]!] = pairs[i + 1]!;
+  return out;
+}

@@ -1,0 +1,139 @@
+import type { KeyStore, StoredApiKey } from "@portcullis/core";
+
+let counter = 0;
+
+/** A distinct, complete record; fields can be overridden. */
+export function sampleRecord(overrides: Partial<StoredApiKey> = {}): StoredApiKey {
+  counter += 1;
+  return {
+    id: `key_test${counter}`,
+    digest: `digest-${counter}-${"x".repeat(30)}`,
+    name: `Key ${counter}`,
+    owner: "alice",
+    scopes: ["read", "write"],
+    preview: "cpx_live.AbCd…wXyZ",
+    createdAt: 1_700_000_000_000 + counter,
+    usageCount: 0,
+    metadata: {},
+    ...overrides,
+  };
+}
+
+/**
+ * The behaviour every `KeyStore` adapter must have. Each adapter's test file calls this with a
+ * factory that returns a fresh, empty store.
+ */
+export function describeKeyStoreContract(adapter: string, makeStore: () => Promise<KeyStore> | KeyStore): void {
+  describe(`KeyStore contract: ${adapter}`, () => {
+    let store: KeyStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    test("a record reads back identically by digest and by id", async () => {
+      const record = sampleRecord({
+        name: "CI pipeline ✓ — 東京",
+        app: "app-1",
+        expiresAt: 1_800_000_000_000,
+        metadata: { team: "ml", ticket: 42, urgent: false, note: null },
+        rotatedFrom: "key_previous",
+      });
+      await store.insert(record);
+      expect(await store.findByDigest(record.digest)).toEqual(record);
+      expect(await store.findById(record.id)).toEqual(record);
+    });
+
+    test("optional fields that were never set stay absent", async () => {
+      const record = sampleRecord();
+      await store.insert(record);
+      const found = await store.findById(record.id);
+      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rotatedFrom", "rotatedTo"]) {
+        expect(found).not.toHaveProperty(field);
+      }
+    });
+
+    test("unknown digests and ids find nothing", async () => {
+      await store.insert(sampleRecord());
+      expect(await store.findByDigest("no-such-digest")).toBeUndefined();
+      expect(await store.findById("key_nope")).toBeUndefined();
+    });
+
+    test("inserting an id twice is refused and leaves the first record", async () => {
+      const record = sampleRecord();
+      await store.insert(record);
+      await expect(store.insert({ ...record, digest: "another-digest", name: "impostor" })).rejects.toThrow();
+      expect((await store.findById(record.id))?.name).toBe(record.name);
+      expect(await store.findByDigest("another-digest")).toBeUndefined();
+    });
+
+    test("an owner's keys list newest first, page by page, and no one else's", async () => {
+      const mine = [];
+      for (let i = 0; i < 7; i++) {
+        const record = sampleRecord({ owner: "bob" });
+        await store.insert(record);
+        mine.push(record.id);
+        await store.insert(sampleRecord({ owner: "carol" }));
+      }
+      const seen: string[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listByOwner("bob", after === undefined ? { limit: 3 } : { limit: 3, after });
+        expect(page.records.length).toBeLessThanOrEqual(3);
+        seen.push(...page.records.map((r) => r.id));
+        after = page.next;
+        pages += 1;
+      } while (after !== undefined);
+      expect(pages).toBe(3);
+      expect(seen).toEqual([...mine].reverse());
+    });
+
+    test("an owner without keys lists nothing, and an unknown cursor ends the listing", async () => {
+      await store.insert(sampleRecord({ owner: "dave" }));
+      expect(await store.listByOwner("nobody", { limit: 10 })).toEqual({ records: [] });
+      expect((await store.listByOwner("dave", { limit: 10, after: "key_unknown" })).records).toEqual([]);
+    });
+
+    test("update applies a patch atomically and returns the new record", async () => {
+      const record = sampleRecord({ expiresAt: 1_900_000_000_000 });
+      await store.insert(record);
+      const updated = await store.update(record.id, { revokedAt: 1_750_000_000_000, rotatedTo: "key_next" });
+      expect(updated).toEqual({ ...record, revokedAt: 1_750_000_000_000, rotatedTo: "key_next" });
+      expect(await store.findByDigest(record.digest)).toEqual(updated);
+      const shortened = await store.update(record.id, { expiresAt: 1_760_000_000_000 });
+      expect(shortened?.expiresAt).toBe(1_760_000_000_000);
+      expect(shortened?.revokedAt).toBe(1_750_000_000_000);
+    });
+
+    test("update of an unknown id changes nothing and creates nothing", async () => {
+      expect(await store.update("key_ghost", { revokedAt: 1 })).toBeUndefined();
+      expect(await store.findById("key_ghost")).toBeUndefined();
+    });
+
+    test("uses are counted and the latest use time kept, once flushed", async () => {
+      const record = sampleRecord();
+      await store.insert(record);
+      store.recordUse(record, 1_700_000_100_000);
+      store.recordUse(record, 1_700_000_300_000);
+      store.recordUse(record, 1_700_000_200_000);
+      await store.flush();
+      const found = await store.findById(record.id);
+      expect(found?.usageCount).toBe(3);
+      expect(found?.lastUsedAt).toBe(1_700_000_300_000);
+      store.recordUse(record, 1_700_000_400_000);
+      await store.flush();
+      expect((await store.findById(record.id))?.usageCount).toBe(4);
+    });
+
+    test("a use of a record that is gone does not resurrect it", async () => {
+      const ghost = sampleRecord();
+      store.recordUse(ghost, 1_700_000_100_000);
+      await store.flush();
+      expect(await store.findById(ghost.id)).toBeUndefined();
+      expect(await store.findByDigest(ghost.digest)).toBeUndefined();
+    });
+  });
+}
