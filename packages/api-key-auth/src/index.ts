@@ -1,0 +1,3 @@
+export * from "./api-key-auth";
+export * from "./credential-sources";
+export * from "./extract-api-key";

@@ -1,0 +1,239 @@
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import {
+  ApiKeys,
+  configError,
+  createErrorResponder,
+  PortcullisError,
+  type ApiKeyRecord,
+  type ErrorResponseOptions,
+  type Principal,
+} from "@portcullis/core";
+import { keyJson } from "./key-json";
+import { createKeyBody, listKeysQuery, parseRequest, rotateKeyBody } from "./request-schemas";
+
+export interface ApiKeysRouterOptions extends ErrorResponseOptions {
+  /** The key service; its scope policy decides what a caller holds. */
+  readonly keys: ApiKeys;
+  /**
+   * The scope a principal needs to manage keys at all, or `false` to let any authenticated
+   * principal manage its owner's keys. Required, so that choice is made on purpose.
+   */
+  readonly manageScope: string | false;
+  /**
+   * Named sets of scopes a client may ask for as `permission_level` instead of `scopes`
+   * (Plexe's `{ read_only: ["read"], read_write: ["read", "write"] }`).
+   * @default {}
+   */
+  readonly permissionLevels?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The status of a successful create or rotate (Plexe's clients expect 200).
+   * @default 201
+   */
+  readonly createdStatus?: 200 | 201;
+  /**
+   * The status of a successful revoke: 200 answers with the revoked key, 204 with no body.
+   * @default 204
+   */
+  readonly revokedStatus?: 200 | 204;
+  /**
+   * The longest grace period a rotation may give the old key, in seconds.
+   * @default 2592000 (30 days)
+   */
+  readonly maxGracePeriodSeconds?: number;
+}
+
+const KNOWN_OPTIONS = new Set([
+  "keys",
+  "manageScope",
+  "permissionLevels",
+  "createdStatus",
+  "revokedStatus",
+  "maxGracePeriodSeconds",
+  "onError",
+  "formatError",
+]);
+const KEY_ID = /^key_[0-9A-Za-z]{1,64}$/;
+
+/**
+ * Lets a caller manage its owner's keys: POST / creates (the key is in that response only),
+ * GET / lists masked keys, GET /:id, DELETE /:id revokes, POST /:id/rotate. Mount it behind
+ * `apiKeyAuth` or `sessionAuth`; another owner's key is a 404, and no caller can create or rotate
+ * a key into a scope it does not hold.
+ *
+ * @example
+ * app.use("/api/auth/api-keys", apiKeyAuth({ keys }), apiKeysRouter({ keys, manageScope: "admin" }));
+ */
+export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
+  const config = resolve(options);
+  const { keys } = config;
+  const respond = createErrorResponder("apiKeysRouter", options);
+  const router = express.Router();
+  const json = express.json({ limit: "16kb" });
+
+  router.use(function requireKeyManager(req, _res, next) {
+    const principal = req.auth;
+    if (!principal) {
+      throw new PortcullisError("missing_credentials", undefined, { headers: { "WWW-Authenticate": `Bearer realm="api"` } });
+    }
+    if (config.manageScope && !keys.scopes.satisfies(principal.scopes, [config.manageScope])) {
+      throw new PortcullisError("insufficient_permissions", `Missing scope: ${config.manageScope}.`, {
+        headers: { "WWW-Authenticate": `Bearer realm="api", error="insufficient_scope", scope="${config.manageScope}"` },
+        data: { missing_scopes: [config.manageScope] },
+      });
+    }
+    next();
+  });
+
+  router.post("/", json, async function createKey(req, res) {
+    if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+    const principal = req.auth!;
+    const body = parseRequest(createKeyBody, req.body, "body");
+    const scopes = body.scopes ?? scopesOfLevel(body.permission_level!, config.permissionLevels);
+    assertHolds(keys, principal, scopes, "create a key with");
+    const now = keys.now();
+    const expiresAt =
+      body.expires_in !== undefined ? now + body.expires_in * 1000 : body.expires_at !== undefined ? Date.parse(body.expires_at) : undefined;
+    const { key, record } = await keys.create({
+      owner: principal.owner,
+      name: body.name,
+      scopes,
+      ...(principal.app === undefined ? {} : { app: principal.app }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+      ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+    });
+    res.status(config.createdStatus).set("Cache-Control", "no-store").json({ key, ...keyJson(record, now) });
+  });
+
+  router.get("/", async function listKeys(req, res) {
+    const query = parseRequest(listKeysQuery, req.query, "query");
+    const page = await keys.list(req.auth!.owner, {
+      ...(query.limit === undefined ? {} : { limit: query.limit }),
+      ...(query.cursor === undefined ? {} : { after: query.cursor }),
+    });
+    const now = keys.now();
+    res.set("Cache-Control", "no-store").json({ keys: page.records.map((r) => keyJson(r, now)), next_cursor: page.next ?? null });
+  });
+
+  router.get("/:id", async function getKey(req, res) {
+    const record = await findOwned(keys, req);
+    res.set("Cache-Control", "no-store").json(keyJson(record, keys.now()));
+  });
+
+  router.delete("/:id", async function revokeKey(req, res) {
+    await findOwned(keys, req);
+    const revoked = await keys.revoke(req.params.id as string);
+    if (!revoked) throw notFound();
+    if (config.revokedStatus === 204) res.status(204).end();
+    else res.status(200).json(keyJson(revoked, keys.now()));
+  });
+
+  router.post("/:id/rotate", json, async function rotateKey(req, res) {
+    const body = parseRequest(rotateKeyBody, req.body ?? {}, "body");
+    const graceSeconds = body.grace_period_seconds ?? 0;
+    if (graceSeconds > config.maxGracePeriodSeconds) {
+      throw new PortcullisError("invalid_request", `grace_period_seconds: at most ${config.maxGracePeriodSeconds}`);
+    }
+    const current = await findOwned(keys, req);
+    assertHolds(keys, req.auth!, current.scopes, "rotate a key with");
+    const rotated = await keys.rotate(current.id, { gracePeriodMs: graceSeconds * 1000 });
+    if (!rotated) throw notFound();
+    const now = keys.now();
+    res
+      .status(config.createdStatus)
+      .set("Cache-Control", "no-store")
+      .json({ key: rotated.key, ...keyJson(rotated.record, now), previous: keyJson(rotated.previous, now) });
+  });
+
+  router.use(function apiKeysRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
+    respond(fromBodyParser(error), req, res, next);
+  });
+
+  return router;
+}
+
+function resolve(options: Readonly<ApiKeysRouterOptions>) {
+  if (options === null || typeof options !== "object") throw configError("apiKeysRouter", "options are required");
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) throw configError("apiKeysRouter", `unknown option "${name}"`);
+  }
+  const {
+    keys,
+    manageScope,
+    permissionLevels = {},
+    createdStatus = 201,
+    revokedStatus = 204,
+    maxGracePeriodSeconds = 30 * 24 * 3600,
+  } = options;
+  if (!(keys instanceof ApiKeys)) throw configError("apiKeysRouter", `"keys" is required: pass the same ApiKeys as apiKeyAuth`);
+  if (manageScope !== false && (typeof manageScope !== "string" || manageScope === "")) {
+    throw configError(
+      "apiKeysRouter",
+      `"manageScope" is required: the scope that may manage keys (such as "admin"), or false to let any authenticated principal manage its own keys`,
+    );
+  }
+  if (createdStatus !== 200 && createdStatus !== 201) throw configError("apiKeysRouter", `"createdStatus" must be 200 or 201`);
+  if (revokedStatus !== 200 && revokedStatus !== 204) throw configError("apiKeysRouter", `"revokedStatus" must be 200 or 204`);
+  if (!Number.isSafeInteger(maxGracePeriodSeconds) || maxGracePeriodSeconds < 0) {
+    throw configError("apiKeysRouter", `"maxGracePeriodSeconds" must be a whole number of seconds`);
+  }
+  for (const [level, scopes] of Object.entries(permissionLevels)) {
+    if (!Array.isArray(scopes) || scopes.length === 0) {
+      throw configError("apiKeysRouter", `"permissionLevels.${level}" must be a non-empty array of scopes`);
+    }
+    try {
+      keys.scopes.validate(scopes);
+    } catch (error) {
+      throw configError("apiKeysRouter", `"permissionLevels.${level}": ${(error as Error).message}`);
+    }
+  }
+  return { keys, manageScope, permissionLevels, createdStatus, revokedStatus, maxGracePeriodSeconds };
+}
+
+function scopesOfLevel(level: string, levels: Readonly<Record<string, readonly string[]>>): readonly string[] {
+  const scopes = Object.hasOwn(levels, level) ? levels[level] : undefined;
+  if (!scopes) {
+    const known = Object.keys(levels);
+    throw new PortcullisError(
+      "invalid_request",
+      known.length === 0 ? "permission_level: not supported here; give scopes" : `permission_level: use one of ${known.join(", ")}`,
+    );
+  }
+  return scopes;
+}
+
+/** A caller can never hand out, or renew, a scope it does not hold itself. */
+function assertHolds(keys: ApiKeys, principal: Principal, scopes: readonly string[], action: string): void {
+  const missing = keys.scopes.missing(principal.scopes, scopes);
+  if (missing.length > 0) {
+    throw new PortcullisError("insufficient_permissions", `You cannot ${action} scopes you do not hold: ${missing.join(", ")}.`, {
+      data: { missing_scopes: missing },
+    });
+  }
+}
+
+const notFound = () => new PortcullisError("not_found", "No API key with this id.");
+
+/** Another owner's key (or another app's) answers exactly as a key that does not exist. */
+async function findOwned(keys: ApiKeys, req: Request): Promise<ApiKeyRecord> {
+  const id = req.params.id;
+  if (typeof id !== "string" || !KEY_ID.test(id)) throw notFound();
+  const record = await keys.get(id);
+  const principal = req.auth!;
+  if (!record || record.owner !== principal.owner) throw notFound();
+  if (principal.app !== undefined && record.app !== principal.app) throw notFound();
+  return record;
+}
+
+/** body-parser's errors become refusals with a stable code instead of an HTML 400 page. */
+function fromBodyParser(error: unknown): unknown {
+  if (error instanceof PortcullisError) return error;
+  const type = (error as { type?: unknown })?.type;
+  const status = (error as { status?: unknown })?.status;
+  if (type === "entity.too.large") return new PortcullisError("payload_too_large", undefined, { cause: error });
+  if (type === "encoding.unsupported" || type === "charset.unsupported") {
+    return new PortcullisError("unsupported_media_type", "The request body must be JSON in UTF-8.", { cause: error });
+  }
+  if (type === "entity.parse.failed") return new PortcullisError("invalid_request", "The request body is not valid JSON.", { cause: error });
+  if (typeof status === "number" && status >= 400 && status < 500) return new PortcullisError("invalid_request", undefined, { cause: error });
+  return error;
+}

@@ -1,0 +1,2 @@
+export * from "./api-keys-router";
+export * from "./key-json";

@@ -1,0 +1,52 @@
+import { MAX_KEY_NAME_LENGTH, MAX_PAGE_SIZE, PortcullisError } from "@portcullis/core";
+import { z } from "zod";
+
+const metadataValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+
+/** POST / — scopes or (Plexe's) permission_level; an expiry as a date or a number of seconds. */
+export const createKeyBody = z
+  .object({
+    name: z.string().min(1).max(MAX_KEY_NAME_LENGTH),
+    scopes: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
+    permission_level: z.string().min(1).max(64).optional(),
+    expires_at: z.iso.datetime({ offset: true }).optional(),
+    expires_in: z.int().min(60).max(10 * 365 * 24 * 3600).optional(),
+    metadata: z.record(z.string().max(64), metadataValue).optional(),
+  })
+  .strict()
+  .refine((body) => (body.scopes === undefined) !== (body.permission_level === undefined), {
+    message: "give either scopes or permission_level",
+    path: ["scopes"],
+  })
+  .refine((body) => body.expires_at === undefined || body.expires_in === undefined, {
+    message: "give either expires_at or expires_in, not both",
+    path: ["expires_at"],
+  });
+
+export type CreateKeyBody = z.infer<typeof createKeyBody>;
+
+/** POST /:id/rotate — the body is optional. */
+export const rotateKeyBody = z
+  .object({ grace_period_seconds: z.int().min(0).optional() })
+  .strict();
+
+/** GET / query string. */
+export const listKeysQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+    cursor: z.string().min(1).max(64).optional(),
+  })
+  .strip();
+
+/** Parses or throws a 400 naming the first bad field, never echoing the value. */
+export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.join(".") : where;
+  return failRequest(`${field}: ${issue.message}`);
+}
+
+function failRequest(detail: string): never {
+  throw new PortcullisError("invalid_request", detail);
+}

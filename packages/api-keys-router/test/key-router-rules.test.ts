@@ -1,0 +1,147 @@
+import request from "supertest";
+import { createApp } from "./create-app";
+
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+const BASE = "/api/auth/api-keys";
+
+async function keyWith(app: Parameters<typeof request>[0], adminKey: string, scopes: string[]) {
+  return (await request(app).post(BASE).set(bearer(adminKey)).send({ name: "k", scopes }).expect(201)).body as { key: string; key_id: string };
+}
+
+describe("who may manage which keys", () => {
+  test("without credentials every route is 401", async () => {
+    const { app } = await createApp();
+    for (const call of [request(app).get(BASE), request(app).post(BASE).send({}), request(app).delete(`${BASE}/key_x`)]) {
+      expect((await call.expect(401)).body.error).toBe("missing_credentials");
+    }
+  });
+
+  test("another owner's key answers exactly as a key that does not exist", async () => {
+    const { app, keys, adminKey } = await createApp();
+    const bobs = await keys.create({ owner: "bob", name: "bob's", scopes: ["read"] });
+    const foreign = await request(app).get(`${BASE}/${bobs.record.id}`).set(bearer(adminKey)).expect(404);
+    const missing = await request(app).get(`${BASE}/key_doesnotexist000`).set(bearer(adminKey)).expect(404);
+    expect(foreign.body).toEqual(missing.body);
+    expect(foreign.body).toEqual({ error: "not_found", detail: "No API key with this id." });
+    await request(app).delete(`${BASE}/${bobs.record.id}`).set(bearer(adminKey)).expect(404);
+    await request(app).post(`${BASE}/${bobs.record.id}/rotate`).set(bearer(adminKey)).expect(404);
+    expect((await keys.get(bobs.record.id))?.revokedAt).toBeUndefined();
+    const listed = await request(app).get(BASE).set(bearer(adminKey)).expect(200);
+    expect(listed.body.keys.map((k: { key_id: string }) => k.key_id)).not.toContain(bobs.record.id);
+  });
+
+  test("a key can never create or rotate into a scope it does not hold", async () => {
+    const { app, adminKey } = await createApp();
+    const reader = await keyWith(app, adminKey, ["read"]);
+    const res = await request(app).post(BASE).set(bearer(reader.key)).send({ name: "escalate", scopes: ["read", "write"] }).expect(403);
+    expect(res.body).toEqual({ error: "insufficient_permissions", detail: "You cannot create a key with scopes you do not hold: write." });
+    const writer = await keyWith(app, adminKey, ["read", "write"]);
+    await request(app).post(`${BASE}/${writer.key_id}/rotate`).set(bearer(reader.key)).expect(403);
+    await request(app).post(BASE).set(bearer(reader.key)).send({ name: "same", scopes: ["read"] }).expect(201);
+  });
+
+  test("with manageScope set, a key without that scope cannot manage keys at all", async () => {
+    const { app, keys } = await createApp({ router: { manageScope: "admin" } });
+    const { key } = await keys.create({ owner: "alice", name: "reader", scopes: ["read"] });
+    const res = await request(app).get(BASE).set(bearer(key)).expect(403);
+    expect(res.body.detail).toBe("Missing scope: admin.");
+  });
+
+  test("Plexe's options: permission_level as scopes, 200 for create and revoke", async () => {
+    const { app, adminKey } = await createApp({ router: { createdStatus: 200, revokedStatus: 200 } });
+    const created = await request(app).post(BASE).set(bearer(adminKey)).send({ name: "Rotated Key", permission_level: "read_write" }).expect(200);
+    expect(created.body.scopes).toEqual(["read", "write"]);
+    const revoked = await request(app).delete(`${BASE}/${created.body.key_id}`).set(bearer(adminKey)).expect(200);
+    expect(revoked.body).toMatchObject({ key_id: created.body.key_id, status: "revoked" });
+  });
+
+  test("listing is masked, newest first and paginated", async () => {
+    const { app, adminKey } = await createApp();
+    const made: string[] = [];
+    for (let i = 0; i < 4; i++) made.push((await keyWith(app, adminKey, ["read"])).key);
+    const first = await request(app).get(`${BASE}?limit=3`).set(bearer(adminKey)).expect(200);
+    expect(first.body.keys).toHaveLength(3);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await request(app).get(`${BASE}?limit=3&cursor=${first.body.next_cursor}`).set(bearer(adminKey)).expect(200);
+    expect(second.body.keys).toHaveLength(2); // the fourth key and the bootstrap admin key
+    expect(second.body.next_cursor).toBeNull();
+    const text = JSON.stringify([first.body, second.body]);
+    for (const key of made) expect(text).not.toContain(key);
+    for (const k of first.body.keys) expect(k).toMatchObject({ key_id: expect.any(String), preview: expect.stringMatching(/^cpx_live\.\w{4}…\w{4}$/) });
+  });
+});
+
+describe("bad input gets a 4xx naming the problem, never a 500", () => {
+  let ctx: Awaited<ReturnType<typeof createApp>>;
+  beforeAll(async () => {
+    ctx = await createApp();
+  });
+
+  test.each([
+    ["name of the wrong type", { name: 5, scopes: ["read"] }, /^name: /],
+    ["missing name", { scopes: ["read"] }, /^name: /],
+    ["scopes as a string", { name: "x", scopes: "read" }, /^scopes: /],
+    ["a scope that is a number", { name: "x", scopes: [1] }, /^scopes\.0: /],
+    ["an unknown scope", { name: "x", scopes: ["reed"] }, /^scopes: unknown scope "reed"/],
+    ["no scopes and no permission level", { name: "x" }, /^scopes: give either scopes or permission_level/],
+    ["both scopes and a permission level", { name: "x", scopes: ["read"], permission_level: "read_write" }, /^scopes: /],
+    ["an unknown permission level", { name: "x", permission_level: "god_mode" }, /^permission_level: use one of read_write/],
+    ["an unknown field", { name: "x", scopes: ["read"], scope: "admin" }, /^body: /],
+    ["expires_at that is not a date", { name: "x", scopes: ["read"], expires_at: "tomorrow" }, /^expires_at: /],
+    ["expires_at in the past", { name: "x", scopes: ["read"], expires_at: "2020-01-01T00:00:00Z" }, /^expires_at: must be a time in the future/],
+    ["expires_in as a string", { name: "x", scopes: ["read"], expires_in: "3600" }, /^expires_in: /],
+    ["a name of control characters", { name: "\u0000\u0007", scopes: ["read"] }, /^name: /],
+    ["nested metadata", { name: "x", scopes: ["read"], metadata: { a: { b: 1 } } }, /^metadata\.a: /],
+    ["a body that is an array", [1, 2], /^body: /],
+    ["a body that is null (the strict JSON parser refuses it)", null, /^The request body is not valid JSON/],
+  ])("create with %s: 400", async (_what, body, detail) => {
+    const res = await request(ctx.app).post(BASE).set(bearer(ctx.adminKey)).set("Content-Type", "application/json").send(JSON.stringify(body)).expect(400);
+    expect(res.body.error).toBe("invalid_request");
+    expect(res.body.detail).toMatch(detail);
+  });
+
+  test("a body that is not JSON: 400; not declared as JSON: 415; too large: 413", async () => {
+    const post = () => request(ctx.app).post(BASE).set(bearer(ctx.adminKey));
+    expect((await post().set("Content-Type", "application/json").send("{name: oops").expect(400)).body.detail).toBe("The request body is not valid JSON.");
+    expect((await post().set("Content-Type", "text/plain").send("name=x").expect(415)).body.error).toBe("unsupported_media_type");
+    expect((await post().type("form").send({ name: "x" }).expect(415)).body.error).toBe("unsupported_media_type");
+    const huge = JSON.stringify({ name: "x", scopes: ["read"], metadata: { a: "y".repeat(20_000) } });
+    expect((await post().set("Content-Type", "application/json").send(huge).expect(413)).body.error).toBe("payload_too_large");
+    expect((await post().set("Content-Type", "application/json; charset=latin2").send("{}").expect(415)).body.error).toBe("unsupported_media_type");
+  });
+
+  test.each([["0"], ["101"], ["abc"], ["1.5"]])("listing with limit=%s: 400", async (limit) => {
+    const res = await request(ctx.app).get(`${BASE}?limit=${limit}`).set(bearer(ctx.adminKey)).expect(400);
+    expect(res.body.detail).toMatch(/^limit: /);
+  });
+
+  test.each([["a malformed id", "not-a-key-id"], ["an id that is too long", `key_${"a".repeat(200)}`]])("%s: 404", async (_what, id) => {
+    await request(ctx.app).get(`${BASE}/${encodeURIComponent(id)}`).set(bearer(ctx.adminKey)).expect(404);
+  });
+
+  test("rotating with a negative, fractional or excessive grace period: 400", async () => {
+    const { key_id } = await keyWith(ctx.app, ctx.adminKey, ["read"]);
+    for (const grace of [-1, 1.5, "60", 40 * 24 * 3600]) {
+      const res = await request(ctx.app).post(`${BASE}/${key_id}/rotate`).set(bearer(ctx.adminKey)).send({ grace_period_seconds: grace }).expect(400);
+      expect(res.body.detail).toMatch(/^grace_period_seconds: /);
+    }
+  });
+
+  test("rotating a revoked key, or a key twice: 409 conflict", async () => {
+    const { key_id } = await keyWith(ctx.app, ctx.adminKey, ["read"]);
+    await request(ctx.app).post(`${BASE}/${key_id}/rotate`).set(bearer(ctx.adminKey)).send({ grace_period_seconds: 60 }).expect(201);
+    expect((await request(ctx.app).post(`${BASE}/${key_id}/rotate`).set(bearer(ctx.adminKey)).expect(409)).body.error).toBe("conflict");
+    const other = await keyWith(ctx.app, ctx.adminKey, ["read"]);
+    await request(ctx.app).delete(`${BASE}/${other.key_id}`).set(bearer(ctx.adminKey)).expect(204);
+    await request(ctx.app).post(`${BASE}/${other.key_id}/rotate`).set(bearer(ctx.adminKey)).expect(409);
+  });
+});
+
+test("configuration mistakes are refused when the router is created", async () => {
+  const { keys } = await createApp();
+  const { apiKeysRouter } = await import("@portcullis/api-keys-router");
+  expect(() => apiKeysRouter({ keys } as never)).toThrow(/apiKeysRouter: "manageScope" is required/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, createdStatus: 202 } as never)).toThrow(/"createdStatus" must be 200 or 201/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, permissionLevels: { x: ["nope"] } })).toThrow(/permissionLevels\.x.*unknown scope "nope"/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, revokeStatus: 200 } as never)).toThrow(/unknown option "revokeStatus"/);
+});

@@ -1,0 +1,5 @@
+export * from "@portcullis/core";
+export * from "@portcullis/redis";
+export * from "@portcullis/api-key-auth";
+export * from "@portcullis/require-scope";
+export * from "@portcullis/api-keys-router";

@@ -1,0 +1,115 @@
+import type { RequestHandler } from "express";
+import {
+  configError,
+  createErrorResponder,
+  isPortcullisError,
+  PortcullisError,
+  ScopePolicy,
+  type ErrorResponseOptions,
+} from "@portcullis/core";
+
+export interface RequireScopeOptions extends ErrorResponseOptions {
+  /**
+   * `"all"`: the principal needs every scope listed; `"any"`: at least one of them.
+   * @default "all"
+   */
+  readonly match?: "all" | "any";
+  /**
+   * The scope policy whose implications apply (`admin` granting everything, `read_write` granting
+   * `read` and `write`). Pass the same policy as the `ApiKeys` service.
+   * @default new ScopePolicy() (no implications)
+   */
+  readonly policy?: ScopePolicy;
+  /**
+   * The realm named in `WWW-Authenticate`.
+   * @default "api"
+   */
+  readonly realm?: string;
+}
+
+const KNOWN_OPTIONS = new Set(["match", "policy", "realm", "onError", "formatError"]);
+
+/**
+ * Guards a route: a request whose principal (`req.auth`, set by `apiKeyAuth` or `sessionAuth`)
+ * lacks the scopes gets 403 `insufficient_permissions` naming them; an unauthenticated request
+ * gets 401 `missing_credentials`.
+ *
+ * @example
+ * app.get("/api/projects", requireScope("read"), listProjects);
+ * app.post("/api/models/:id/predict", requireScope(["read", "predict"]), predict);
+ * app.get("/api/overview", requireScope(["read", "admin"], { match: "any" }), overview);
+ */
+export function requireScope(scopes: string | readonly string[], options: Readonly<RequireScopeOptions> = {}): RequestHandler {
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) throw configError("requireScope", `unknown option "${name}"`);
+  }
+  const { match = "all", policy = new ScopePolicy(), realm = "api" } = options;
+  if (match !== "all" && match !== "any") throw configError("requireScope", `"match" must be "all" or "any"`);
+  if (!(policy instanceof ScopePolicy)) throw configError("requireScope", `"policy" must be a ScopePolicy`);
+  const required = compileRequired(scopes, policy);
+  const respond = createErrorResponder("requireScope", options);
+  const challenge = `Bearer realm="${realm}"`;
+  const unauthenticated = () =>
+    new PortcullisError("missing_credentials", undefined, { headers: { "WWW-Authenticate": challenge } });
+
+  return function requireScopeMiddleware(req, res, next) {
+    const principal = req.auth;
+    if (!principal) return respond(unauthenticated(), req, res, next);
+    const missing = policy.missing(principal.scopes, required);
+    const allowed = match === "all" ? missing.length === 0 : missing.length < required.length;
+    if (allowed) return next();
+    const named = match === "all" ? missing : required;
+    const detail =
+      match === "all"
+        ? `Missing scope${named.length > 1 ? "s" : ""}: ${named.join(", ")}.`
+        : `Requires one of the scopes: ${named.join(", ")}.`;
+    respond(
+      new PortcullisError("insufficient_permissions", detail, {
+        headers: { "WWW-Authenticate": `${challenge}, error="insufficient_scope", scope="${named.join(" ")}"` },
+        data: { missing_scopes: named },
+      }),
+      req,
+      res,
+      next,
+    );
+  };
+}
+
+/**
+ * `requireScope(scopes, { match: "any" })`: the principal needs at least one of the scopes.
+ *
+ * @example
+ * app.get("/api/reports", requireAnyScope(["read", "admin"]), listReports);
+ */
+export function requireAnyScope(scopes: string | readonly string[], options: Readonly<Omit<RequireScopeOptions, "match">> = {}): RequestHandler {
+  return requireScope(scopes, { ...options, match: "any" });
+}
+
+/**
+ * Both guards with shared defaults, so the scope policy and error format are said once.
+ *
+ * @example
+ * const { requireScope, requireAnyScope } = scopeGuards({ policy: scopes });
+ */
+export function scopeGuards(defaults: Readonly<RequireScopeOptions>) {
+  return {
+    requireScope: (scopes: string | readonly string[], options: Readonly<RequireScopeOptions> = {}) =>
+      requireScope(scopes, { ...defaults, ...options }),
+    requireAnyScope: (scopes: string | readonly string[], options: Readonly<Omit<RequireScopeOptions, "match">> = {}) =>
+      requireScope(scopes, { ...defaults, ...options, match: "any" }),
+  };
+}
+
+/** Checks the guarded scopes once, at creation: a typo here would lock a route for everyone. */
+function compileRequired(scopes: string | readonly string[], policy: ScopePolicy): string[] {
+  const list = typeof scopes === "string" ? [scopes] : scopes;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw configError("requireScope", `pass a scope or a non-empty array of scopes, such as requireScope("read")`);
+  }
+  try {
+    return policy.validate(list);
+  } catch (error) {
+    if (isPortcullisError(error)) throw configError("requireScope", error.message.replace(/^scopes: /, ""));
+    throw error;
+  }
+}

@@ -1,0 +1,87 @@
+import express, { type RequestHandler } from "express";
+import request from "supertest";
+import { ScopePolicy, type Principal } from "@portcullis/core";
+import { requireAnyScope, requireScope, scopeGuards } from "@portcullis/require-scope";
+
+const asKey = (scopes: string[]): Principal => ({ kind: "api_key", keyId: "key_1", owner: "alice", scopes });
+const asSession = (scopes: string[]): Principal => ({ kind: "session", userId: "u1", sessionId: "s1", owner: "u1", scopes });
+
+/** An app whose principal is set by the test, then guarded by `guard`. */
+function createApp(principal: Principal | undefined, guard: RequestHandler) {
+  const app = express();
+  app.get(
+    "/guarded",
+    (req, _res, next) => {
+      if (principal) req.auth = principal;
+      next();
+    },
+    guard,
+    (_req, res) => void res.json({ ok: true }),
+  );
+  return app;
+}
+
+describe("requireScope", () => {
+  test("all-of by default: every scope is needed", async () => {
+    await request(createApp(asKey(["read", "predict"]), requireScope(["read", "predict"]))).get("/guarded").expect(200);
+    const res = await request(createApp(asKey(["read"]), requireScope(["read", "write", "predict"]))).get("/guarded").expect(403);
+    expect(res.body).toEqual({ error: "insufficient_permissions", detail: "Missing scopes: write, predict." });
+    expect(res.headers["www-authenticate"]).toBe('Bearer realm="api", error="insufficient_scope", scope="write predict"');
+  });
+
+  test("any-of: one scope is enough, and the refusal names the choices", async () => {
+    await request(createApp(asKey(["write"]), requireAnyScope(["read", "write"]))).get("/guarded").expect(200);
+    const res = await request(createApp(asKey(["predict"]), requireScope(["read", "write"], { match: "any" }))).get("/guarded").expect(403);
+    expect(res.body.detail).toBe("Requires one of the scopes: read, write.");
+  });
+
+  test("it works the same for a session principal", async () => {
+    await request(createApp(asSession(["write"]), requireScope("write"))).get("/guarded").expect(200);
+    await request(createApp(asSession(["read"]), requireScope("write"))).get("/guarded").expect(403);
+  });
+
+  test("no principal: 401 missing_credentials, not 403", async () => {
+    const res = await request(createApp(undefined, requireScope("read"))).get("/guarded").expect(401);
+    expect(res.body.error).toBe("missing_credentials");
+    expect(res.headers["www-authenticate"]).toBe('Bearer realm="api"');
+  });
+
+  test("matching is exact and case-sensitive", async () => {
+    await request(createApp(asKey(["Read", "read:all", "reader"]), requireScope("read"))).get("/guarded").expect(403);
+  });
+
+  test("an implication map from the policy: admin grants everything, read_write grants read and write", async () => {
+    const policy = new ScopePolicy({ implies: { admin: "*", read_write: ["read", "write"] } });
+    const guards = scopeGuards({ policy });
+    await request(createApp(asKey(["admin"]), guards.requireScope(["write", "predict"]))).get("/guarded").expect(200);
+    await request(createApp(asKey(["read_write"]), guards.requireScope(["read", "write"]))).get("/guarded").expect(200);
+    await request(createApp(asKey(["read_write"]), guards.requireScope("predict"))).get("/guarded").expect(403);
+    await request(createApp(asKey(["read_write"]), guards.requireAnyScope(["predict", "write"]))).get("/guarded").expect(200);
+  });
+
+  test("a Plexe-style read-only key can GET but not write", async () => {
+    const policy = new ScopePolicy({ implies: { read_write: ["read_only", "write"] } });
+    const { requireScope: guard } = scopeGuards({ policy });
+    await request(createApp(asKey(["read_only"]), guard("read_only"))).get("/guarded").expect(200);
+    await request(createApp(asKey(["read_only"]), guard("write"))).get("/guarded").expect(403);
+  });
+
+  test.each([
+    [[], /non-empty array/],
+    ["", /not a well-formed scope/],
+    [["read", "has space"], /not a well-formed scope/],
+    [["*"], /not a well-formed scope/],
+  ])("guarding %j is a configuration error", (scopes, message) => {
+    expect(() => requireScope(scopes as never)).toThrow(message);
+    expect(() => requireScope(scopes as never)).toThrow(/^requireScope: /);
+  });
+
+  test("with a known-scope list, guarding a typo fails at startup rather than locking the route", () => {
+    const policy = new ScopePolicy({ known: ["read", "write"] });
+    expect(() => requireScope("wirte", { policy })).toThrow(/requireScope: unknown scope "wirte"/);
+  });
+
+  test("unknown options are refused", () => {
+    expect(() => requireScope("read", { mode: "any" } as never)).toThrow(/unknown option "mode"/);
+  });
+});
