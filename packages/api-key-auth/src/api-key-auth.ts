@@ -1,6 +1,7 @@
 import type { RequestHandler } from "express";
 import {
-  ApiKeys,
+  isApiKeys,
+  type ApiKeys,
   configError,
   createErrorResponder,
   PortcullisError,
@@ -54,7 +55,7 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   for (const name of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(name)) throw configError("apiKeyAuth", `unknown option "${name}"`);
   }
-  if (!(options.keys instanceof ApiKeys)) {
+  if (!isApiKeys(options.keys)) {
     throw configError("apiKeyAuth", `"keys" is required: pass new ApiKeys({ store, secret, prefix })`);
   }
   const { keys, optional = false, realm = "api" } = options;

@@ -106,7 +106,7 @@ describe("apiKeyAuth refuses bad input with the right 4xx", () => {
   });
 
   test("a repeated x-api-key header is not two guesses: it is one invalid value", async () => {
-    const res = await request(app).get("/whoami").set("x-api-key", [key, key]).expect(401);
+    const res = await request(app).get("/whoami").set("x-api-key", [key, key] as unknown as string).expect(401);
     expect(res.body.error).toBe("invalid_key");
   });
 });

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import {
-  ApiKeys,
+  isApiKeys,
+  type ApiKeys,
   configError,
   createErrorResponder,
   PortcullisError,
@@ -164,7 +165,7 @@ function resolve(options: Readonly<ApiKeysRouterOptions>) {
     revokedStatus = 204,
     maxGracePeriodSeconds = 30 * 24 * 3600,
   } = options;
-  if (!(keys instanceof ApiKeys)) throw configError("apiKeysRouter", `"keys" is required: pass the same ApiKeys as apiKeyAuth`);
+  if (!isApiKeys(keys)) throw configError("apiKeysRouter", `"keys" is required: pass the same ApiKeys as apiKeyAuth`);
   if (manageScope !== false && (typeof manageScope !== "string" || manageScope === "")) {
     throw configError(
       "apiKeysRouter",

@@ -86,12 +86,19 @@ test("nothing in Redis is a key or lets anyone authenticate: every key and value
   await keys.store.flush();
 
   const everything: string[] = [];
-  for (const name of await client.keys("*")) {
+  const names: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await client.scan(cursor, "COUNT", 100);
+    names.push(...batch);
+    cursor = next;
+  } while (cursor !== "0");
+  for (const name of names) {
     everything.push(name);
     const type = await client.type(name);
     if (type === "string") everything.push((await client.get(name))!);
     else if (type === "hash") everything.push(...Object.entries(await client.hgetall(name)).flat());
-    else if (type === "zset") everything.push(...(await client.zrange(name, 0, -1)));
+    else if (type === "zset") everything.push(...(await client.zrange(name, "0", "-1")));
     else throw new Error(`unexpected Redis type ${type} at ${name}`);
   }
   const dump = everything.join("\n");

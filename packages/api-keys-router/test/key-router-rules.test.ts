@@ -1,4 +1,5 @@
 import request from "supertest";
+import { apiKeysRouter } from "@portcullis/api-keys-router";
 import { createApp } from "./create-app";
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -139,7 +140,6 @@ describe("bad input gets a 4xx naming the problem, never a 500", () => {
 
 test("configuration mistakes are refused when the router is created", async () => {
   const { keys } = await createApp();
-  const { apiKeysRouter } = await import("@portcullis/api-keys-router");
   expect(() => apiKeysRouter({ keys } as never)).toThrow(/apiKeysRouter: "manageScope" is required/);
   expect(() => apiKeysRouter({ keys, manageScope: false, createdStatus: 202 } as never)).toThrow(/"createdStatus" must be 200 or 201/);
   expect(() => apiKeysRouter({ keys, manageScope: false, permissionLevels: { x: ["nope"] } })).toThrow(/permissionLevels\.x.*unknown scope "nope"/);

@@ -4,7 +4,7 @@ import { KeyFormat } from "./key-format";
 import { KeyHasher } from "./key-hasher";
 import { keyStatus, type ApiKeyRecord, type KeyMetadata, type StoredApiKey } from "./key-record";
 import type { KeyPage, KeyStore } from "./key-store";
-import { ScopePolicy } from "./scope-policy";
+import { isScopePolicy, ScopePolicy } from "./scope-policy";
 
 export const MAX_KEY_NAME_LENGTH = 100;
 export const MAX_OWNER_LENGTH = 200;
@@ -64,6 +64,9 @@ export type Verification =
 
 const KNOWN_OPTIONS = new Set(["store", "secret", "prefix", "scopes", "now"]);
 
+/** What the caller decides about a key; the service adds its id, digest, preview and times. */
+type KeyFields = Omit<StoredApiKey, "id" | "digest" | "preview" | "createdAt" | "usageCount">;
+
 /**
  * The API-key lifecycle: create (shown once), verify, get, list, revoke, rotate. Keys are stored
  * only as keyed hashes; a store failure surfaces as a `PortcullisError` with code
@@ -88,10 +91,14 @@ export class ApiKeys {
     if (!options.store) {
       throw configError("ApiKeys", `"store" is required: pass new MemoryKeyStore() or new RedisKeyStore(redis)`);
     }
-    if (options.scopes !== undefined && !(options.scopes instanceof ScopePolicy)) {
+    if (options.scopes !== undefined && !isScopePolicy(options.scopes)) {
       throw configError("ApiKeys", `"scopes" must be a ScopePolicy`);
     }
-    this.format = new KeyFormat({ prefix: options.prefix });
+    try {
+      this.format = new KeyFormat({ prefix: options.prefix });
+    } catch (error) {
+      throw configError("ApiKeys", (error as Error).message.replace(/^KeyFormat: /, ""));
+    }
     this.#hasher = new KeyHasher(options.secret);
     this.store = options.store;
     this.scopes = options.scopes ?? new ScopePolicy();
@@ -102,19 +109,9 @@ export class ApiKeys {
    * Creates a key and returns it once; only its digest and a masked preview are stored.
    * @throws PortcullisError `invalid_request` naming the bad field.
    */
-  async create(input: CreateKeyInput, rotatedFrom?: string): Promise<CreatedKey> {
+  async create(input: CreateKeyInput): Promise<CreatedKey> {
     const now = this.now();
-    const fields = this.#validate(input, now);
-    const key = this.format.generate();
-    const record: StoredApiKey = {
-      ...fields,
-      id: `key_${randomBase62(16)}`,
-      digest: this.#hasher.digest(key),
-      preview: this.format.preview(key),
-      createdAt: now,
-      usageCount: 0,
-      ...(rotatedFrom === undefined ? {} : { rotatedFrom }),
-    };
+    const { key, record } = this.#newRecord(this.#validate(input, now), now);
     await this.#guard(this.store.insert(record));
     return { key, record: publicRecord(record) };
   }
@@ -124,7 +121,7 @@ export class ApiKeys {
    * store; a known key is refused if revoked or expired. A success is counted as a use.
    */
   async verify(presented: string): Promise<Verification> {
-    if (!this.format.isWellFormed(presented)) return { ok: false, code: "invalid_key" };
+    if (typeof presented !== "string" || !this.format.isWellFormed(presented)) return { ok: false, code: "invalid_key" };
     const record = await this.#guard(this.store.findByDigest(this.#hasher.digest(presented)));
     if (!record) return { ok: false, code: "invalid_key" };
     const now = this.now();
@@ -155,11 +152,9 @@ export class ApiKeys {
 
   /** Revokes a key: it is refused from the next request on, and its record is kept. Idempotent. */
   async revoke(id: string): Promise<ApiKeyRecord | undefined> {
-    const current = await this.#guard(this.store.findById(id));
-    if (!current) return undefined;
-    if (current.revokedAt !== undefined) return publicRecord(current);
-    const updated = await this.#guard(this.store.update(id, { revokedAt: this.now() }));
-    return updated && publicRecord(updated);
+    // Guarded, so a second revocation keeps the first one's time.
+    const { record } = await this.#guard(this.store.update(id, { revokedAt: this.now() }, { onlyIfUnset: ["revokedAt"] }));
+    return record && publicRecord(record);
   }
 
   /**
@@ -174,35 +169,53 @@ export class ApiKeys {
     const old = await this.#guard(this.store.findById(id));
     if (!old) return undefined;
     const now = this.now();
-    const status = keyStatus(old, now);
-    if (status !== "active") throw new PortcullisError("conflict", `The key is ${status} and cannot be rotated.`);
-    if (old.rotatedTo !== undefined) {
-      throw new PortcullisError("conflict", `The key was already rotated to ${old.rotatedTo}.`);
-    }
+    assertRotatable(old, now);
     // The new key keeps the old one's lifetime length, counted from now.
     const lifetime = old.expiresAt === undefined ? undefined : old.expiresAt - old.createdAt;
-    const created = await this.create(
-      {
-        owner: old.owner,
-        name: old.name,
-        scopes: old.scopes,
-        metadata: old.metadata,
-        ...(old.app === undefined ? {} : { app: old.app }),
-        ...(lifetime === undefined ? {} : { expiresAt: now + lifetime }),
-      },
-      old.id,
-    );
-    const graceEnds = now + gracePeriodMs;
-    const previous = await this.#guard(
-      this.store.update(old.id, {
-        rotatedTo: created.record.id,
-        expiresAt: Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, graceEnds),
-      }),
-    );
-    return { ...created, previous: publicRecord(previous ?? old) };
+    const { owner, name, scopes, metadata, app } = old;
+    const fields = { owner, name, scopes, metadata, ...(app === undefined ? {} : { app }) };
+    const created = this.#newRecord(lifetime === undefined ? fields : { ...fields, expiresAt: now + lifetime }, now, old.id);
+
+    // The new record goes in first, unseen; the old one then changes in one guarded step, so a
+    // concurrent revocation or rotation wins cleanly and a failure part-way changes nothing.
+    await this.#guard(this.store.insert(created.record));
+    let claim;
+    try {
+      claim = await this.#guard(
+        this.store.update(
+          old.id,
+          { rotatedTo: created.record.id, expiresAt: Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + gracePeriodMs) },
+          { onlyIfUnset: ["revokedAt", "rotatedTo"] },
+        ),
+      );
+    } catch (error) {
+      await this.store.remove(created.record.id).catch(() => {});
+      throw error;
+    }
+    if (!claim.applied) {
+      await this.#guard(this.store.remove(created.record.id));
+      if (!claim.record) return undefined;
+      assertRotatable(claim.record, now);
+      throw new PortcullisError("conflict", "The key changed while it was being rotated.");
+    }
+    return { key: created.key, record: publicRecord(created.record), previous: publicRecord(claim.record) };
   }
 
-  #validate(input: CreateKeyInput, now: number): Omit<StoredApiKey, "id" | "digest" | "preview" | "createdAt" | "usageCount"> {
+  #newRecord(fields: KeyFields, now: number, rotatedFrom?: string): { key: string; record: StoredApiKey } {
+    const key = this.format.generate();
+    const record: StoredApiKey = {
+      ...fields,
+      id: `key_${randomBase62(16)}`,
+      digest: this.#hasher.digest(key),
+      preview: this.format.preview(key),
+      createdAt: now,
+      usageCount: 0,
+      ...(rotatedFrom === undefined ? {} : { rotatedFrom }),
+    };
+    return { key, record };
+  }
+
+  #validate(input: CreateKeyInput, now: number): KeyFields {
     const { owner, name, app, expiresAt, metadata = {} } = input;
     assertText("owner", owner, MAX_OWNER_LENGTH);
     assertText("name", name, MAX_KEY_NAME_LENGTH);
@@ -236,13 +249,20 @@ export class ApiKeys {
   }
 }
 
+function assertRotatable(record: StoredApiKey, now: number): void {
+  const status = keyStatus(record, now);
+  if (status !== "active") throw new PortcullisError("conflict", `The key is ${status} and cannot be rotated.`);
+  if (record.rotatedTo !== undefined) throw new PortcullisError("conflict", `The key was already rotated to ${record.rotatedTo}.`);
+}
+
 /** Strips the digest, which has no business outside the store. */
 function publicRecord({ digest: _digest, ...record }: StoredApiKey): ApiKeyRecord {
   return record;
 }
 
-// Control characters and unpaired surrogates have no place in a name and break logs and terminals.
-const PRINTABLE = /^[^\p{Cc}\p{Cs}]+$/u;
+// Control characters, unpaired surrogates and bidirectional overrides have no place in a name:
+// they break logs and terminals, or make a name display as something it is not.
+const PRINTABLE = /^[^\p{Cc}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]+$/u;
 
 function assertText(field: string, value: unknown, max: number): asserts value is string {
   if (typeof value !== "string" || value.trim() === "" || value.length > max || !PRINTABLE.test(value)) {
@@ -261,4 +281,13 @@ function assertMetadata(metadata: unknown): asserts metadata is KeyMetadata {
     }
   }
   if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) throw fail(`at most ${MAX_METADATA_BYTES} bytes`);
+}
+
+/**
+ * True for an `ApiKeys`, also one from another copy of this package (two versions installed side
+ * by side), where `instanceof` would wrongly say no.
+ */
+export function isApiKeys(value: unknown): value is ApiKeys {
+  const keys = value as Partial<ApiKeys> | null;
+  return typeof keys?.verify === "function" && typeof keys.create === "function" && isScopePolicy(keys.scopes);
 }

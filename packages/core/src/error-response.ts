@@ -40,12 +40,12 @@ export const defaultErrorFormat: ErrorFormatter = (error) => ({
 export const problemDetailsFormat: ErrorFormatter = (error, req) => ({
   contentType: "application/problem+json",
   body: {
+    ...error.data, // extension members first: they can never overwrite the standard ones
     type: `urn:portcullis:error:${error.code}`,
     title: error.code,
     status: error.status,
     detail: error.detail,
-    instance: req.originalUrl,
-    ...error.data,
+    instance: req.originalUrl.split("?", 1)[0], // never echo a query string back
   },
 });
 

@@ -63,7 +63,9 @@ export class KeyFormat {
 
   /**
    * A masked form for display: the prefix, the first four and the last four characters
-   * (`plx_sk_4fQa…a1Bz`). It reveals 4 of the 32 random characters, leaving about 166 bits.
+   * (`plx_sk_4fQa…a1Bz`), as users see the ends of their key. It reveals 4 of the 32 random
+   * characters and 4 checksum characters (about 24 bits about the rest), leaving over 140 bits
+   * unknown: far beyond any guessing.
    */
   preview(token: string): string {
     const body = token.slice(this.prefix.length);

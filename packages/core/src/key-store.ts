@@ -3,6 +3,19 @@ import type { ApiKeyRecord, StoredApiKey } from "./key-record";
 /** The fields a lifecycle operation may change on an existing key. */
 export type KeyRecordPatch = Partial<Pick<ApiKeyRecord, "revokedAt" | "expiresAt" | "rotatedTo">>;
 
+export interface UpdateOptions {
+  /**
+   * Apply the patch only if all these fields are unset, checked in the same atomic step as the
+   * write: a revoked key cannot be rotated, nor a key rotated twice, however requests interleave.
+   */
+  readonly onlyIfUnset?: readonly ("revokedAt" | "rotatedTo")[];
+}
+
+/** Whether an update was applied, and the record as it stands afterwards (undefined if none). */
+export type UpdateOutcome =
+  | { readonly applied: true; readonly record: StoredApiKey }
+  | { readonly applied: false; readonly record: StoredApiKey | undefined };
+
 export interface KeyPage {
   readonly records: readonly StoredApiKey[];
   /** Pass back as `after` for the next page; absent on the last page. */
@@ -30,8 +43,13 @@ export interface KeyStore {
   findById(id: string): Promise<StoredApiKey | undefined>;
   /** One owner's keys, newest first, in pages; the cost depends on the page, not the store size. */
   listByOwner(owner: string, options: ListOptions): Promise<KeyPage>;
-  /** Applies the patch atomically and returns the new record, or undefined if there is none. */
-  update(id: string, patch: KeyRecordPatch): Promise<StoredApiKey | undefined>;
+  /** Applies the patch atomically, if the record exists and the condition holds. */
+  update(id: string, patch: KeyRecordPatch, options?: UpdateOptions): Promise<UpdateOutcome>;
+  /**
+   * Deletes a record that was never handed out (a rotation that lost a race). Revoked keys are
+   * kept, not removed, so they keep answering `revoked_key`.
+   */
+  remove(id: string): Promise<void>;
   /**
    * Notes one use of a key. Returns at once: adapters batch these off the request path, so
    * verification costs no extra round trip, and write them on `flush()`.

@@ -1,5 +1,5 @@
 import type { StoredApiKey } from "./key-record";
-import type { KeyPage, KeyRecordPatch, KeyStore, ListOptions } from "./key-store";
+import type { KeyPage, KeyRecordPatch, KeyStore, ListOptions, UpdateOptions, UpdateOutcome } from "./key-store";
 
 /**
  * Keeps keys in this process: the zero-setup default for development, tests and single-process
@@ -43,12 +43,22 @@ export class MemoryKeyStore implements KeyStore {
     return start > 0 ? { records, next: ids[start] } : { records };
   }
 
-  async update(id: string, patch: KeyRecordPatch): Promise<StoredApiKey | undefined> {
+  async update(id: string, patch: KeyRecordPatch, options: UpdateOptions = {}): Promise<UpdateOutcome> {
     const current = this.#byId.get(id);
-    if (!current) return undefined;
+    if (!current) return { applied: false, record: undefined };
+    if (options.onlyIfUnset?.some((field) => current[field] !== undefined)) return { applied: false, record: current };
     const next = freeze({ ...current, ...definedOnly(patch) });
     this.#byId.set(id, next);
-    return next;
+    return { applied: true, record: next };
+  }
+
+  async remove(id: string): Promise<void> {
+    const record = this.#byId.get(id);
+    if (!record) return;
+    this.#byId.delete(id);
+    this.#idByDigest.delete(record.digest);
+    const ids = this.#idsByOwner.get(record.owner) ?? [];
+    ids.splice(ids.indexOf(id), 1);
   }
 
   recordUse(record: StoredApiKey, at: number): void {

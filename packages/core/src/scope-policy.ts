@@ -38,6 +38,9 @@ export class ScopePolicy {
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
     const { known, implies = {} } = options;
+    if (implies === null || typeof implies !== "object" || Array.isArray(implies)) {
+      throw configError("ScopePolicy", `"implies" must be an object such as { admin: "*", read_write: ["read", "write"] }`);
+    }
     if (known !== undefined) {
       if (!Array.isArray(known)) throw configError("ScopePolicy", `"known" must be an array of scope names`);
       for (const scope of known) assertWellFormed(scope, `"known"`);
@@ -133,4 +136,10 @@ function closureOf(
     }
   }
   return seen;
+}
+
+/** True for a `ScopePolicy`, also one from another copy of this package. */
+export function isScopePolicy(value: unknown): value is ScopePolicy {
+  const policy = value as Partial<ScopePolicy> | null;
+  return typeof policy?.missing === "function" && typeof policy.validate === "function" && typeof policy.expand === "function";
 }

@@ -1,4 +1,13 @@
-import { configError, type KeyPage, type KeyRecordPatch, type KeyStore, type ListOptions, type StoredApiKey } from "@portcullis/core";
+import {
+  configError,
+  type KeyPage,
+  type KeyRecordPatch,
+  type KeyStore,
+  type ListOptions,
+  type StoredApiKey,
+  type UpdateOptions,
+  type UpdateOutcome,
+} from "@portcullis/core";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 
@@ -40,10 +49,19 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`;
 
+// ARGV: the number n of fields that must be unset, those n fields, then field/value pairs.
+// Answers the record's fields after a 1 (applied) or a 0 (a guarded field was set).
 const UPDATE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-redis.call('HSET', KEYS[1], unpack(ARGV))
-return redis.call('HGETALL', KEYS[1])`;
+local n = tonumber(ARGV[1])
+local applied = 1
+for i = 2, n + 1 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then applied = 0 end
+end
+if applied == 1 and #ARGV > n + 1 then redis.call('HSET', KEYS[1], unpack(ARGV, n + 2)) end
+local fields = redis.call('HGETALL', KEYS[1])
+table.insert(fields, 1, applied)
+return fields`;
 
 const RECORD_USE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -121,13 +139,31 @@ export class RedisKeyStore implements KeyStore {
     return ids.length > limit ? { records, next: pageIds[pageIds.length - 1]! } : { records };
   }
 
-  async update(id: string, patch: KeyRecordPatch): Promise<StoredApiKey | undefined> {
+  async update(id: string, patch: KeyRecordPatch, options: UpdateOptions = {}): Promise<UpdateOutcome> {
     const digest = await this.#redis.get(this.keys.apiKeyId(id));
-    if (digest === null) return undefined;
-    const fields = toFields(patch);
-    if (fields.length === 0) return this.findByDigest(digest);
-    const reply = (await this.#redis.eval(UPDATE, 1, this.keys.apiKeyRecord(digest), ...fields)) as string[] | null;
-    return reply ? fromHash(digest, pairsToObject(reply)) : undefined;
+    if (digest === null) return { applied: false, record: undefined };
+    const guarded = (options.onlyIfUnset ?? []).map((field) => F[field]);
+    const reply = (await this.#redis.eval(
+      UPDATE,
+      1,
+      this.keys.apiKeyRecord(digest),
+      guarded.length,
+      ...guarded,
+      ...toFields(patch),
+    )) as [number, ...string[]] | null;
+    if (!reply) return { applied: false, record: undefined };
+    const [applied, ...pairs] = reply;
+    const record = fromHash(digest, pairsToObject(pairs));
+    return applied === 1 && record ? { applied: true, record } : { applied: false, record };
+  }
+
+  async remove(id: string): Promise<void> {
+    const record = await this.findById(id);
+    if (!record) return;
+    // The record first, so the key stops authenticating before its index entries go.
+    await this.#redis.del(this.keys.apiKeyRecord(record.digest));
+    await this.#redis.zrem(this.keys.ownerKeys(record.owner), id);
+    await this.#redis.del(this.keys.apiKeyId(id));
   }
 
   recordUse(record: StoredApiKey, at: number): void {

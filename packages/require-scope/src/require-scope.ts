@@ -3,6 +3,7 @@ import {
   configError,
   createErrorResponder,
   isPortcullisError,
+  isScopePolicy,
   PortcullisError,
   ScopePolicy,
   type ErrorResponseOptions,
@@ -45,7 +46,7 @@ export function requireScope(scopes: string | readonly string[], options: Readon
   }
   const { match = "all", policy = new ScopePolicy(), realm = "api" } = options;
   if (match !== "all" && match !== "any") throw configError("requireScope", `"match" must be "all" or "any"`);
-  if (!(policy instanceof ScopePolicy)) throw configError("requireScope", `"policy" must be a ScopePolicy`);
+  if (!isScopePolicy(policy)) throw configError("requireScope", `"policy" must be a ScopePolicy`);
   const required = compileRequired(scopes, policy);
   const respond = createErrorResponder("requireScope", options);
   const challenge = `Bearer realm="${realm}"`;

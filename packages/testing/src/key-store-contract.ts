@@ -101,16 +101,51 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       const record = sampleRecord({ expiresAt: 1_900_000_000_000 });
       await store.insert(record);
       const updated = await store.update(record.id, { revokedAt: 1_750_000_000_000, rotatedTo: "key_next" });
-      expect(updated).toEqual({ ...record, revokedAt: 1_750_000_000_000, rotatedTo: "key_next" });
-      expect(await store.findByDigest(record.digest)).toEqual(updated);
+      expect(updated).toEqual({ applied: true, record: { ...record, revokedAt: 1_750_000_000_000, rotatedTo: "key_next" } });
+      expect(await store.findByDigest(record.digest)).toEqual(updated.record);
       const shortened = await store.update(record.id, { expiresAt: 1_760_000_000_000 });
-      expect(shortened?.expiresAt).toBe(1_760_000_000_000);
-      expect(shortened?.revokedAt).toBe(1_750_000_000_000);
+      expect(shortened.record?.expiresAt).toBe(1_760_000_000_000);
+      expect(shortened.record?.revokedAt).toBe(1_750_000_000_000);
+    });
+
+    test("a guarded update applies only while the guarded fields are unset", async () => {
+      const record = sampleRecord();
+      await store.insert(record);
+      const first = await store.update(record.id, { revokedAt: 100 }, { onlyIfUnset: ["revokedAt"] });
+      expect(first.applied).toBe(true);
+      const second = await store.update(record.id, { revokedAt: 200 }, { onlyIfUnset: ["revokedAt"] });
+      expect(second).toEqual({ applied: false, record: { ...record, revokedAt: 100 } });
+      const rotation = await store.update(record.id, { rotatedTo: "key_x", expiresAt: 5 }, { onlyIfUnset: ["revokedAt", "rotatedTo"] });
+      expect(rotation.applied).toBe(false);
+      expect(await store.findById(record.id)).toEqual({ ...record, revokedAt: 100 });
+    });
+
+    test("of two racing guarded updates exactly one applies", async () => {
+      const record = sampleRecord();
+      await store.insert(record);
+      const outcomes = await Promise.all(
+        ["key_a", "key_b", "key_c"].map((to) => store.update(record.id, { rotatedTo: to }, { onlyIfUnset: ["rotatedTo"] })),
+      );
+      expect(outcomes.filter((o) => o.applied)).toHaveLength(1);
+      const winner = outcomes.find((o) => o.applied)!.record.rotatedTo;
+      expect((await store.findById(record.id))?.rotatedTo).toBe(winner);
     });
 
     test("update of an unknown id changes nothing and creates nothing", async () => {
-      expect(await store.update("key_ghost", { revokedAt: 1 })).toBeUndefined();
+      expect(await store.update("key_ghost", { revokedAt: 1 })).toEqual({ applied: false, record: undefined });
       expect(await store.findById("key_ghost")).toBeUndefined();
+    });
+
+    test("remove deletes a record from every index; removing an unknown id is a no-op", async () => {
+      const gone = sampleRecord({ owner: "erin" });
+      const kept = sampleRecord({ owner: "erin" });
+      await store.insert(gone);
+      await store.insert(kept);
+      await store.remove(gone.id);
+      await store.remove("key_never_existed");
+      expect(await store.findById(gone.id)).toBeUndefined();
+      expect(await store.findByDigest(gone.digest)).toBeUndefined();
+      expect((await store.listByOwner("erin", { limit: 10 })).records.map((r) => r.id)).toEqual([kept.id]);
     });
 
     test("uses are counted and the latest use time kept, once flushed", async () => {

@@ -1,0 +1,29 @@
+import request from "supertest";
+import { MemoryKeyStore } from "portcullis";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createApp } = require("../app") as typeof import("../app");
+
+const secret = "quickstart-test-secret-of-32-bytes-or-more";
+
+test("the CorePlexML flow: an admin key makes a read+predict key, which reads and predicts but cannot write", async () => {
+  const { app, keys } = createApp({ store: new MemoryKeyStore(), secret });
+  const admin = await keys.create({ owner: "admin", name: "bootstrap", scopes: ["admin"] });
+  const created = await request(app)
+    .post("/api/auth/api-keys")
+    .set("Authorization", `Bearer ${admin.key}`)
+    .send({ name: "CI Pipeline", scopes: ["read", "predict"] })
+    .expect(201);
+  const auth = { Authorization: `Bearer ${created.body.key}` };
+  await request(app).get("/api/projects").set(auth).expect(200);
+  await request(app).post("/api/models/m1/predict").set(auth).expect(200);
+  const refused = await request(app).post("/api/projects").set(auth).send({ name: "x" }).expect(403);
+  expect(refused.body).toEqual({ error: "insufficient_permissions", detail: "Missing scope: write." });
+  const anonymous = await request(app).get("/api/projects").expect(401);
+  expect(anonymous.body.detail).toBe("Authentication credentials were not provided.");
+});
+
+test("a key without admin cannot manage keys", async () => {
+  const { app, keys } = createApp({ store: new MemoryKeyStore(), secret });
+  const reader = await keys.create({ owner: "admin", name: "reader", scopes: ["read"] });
+  await request(app).get("/api/auth/api-keys").set("Authorization", `Bearer ${reader.key}`).expect(403);
+});

@@ -1,0 +1,162 @@
+import { PortcullisError, ScopePolicy, type ScopePolicyOptions } from "@portcullis/core";
+
+/** Runs `fn`, expecting a PortcullisError, and returns it. */
+function refusal(fn: () => unknown): PortcullisError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(PortcullisError);
+    return error as PortcullisError;
+  }
+  throw new Error("expected a PortcullisError, but nothing was thrown");
+}
+
+describe("ScopePolicy.missing and satisfies", () => {
+  const plain = new ScopePolicy();
+
+  it("lists the required scopes not held, in the order required", () => {
+    expect(plain.missing(["read"], ["write", "read", "delete"])).toEqual(["write", "delete"]);
+    expect(plain.missing(["read", "write"], ["read", "write"])).toEqual([]);
+    expect(plain.missing([], [])).toEqual([]);
+  });
+
+  it("needs every required scope by default (all-of)", () => {
+    expect(plain.satisfies(["read", "write"], ["read", "write"])).toBe(true);
+    expect(plain.satisfies(["read"], ["read", "write"])).toBe(false);
+    expect(plain.satisfies(["read"], ["read", "write"], "all")).toBe(false);
+  });
+
+  it("needs at least one required scope with match 'any'", () => {
+    expect(plain.satisfies(["write"], ["read", "write"], "any")).toBe(true);
+    expect(plain.satisfies(["delete"], ["read", "write"], "any")).toBe(false);
+    expect(plain.satisfies([], ["read"], "any")).toBe(false);
+  });
+
+  it("is satisfied by any holder when nothing is required", () => {
+    expect(plain.satisfies([], [])).toBe(true);
+    expect(plain.satisfies([], [], "any")).toBe(true);
+  });
+
+  it("matches scopes case-sensitively", () => {
+    expect(plain.satisfies(["Read"], ["read"])).toBe(false);
+    expect(plain.missing(["READ"], ["read"])).toEqual(["read"]);
+    expect(new ScopePolicy({ implies: { Admin: "*" } }).satisfies(["admin"], ["read"])).toBe(false);
+  });
+});
+
+describe("ScopePolicy implications", () => {
+  it("lets a scope implying '*' grant every scope", () => {
+    const policy = new ScopePolicy({ implies: { admin: "*" } });
+
+    expect(policy.satisfies(["admin"], ["read", "write", "anything:else"])).toBe(true);
+    expect(policy.missing(["admin"], ["x"])).toEqual([]);
+    expect(policy.expand(["admin"])).toBe("*");
+    expect(policy.satisfies(["read"], ["write"])).toBe(false);
+  });
+
+  it("lets a scope grant a list of scopes, and only those", () => {
+    const policy = new ScopePolicy({ implies: { read_write: ["read", "write"] } });
+
+    expect(policy.satisfies(["read_write"], ["read", "write"])).toBe(true);
+    expect(policy.missing(["read_write"], ["read", "delete"])).toEqual(["delete"]);
+    expect(policy.satisfies(["read"], ["read_write"])).toBe(false);
+  });
+
+  it("applies implications transitively", () => {
+    const policy = new ScopePolicy({ implies: { a: ["b"], b: ["c"], c: ["d"] } });
+
+    expect(policy.missing(["a"], ["a", "b", "c", "d"])).toEqual([]);
+    expect(policy.missing(["b"], ["a", "b", "c", "d"])).toEqual(["a"]);
+  });
+
+  it("reaches '*' through a chain of implications", () => {
+    const policy = new ScopePolicy({ implies: { owner: ["admin"], admin: "*" } });
+
+    expect(policy.expand(["owner"])).toBe("*");
+  });
+
+  it("terminates on cycles, granting everything on the cycle", () => {
+    const policy = new ScopePolicy({ implies: { a: ["b"], b: ["c"], c: ["a"], self: ["self"] } });
+
+    expect(policy.missing(["b"], ["a", "b", "c", "d"])).toEqual(["d"]);
+    expect(policy.missing(["self"], ["self", "a"])).toEqual(["a"]);
+  });
+});
+
+describe("ScopePolicy.validate", () => {
+  it("returns the scopes deduplicated, in their first order", () => {
+    expect(new ScopePolicy().validate(["write", "read", "write", "admin", "read"])).toEqual(["write", "read", "admin"]);
+  });
+
+  it("accepts visible ASCII scopes up to 128 characters", () => {
+    const scopes = ["Models:Train", "/clarifai.api.V2/PostSearches", "a".repeat(128), "~!#"];
+
+    expect(new ScopePolicy().validate(scopes)).toEqual(scopes);
+  });
+
+  it("refuses a scope outside 'known' with invalid_request naming it", () => {
+    const policy = new ScopePolicy({ known: ["read", "write"] });
+    const error = refusal(() => policy.validate(["read", "delete"]));
+
+    expect(error.code).toBe("invalid_request");
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/^scopes: /);
+    expect(error.message).toContain('"delete"');
+    expect(policy.validate(["write", "read"])).toEqual(["write", "read"]);
+  });
+
+  it.each([
+    ["a space", "read write"],
+    ["'*'", "*"],
+    ["a '*' inside", "read*"],
+    ["the empty string", ""],
+    ["129 characters", "a".repeat(129)],
+    ["a control character", "read\u0007"],
+    ["a newline", "read\n"],
+    ["a non-ASCII letter", "lécture"],
+    ["a number", 42],
+    ["null", null],
+  ])("refuses a scope with %s as invalid_request", (_, scope) => {
+    const error = refusal(() => new ScopePolicy().validate(["read", scope]));
+
+    expect(error.code).toBe("invalid_request");
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/^scopes: .* is not a well-formed scope$/);
+  });
+
+  it("accepts 100 scopes and refuses 101", () => {
+    const scopes = Array.from({ length: 101 }, (_, i) => `scope${i}`);
+
+    expect(new ScopePolicy().validate(scopes.slice(0, 100))).toHaveLength(100);
+    const error = refusal(() => new ScopePolicy().validate(scopes));
+    expect(error.code).toBe("invalid_request");
+    expect(error.message).toBe("scopes: at most 100 scopes per key");
+  });
+});
+
+describe("ScopePolicy configuration", () => {
+  it.each<[string, unknown]>([
+    ["'implies' granting a scope not in 'known'", { known: ["read"], implies: { read_write: ["read", "write"] } }],
+    ["'known' that is not an array", { known: "read" }],
+    ["'known' with a malformed scope", { known: ["read", "has space"] }],
+    ["an 'implies' value that is neither '*' nor an array", { implies: { admin: "all" } }],
+    ["an 'implies' value that is a number", { implies: { admin: 1 } }],
+    ["an 'implies' list with a malformed scope", { implies: { admin: ["read", "*"] } }],
+    ["an 'implies' key that is malformed", { implies: { "super user": "*" } }],
+    ["'implies' that is null", { implies: null }],
+    ["'implies' that is a number", { implies: 42 }],
+    ["'implies' that is the string '*'", { implies: "*" }],
+  ])("refuses %s with a TypeError naming ScopePolicy", (_, options) => {
+    const create = () => new ScopePolicy(options as ScopePolicyOptions);
+
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(/^ScopePolicy: /);
+  });
+
+  it("accepts implications among known scopes", () => {
+    const policy = new ScopePolicy({ known: ["read", "write", "read_write"], implies: { read_write: ["read", "write"] } });
+
+    expect(policy.satisfies(["read_write"], ["write"])).toBe(true);
+    expect(policy.known).toEqual(new Set(["read", "write", "read_write"]));
+  });
+});
