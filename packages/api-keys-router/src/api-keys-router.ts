@@ -112,7 +112,11 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
       ...(query.cursor === undefined ? {} : { after: query.cursor }),
     });
     const now = keys.now();
-    res.set("Cache-Control", "no-store").json({ keys: page.records.map((r) => keyJson(r, now)), next_cursor: page.next ?? null });
+    // A key bound to an app sees only that app's keys; the cursor still walks the owner's index,
+    // so a page may be short but never skips a key.
+    const app = req.auth!.app;
+    const visible = app === undefined ? page.records : page.records.filter((r) => r.app === app);
+    res.set("Cache-Control", "no-store").json({ keys: visible.map((r) => keyJson(r, now)), next_cursor: page.next ?? null });
   });
 
   router.get("/:id", async function getKey(req, res) {

@@ -41,6 +41,18 @@ describe("who may manage which keys", () => {
     await request(app).post(BASE).set(bearer(reader.key)).send({ name: "same", scopes: ["read"] }).expect(201);
   });
 
+  test("a key bound to an app sees, manages and creates only that app's keys", async () => {
+    const { app, keys } = await createApp();
+    const bound = await keys.create({ owner: "alice", name: "app-1 admin", scopes: ["admin"], app: "app-1" });
+    const elsewhere = await keys.create({ owner: "alice", name: "app-2 key", scopes: ["read"], app: "app-2" });
+    const listed = await request(app).get(BASE).set(bearer(bound.key)).expect(200);
+    expect(listed.body.keys.map((k: { key_id: string }) => k.key_id)).toEqual([bound.record.id]);
+    await request(app).get(`${BASE}/${elsewhere.record.id}`).set(bearer(bound.key)).expect(404);
+    await request(app).delete(`${BASE}/${elsewhere.record.id}`).set(bearer(bound.key)).expect(404);
+    const created = await request(app).post(BASE).set(bearer(bound.key)).send({ name: "child", scopes: ["read"] }).expect(201);
+    expect(created.body.app).toBe("app-1");
+  });
+
   test("with manageScope set, a key without that scope cannot manage keys at all", async () => {
     const { app, keys } = await createApp({ router: { manageScope: "admin" } });
     const { key } = await keys.create({ owner: "alice", name: "reader", scopes: ["read"] });

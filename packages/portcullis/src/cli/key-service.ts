@@ -1,0 +1,104 @@
+import { ApiKeys } from "@portcullis/core";
+import { RedisKeyStore } from "@portcullis/redis";
+import type { Redis } from "ioredis";
+import { failure, messageOf } from "./cli-error";
+import type { CliConfig } from "./config";
+
+/** How long to wait for Redis to accept the connection: a CLI fails fast, it does not wait it out. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+/** How long one command may take before the CLI gives up on a Redis that stopped answering. */
+export const COMMAND_TIMEOUT_MS = 5_000;
+
+/** The key service on the server's Redis, and how to let go of it. */
+export interface KeyService {
+  readonly keys: ApiKeys;
+  /** Flushes the store and closes the connection, so the process can exit. Never rejects. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Redis and builds the same `ApiKeys` the server has: same secret, key prefix and
+ * Redis prefix, so the keys made here verify there.
+ *
+ * @throws CliError "cannot reach Redis at <url>" (exit 1) when Redis does not answer.
+ * @example
+ * const service = await openKeyService(readConfig(process.env, { prefix: undefined }));
+ * try { await service.keys.revoke("key_4fQa"); } finally { await service.close(); }
+ */
+export async function openKeyService(config: CliConfig): Promise<KeyService> {
+  const redis = new (loadIoredis().Redis)(config.redisUrl, {
+    // One attempt, bounded in time, then an error: a CLI in a pipeline must fail, never hang.
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    // So an operator reading CLIENT LIST can tell the CLI's connection from the servers'.
+    connectionName: "portcullis-cli",
+  });
+  // Heard here so ioredis does not log it; kept because connect() rejects with a vaguer
+  // "Connection is closed." than the error that closed it (ECONNREFUSED, ENOTFOUND, WRONGPASS).
+  let connectionError: unknown;
+  redis.on("error", (error: unknown) => {
+    connectionError ??= error;
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    await disconnect(redis);
+    throw unreachable(config, connectionError ?? error);
+  }
+  const store = new RedisKeyStore(redis, { prefix: config.redisPrefix });
+  const keys = new ApiKeys({ store, secret: config.secret, prefix: config.keyPrefix });
+  return {
+    keys,
+    async close() {
+      try {
+        await store.close();
+      } catch {
+        // The CLI records no usage, so there is nothing to lose here.
+      } finally {
+        await disconnect(redis);
+      }
+    },
+  };
+}
+
+/**
+ * The one-line failure for a Redis that refused, dropped or timed out, with the client's reason
+ * (which names a host and port, never the password).
+ *
+ * @example
+ * throw unreachable(config, error); // cannot reach Redis at redis://localhost:6379 (connect ECONNREFUSED 127.0.0.1:6379)
+ */
+export function unreachable(config: CliConfig, error: unknown): Error {
+  const message = messageOf(error);
+  const reason = message === "" ? "" : ` (${message})`;
+  return failure(`cannot reach Redis at ${config.redisDisplayUrl}${reason}`, error);
+}
+
+/** ioredis is an optional peer of portcullis; load it only when a command needs Redis. */
+function loadIoredis(): typeof import("ioredis") {
+  try {
+    return require("ioredis") as typeof import("ioredis");
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "MODULE_NOT_FOUND") throw error;
+    throw failure('the portcullis CLI needs ioredis to reach Redis: install it with "npm install ioredis"', error);
+  }
+}
+
+async function disconnect(redis: Redis): Promise<void> {
+  // An ended client has no socket left; disconnecting it again would start a 2 s timer
+  // (ioredis's disconnectTimeout) that holds the process open for nothing.
+  if (redis.status === "end") return;
+  if (redis.status === "ready") {
+    try {
+      await redis.quit();
+      return;
+    } catch {
+      // Fall through: the socket is closed below either way.
+    }
+  }
+  redis.disconnect();
+}

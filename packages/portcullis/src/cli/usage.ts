@@ -1,0 +1,109 @@
+import { DEFAULT_KEY_PREFIX, DEFAULT_REDIS_PREFIX } from "./config";
+
+const ENVIRONMENT = `Environment:
+  REDIS_URL                The Redis the server uses: redis://[user:password@]host[:port][/db]
+                           or rediss://… for TLS. Required.
+  PORTCULLIS_SECRET        The server's key-hashing secret, at least 32 bytes. Required: keys
+                           made with another secret do not verify on the server.
+  PORTCULLIS_KEY_PREFIX    Starts every new key. Default "${DEFAULT_KEY_PREFIX}"; --prefix overrides it.
+  PORTCULLIS_REDIS_PREFIX  Starts every Redis key, as the server's RedisKeyStore prefix.
+                           Default "${DEFAULT_REDIS_PREFIX}".
+  A variable set to the empty string counts as unset.`;
+
+const EXIT_STATUS = `Exit status: 0 done; 1 failed (refused input, unknown key, configuration, Redis
+unreachable); 2 wrong command line (unknown command or option, missing or malformed value).`;
+
+const COMMON_OPTIONS = `  --prefix <prefix>       The key prefix, instead of PORTCULLIS_KEY_PREFIX
+  --json                  Print JSON on stdout, for scripts
+  -h, --help              Show this help`;
+
+/** `portcullis --help`. */
+export const MAIN_USAGE = `Usage: portcullis <command> [options]
+
+Manage the API keys of a portcullis installation stored in Redis.
+
+Commands:
+  keys create   Create a key and print it, once
+  keys list     List an owner's keys, masked
+  keys revoke   Revoke a key
+  keys rotate   Replace a key with a new one; the old one works for a grace period
+
+Options:
+  -h, --help    Show this help
+  --version     Show the version
+
+Run "portcullis keys <command> --help" for the options of a command.
+
+${ENVIRONMENT}
+
+${EXIT_STATUS}
+`;
+
+/** `portcullis keys --help`. */
+export const KEYS_USAGE = `Usage: portcullis keys <create|list|revoke|rotate> [options]
+
+  portcullis keys create --owner <owner> --name <name> --scopes <a,b> [--expires-in <duration>] [--app <app>]
+  portcullis keys list --owner <owner> [--limit <n>] [--after <cursor>]
+  portcullis keys revoke <key-id>
+  portcullis keys rotate <key-id> [--grace <duration>]
+
+Every command takes --json, --prefix and --help. Durations are a whole number and a
+unit: 3600s, 90m, 12h, 30d.
+
+${ENVIRONMENT}
+
+${EXIT_STATUS}
+`;
+
+/** `portcullis keys create --help`. */
+export const CREATE_USAGE = `Usage: portcullis keys create --owner <owner> --name <name> --scopes <a,b> [options]
+
+Creates a key and prints it. The key is shown this once: only a keyed hash is stored.
+
+Options:
+  --owner <owner>         Who the key belongs to (a user or account id). Required.
+  --name <name>           What the key is for, such as "CI deploy". Required.
+  --scopes <a,b>          The scopes it grants, comma-separated; may be repeated. Required.
+  --expires-in <duration> When it stops working: 3600s, 90m, 12h, 30d. Default: never.
+  --app <app>             The one app (tenant, project) the key may be used on.
+${COMMON_OPTIONS}
+
+JSON: {"key", "key_id", "name", "owner", "scopes", "preview", "created_at", "expires_at", …}
+`;
+
+/** `portcullis keys list --help`. */
+export const LIST_USAGE = `Usage: portcullis keys list --owner <owner> [options]
+
+Lists an owner's keys, newest first, masked: the full keys are never stored.
+
+Options:
+  --owner <owner>         Whose keys. Required.
+  --limit <n>             Keys per page, 1 to 100. Default 20.
+  --after <cursor>        The next page: the cursor the previous page printed.
+${COMMON_OPTIONS}
+
+JSON: {"keys": [{"key_id", "name", "scopes", "status", …}], "next_cursor": <cursor> or null}
+`;
+
+/** `portcullis keys revoke --help`. */
+export const REVOKE_USAGE = `Usage: portcullis keys revoke <key-id> [options]
+
+Revokes a key: the server refuses it from the next request on. Revoking twice is harmless.
+
+Options:
+${COMMON_OPTIONS}
+`;
+
+/** `portcullis keys rotate --help`. */
+export const ROTATE_USAGE = `Usage: portcullis keys rotate <key-id> [options]
+
+Replaces a key with a new one with the same name, scopes and app, and prints the new key
+once. The old key keeps working for the grace period, then is refused as expired.
+
+Options:
+  --grace <duration>      How long the old key keeps working: 3600s, 90m, 12h, 30d.
+                          Default 0s: it stops now.
+${COMMON_OPTIONS}
+
+JSON: {"key", "key_id", …, "previous": {"key_id", "expires_at", …}}
+`;

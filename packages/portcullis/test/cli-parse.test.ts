@@ -1,0 +1,74 @@
+import { parseDuration } from "../src/cli/duration";
+import { parseCommandLine } from "../src/cli/parse-args";
+
+describe("parseDuration", () => {
+  test.each([
+    ["3600s", 3_600_000],
+    ["90m", 5_400_000],
+    ["12h", 43_200_000],
+    ["30d", 2_592_000_000],
+    ["0s", 0],
+  ])("%s is %d ms", (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  test.each(["", "30", "d", "1.5h", "-1h", "1h30m", "30 d", "30D", "1w", " 1h", "1e3s", "999999999999d"])(
+    "%j is refused",
+    (text) => {
+      expect(() => parseDuration(text)).toThrow(RangeError);
+    },
+  );
+
+  test("more than about a hundred years is refused, so an expiry stays a valid date", () => {
+    expect(parseDuration("36500d")).toBe(36_500 * 86_400_000);
+    expect(() => parseDuration("36501d")).toThrow(/too long/);
+  });
+});
+
+describe("parseCommandLine", () => {
+  test("create splits --scopes on commas and accepts it repeated", () => {
+    const command = parseCommandLine(["keys", "create", "--owner", "o", "--name", "n", "--scopes", "read,write", "--scopes", "admin", "--expires-in", "1h"]);
+    expect(command).toEqual({
+      kind: "create",
+      owner: "o",
+      name: "n",
+      scopes: ["read", "write", "admin"],
+      app: undefined,
+      expiresInMs: 3_600_000,
+      json: false,
+      prefix: undefined,
+    });
+  });
+
+  test("list reads --limit as a number and --after as given", () => {
+    expect(parseCommandLine(["keys", "list", "--owner", "o", "--limit", "5", "--after", "key_abc", "--json"])).toEqual({
+      kind: "list",
+      owner: "o",
+      limit: 5,
+      after: "key_abc",
+      json: true,
+      prefix: undefined,
+    });
+  });
+
+  test("rotate defaults to no grace period, so the old key stops at once", () => {
+    expect(parseCommandLine(["keys", "rotate", "key_abc"])).toMatchObject({ kind: "rotate", id: "key_abc", graceMs: 0 });
+    expect(parseCommandLine(["keys", "rotate", "--grace=90m", "key_abc"])).toMatchObject({ graceMs: 5_400_000 });
+  });
+
+  test("--prefix is taken by every keys command", () => {
+    expect(parseCommandLine(["keys", "revoke", "key_abc", "--prefix", "acme_"])).toMatchObject({ kind: "revoke", prefix: "acme_" });
+  });
+
+  test.each([
+    [["keys", "list", "--owner", "o", "--limit", "0"]],
+    [["keys", "list", "--owner", "o", "--limit", "101"]],
+    [["keys", "create", "--owner", "o", "--name", "n"]],
+    [["keys", "create", "--owner", "o", "--name", "n", "--scopes", "r", "extra"]],
+    [["keys", "revoke", "key_a", "key_b"]],
+    [["keys", "list", "--owner"]],
+    [["keys", "list", "--owner", "o", "--json=yes"]],
+  ])("%j is a usage error with exit code 2", (argv) => {
+    expect(() => parseCommandLine(argv)).toThrow(expect.objectContaining({ name: "CliError", exitCode: 2 }));
+  });
+});

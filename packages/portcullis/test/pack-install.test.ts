@@ -1,0 +1,120 @@
+/**
+ * Installs the packed packages (npm pack of the built dist/) into fresh apps outside the
+ * monorepo and uses them from CommonJS, ESM and TypeScript, as a user would after npm install.
+ * The root `npm test` builds before jest runs, so dist/ is current.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(__dirname, "../../..");
+const PACKAGES = ["core", "redis", "api-key-auth", "require-scope", "api-keys-router", "portcullis"];
+let work = "";
+const tarball: Record<string, string> = {};
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_update_notifier: "false" } });
+}
+
+/** A fresh app directory with only the given tarballs (and registry packages) installed. */
+function freshApp(name: string, packages: string[], registry: string[] = []): string {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true }));
+  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...packages.map((p) => tarball[p]!), ...registry], dir);
+  return dir;
+}
+
+beforeAll(() => {
+  for (const name of PACKAGES) {
+    if (!existsSync(join(ROOT, "packages", name, "dist", "index.js"))) {
+      throw new Error(`packages/${name}/dist is missing: run \`npm run build\` (the root \`npm test\` does) first`);
+    }
+  }
+  work = mkdtempSync(join(tmpdir(), "portcullis-pack-"));
+  const packed = JSON.parse(
+    run("npm", ["pack", "--json", "--loglevel=error", "--pack-destination", work, ...PACKAGES.map((p) => `--workspace=packages/${p}`)], ROOT),
+  ) as { name: string; filename: string }[];
+  for (const { name, filename } of packed) tarball[name.replace(/^@portcullis\//, "")] = join(work, filename);
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test("@portcullis/core works installed on its own, from CommonJS and ESM", () => {
+  const dir = freshApp("core-alone", ["core"]);
+  writeFileSync(
+    join(dir, "check.cjs"),
+    `const { KeyFormat } = require("@portcullis/core");
+     const format = new KeyFormat({ prefix: "plx_sk_" });
+     console.log(format.isWellFormed(format.generate()));`,
+  );
+  writeFileSync(join(dir, "check.mjs"), `import { KeyFormat, PortcullisError } from "@portcullis/core"; console.log(typeof KeyFormat, typeof PortcullisError);`);
+  expect(run("node", ["check.cjs"], dir).trim()).toBe("true");
+  expect(run("node", ["check.mjs"], dir).trim()).toBe("function function");
+}, 120_000);
+
+test("the middleware packages compose in a fresh Express app without the umbrella, and type-check", () => {
+  const dir = freshApp("middlewares", ["core", "api-key-auth", "require-scope", "api-keys-router"], ["express@5", "@types/express@5", "@types/node@20"]);
+  writeFileSync(
+    join(dir, "server.mjs"),
+    `import express from "express";
+     import { ApiKeys, MemoryKeyStore } from "@portcullis/core";
+     import { apiKeyAuth } from "@portcullis/api-key-auth";
+     import { requireScope } from "@portcullis/require-scope";
+     import { apiKeysRouter } from "@portcullis/api-keys-router";
+     const keys = new ApiKeys({ store: new MemoryKeyStore(), secret: "x".repeat(32), prefix: "cpx_live." });
+     const app = express();
+     app.use("/api", apiKeyAuth({ keys }));
+     app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false }));
+     app.get("/api/projects", requireScope("read"), (req, res) => res.json({ owner: req.auth.owner }));
+     const { key } = await keys.create({ owner: "alice", name: "boot", scopes: ["read"] });
+     const server = app.listen(0, "127.0.0.1", async () => {
+       const base = "http://127.0.0.1:" + server.address().port;
+       const ok = await fetch(base + "/api/projects", { headers: { authorization: "Bearer " + key } });
+       const created = await fetch(base + "/api/auth/api-keys", { method: "POST", headers: { "x-api-key": key, "content-type": "application/json" }, body: JSON.stringify({ name: "ci", scopes: ["read"] }) });
+       const anonymous = await fetch(base + "/api/projects");
+       console.log(JSON.stringify([ok.status, await ok.json(), created.status, anonymous.status, await anonymous.json()]));
+       server.close();
+     });`,
+  );
+  expect(JSON.parse(run("node", ["server.mjs"], dir))).toEqual([
+    200,
+    { owner: "alice" },
+    201,
+    401,
+    { error: "missing_credentials", detail: "Authentication credentials were not provided." },
+  ]);
+
+  writeFileSync(
+    join(dir, "app.ts"),
+    `import express from "express";
+     import { ApiKeys, MemoryKeyStore, type Principal } from "@portcullis/core";
+     import { apiKeyAuth } from "@portcullis/api-key-auth";
+     import { requireScope } from "@portcullis/require-scope";
+     const keys = new ApiKeys({ store: new MemoryKeyStore(), secret: "x".repeat(32), prefix: "cpx_live." });
+     const app = express();
+     app.get("/", apiKeyAuth({ keys }), requireScope("read"), (req, res) => {
+       const who: Principal | undefined = req.auth; // typed by the global augmentation in core
+       res.json({ kind: who?.kind, owner: who?.owner });
+     });`,
+  );
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { strict: true, module: "node16", moduleResolution: "node16", target: "ES2022", noEmit: true, esModuleInterop: true, types: ["node"] }, files: ["app.ts"] }),
+  );
+  run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
+}, 180_000);
+
+test("the umbrella package re-exports everything and installs the portcullis CLI", () => {
+  const dir = freshApp("umbrella", PACKAGES, ["express@5", "ioredis@6"]);
+  writeFileSync(
+    join(dir, "check.cjs"),
+    `const p = require("portcullis");
+     console.log(["apiKeyAuth", "requireScope", "apiKeysRouter", "ApiKeys", "MemoryKeyStore", "RedisKeyStore", "PortcullisError"].map((n) => typeof p[n]).join(" "));`,
+  );
+  expect(run("node", ["check.cjs"], dir).trim()).toBe("function function function function function function function");
+  expect(run(join(dir, "node_modules/.bin/portcullis"), ["--help"], dir)).toMatch(/keys create/);
+}, 180_000);
