@@ -21,8 +21,8 @@ export interface TestRedisServer {
   stop(): Promise<void>;
 }
 
-export function assertRedisServerInstalled(): void {
-  const probe = spawnSync("redis-server", ["--version"], { stdio: "ignore" });
+export function assertRedisServerInstalled(binary = "redis-server"): void {
+  const probe = spawnSync(binary, ["--version"], { stdio: "ignore" });
   if (probe.error || probe.status !== 0) throw new Error(INSTALL_HINT);
 }
 
@@ -38,9 +38,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, dir: string): Promise<ChildProcess> {
+function launch(binary: string, port: number, dir: string): Promise<ChildProcess> {
   const child = spawn(
-    "redis-server",
+    binary,
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -61,15 +61,20 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
   });
 }
 
+export interface StartRedisServerOptions {
+  /** The server binary, found on the PATH. @default "redis-server" */
+  readonly binary?: string;
+}
+
 /** Starts a redis-server on a free loopback port. Retries if another process takes the port first. */
-export async function startRedisServer(): Promise<TestRedisServer> {
-  assertRedisServerInstalled();
+export async function startRedisServer({ binary = "redis-server" }: StartRedisServerOptions = {}): Promise<TestRedisServer> {
+  assertRedisServerInstalled(binary);
   const dir = mkdtempSync(join(tmpdir(), "portcullis-redis-"));
   let port = 0;
   let child: ChildProcess | undefined;
   for (let attempt = 0; attempt < 5 && !child; attempt++) {
     port = await freePort();
-    child = await launch(port, dir).catch((error: Error) => {
+    child = await launch(binary, port, dir).catch((error: Error) => {
       if (attempt === 4) throw error;
       return undefined;
     });
@@ -93,7 +98,7 @@ export async function startRedisServer(): Promise<TestRedisServer> {
     kill: exited,
     async restart() {
       await exited();
-      child = await launch(port, dir);
+      child = await launch(binary, port, dir);
     },
     async stop() {
       for (const client of clients.splice(0)) client.disconnect();
