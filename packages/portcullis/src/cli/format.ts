@@ -31,15 +31,7 @@ export function formatJson(value: unknown): string {
  * io.stdout(formatCreated(created.key, created.record));
  */
 export function formatCreated(key: string, record: ApiKeyRecord): string {
-  return [
-    `Created key ${record.id}`,
-    ...details(record),
-    "",
-    key,
-    "",
-    SHOWN_ONCE,
-    "",
-  ].join("\n");
+  return [`Created key ${record.id}`, ...details(record), ...shownOnce(key)].join("\n");
 }
 
 /**
@@ -53,16 +45,7 @@ export function formatRotated({ key, record, previous }: RotatedKey, now: number
     previous.expiresAt !== undefined && previous.expiresAt > now
       ? `${previous.id} keeps working until ${humanTime(previous.expiresAt)}`
       : `${previous.id} no longer works`;
-  return [
-    `Rotated key ${previous.id} to ${record.id}`,
-    ...details(record),
-    `  old key  ${oldKey}`,
-    "",
-    key,
-    "",
-    SHOWN_ONCE,
-    "",
-  ].join("\n");
+  return [`Rotated key ${previous.id} to ${record.id}`, ...details(record), `  old key  ${oldKey}`, ...shownOnce(key)].join("\n");
 }
 
 /**
@@ -111,6 +94,11 @@ function details(record: ApiKeyRecord): string[] {
     `  preview  ${record.preview}`,
     `  expires  ${record.expiresAt === undefined ? "never" : humanTime(record.expiresAt)}`,
   ];
+}
+
+/** The full key alone on its line, so it can be copied, then the warning. */
+function shownOnce(key: string): string[] {
+  return ["", key, "", SHOWN_ONCE, ""];
 }
 
 /** UTC to the second: `2025-03-01T12:00:00Z`. */
