@@ -15,7 +15,7 @@ async function main() {
   let store;
   if (redisUrl) {
     const { Redis } = require("ioredis");
-    store = new RedisKeyStore(new Redis(redisUrl));
+    store = new RedisKeyStore(new Redis(redisUrl, { maxRetriesPerRequest: 1 }));
   } else {
     store = new MemoryKeyStore();
   }

@@ -1,13 +1,15 @@
 import type { RequestHandler } from "express";
 import {
-  isApiKeys,
-  type ApiKeys,
+  assertRealm,
+  challenge,
   configError,
   createErrorResponder,
+  isApiKeys,
   PortcullisError,
   type ApiKeyPrincipal,
+  type ApiKeyRecord,
+  type ApiKeys,
   type ErrorResponseOptions,
-  type StoredApiKey,
   type VerificationFailure,
 } from "@portcullis/core";
 import { compileSources, DEFAULT_SOURCES, type CredentialSource } from "./credential-sources";
@@ -36,12 +38,6 @@ export interface ApiKeyAuthOptions extends ErrorResponseOptions {
 
 const KNOWN_OPTIONS = new Set(["keys", "sources", "optional", "realm", "onError", "formatError"]);
 
-const FAILURE_DETAIL: Record<VerificationFailure, string> = {
-  invalid_key: "Invalid or expired API key.",
-  expired_key: "The API key has expired.",
-  revoked_key: "The API key has been revoked.",
-};
-
 /**
  * Authenticates requests by API key and sets `req.auth` (kind `"api_key"`, key id, owner, scopes,
  * app). Malformed keys never reach the store; a store outage answers 503, never lets a request in.
@@ -60,15 +56,15 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   }
   const { keys, optional = false, realm = "api" } = options;
   if (typeof optional !== "boolean") throw configError("apiKeyAuth", `"optional" must be a boolean`);
-  if (!/^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(realm)) {
-    throw configError("apiKeyAuth", `"realm" must be 1 to 64 printable ASCII characters without quotes or backslashes`);
-  }
+  assertRealm("apiKeyAuth", realm);
   const sources = compileSources(options.sources ?? DEFAULT_SOURCES);
   const respond = createErrorResponder("apiKeyAuth", options);
   const refusals = prepareRefusals(sources.schemes, realm);
 
   return function apiKeyAuthMiddleware(req, res, next) {
-    const found = extractApiKey(req.headers, sources);
+    // Mounted twice on one path (app-wide and on a router): the key was checked once already.
+    if (req.auth?.kind === "api_key") return next();
+    const found = extractApiKey(req.headersDistinct, sources);
     if (found.kind === "none" || found.kind === "foreign_scheme") {
       if (optional || req.auth) return next();
       return respond(found.kind === "none" ? refusals.missing() : refusals.foreignScheme(), req, res, next);
@@ -78,18 +74,19 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
     if (found.kind === "several" || req.auth) return respond(refusals.several(), req, res, next);
     if (found.key.length > MAX_PRESENTED_KEY_LENGTH) return respond(refusals.failed("invalid_key"), req, res, next);
 
-    keys.verify(found.key).then(
-      (result) => {
+    keys
+      .verify(found.key)
+      .then((result) => {
         if (!result.ok) return respond(refusals.failed(result.code), req, res, next);
         req.auth = principalOf(result.record);
         next();
-      },
-      (error: unknown) => respond(error, req, res, next),
-    );
+      })
+      .catch((error: unknown) => respond(error, req, res, next))
+      .catch(next); // a responder that throws must not become an unhandled rejection
   };
 }
 
-function principalOf(record: StoredApiKey): ApiKeyPrincipal {
+function principalOf(record: ApiKeyRecord): ApiKeyPrincipal {
   return record.app === undefined
     ? { kind: "api_key", keyId: record.id, owner: record.owner, scopes: record.scopes }
     : { kind: "api_key", keyId: record.id, owner: record.owner, scopes: record.scopes, app: record.app };
@@ -98,29 +95,27 @@ function principalOf(record: StoredApiKey): ApiKeyPrincipal {
 /** `WWW-Authenticate` values as RFC 6750 describes them, built once per middleware. */
 function prepareRefusals(schemes: ReadonlyMap<string, string>, realm: string) {
   const names = [...schemes.values()];
-  const challenge = (params: string) =>
-    names.length === 0
-      ? `APIKey realm="${realm}"${params}`
-      : names.map((scheme) => `${scheme} realm="${realm}"${params}`).join(", ");
-  const bare = challenge("");
-  const invalidToken = challenge(`, error="invalid_token"`);
-  const with401 = (code: "missing_credentials" | VerificationFailure, detail: string, header: string) =>
+  const challenges = (params: Record<string, string> = {}) =>
+    names.length === 0 ? challenge("APIKey", realm, params) : names.map((scheme) => challenge(scheme, realm, params)).join(", ");
+  const bare = challenges();
+  const invalidToken = challenges({ error: "invalid_token" });
+  const with401 = (code: "missing_credentials" | VerificationFailure, header: string, detail?: string) =>
     new PortcullisError(code, detail, { headers: { "WWW-Authenticate": header } });
 
   return {
-    missing: () => with401("missing_credentials", "Authentication credentials were not provided.", bare),
+    missing: () => with401("missing_credentials", bare),
     foreignScheme: () =>
       with401(
         "missing_credentials",
+        bare,
         names.length === 0
           ? "The Authorization scheme is not supported here."
           : `The Authorization scheme is not supported; use ${names.join(" or ")}.`,
-        bare,
       ),
     several: () =>
       new PortcullisError("invalid_request", "Send one credential per request, not several.", {
-        headers: { "WWW-Authenticate": challenge(`, error="invalid_request"`) },
+        headers: { "WWW-Authenticate": challenges({ error: "invalid_request" }) },
       }),
-    failed: (code: VerificationFailure) => with401(code, FAILURE_DETAIL[code], invalidToken),
+    failed: (code: VerificationFailure) => with401(code, invalidToken),
   };
 }

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
 import type { CompiledSources } from "./credential-sources";
 
 /** No key is longer; anything longer is refused before it is hashed or matched. */
@@ -9,31 +8,35 @@ export type Extraction =
   | { readonly kind: "none" }
   /** An `Authorization` header with a scheme this middleware does not read (Basic, say). */
   | { readonly kind: "foreign_scheme" }
+  /** Two credentials, or one header sent twice: refused rather than guessed between. */
   | { readonly kind: "several" }
   | { readonly kind: "key"; readonly key: string };
 
+/** `scheme` then spaces or tabs then the credentials (RFC 9110 §11.4). */
+const AUTHORIZATION = /^([^ \t]+)(?:[ \t]+([^]*))?$/;
+
 /**
  * Finds the API key in the configured places. Pure: no store, no Express, so every odd header
- * can be tested directly. Empty values count as absent; two credentials are refused rather than
- * guessed between.
+ * can be tested directly. Takes `req.headersDistinct`, which keeps every copy of a repeated
+ * header: Node would otherwise keep only the first `Authorization`, while a proxy in front may
+ * read the last, and the two would disagree about who is calling. Empty values count as absent.
+ *
+ * @example
+ * extractApiKey(req.headersDistinct, compileSources(DEFAULT_SOURCES));
+ * // { kind: "key", key: "cpx_live.…" }
  */
-export function extractApiKey(headers: IncomingHttpHeaders, sources: CompiledSources): Extraction {
+export function extractApiKey(headers: NodeJS.Dict<string[]>, sources: CompiledSources): Extraction {
   const found: string[] = [];
   let foreign = false;
 
-  const authorization = headers.authorization;
-  if (authorization !== undefined && authorization.trim() !== "") {
-    const value = authorization.trim();
-    const space = value.indexOf(" ");
-    const scheme = space === -1 ? value : value.slice(0, space);
-    if (sources.schemes.has(scheme.toLowerCase())) found.push(space === -1 ? "" : value.slice(space + 1).trim());
+  for (const raw of headers.authorization ?? []) {
+    const match = AUTHORIZATION.exec(raw.trim());
+    if (!match) continue; // an empty header
+    if (sources.schemes.has(match[1]!.toLowerCase())) found.push((match[2] ?? "").trim());
     else foreign = true;
   }
   for (const name of sources.headers) {
-    const value = headers[name];
-    // Node joins repeated headers with ", "; an array only comes from set-cookie-like headers.
-    const text = Array.isArray(value) ? value.join(", ") : value;
-    if (text !== undefined && text.trim() !== "") found.push(text.trim());
+    for (const raw of headers[name] ?? []) if (raw.trim() !== "") found.push(raw.trim());
   }
 
   if (found.length > 1) return { kind: "several" };

@@ -1,3 +1,4 @@
+import express from "express";
 import request from "supertest";
 import { MemoryKeyStore, type KeyStore } from "@portcullis/core";
 import { RedisKeyStore } from "@portcullis/redis";
@@ -105,9 +106,19 @@ describe("apiKeyAuth refuses bad input with the right 4xx", () => {
     expect(res.headers["www-authenticate"]).toContain('error="invalid_request"');
   });
 
-  test("a repeated x-api-key header is not two guesses: it is one invalid value", async () => {
-    const res = await request(app).get("/whoami").set("x-api-key", [key, key] as unknown as string).expect(401);
-    expect(res.body.error).toBe("invalid_key");
+  test("two Authorization headers are two credentials: 400, where Node alone would keep the first", async () => {
+    const other = (await keys.create({ owner: "bob", name: "other", scopes: ["read"] })).key;
+    const res = await request(app).get("/whoami").set("Authorization", [`Bearer ${key}`, `Bearer ${other}`] as unknown as string).expect(400);
+    expect(res.body.error).toBe("invalid_request");
+  });
+
+  test("a tab between scheme and key is a separator, as RFC 9110 allows", async () => {
+    await request(app).get("/whoami").set("Authorization", `Bearer\t${key}`).expect(200);
+  });
+
+  test("a repeated x-api-key header is two credentials: 400, not one of them picked", async () => {
+    const res = await request(app).get("/whoami").set("x-api-key", [key, key] as unknown as string).expect(400);
+    expect(res.body.error).toBe("invalid_request");
   });
 });
 
@@ -142,6 +153,15 @@ describe("apiKeyAuth modes and options", () => {
     });
     const res = await request(app).get("/whoami").expect(401);
     expect(res.body).toEqual({ status: { code: 11009, description: "Authentication credentials were not provided." } });
+  });
+
+  test("mounted twice on one path, the second apiKeyAuth accepts the principal the first one set", async () => {
+    const { keys } = createApp();
+    const app = express();
+    app.use("/api", apiKeyAuth({ keys }));
+    app.get("/api/x", apiKeyAuth({ keys }), (req, res) => void res.json(req.auth));
+    const { key } = await keys.create({ owner: "alice", name: "twice", scopes: ["read"] });
+    expect((await request(app).get("/api/x").set("x-api-key", key).expect(200)).body.owner).toBe("alice");
   });
 
   test.each([

@@ -16,7 +16,7 @@ export function testClock(start = Date.UTC(2026, 0, 1)): TestClock {
 
 /** An app with one route behind apiKeyAuth that echoes the principal. */
 export function createApp(
-  options: { store?: KeyStore; clock?: TestClock; auth?: Omit<ApiKeyAuthOptions, "keys">; prefix?: string } = {},
+  options: { store?: KeyStore; clock?: TestClock; auth?: Omit<ApiKeyAuthOptions, "keys">; prefix?: string; timeoutMs?: number } = {},
 ) {
   const clock = options.clock ?? testClock();
   const keys = new ApiKeys({
@@ -25,6 +25,7 @@ export function createApp(
     prefix: options.prefix ?? "cpx_live.",
     scopes: new ScopePolicy({ implies: { admin: "*" } }),
     now: () => clock.now,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
   const app = express();
   app.get("/whoami", apiKeyAuth({ keys, ...options.auth }), (req, res) => {

@@ -1,10 +1,14 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import { requireScope } from "@portcullis/require-scope";
 import {
-  isApiKeys,
-  type ApiKeys,
+  assertRealm,
+  challenge,
   configError,
   createErrorResponder,
+  isApiKeys,
+  KEY_ID_PATTERN,
   PortcullisError,
+  type ApiKeys,
   type ApiKeyRecord,
   type ErrorResponseOptions,
   type Principal,
@@ -37,10 +41,15 @@ export interface ApiKeysRouterOptions extends ErrorResponseOptions {
    */
   readonly revokedStatus?: 200 | 204;
   /**
-   * The longest grace period a rotation may give the old key, in seconds.
+   * The longest grace period a rotation may give the old key, in seconds (at most ten years).
    * @default 2592000 (30 days)
    */
   readonly maxGracePeriodSeconds?: number;
+  /**
+   * The realm named in `WWW-Authenticate`.
+   * @default "api"
+   */
+  readonly realm?: string;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -50,10 +59,11 @@ const KNOWN_OPTIONS = new Set([
   "createdStatus",
   "revokedStatus",
   "maxGracePeriodSeconds",
+  "realm",
   "onError",
   "formatError",
 ]);
-const KEY_ID = /^key_[0-9A-Za-z]{1,64}$/;
+const TEN_YEARS_SECONDS = 10 * 366 * 24 * 3600;
 
 /**
  * Lets a caller manage its owner's keys: POST / creates (the key is in that response only),
@@ -71,26 +81,23 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   const router = express.Router();
   const json = express.json({ limit: "16kb" });
 
-  router.use(function requireKeyManager(req, _res, next) {
-    const principal = req.auth;
-    if (!principal) {
-      throw new PortcullisError("missing_credentials", undefined, { headers: { "WWW-Authenticate": `Bearer realm="api"` } });
-    }
-    if (config.manageScope && !keys.scopes.satisfies(principal.scopes, [config.manageScope])) {
-      throw new PortcullisError("insufficient_permissions", `Missing scope: ${config.manageScope}.`, {
-        headers: { "WWW-Authenticate": `Bearer realm="api", error="insufficient_scope", scope="${config.manageScope}"` },
-        data: { missing_scopes: [config.manageScope] },
-      });
-    }
-    next();
-  });
+  router.use(
+    config.manageScope
+      ? requireScope(config.manageScope, { policy: keys.scopes, realm: config.realm, ...errorOptions(options) })
+      : function requireAuthenticated(req, _res, next) {
+          if (!req.auth) {
+            throw new PortcullisError("missing_credentials", undefined, { headers: { "WWW-Authenticate": challenge("Bearer", config.realm) } });
+          }
+          next();
+        },
+  );
 
   router.post("/", json, async function createKey(req, res) {
     if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
     const principal = req.auth!;
     const body = parseRequest(createKeyBody, req.body, "body");
     const scopes = body.scopes ?? scopesOfLevel(body.permission_level!, config.permissionLevels);
-    assertHolds(keys, principal, scopes, "create a key with");
+    assertHolds(keys, principal, scopes, "create a key with", config.realm);
     const now = keys.now();
     const expiresAt =
       body.expires_in !== undefined ? now + body.expires_in * 1000 : body.expires_at !== undefined ? Date.parse(body.expires_at) : undefined;
@@ -107,16 +114,15 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
 
   router.get("/", async function listKeys(req, res) {
     const query = parseRequest(listKeysQuery, req.query, "query");
-    const page = await keys.list(req.auth!.owner, {
+    const { owner, app } = req.auth!;
+    // A key bound to an app lists that app's keys only, from the app's own index.
+    const page = await keys.list(owner, {
       ...(query.limit === undefined ? {} : { limit: query.limit }),
       ...(query.cursor === undefined ? {} : { after: query.cursor }),
+      ...(app === undefined ? {} : { app }),
     });
     const now = keys.now();
-    // A key bound to an app sees only that app's keys; the cursor still walks the owner's index,
-    // so a page may be short but never skips a key.
-    const app = req.auth!.app;
-    const visible = app === undefined ? page.records : page.records.filter((r) => r.app === app);
-    res.set("Cache-Control", "no-store").json({ keys: visible.map((r) => keyJson(r, now)), next_cursor: page.next ?? null });
+    res.set("Cache-Control", "no-store").json({ keys: page.records.map((r) => keyJson(r, now)), next_cursor: page.next ?? null });
   });
 
   router.get("/:id", async function getKey(req, res) {
@@ -125,7 +131,9 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   });
 
   router.delete("/:id", async function revokeKey(req, res) {
-    await findOwned(keys, req);
+    const current = await findOwned(keys, req);
+    // A leaked read-only key must not be able to revoke its owner's admin keys.
+    assertHolds(keys, req.auth!, current.scopes, "revoke a key with", config.realm);
     const revoked = await keys.revoke(req.params.id as string);
     if (!revoked) throw notFound();
     if (config.revokedStatus === 204) res.status(204).end();
@@ -133,13 +141,18 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   });
 
   router.post("/:id/rotate", json, async function rotateKey(req, res) {
+    // The body is optional, but one that was sent and not read (a form, say) must not be ignored:
+    // its grace period would silently become 0 and end the old key at once.
+    if (req.body === undefined && hasBody(req)) {
+      throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+    }
     const body = parseRequest(rotateKeyBody, req.body ?? {}, "body");
     const graceSeconds = body.grace_period_seconds ?? 0;
     if (graceSeconds > config.maxGracePeriodSeconds) {
       throw new PortcullisError("invalid_request", `grace_period_seconds: at most ${config.maxGracePeriodSeconds}`);
     }
     const current = await findOwned(keys, req);
-    assertHolds(keys, req.auth!, current.scopes, "rotate a key with");
+    assertHolds(keys, req.auth!, current.scopes, "rotate a key with", config.realm);
     const rotated = await keys.rotate(current.id, { gracePeriodMs: graceSeconds * 1000 });
     if (!rotated) throw notFound();
     const now = keys.now();
@@ -168,7 +181,9 @@ function resolve(options: Readonly<ApiKeysRouterOptions>) {
     createdStatus = 201,
     revokedStatus = 204,
     maxGracePeriodSeconds = 30 * 24 * 3600,
+    realm = "api",
   } = options;
+  assertRealm("apiKeysRouter", realm);
   if (!isApiKeys(keys)) throw configError("apiKeysRouter", `"keys" is required: pass the same ApiKeys as apiKeyAuth`);
   if (manageScope !== false && (typeof manageScope !== "string" || manageScope === "")) {
     throw configError(
@@ -176,10 +191,17 @@ function resolve(options: Readonly<ApiKeysRouterOptions>) {
       `"manageScope" is required: the scope that may manage keys (such as "admin"), or false to let any authenticated principal manage its own keys`,
     );
   }
+  if (manageScope !== false) {
+    try {
+      keys.scopes.validate([manageScope]); // a misspelt scope would lock key management for everyone
+    } catch (error) {
+      throw configError("apiKeysRouter", `"manageScope": ${(error as Error).message.replace(/^scopes: /, "")}`);
+    }
+  }
   if (createdStatus !== 200 && createdStatus !== 201) throw configError("apiKeysRouter", `"createdStatus" must be 200 or 201`);
   if (revokedStatus !== 200 && revokedStatus !== 204) throw configError("apiKeysRouter", `"revokedStatus" must be 200 or 204`);
-  if (!Number.isSafeInteger(maxGracePeriodSeconds) || maxGracePeriodSeconds < 0) {
-    throw configError("apiKeysRouter", `"maxGracePeriodSeconds" must be a whole number of seconds`);
+  if (!Number.isSafeInteger(maxGracePeriodSeconds) || maxGracePeriodSeconds < 0 || maxGracePeriodSeconds > TEN_YEARS_SECONDS) {
+    throw configError("apiKeysRouter", `"maxGracePeriodSeconds" must be a whole number of seconds, at most ten years`);
   }
   for (const [level, scopes] of Object.entries(permissionLevels)) {
     if (!Array.isArray(scopes) || scopes.length === 0) {
@@ -191,7 +213,7 @@ function resolve(options: Readonly<ApiKeysRouterOptions>) {
       throw configError("apiKeysRouter", `"permissionLevels.${level}": ${(error as Error).message}`);
     }
   }
-  return { keys, manageScope, permissionLevels, createdStatus, revokedStatus, maxGracePeriodSeconds };
+  return { keys, manageScope, permissionLevels, createdStatus, revokedStatus, maxGracePeriodSeconds, realm };
 }
 
 function scopesOfLevel(level: string, levels: Readonly<Record<string, readonly string[]>>): readonly string[] {
@@ -206,14 +228,24 @@ function scopesOfLevel(level: string, levels: Readonly<Record<string, readonly s
   return scopes;
 }
 
-/** A caller can never hand out, or renew, a scope it does not hold itself. */
-function assertHolds(keys: ApiKeys, principal: Principal, scopes: readonly string[], action: string): void {
+/** A caller can never hand out, renew or take away a scope it does not hold itself. */
+function assertHolds(keys: ApiKeys, principal: Principal, scopes: readonly string[], action: string, realm: string): void {
   const missing = keys.scopes.missing(principal.scopes, scopes);
   if (missing.length > 0) {
     throw new PortcullisError("insufficient_permissions", `You cannot ${action} scopes you do not hold: ${missing.join(", ")}.`, {
+      headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: missing.join(" ") }) },
       data: { missing_scopes: missing },
     });
   }
+}
+
+function errorOptions({ onError, formatError }: ErrorResponseOptions): ErrorResponseOptions {
+  return { ...(onError === undefined ? {} : { onError }), ...(formatError === undefined ? {} : { formatError }) };
+}
+
+/** Whether the request carries a body, whatever its type (as body-parsers decide it). */
+function hasBody(req: Request): boolean {
+  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
 }
 
 const notFound = () => new PortcullisError("not_found", "No API key with this id.");
@@ -221,7 +253,7 @@ const notFound = () => new PortcullisError("not_found", "No API key with this id
 /** Another owner's key (or another app's) answers exactly as a key that does not exist. */
 async function findOwned(keys: ApiKeys, req: Request): Promise<ApiKeyRecord> {
   const id = req.params.id;
-  if (typeof id !== "string" || !KEY_ID.test(id)) throw notFound();
+  if (typeof id !== "string" || !KEY_ID_PATTERN.test(id)) throw notFound();
   const record = await keys.get(id);
   const principal = req.auth!;
   if (!record || record.owner !== principal.owner) throw notFound();

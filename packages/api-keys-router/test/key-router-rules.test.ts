@@ -53,6 +53,15 @@ describe("who may manage which keys", () => {
     expect(created.body.app).toBe("app-1");
   });
 
+  test("a key cannot revoke a key with scopes it does not hold (a leaked read key cannot revoke the admin key)", async () => {
+    const { app, adminKey, adminId } = await createApp();
+    const reader = await keyWith(app, adminKey, ["read"]);
+    const res = await request(app).delete(`${BASE}/${adminId}`).set(bearer(reader.key)).expect(403);
+    expect(res.body.detail).toBe("You cannot revoke a key with scopes you do not hold: admin.");
+    expect(res.headers["www-authenticate"]).toBe('Bearer realm="api", error="insufficient_scope", scope="admin"');
+    await request(app).delete(`${BASE}/${reader.key_id}`).set(bearer(reader.key)).expect(204); // itself: yes
+  });
+
   test("with manageScope set, a key without that scope cannot manage keys at all", async () => {
     const { app, keys } = await createApp({ router: { manageScope: "admin" } });
     const { key } = await keys.create({ owner: "alice", name: "reader", scopes: ["read"] });
@@ -140,6 +149,21 @@ describe("bad input gets a 4xx naming the problem, never a 500", () => {
     }
   });
 
+  test("rotating with a body that is not JSON: 415, rather than ignoring the grace period it asked for", async () => {
+    const { key_id, key } = await keyWith(ctx.app, ctx.adminKey, ["read"]);
+    const res = await request(ctx.app).post(`${BASE}/${key_id}/rotate`).set(bearer(ctx.adminKey)).type("form").send({ grace_period_seconds: 3600 }).expect(415);
+    expect(res.body.error).toBe("unsupported_media_type");
+    await request(ctx.app).get("/api/projects").set(bearer(key)).expect(200); // the old key was not touched
+    await request(ctx.app).post(`${BASE}/${key_id}/rotate`).set(bearer(ctx.adminKey)).expect(201); // no body at all is fine
+  });
+
+  test("an expiry past the year 9999 is a 400, so no stored time can break a later listing", async () => {
+    const res = await request(ctx.app).post(BASE).set(bearer(ctx.adminKey)).send({ name: "x", scopes: ["read"], expires_at: "9999-12-31T23:59:59.999Z" }).expect(201);
+    expect(res.body.expires_at).toBe("9999-12-31T23:59:59.999Z");
+    await request(ctx.app).get(BASE).set(bearer(ctx.adminKey)).expect(200);
+    expect((await ctx.keys.create({ owner: "alice", name: "x", scopes: ["read"], expiresAt: 8.7e15 }).catch((e) => e)).code).toBe("invalid_request");
+  });
+
   test("rotating a revoked key, or a key twice: 409 conflict", async () => {
     const { key_id } = await keyWith(ctx.app, ctx.adminKey, ["read"]);
     await request(ctx.app).post(`${BASE}/${key_id}/rotate`).set(bearer(ctx.adminKey)).send({ grace_period_seconds: 60 }).expect(201);
@@ -156,4 +180,7 @@ test("configuration mistakes are refused when the router is created", async () =
   expect(() => apiKeysRouter({ keys, manageScope: false, createdStatus: 202 } as never)).toThrow(/"createdStatus" must be 200 or 201/);
   expect(() => apiKeysRouter({ keys, manageScope: false, permissionLevels: { x: ["nope"] } })).toThrow(/permissionLevels\.x.*unknown scope "nope"/);
   expect(() => apiKeysRouter({ keys, manageScope: false, revokeStatus: 200 } as never)).toThrow(/unknown option "revokeStatus"/);
+  expect(() => apiKeysRouter({ keys, manageScope: "admn" })).toThrow(/apiKeysRouter: "manageScope": unknown scope "admn"/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, maxGracePeriodSeconds: Number.MAX_SAFE_INTEGER })).toThrow(/at most ten years/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, realm: 'a"b' })).toThrow(/apiKeysRouter: "realm" must be/);
 });

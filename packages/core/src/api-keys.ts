@@ -3,7 +3,7 @@ import { configError, isPortcullisError, PortcullisError } from "./errors";
 import { KeyFormat } from "./key-format";
 import { KeyHasher } from "./key-hasher";
 import { keyStatus, type ApiKeyRecord, type KeyMetadata, type StoredApiKey } from "./key-record";
-import type { KeyPage, KeyStore } from "./key-store";
+import type { KeyPage, KeyStore, UpdateOutcome } from "./key-store";
 import { isScopePolicy, ScopePolicy } from "./scope-policy";
 
 export const MAX_KEY_NAME_LENGTH = 100;
@@ -11,6 +11,10 @@ export const MAX_OWNER_LENGTH = 200;
 export const MAX_METADATA_ENTRIES = 20;
 export const MAX_METADATA_BYTES = 4096;
 export const MAX_PAGE_SIZE = 100;
+/** The latest time a key may expire: 9999-12-31T23:59:59.999Z, the last instant ISO 8601 writes plainly. */
+export const MAX_TIME = 253_402_300_799_999;
+/** Key ids: `key_` and 16 base62 characters (about 95 bits, so ids cannot be enumerated). */
+export const KEY_ID_PATTERN = /^key_[0-9A-Za-z]{16}$/;
 
 export interface ApiKeysOptions {
   /** Where records live: `new MemoryKeyStore()` or `new RedisKeyStore(redis)`. */
@@ -32,6 +36,12 @@ export interface ApiKeysOptions {
    * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * How long one store call may take, in milliseconds, before the request is refused with 503
+   * `auth_unavailable`: an unreachable store answers quickly instead of holding requests open.
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface CreateKeyInput {
@@ -59,10 +69,10 @@ export type VerificationFailure = "invalid_key" | "expired_key" | "revoked_key";
 
 /** The outcome of checking a presented key: a record, or why it was refused. */
 export type Verification =
-  | { readonly ok: true; readonly record: StoredApiKey }
+  | { readonly ok: true; readonly record: ApiKeyRecord }
   | { readonly ok: false; readonly code: VerificationFailure };
 
-const KNOWN_OPTIONS = new Set(["store", "secret", "prefix", "scopes", "now"]);
+const KNOWN_OPTIONS = new Set(["store", "secret", "prefix", "scopes", "now", "timeoutMs"]);
 
 /** What the caller decides about a key; the service adds its id, digest, preview and times. */
 type KeyFields = Omit<StoredApiKey, "id" | "digest" | "preview" | "createdAt" | "usageCount">;
@@ -82,6 +92,7 @@ export class ApiKeys {
   readonly store: KeyStore;
   readonly now: () => number;
   readonly #hasher: KeyHasher;
+  readonly #timeoutMs: number;
 
   constructor(options: Readonly<ApiKeysOptions>) {
     if (options === null || typeof options !== "object") throw configError("ApiKeys", "options are required");
@@ -103,6 +114,11 @@ export class ApiKeys {
     this.store = options.store;
     this.scopes = options.scopes ?? new ScopePolicy();
     this.now = options.now ?? Date.now;
+    const { timeoutMs = 2000 } = options;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+      throw configError("ApiKeys", `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`);
+    }
+    this.#timeoutMs = timeoutMs;
   }
 
   /**
@@ -129,7 +145,7 @@ export class ApiKeys {
     if (status === "revoked") return { ok: false, code: "revoked_key" };
     if (status === "expired") return { ok: false, code: "expired_key" };
     this.store.recordUse(record, now);
-    return { ok: true, record };
+    return { ok: true, record: publicRecord(record) };
   }
 
   async get(id: string): Promise<ApiKeyRecord | undefined> {
@@ -137,14 +153,18 @@ export class ApiKeys {
     return record && publicRecord(record);
   }
 
-  /** One owner's keys, newest first; `after` is the `next` of the previous page. */
-  async list(owner: string, options: { limit?: number; after?: string } = {}): Promise<{ records: ApiKeyRecord[]; next?: string }> {
+  /** One owner's keys (or only those bound to `app`), newest first; `after` is the `next` of the previous page. */
+  async list(owner: string, options: { limit?: number; after?: string; app?: string } = {}): Promise<{ records: ApiKeyRecord[]; next?: string }> {
     const limit = options.limit ?? 20;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new PortcullisError("invalid_request", `limit: must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
     const page: KeyPage = await this.#guard(
-      this.store.listByOwner(owner, options.after === undefined ? { limit } : { limit, after: options.after }),
+      this.store.listByOwner(owner, {
+        limit,
+        ...(options.after === undefined ? {} : { after: options.after }),
+        ...(options.app === undefined ? {} : { app: options.app }),
+      }),
     );
     const records = page.records.map(publicRecord);
     return page.next === undefined ? { records } : { records, next: page.next };
@@ -174,23 +194,33 @@ export class ApiKeys {
     const lifetime = old.expiresAt === undefined ? undefined : old.expiresAt - old.createdAt;
     const { owner, name, scopes, metadata, app } = old;
     const fields = { owner, name, scopes, metadata, ...(app === undefined ? {} : { app }) };
-    const created = this.#newRecord(lifetime === undefined ? fields : { ...fields, expiresAt: now + lifetime }, now, old.id);
+    const created = this.#newRecord(
+      lifetime === undefined ? fields : { ...fields, expiresAt: Math.min(now + lifetime, MAX_TIME) },
+      now,
+      old.id,
+    );
 
     // The new record goes in first, unseen; the old one then changes in one guarded step, so a
     // concurrent revocation or rotation wins cleanly and a failure part-way changes nothing.
     await this.#guard(this.store.insert(created.record));
-    let claim;
+    let claim: UpdateOutcome;
     try {
       claim = await this.#guard(
         this.store.update(
           old.id,
-          { rotatedTo: created.record.id, expiresAt: Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + gracePeriodMs) },
+          { rotatedTo: created.record.id, expiresAt: Math.min(old.expiresAt ?? MAX_TIME, now + gracePeriodMs) },
           { onlyIfUnset: ["revokedAt", "rotatedTo"] },
         ),
       );
     } catch (error) {
-      await this.store.remove(created.record.id).catch(() => {});
-      throw error;
+      // A lost reply is not a lost write: look before undoing, or the old key would expire with
+      // its successor deleted. When even the look fails, the unseen new key is left alone.
+      const current = await this.store.findById(old.id).catch(() => undefined);
+      if (current?.rotatedTo !== created.record.id) {
+        if (current) await this.store.remove(created.record.id).catch(() => {});
+        throw error;
+      }
+      claim = { applied: true, record: current };
     }
     if (!claim.applied) {
       await this.#guard(this.store.remove(created.record.id));
@@ -224,8 +254,8 @@ export class ApiKeys {
       throw new PortcullisError("invalid_request", "scopes: a key needs at least one scope");
     }
     const scopes = this.scopes.validate(input.scopes);
-    if (expiresAt !== undefined && (!Number.isSafeInteger(expiresAt) || expiresAt <= now)) {
-      throw new PortcullisError("invalid_request", "expires_at: must be a time in the future");
+    if (expiresAt !== undefined && (!Number.isSafeInteger(expiresAt) || expiresAt <= now || expiresAt > MAX_TIME)) {
+      throw new PortcullisError("invalid_request", "expires_at: must be a time in the future, before the year 10000");
     }
     assertMetadata(metadata);
     return {
@@ -238,13 +268,22 @@ export class ApiKeys {
     };
   }
 
-  /** Store failures become `auth_unavailable`, so every caller fails closed with a 503. */
+  /**
+   * Store failures and store calls slower than `timeoutMs` become `auth_unavailable`, so every
+   * caller fails closed with a 503, and quickly.
+   */
   async #guard<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the key store did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    });
     try {
-      return await operation;
+      return await Promise.race([operation, timeout]);
     } catch (error) {
       if (isPortcullisError(error)) throw error;
-      throw new PortcullisError("auth_unavailable", undefined, { cause: error });
+      throw new PortcullisError("auth_unavailable", undefined, { cause: error, headers: { "Retry-After": "1" } });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -286,6 +325,9 @@ function assertMetadata(metadata: unknown): asserts metadata is KeyMetadata {
 /**
  * True for an `ApiKeys`, also one from another copy of this package (two versions installed side
  * by side), where `instanceof` would wrongly say no.
+ *
+ * @example
+ * if (!isApiKeys(options.keys)) throw configError("myMiddleware", `"keys" is required`);
  */
 export function isApiKeys(value: unknown): value is ApiKeys {
   const keys = value as Partial<ApiKeys> | null;

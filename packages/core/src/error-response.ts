@@ -52,6 +52,9 @@ export const problemDetailsFormat: ErrorFormatter = (error, req) => ({
 /** Writes a refusal as a response, with its headers, in the configured format. */
 export function sendError(res: Response, req: Request, error: PortcullisError, format: ErrorFormatter): void {
   const formatted = format(error, req);
+  if (formatted === null || typeof formatted !== "object" || !("body" in formatted)) {
+    throw new TypeError(`formatError must return { body, status?, contentType? }; it returned ${typeof formatted} for ${error.code}`);
+  }
   res.status(formatted.status ?? error.status);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   // A refusal must never be cached by a shared cache, whatever the host's defaults.
@@ -79,7 +82,13 @@ export function createErrorResponder(factory: string, options: ErrorResponseOpti
   const format = options.formatError ?? defaultErrorFormat;
   return function respondWithError(error, req, res, next) {
     if (!isPortcullisError(error) || onError === "next" || res.headersSent) return next(error);
-    sendError(res, req, error, format);
+    try {
+      sendError(res, req, error, format);
+    } catch (formatterFailure) {
+      // A host formatter that throws is a host bug: it goes to the host's error handler, and the
+      // request is still refused, never let through.
+      next(formatterFailure);
+    }
   };
 }
 
@@ -91,6 +100,9 @@ export function createErrorResponder(factory: string, options: ErrorResponseOpti
  * app.use(portcullisErrorHandler());
  */
 export function portcullisErrorHandler(options: Pick<ErrorResponseOptions, "formatError"> = {}) {
+  for (const name of Object.keys(options)) {
+    if (name !== "formatError") throw configError("portcullisErrorHandler", `unknown option "${name}"`);
+  }
   const respond = createErrorResponder("portcullisErrorHandler", { ...options, onError: "respond" });
   return function portcullisErrorHandlerMiddleware(error: unknown, req: Request, res: Response, next: NextFunction) {
     respond(error, req, res, next);

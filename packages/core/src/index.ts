@@ -1,5 +1,6 @@
 export * from "./errors";
 export * from "./error-response";
+export * from "./challenge";
 export type * from "./principal";
 export * from "./base62";
 export * from "./key-format";

@@ -27,6 +27,8 @@ export interface ListOptions {
   readonly limit: number;
   /** The `next` of the previous page. */
   readonly after?: string;
+  /** Only the keys bound to this app (from an index of its own, so pages stay full). */
+  readonly app?: string;
 }
 
 /**
@@ -41,7 +43,10 @@ export interface KeyStore {
   /** The record stored under this digest: the only lookup on the request path. */
   findByDigest(digest: string): Promise<StoredApiKey | undefined>;
   findById(id: string): Promise<StoredApiKey | undefined>;
-  /** One owner's keys, newest first, in pages; the cost depends on the page, not the store size. */
+  /**
+   * One owner's keys (or one owner's keys bound to one app), newest first, in pages; the cost
+   * depends on the page, not the store size. An unknown `after` gives an empty page.
+   */
   listByOwner(owner: string, options: ListOptions): Promise<KeyPage>;
   /** Applies the patch atomically, if the record exists and the condition holds. */
   update(id: string, patch: KeyRecordPatch, options?: UpdateOptions): Promise<UpdateOutcome>;

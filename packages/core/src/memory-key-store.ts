@@ -31,8 +31,9 @@ export class MemoryKeyStore implements KeyStore {
     return this.#byId.get(id);
   }
 
-  async listByOwner(owner: string, { limit, after }: ListOptions): Promise<KeyPage> {
-    const ids = this.#idsByOwner.get(owner) ?? [];
+  async listByOwner(owner: string, { limit, after, app }: ListOptions): Promise<KeyPage> {
+    const all = this.#idsByOwner.get(owner) ?? [];
+    const ids = app === undefined ? all : all.filter((id) => this.#byId.get(id)?.app === app);
     let end = ids.length;
     if (after !== undefined) {
       end = ids.lastIndexOf(after);

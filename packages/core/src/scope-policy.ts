@@ -3,8 +3,11 @@ import { configError, PortcullisError } from "./errors";
 /** Granted through `implies` to say "every scope". */
 export const ALL_SCOPES = "*";
 
-/** Visible ASCII without `*`, 1 to 128 characters: `read`, `Models:Train`, `/clarifai.api.V2/PostSearches`. */
-const SCOPE_PATTERN = /^[!-)+-~]{1,128}$/;
+/**
+ * RFC 6750 scope tokens (visible ASCII without `"` and `\`), and without `*`, which is reserved:
+ * `read`, `Models:Train`, `/clarifai.api.V2/PostSearches`. 1 to 128 characters.
+ */
+const SCOPE_PATTERN = /^[!#-)+-[\]-~]{1,128}$/;
 /** More than this many scopes on one key is a mistake or an attack on the store. */
 export const MAX_SCOPES_PER_KEY = 100;
 
@@ -37,6 +40,9 @@ export class ScopePolicy {
   readonly #closure = new Map<string, ReadonlySet<string> | typeof ALL_SCOPES>();
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
+    for (const name of Object.keys(options ?? {})) {
+      if (name !== "known" && name !== "implies") throw configError("ScopePolicy", `unknown option "${name}"`);
+    }
     const { known, implies = {} } = options;
     if (implies === null || typeof implies !== "object" || Array.isArray(implies)) {
       throw configError("ScopePolicy", `"implies" must be an object such as { admin: "*", read_write: ["read", "write"] }`);
@@ -113,7 +119,7 @@ function assertWellFormed(scope: unknown, where: string): asserts scope is strin
   if (typeof scope !== "string" || !SCOPE_PATTERN.test(scope)) {
     throw configError(
       "ScopePolicy",
-      `${where} has ${JSON.stringify(scope)}: a scope is 1 to 128 visible ASCII characters without "*"`,
+      `${where} has ${JSON.stringify(scope)}: a scope is 1 to 128 visible ASCII characters without *, " or \\`,
     );
   }
 }

@@ -149,3 +149,30 @@ describe("ApiKeys.rotate", () => {
     });
   });
 });
+
+describe("ApiKeys.rotate when the store's reply is lost", () => {
+  it("keeps the rotation when the guarded update was written but its reply never came back", async () => {
+    const { keys, store } = createKeys();
+    const old = await keys.create(input);
+    const update = store.update.bind(store);
+    store.update = async (...args) => {
+      await update(...args); // written…
+      throw new Error("ETIMEDOUT"); // …but the reply is lost
+    };
+    const rotated = await keys.rotate(old.record.id, { gracePeriodMs: 60_000 });
+    expect(rotated?.previous.rotatedTo).toBe(rotated?.record.id);
+    expect((await keys.verify(rotated!.key)).ok).toBe(true);
+    expect((await keys.verify(old.key)).ok).toBe(true); // still in its grace period
+  });
+
+  it("removes the unseen new key when the update really failed, leaving the old key as it was", async () => {
+    const { keys, store } = createKeys();
+    const old = await keys.create(input);
+    store.update = async () => {
+      throw new Error("ECONNRESET");
+    };
+    expect(await rejection(keys.rotate(old.record.id, { gracePeriodMs: 60_000 }))).toMatchObject({ code: "auth_unavailable" });
+    expect((await keys.list("alice")).records.map((r) => r.id)).toEqual([old.record.id]);
+    expect(await keys.get(old.record.id)).toEqual(old.record);
+  });
+});

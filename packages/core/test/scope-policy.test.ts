@@ -114,6 +114,8 @@ describe("ScopePolicy.validate", () => {
     ["a control character", "read\u0007"],
     ["a newline", "read\n"],
     ["a non-ASCII letter", "lécture"],
+    ["a double quote (it would break the WWW-Authenticate scope list)", 'read"x'],
+    ["a backslash", "read\\x"],
     ["a number", 42],
     ["null", null],
   ])("refuses a scope with %s as invalid_request", (_, scope) => {

@@ -41,23 +41,23 @@ describe("parseCommandLine", () => {
   });
 
   test("list reads --limit as a number and --after as given", () => {
-    expect(parseCommandLine(["keys", "list", "--owner", "o", "--limit", "5", "--after", "key_abc", "--json"])).toEqual({
+    expect(parseCommandLine(["keys", "list", "--owner", "o", "--limit", "5", "--after", "key_abcdefghijklmnop", "--json"])).toEqual({
       kind: "list",
       owner: "o",
       limit: 5,
-      after: "key_abc",
+      after: "key_abcdefghijklmnop",
       json: true,
       prefix: undefined,
     });
   });
 
   test("rotate defaults to no grace period, so the old key stops at once", () => {
-    expect(parseCommandLine(["keys", "rotate", "key_abc"])).toMatchObject({ kind: "rotate", id: "key_abc", graceMs: 0 });
-    expect(parseCommandLine(["keys", "rotate", "--grace=90m", "key_abc"])).toMatchObject({ graceMs: 5_400_000 });
+    expect(parseCommandLine(["keys", "rotate", "key_abcdefghijklmnop"])).toMatchObject({ kind: "rotate", id: "key_abcdefghijklmnop", graceMs: 0 });
+    expect(parseCommandLine(["keys", "rotate", "--grace=90m", "key_abcdefghijklmnop"])).toMatchObject({ graceMs: 5_400_000 });
   });
 
   test("--prefix is taken by every keys command", () => {
-    expect(parseCommandLine(["keys", "revoke", "key_abc", "--prefix", "acme_"])).toMatchObject({ kind: "revoke", prefix: "acme_" });
+    expect(parseCommandLine(["keys", "revoke", "key_abcdefghijklmnop", "--prefix", "acme_"])).toMatchObject({ kind: "revoke", prefix: "acme_" });
   });
 
   test.each([
@@ -65,7 +65,7 @@ describe("parseCommandLine", () => {
     [["keys", "list", "--owner", "o", "--limit", "101"]],
     [["keys", "create", "--owner", "o", "--name", "n"]],
     [["keys", "create", "--owner", "o", "--name", "n", "--scopes", "r", "extra"]],
-    [["keys", "revoke", "key_a", "key_b"]],
+    [["keys", "revoke", "key_aaaaaaaaaaaaaaaa", "key_bbbbbbbbbbbbbbbb"]],
     [["keys", "list", "--owner"]],
     [["keys", "list", "--owner", "o", "--json=yes"]],
   ])("%j is a usage error with exit code 2", (argv) => {

@@ -187,7 +187,7 @@ describe("portcullis keys revoke and rotate", () => {
   });
 
   test.each(["revoke", "rotate"])("%s of an unknown id exits 1 naming the id", async (action) => {
-    expectOneLineError(await installation().run("keys", action, "key_doesNotExist"), 1, /No key has the id key_doesNotExist/);
+    expectOneLineError(await installation().run("keys", action, "key_doesNotExist0000"), 1, /No key has the id key_doesNotExist0000/);
   });
 });
 
@@ -241,7 +241,7 @@ describe("the command line", () => {
     [["keys", "list", "--owner", "o", "--limit", "many"], /--limit: must be a whole number from 1 to 100/],
     [["keys", "create", "--owner", "o", "--name", "n", "--scopes", "r", "--expires-in", "soon"], /--expires-in: "soon" is not a duration/],
     [["keys", "create", "--owner", "o", "--name", "n", "--scopes", "r", "--expires-in", "0s"], /--expires-in: must be longer than 0s/],
-    [["keys", "rotate", "key_x", "--grace", "1.5h"], /--grace: "1.5h" is not a duration/],
+    [["keys", "rotate", "key_xxxxxxxxxxxxxxxx", "--grace", "1.5h"], /--grace: "1.5h" is not a duration/],
     [["keys", "revoke"], /keys revoke: the key id is required/],
   ])("%j is a usage error: exit 2, the message and the usage on stderr", async (argv, message) => {
     const run = await cli(argv, env());

@@ -9,7 +9,7 @@ import {
   type UpdateOutcome,
 } from "@portcullis/core";
 import type { RedisClient } from "./redis-client";
-import { RedisKeys } from "./redis-keys";
+import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
 
 export interface RedisKeyStoreOptions {
   /**
@@ -104,7 +104,10 @@ export class RedisKeyStore implements KeyStore {
     if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
       throw configError("RedisKeyStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
-    const { prefix = "portcullis:", usageFlushIntervalMs = 1000 } = options;
+    for (const name of Object.keys(options)) {
+      if (name !== "prefix" && name !== "usageFlushIntervalMs") throw configError("RedisKeyStore", `unknown option "${name}"`);
+    }
+    const { prefix = DEFAULT_REDIS_PREFIX, usageFlushIntervalMs = 1000 } = options;
     if (typeof prefix !== "string") throw configError("RedisKeyStore", `"prefix" must be a string`);
     if (!Number.isFinite(usageFlushIntervalMs) || usageFlushIntervalMs < 10) {
       throw configError("RedisKeyStore", `"usageFlushIntervalMs" must be a number of milliseconds, at least 10`);
@@ -118,6 +121,7 @@ export class RedisKeyStore implements KeyStore {
     const claimed = await this.#redis.set(this.keys.apiKeyId(record.id), record.digest, "NX");
     if (claimed !== "OK") throw new Error(`RedisKeyStore: a key with id ${record.id} already exists`);
     await this.#redis.zadd(this.keys.ownerKeys(record.owner), record.createdAt, record.id);
+    if (record.app !== undefined) await this.#redis.zadd(this.keys.appKeys(record.owner, record.app), record.createdAt, record.id);
     const inserted = await this.#redis.eval(INSERT, 1, this.keys.apiKeyRecord(record.digest), ...toFields(record));
     if (inserted !== 1) throw new Error(`RedisKeyStore: a key with the digest of ${record.id} already exists`);
   }
@@ -131,8 +135,9 @@ export class RedisKeyStore implements KeyStore {
     return digest === null ? undefined : this.findByDigest(digest);
   }
 
-  async listByOwner(owner: string, { limit, after }: ListOptions): Promise<KeyPage> {
-    const ids = (await this.#redis.eval(LIST_PAGE, 1, this.keys.ownerKeys(owner), limit, after ?? "")) as string[];
+  async listByOwner(owner: string, { limit, after, app }: ListOptions): Promise<KeyPage> {
+    const index = app === undefined ? this.keys.ownerKeys(owner) : this.keys.appKeys(owner, app);
+    const ids = (await this.#redis.eval(LIST_PAGE, 1, index, limit, after ?? "")) as string[];
     const pageIds = ids.slice(0, limit);
     const found = await Promise.all(pageIds.map((id) => this.findById(id)));
     const records = found.filter((record): record is StoredApiKey => record !== undefined);
@@ -163,6 +168,7 @@ export class RedisKeyStore implements KeyStore {
     // The record first, so the key stops authenticating before its index entries go.
     await this.#redis.del(this.keys.apiKeyRecord(record.digest));
     await this.#redis.zrem(this.keys.ownerKeys(record.owner), id);
+    if (record.app !== undefined) await this.#redis.zrem(this.keys.appKeys(record.owner, record.app), id);
     await this.#redis.del(this.keys.apiKeyId(id));
   }
 

@@ -6,13 +6,16 @@
  * | `<prefix>key:<digest>`            | hash   | an API-key record, found by the key's HMAC digest  |
  * | `<prefix>key-id:<id>`             | string | the digest of the key with this id                 |
  * | `<prefix>owner-keys:<owner>`      | zset   | an owner's key ids, scored by creation time        |
+ * | `<prefix>app-keys:["<owner>","<app>"]` | zset | the ids of an owner's keys bound to one app      |
  *
  * Every command touches a single key, so the layout works unchanged on Redis Cluster. Creating a
- * key writes three keys in order (id, owner index, record), so a failure part-way leaves at worst
+ * key writes its keys in order (id, indexes, record), so a failure part-way leaves at worst
  * an id that resolves to nothing, never a key that authenticates but cannot be listed or revoked.
  */
+export const DEFAULT_REDIS_PREFIX = "portcullis:";
+
 export class RedisKeys {
-  constructor(readonly prefix: string = "portcullis:") {}
+  constructor(readonly prefix: string = DEFAULT_REDIS_PREFIX) {}
 
   apiKeyRecord(digest: string): string {
     return `${this.prefix}key:${digest}`;
@@ -24,5 +27,10 @@ export class RedisKeys {
 
   ownerKeys(owner: string): string {
     return `${this.prefix}owner-keys:${owner}`;
+  }
+
+  /** JSON-encoded, so no owner and app can spell another pair's key (`a:b`+`c` vs `a`+`b:c`). */
+  appKeys(owner: string, app: string): string {
+    return `${this.prefix}app-keys:${JSON.stringify([owner, app])}`;
   }
 }

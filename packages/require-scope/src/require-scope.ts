@@ -1,5 +1,7 @@
 import type { RequestHandler } from "express";
 import {
+  assertRealm,
+  challenge,
   configError,
   createErrorResponder,
   isPortcullisError,
@@ -47,11 +49,11 @@ export function requireScope(scopes: string | readonly string[], options: Readon
   const { match = "all", policy = new ScopePolicy(), realm = "api" } = options;
   if (match !== "all" && match !== "any") throw configError("requireScope", `"match" must be "all" or "any"`);
   if (!isScopePolicy(policy)) throw configError("requireScope", `"policy" must be a ScopePolicy`);
+  assertRealm("requireScope", realm);
   const required = compileRequired(scopes, policy);
   const respond = createErrorResponder("requireScope", options);
-  const challenge = `Bearer realm="${realm}"`;
   const unauthenticated = () =>
-    new PortcullisError("missing_credentials", undefined, { headers: { "WWW-Authenticate": challenge } });
+    new PortcullisError("missing_credentials", undefined, { headers: { "WWW-Authenticate": challenge("Bearer", realm) } });
 
   return function requireScopeMiddleware(req, res, next) {
     const principal = req.auth;
@@ -66,7 +68,7 @@ export function requireScope(scopes: string | readonly string[], options: Readon
         : `Requires one of the scopes: ${named.join(", ")}.`;
     respond(
       new PortcullisError("insufficient_permissions", detail, {
-        headers: { "WWW-Authenticate": `${challenge}, error="insufficient_scope", scope="${named.join(" ")}"` },
+        headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: named.join(" ") }) },
         data: { missing_scopes: named },
       }),
       req,

@@ -81,7 +81,8 @@ describe("requireScope", () => {
     expect(() => requireScope("wirte", { policy })).toThrow(/requireScope: unknown scope "wirte"/);
   });
 
-  test("unknown options are refused", () => {
+  test("unknown options and a realm that would break the WWW-Authenticate header are refused at creation", () => {
     expect(() => requireScope("read", { mode: "any" } as never)).toThrow(/unknown option "mode"/);
+    expect(() => requireScope("read", { realm: 'a"b\r\nX-Injected: 1' })).toThrow(/requireScope: "realm" must be/);
   });
 });

@@ -91,6 +91,25 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       expect(seen).toEqual([...mine].reverse());
     });
 
+    test("listing by app pages through that app's keys only, with full pages", async () => {
+      const inApp: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const bound = sampleRecord({ owner: "fay", app: "app-1" });
+        await store.insert(bound);
+        inApp.push(bound.id);
+        await store.insert(sampleRecord({ owner: "fay", app: "app-2" }));
+        await store.insert(sampleRecord({ owner: "fay" }));
+      }
+      // An owner and app that would spell the same key if joined naively.
+      await store.insert(sampleRecord({ owner: "fay:app", app: "1" }));
+      const first = await store.listByOwner("fay", { limit: 3, app: "app-1" });
+      expect(first.records.map((r) => r.id)).toEqual(inApp.slice(-3).reverse());
+      const second = await store.listByOwner("fay", { limit: 3, app: "app-1", after: first.next! });
+      expect(second.records.map((r) => r.id)).toEqual(inApp.slice(0, 2).reverse());
+      expect(second.next).toBeUndefined();
+      expect((await store.listByOwner("fay", { limit: 100 })).records).toHaveLength(15);
+    });
+
     test("an owner without keys lists nothing, and an unknown cursor ends the listing", async () => {
       await store.insert(sampleRecord({ owner: "dave" }));
       expect(await store.listByOwner("nobody", { limit: 10 })).toEqual({ records: [] });

@@ -1,10 +1,9 @@
-import { KeyFormat, MIN_SECRET_BYTES } from "@portcullis/core";
+import { KeyFormat, MIN_SECRET_BYTES, ScopePolicy } from "@portcullis/core";
+import { DEFAULT_REDIS_PREFIX } from "@portcullis/redis";
 import { failure } from "./cli-error";
 
 /** The key prefix when neither PORTCULLIS_KEY_PREFIX nor `--prefix` is given. */
 export const DEFAULT_KEY_PREFIX = "pk_live_";
-/** The Redis key prefix when PORTCULLIS_REDIS_PREFIX is not given; RedisKeyStore's own default. */
-export const DEFAULT_REDIS_PREFIX = "portcullis:";
 
 /** What the CLI needs to reach the server's keys, read once from the environment and flags. */
 export interface CliConfig {
@@ -15,6 +14,8 @@ export interface CliConfig {
   readonly secret: string;
   readonly keyPrefix: string;
   readonly redisPrefix: string;
+  /** PORTCULLIS_SCOPES as a policy: the server's known scopes, so a typo is refused here too. */
+  readonly scopes: ScopePolicy;
 }
 
 /**
@@ -35,6 +36,9 @@ export function readConfig(
   }
   const parsed = parseRedisUrl(redisUrl);
   if (!parsed) throw failure("REDIS_URL is not a redis:// or rediss:// URL (its value is not shown: it may hold a password)");
+  if (!/^\/?(\d{1,5})?$/.test(parsed.pathname)) {
+    throw failure("REDIS_URL's path must be a database number, such as redis://localhost:6379/0");
+  }
 
   const secret = variable(env, "PORTCULLIS_SECRET");
   if (secret === undefined) {
@@ -54,9 +58,18 @@ export function readConfig(
     );
   }
 
+  const known = variable(env, "PORTCULLIS_SCOPES")?.split(",").map((scope) => scope.trim()).filter(Boolean);
+  let scopes: ScopePolicy;
+  try {
+    scopes = new ScopePolicy(known === undefined ? {} : { known });
+  } catch (error) {
+    throw failure(`PORTCULLIS_SCOPES: ${(error as Error).message.replace(/^ScopePolicy: "known" has /, "")}`);
+  }
+
   return {
     redisUrl,
     redisDisplayUrl: displayRedisUrl(parsed),
+    scopes,
     secret,
     keyPrefix,
     redisPrefix: variable(env, "PORTCULLIS_REDIS_PREFIX") ?? DEFAULT_REDIS_PREFIX,

@@ -49,8 +49,18 @@ export async function openKeyService(config: CliConfig): Promise<KeyService> {
     await disconnect(redis);
     throw unreachable(config, connectionError ?? error);
   }
+  // ioredis falls back to database 0 when the URL's database does not exist; say so instead.
+  const db = Number(new URL(config.redisUrl).pathname.slice(1) || "0");
+  if (db !== 0) {
+    try {
+      await redis.select(db);
+    } catch (error) {
+      await disconnect(redis);
+      throw failure(`REDIS_URL names database ${db}, which this Redis does not have`, error);
+    }
+  }
   const store = new RedisKeyStore(redis, { prefix: config.redisPrefix });
-  const keys = new ApiKeys({ store, secret: config.secret, prefix: config.keyPrefix });
+  const keys = new ApiKeys({ store, secret: config.secret, prefix: config.keyPrefix, scopes: config.scopes });
   return {
     keys,
     async close() {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { MAX_PAGE_SIZE } from "@portcullis/core";
+import { KEY_ID_PATTERN, MAX_PAGE_SIZE } from "@portcullis/core";
 import { usageError } from "./cli-error";
 import { parseDuration } from "./duration";
 import { CREATE_USAGE, KEYS_USAGE, LIST_USAGE, MAIN_USAGE, REVOKE_USAGE, ROTATE_USAGE } from "./usage";
@@ -60,7 +60,6 @@ const COMMON = {
 } as const;
 
 // The shape of ApiKeys ids; anything else (a pasted key above all) is refused without echoing it.
-const KEY_ID = /^key_[0-9A-Za-z]{1,64}$/;
 
 /**
  * Reads the command line (without `node` and the script) into a command. Nothing here touches
@@ -202,7 +201,7 @@ function keyId(command: string, positionals: string[], usage: string): string {
   if (positionals.length === 0) throw usageError(`${command}: the key id is required`, usage);
   if (positionals.length > 1) throw usageError(`${command}: one key id at a time`, usage);
   const id = positionals[0]!;
-  if (!KEY_ID.test(id)) {
+  if (!KEY_ID_PATTERN.test(id)) {
     throw usageError(`${command}: the argument is not a key id (ids look like key_4fQa9…; "portcullis keys list" shows them)`, usage);
   }
   return id;

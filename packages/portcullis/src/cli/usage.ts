@@ -1,4 +1,5 @@
-import { DEFAULT_KEY_PREFIX, DEFAULT_REDIS_PREFIX } from "./config";
+import { DEFAULT_REDIS_PREFIX } from "@portcullis/redis";
+import { DEFAULT_KEY_PREFIX } from "./config";
 
 const ENVIRONMENT = `Environment:
   REDIS_URL                The Redis the server uses: redis://[user:password@]host[:port][/db]
@@ -8,6 +9,8 @@ const ENVIRONMENT = `Environment:
   PORTCULLIS_KEY_PREFIX    Starts every new key. Default "${DEFAULT_KEY_PREFIX}"; --prefix overrides it.
   PORTCULLIS_REDIS_PREFIX  Starts every Redis key, as the server's RedisKeyStore prefix.
                            Default "${DEFAULT_REDIS_PREFIX}".
+  PORTCULLIS_SCOPES        The server's known scopes, comma-separated (read,write,admin), so a
+                           misspelt scope is refused here as the server would. Default: any.
   A variable set to the empty string counts as unset.`;
 
 const EXIT_STATUS = `Exit status: 0 done; 1 failed (refused input, unknown key, configuration, Redis

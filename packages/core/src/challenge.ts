@@ -1,0 +1,25 @@
+import { configError } from "./errors";
+
+/** A realm goes inside a quoted string: printable ASCII without quotes or backslashes. */
+const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
+
+/** Checks a `realm` option once, at creation, so a bad one never fails a request. */
+export function assertRealm(factory: string, realm: unknown): asserts realm is string {
+  if (typeof realm !== "string" || !REALM.test(realm)) {
+    throw configError(factory, `"realm" must be 1 to 64 printable ASCII characters without quotes or backslashes`);
+  }
+}
+
+/**
+ * A `WWW-Authenticate` challenge as RFC 6750 writes it. Parameter values must already be free of
+ * quotes and backslashes (realms and scopes are validated when they are configured).
+ *
+ * @example
+ * challenge("Bearer", "api", { error: "insufficient_scope", scope: "read write" });
+ * // 'Bearer realm="api", error="insufficient_scope", scope="read write"'
+ */
+export function challenge(scheme: string, realm: string, params: Readonly<Record<string, string>> = {}): string {
+  let out = `${scheme} realm="${realm}"`;
+  for (const [name, value] of Object.entries(params)) out += `, ${name}="${value}"`;
+  return out;
+}
