@@ -1,13 +1,15 @@
-import express, { type NextFunction, type Request, type Response, type Router } from "express";
-import { requireScope } from "@portcullis/require-scope";
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
+import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
 import {
   assertRealm,
   challenge,
   configError,
   createErrorResponder,
+  fromBodyParserError,
   isApiKeys,
   KEY_ID_PATTERN,
   PortcullisError,
+  unauthenticated,
   type ApiKeys,
   type ApiKeyRecord,
   type ErrorResponseOptions,
@@ -50,6 +52,12 @@ export interface ApiKeysRouterOptions extends ErrorResponseOptions {
    * @default "api"
    */
   readonly realm?: string;
+  /**
+   * Guards create and rotate: a session must have proved its password recently (API keys pass).
+   * `false` turns it off.
+   * @default requireRecentAuth({ maxAgeMs: 15 minutes, now: keys.now })
+   */
+  readonly recentAuth?: RequestHandler | false;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -60,6 +68,7 @@ const KNOWN_OPTIONS = new Set([
   "revokedStatus",
   "maxGracePeriodSeconds",
   "realm",
+  "recentAuth",
   "onError",
   "formatError",
 ]);
@@ -80,19 +89,19 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   const respond = createErrorResponder("apiKeysRouter", options);
   const router = express.Router();
   const json = express.json({ limit: "16kb" });
+  const recent: RequestHandler[] =
+    options.recentAuth === false ? [] : [options.recentAuth ?? requireRecentAuth({ now: keys.now, realm: config.realm, ...errorOptions(options) })];
 
   router.use(
     config.manageScope
       ? requireScope(config.manageScope, { policy: keys.scopes, realm: config.realm, ...errorOptions(options) })
       : function requireAuthenticated(req, _res, next) {
-          if (!req.auth) {
-            throw new PortcullisError("missing_credentials", undefined, { headers: { "WWW-Authenticate": challenge("Bearer", config.realm) } });
-          }
+          if (!req.auth) throw unauthenticated(req, config.realm);
           next();
         },
   );
 
-  router.post("/", json, async function createKey(req, res) {
+  router.post("/", ...recent, json, async function createKey(req, res) {
     if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
     const principal = req.auth!;
     const body = parseRequest(createKeyBody, req.body, "body");
@@ -140,7 +149,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     else res.status(200).json(keyJson(revoked, keys.now()));
   });
 
-  router.post("/:id/rotate", json, async function rotateKey(req, res) {
+  router.post("/:id/rotate", ...recent, json, async function rotateKey(req, res) {
     // The body is optional, but one that was sent and not read (a form, say) must not be ignored:
     // its grace period would silently become 0 and end the old key at once.
     if (req.body === undefined && hasBody(req)) {
@@ -163,7 +172,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   });
 
   router.use(function apiKeysRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
-    respond(fromBodyParser(error), req, res, next);
+    respond(fromBodyParserError(error), req, res, next);
   });
 
   return router;
@@ -197,6 +206,9 @@ function resolve(options: Readonly<ApiKeysRouterOptions>) {
     } catch (error) {
       throw configError("apiKeysRouter", `"manageScope": ${(error as Error).message.replace(/^scopes: /, "")}`);
     }
+  }
+  if (options.recentAuth !== undefined && options.recentAuth !== false && typeof options.recentAuth !== "function") {
+    throw configError("apiKeysRouter", `"recentAuth" must be a middleware such as requireRecentAuth({ maxAgeMs }), or false`);
   }
   if (createdStatus !== 200 && createdStatus !== 201) throw configError("apiKeysRouter", `"createdStatus" must be 200 or 201`);
   if (revokedStatus !== 200 && revokedStatus !== 204) throw configError("apiKeysRouter", `"revokedStatus" must be 200 or 204`);
@@ -259,18 +271,4 @@ async function findOwned(keys: ApiKeys, req: Request): Promise<ApiKeyRecord> {
   if (!record || record.owner !== principal.owner) throw notFound();
   if (principal.app !== undefined && record.app !== principal.app) throw notFound();
   return record;
-}
-
-/** body-parser's errors become refusals with a stable code instead of an HTML 400 page. */
-function fromBodyParser(error: unknown): unknown {
-  if (error instanceof PortcullisError) return error;
-  const type = (error as { type?: unknown })?.type;
-  const status = (error as { status?: unknown })?.status;
-  if (type === "entity.too.large") return new PortcullisError("payload_too_large", undefined, { cause: error });
-  if (type === "encoding.unsupported" || type === "charset.unsupported") {
-    return new PortcullisError("unsupported_media_type", "The request body must be JSON in UTF-8.", { cause: error });
-  }
-  if (type === "entity.parse.failed") return new PortcullisError("invalid_request", "The request body is not valid JSON.", { cause: error });
-  if (typeof status === "number" && status >= 400 && status < 500) return new PortcullisError("invalid_request", undefined, { cause: error });
-  return error;
 }

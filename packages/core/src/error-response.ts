@@ -108,3 +108,23 @@ export function portcullisErrorHandler(options: Pick<ErrorResponseOptions, "form
     respond(error, req, res, next);
   };
 }
+
+/**
+ * Turns body-parser's errors (express.json) into refusals with a stable code instead of an HTML
+ * 400 page; anything else is returned unchanged.
+ *
+ * @example
+ * router.use((error, req, res, next) => respond(fromBodyParserError(error), req, res, next));
+ */
+export function fromBodyParserError(error: unknown): unknown {
+  if (error instanceof PortcullisError) return error;
+  const type = (error as { type?: unknown })?.type;
+  const status = (error as { status?: unknown })?.status;
+  if (type === "entity.too.large") return new PortcullisError("payload_too_large", undefined, { cause: error });
+  if (type === "encoding.unsupported" || type === "charset.unsupported") {
+    return new PortcullisError("unsupported_media_type", "The request body must be JSON in UTF-8.", { cause: error });
+  }
+  if (type === "entity.parse.failed") return new PortcullisError("invalid_request", "The request body is not valid JSON.", { cause: error });
+  if (typeof status === "number" && status >= 400 && status < 500) return new PortcullisError("invalid_request", undefined, { cause: error });
+  return error;
+}

@@ -10,3 +10,6 @@ export type * from "./key-store";
 export * from "./scope-policy";
 export * from "./api-keys";
 export * from "./memory-key-store";
+export * from "./unauthenticated";
+export * from "./user-store";
+export * from "./memory-user-store";

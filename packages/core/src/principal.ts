@@ -19,6 +19,8 @@ export interface SessionPrincipal extends PrincipalBase {
   readonly kind: "session";
   readonly userId: string;
   readonly sessionId: string;
+  /** When the user last proved their password (login or re-authentication), in ms since the epoch. */
+  readonly authenticatedAt: number;
 }
 
 /** Who made the request: set once on `req.auth` by the middleware that authenticated it. */

@@ -1,3 +1,4 @@
 export * from "./redis-keys";
 export type * from "./redis-client";
 export * from "./redis-key-store";
+export * from "./redis-user-store";

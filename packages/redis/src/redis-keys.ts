@@ -7,6 +7,9 @@
  * | `<prefix>key-id:<id>`             | string | the digest of the key with this id                 |
  * | `<prefix>owner-keys:<owner>`      | zset   | an owner's key ids, scored by creation time        |
  * | `<prefix>app-keys:["<owner>","<app>"]` | zset | the ids of an owner's keys bound to one app      |
+ * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
+ * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
+ * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
  *
  * Every command touches a single key, so the layout works unchanged on Redis Cluster. Creating a
  * key writes its keys in order (id, indexes, record), so a failure part-way leaves at worst
@@ -27,6 +30,19 @@ export class RedisKeys {
 
   ownerKeys(owner: string): string {
     return `${this.prefix}owner-keys:${owner}`;
+  }
+
+  user(id: string): string {
+    return `${this.prefix}user:${id}`;
+  }
+
+  userByEmail(normalizedEmail: string): string {
+    return `${this.prefix}user-email:${normalizedEmail}`;
+  }
+
+  /** connect-redis appends the session id to this prefix. */
+  get sessionPrefix(): string {
+    return `${this.prefix}sess:`;
   }
 
   /** JSON-encoded, so no owner and app can spell another pair's key (`a:b`+`c` vs `a`+`b:c`). */

@@ -1,1 +1,2 @@
 export * from "./require-scope";
+export * from "./require-recent-auth";

@@ -8,6 +8,7 @@ import {
   isScopePolicy,
   PortcullisError,
   ScopePolicy,
+  unauthenticated,
   type ErrorResponseOptions,
 } from "@portcullis/core";
 
@@ -35,7 +36,7 @@ const KNOWN_OPTIONS = new Set(["match", "policy", "realm", "onError", "formatErr
 /**
  * Guards a route: a request whose principal (`req.auth`, set by `apiKeyAuth` or `sessionAuth`)
  * lacks the scopes gets 403 `insufficient_permissions` naming them; an unauthenticated request
- * gets 401 `missing_credentials`.
+ * gets 401 `missing_credentials` (or `session_expired` when its session just expired).
  *
  * @example
  * app.get("/api/projects", requireScope("read"), listProjects);
@@ -52,12 +53,10 @@ export function requireScope(scopes: string | readonly string[], options: Readon
   assertRealm("requireScope", realm);
   const required = compileRequired(scopes, policy);
   const respond = createErrorResponder("requireScope", options);
-  const unauthenticated = () =>
-    new PortcullisError("missing_credentials", undefined, { headers: { "WWW-Authenticate": challenge("Bearer", realm) } });
 
   return function requireScopeMiddleware(req, res, next) {
     const principal = req.auth;
-    if (!principal) return respond(unauthenticated(), req, res, next);
+    if (!principal) return respond(unauthenticated(req, realm), req, res, next);
     const missing = policy.missing(principal.scopes, required);
     const allowed = match === "all" ? missing.length === 0 : missing.length < required.length;
     if (allowed) return next();

@@ -4,7 +4,7 @@ import { ScopePolicy, type Principal } from "@portcullis/core";
 import { requireAnyScope, requireScope, scopeGuards } from "@portcullis/require-scope";
 
 const asKey = (scopes: string[]): Principal => ({ kind: "api_key", keyId: "key_1", owner: "alice", scopes });
-const asSession = (scopes: string[]): Principal => ({ kind: "session", userId: "u1", sessionId: "s1", owner: "u1", scopes });
+const asSession = (scopes: string[]): Principal => ({ kind: "session", userId: "u1", sessionId: "s1", owner: "u1", scopes, authenticatedAt: 0 });
 
 /** An app whose principal is set by the test, then guarded by `guard`. */
 function createApp(principal: Principal | undefined, guard: RequestHandler) {

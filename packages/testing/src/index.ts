@@ -1,3 +1,4 @@
 export * from "./redis-server";
 export * from "./redis-cluster";
 export * from "./key-store-contract";
+export * from "./user-store-contract";

@@ -1,0 +1,79 @@
+import { randomBase62 } from "./base62";
+import { PortcullisError } from "./errors";
+import { normalizeEmail, type PasswordHasher, type UserRecord, type UserStore } from "./user-store";
+
+export interface NewUser {
+  readonly email: string;
+  readonly password: string;
+  readonly role: string;
+}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+
+/** Checks a new user's email, the hasher's password rules and the role; shared by both adapters. */
+export function validateNewUser(user: NewUser, passwords: PasswordHasher): void {
+  if (typeof user.email !== "string" || !EMAIL.test(normalizeEmail(user.email))) {
+    throw new PortcullisError("invalid_request", "email: must be an email address");
+  }
+  if (typeof user.role !== "string" || user.role === "") throw new PortcullisError("invalid_request", "role: is required");
+  passwords.assertStorable(user.password);
+}
+
+/** A new user id: `usr_` and 16 base62 characters. */
+export function newUserId(): string {
+  return `usr_${randomBase62(16)}`;
+}
+
+/**
+ * Users in this process: the zero-setup default for development, tests and the demo. Passwords
+ * are hashed with the given hasher; nothing survives a restart.
+ */
+export class MemoryUserStore implements UserStore {
+  readonly #passwords: PasswordHasher;
+  readonly #byId = new Map<string, UserRecord & { readonly passwordHash: string }>();
+  readonly #idByEmail = new Map<string, string>();
+
+  constructor(options: { readonly passwords: PasswordHasher }) {
+    this.#passwords = options.passwords;
+  }
+
+  /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */
+  async create(user: NewUser): Promise<UserRecord> {
+    validateNewUser(user, this.#passwords);
+    const email = normalizeEmail(user.email);
+    if (this.#idByEmail.has(email)) throw new PortcullisError("conflict", "email: already registered");
+    const record = { id: newUserId(), email, role: user.role, passwordHash: await this.#passwords.hash(user.password) };
+    this.#byId.set(record.id, record);
+    this.#idByEmail.set(email, record.id);
+    return publicUser(record);
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    const user = this.#byId.get(id);
+    return user && publicUser(user);
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | undefined> {
+    const id = this.#idByEmail.get(normalizeEmail(email));
+    return id === undefined ? undefined : this.findById(id);
+  }
+
+  async verifyCredentials(email: string, password: string): Promise<UserRecord | undefined> {
+    const id = this.#idByEmail.get(normalizeEmail(email));
+    const user = id === undefined ? undefined : this.#byId.get(id);
+    const matches = await this.#passwords.verify(password, user?.passwordHash ?? this.#passwords.dummyHash);
+    return matches && user ? publicUser(user) : undefined;
+  }
+
+  async changePassword(userId: string, newPassword: string): Promise<boolean> {
+    const user = this.#byId.get(userId);
+    if (!user) return false;
+    this.#passwords.assertStorable(newPassword);
+    this.#byId.set(userId, { ...user, passwordHash: await this.#passwords.hash(newPassword), passwordChangedAt: Date.now() });
+    return true;
+  }
+}
+
+function publicUser({ passwordHash: _hash, ...user }: UserRecord & { readonly passwordHash: string }): UserRecord {
+  return user;
+}

@@ -1,0 +1,29 @@
+import type { Request } from "express";
+import { challenge } from "./challenge";
+import { PortcullisError } from "./errors";
+
+/** Requests whose session expired on the way in: set by `sessionAuth`, read by every guard. */
+const expiredSessions = new WeakSet<Request>();
+
+/**
+ * Marks a request whose session was found expired and destroyed. `sessionAuth` does not refuse it
+ * by itself (the login route must stay reachable); whichever guard then refuses the request says
+ * `session_expired` instead of `missing_credentials`.
+ */
+export function markSessionExpired(req: Request): void {
+  expiredSessions.add(req);
+}
+
+/**
+ * The 401 for a request that no credential authenticated: `session_expired` when its session just
+ * expired, `missing_credentials` otherwise.
+ *
+ * @example
+ * if (!req.auth) return respond(unauthenticated(req, "api"), req, res, next);
+ */
+export function unauthenticated(req: Request, realm: string): PortcullisError {
+  const headers = { "WWW-Authenticate": challenge("Bearer", realm) };
+  return expiredSessions.has(req)
+    ? new PortcullisError("session_expired", undefined, { headers })
+    : new PortcullisError("missing_credentials", undefined, { headers });
+}

@@ -1,0 +1,44 @@
+/** A user as sessions see it. Never holds a password or its hash. */
+export interface UserRecord {
+  readonly id: string;
+  readonly email: string;
+  /** Maps to scopes through `sessionAuth`'s `roles`. */
+  readonly role: string;
+  /** When the password last changed, in milliseconds since the epoch. */
+  readonly passwordChangedAt?: number;
+}
+
+/**
+ * Where users live. Memory and Redis adapters ship with portcullis; a host plugs its own user
+ * database in by implementing these four methods.
+ */
+export interface UserStore {
+  findById(id: string): Promise<UserRecord | undefined>;
+  /** Emails are compared trimmed and lower-cased. */
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  /**
+   * The user with this email and password, or undefined. It must take the same time whether or
+   * not the email exists (verify against a dummy hash), so timing does not reveal accounts.
+   */
+  verifyCredentials(email: string, password: string): Promise<UserRecord | undefined>;
+  /** Sets a new password; false if there is no such user. */
+  changePassword(userId: string, newPassword: string): Promise<boolean>;
+}
+
+/** Hashes and checks passwords; `bcryptPasswords()` in `@portcullis/session-auth` is the default. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+  /** A hash of a random password, verified against when a user does not exist. */
+  readonly dummyHash: string;
+  /**
+   * Refuses a password this hasher cannot store faithfully (bcrypt reads at most 72 bytes).
+   * @throws PortcullisError `invalid_request` naming the rule.
+   */
+  assertStorable(password: string): void;
+}
+
+/** Trimmed, Unicode-normalised, lower-cased: one account per address however it is typed. */
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize("NFKC").toLowerCase();
+}

@@ -1,0 +1,88 @@
+import {
+  configError,
+  newUserId,
+  normalizeEmail,
+  PortcullisError,
+  validateNewUser,
+  type NewUser,
+  type PasswordHasher,
+  type UserRecord,
+  type UserStore,
+} from "@portcullis/core";
+import type { RedisClient } from "./redis-client";
+import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
+
+export interface RedisUserStoreOptions {
+  /** Hashes and checks passwords: `bcryptPasswords()` from `@portcullis/session-auth`. */
+  readonly passwords: PasswordHasher;
+  /** @default "portcullis:" */
+  readonly prefix?: string;
+}
+
+const SET_PASSWORD = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'pwd_changed', ARGV[2])
+return 1`;
+
+/**
+ * Users in Redis: a hash per user and an email index. For hosts without a user database of their
+ * own, and for the demo; a host with one implements `UserStore` over it instead.
+ */
+export class RedisUserStore implements UserStore {
+  readonly keys: RedisKeys;
+  readonly #redis: RedisClient;
+  readonly #passwords: PasswordHasher;
+
+  constructor(redis: RedisClient, options: Readonly<RedisUserStoreOptions>) {
+    if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
+      throw configError("RedisUserStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
+    }
+    if (!options?.passwords) throw configError("RedisUserStore", `"passwords" is required: pass bcryptPasswords() from @portcullis/session-auth`);
+    this.#redis = redis;
+    this.#passwords = options.passwords;
+    this.keys = new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
+  }
+
+  /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */
+  async create(user: NewUser): Promise<UserRecord> {
+    validateNewUser(user, this.#passwords);
+    const email = normalizeEmail(user.email);
+    const hash = await this.#passwords.hash(user.password);
+    const id = newUserId();
+    // The email is claimed first, so two sign-ups with one address cannot both succeed.
+    if ((await this.#redis.set(this.keys.userByEmail(email), id, "NX")) !== "OK") {
+      throw new PortcullisError("conflict", "email: already registered");
+    }
+    await this.#redis.hset(this.keys.user(id), { id, email, role: user.role, hash });
+    return { id, email, role: user.role };
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    return publicUser(await this.#redis.hgetall(this.keys.user(id)));
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | undefined> {
+    const id = await this.#redis.get(this.keys.userByEmail(normalizeEmail(email)));
+    return id === null ? undefined : this.findById(id);
+  }
+
+  async verifyCredentials(email: string, password: string): Promise<UserRecord | undefined> {
+    const id = await this.#redis.get(this.keys.userByEmail(normalizeEmail(email)));
+    // An unknown email reads a user that cannot exist, so both paths cost two round trips.
+    const hash = await this.#redis.hgetall(this.keys.user(id ?? "usr_none"));
+    const matches = await this.#passwords.verify(password, hash.hash ?? this.#passwords.dummyHash);
+    return matches ? publicUser(hash) : undefined;
+  }
+
+  async changePassword(userId: string, newPassword: string): Promise<boolean> {
+    this.#passwords.assertStorable(newPassword);
+    const hash = await this.#passwords.hash(newPassword);
+    return (await this.#redis.eval(SET_PASSWORD, 1, this.keys.user(userId), hash, Date.now())) === 1;
+  }
+}
+
+function publicUser(hash: Record<string, string>): UserRecord | undefined {
+  if (hash.id === undefined || hash.email === undefined || hash.role === undefined) return undefined;
+  const user = { id: hash.id, email: hash.email, role: hash.role };
+  return hash.pwd_changed === undefined ? user : { ...user, passwordChangedAt: Number(hash.pwd_changed) };
+}

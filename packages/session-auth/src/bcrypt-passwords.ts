@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+import bcrypt from "bcrypt";
+import { configError, PortcullisError, type PasswordHasher } from "@portcullis/core";
+
+/** bcrypt reads at most 72 bytes of a password and ignores the rest. */
+export const BCRYPT_MAX_PASSWORD_BYTES = 72;
+
+export interface BcryptPasswordsOptions {
+  /**
+   * bcrypt's cost factor (work doubles with each step); tests may lower it to 4.
+   * @default 12
+   */
+  readonly cost?: number;
+  /**
+   * The shortest password accepted when one is set.
+   * @default 8
+   */
+  readonly minLength?: number;
+}
+
+/**
+ * Passwords hashed with bcrypt. bcrypt silently ignores everything past 72 bytes, so a longer
+ * password is refused when it is set (400 naming the limit) rather than truncated; at login a
+ * longer one can then never match, and is still checked against a hash so it costs the same time.
+ *
+ * @example
+ * const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 12 }) });
+ */
+export function bcryptPasswords(options: Readonly<BcryptPasswordsOptions> = {}): PasswordHasher {
+  for (const name of Object.keys(options)) {
+    if (name !== "cost" && name !== "minLength") throw configError("bcryptPasswords", `unknown option "${name}"`);
+  }
+  const { cost = 12, minLength = 8 } = options;
+  if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw configError("bcryptPasswords", `"cost" must be a whole number from 4 to 31 (10 or more in production)`);
+  if (!Number.isInteger(minLength) || minLength < 1) throw configError("bcryptPasswords", `"minLength" must be a positive whole number`);
+  const dummyHash = bcrypt.hashSync(randomBytes(16).toString("base64url"), cost);
+
+  return {
+    dummyHash,
+    assertStorable(password) {
+      if (typeof password !== "string" || [...password].length < minLength) {
+        throw new PortcullisError("invalid_request", `password: at least ${minLength} characters`);
+      }
+      if (Buffer.byteLength(password, "utf8") > BCRYPT_MAX_PASSWORD_BYTES) {
+        throw new PortcullisError("invalid_request", `password: at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt ignores the rest)`);
+      }
+    },
+    hash: (password) => bcrypt.hash(password, cost),
+    async verify(password, hash) {
+      const tooLong = Buffer.byteLength(password, "utf8") > BCRYPT_MAX_PASSWORD_BYTES;
+      const matches = await bcrypt.compare(tooLong ? "" : password, hash);
+      return matches && !tooLong;
+    },
+  };
+}

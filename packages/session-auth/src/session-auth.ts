@@ -1,0 +1,208 @@
+import type { RequestHandler } from "express";
+import session from "express-session";
+import { RedisStore } from "connect-redis";
+import {
+  assertRealm,
+  configError,
+  createErrorResponder,
+  markSessionExpired,
+  PortcullisError,
+  type ErrorResponseOptions,
+  type SessionPrincipal,
+} from "@portcullis/core";
+import { DEFAULT_REDIS_PREFIX, RedisKeys, type RedisClient } from "@portcullis/redis";
+import { MemorySessionStore } from "./memory-session-store";
+import { isSameSiteRequest } from "./same-site";
+import { ownOrigin, setSessionContext, type SessionContext } from "./session-context";
+import { sessionDeadline, sessionTtlSeconds, type PortcullisSessionData } from "./session-data";
+
+export interface SessionAuthOptions extends ErrorResponseOptions {
+  /** Signs the session cookie: a string of 32+ bytes, or several to rotate (the first signs). */
+  readonly secret: string | readonly string[];
+  /** The scopes each role grants: `{ admin: ["admin"], member: ["read", "write", "predict"] }`. */
+  readonly roles: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Keep sessions in Redis (connect-redis 8 on this ioredis client, shared with the key store).
+   * @default undefined (sessions in memory, in this process)
+   */
+  readonly redis?: RedisClient;
+  /**
+   * Starts every Redis key; sessions live under `<prefix>sess:`.
+   * @default "portcullis:"
+   */
+  readonly redisPrefix?: string;
+  /**
+   * Send the cookie over HTTPS only. Behind a proxy, set `app.set("trust proxy", …)` or the
+   * cookie is silently not sent.
+   * @default process.env.NODE_ENV === "production"
+   */
+  readonly secure?: boolean;
+  /**
+   * The cookie's name.
+   * @default "__Host-portcullis" when secure, "portcullis.sid" otherwise
+   */
+  readonly cookieName?: string;
+  /**
+   * A session unused this long ends (OWASP: 15 to 30 minutes for ordinary apps).
+   * @default 1800000 (30 minutes)
+   */
+  readonly idleTimeoutMs?: number;
+  /**
+   * A session ends this long after login, however busy (OWASP: 4 to 8 hours).
+   * @default 28800000 (8 hours)
+   */
+  readonly absoluteTimeoutMs?: number;
+  /**
+   * Origins besides the app's own whose pages may send unsafe requests with the session cookie.
+   * @default []
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Let sibling subdomains (`Sec-Fetch-Site: same-site`) send unsafe requests with the session.
+   * @default false
+   */
+  readonly trustSameSite?: boolean;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default "api" */
+  readonly realm?: string;
+}
+
+const KNOWN_OPTIONS = new Set([
+  "secret", "roles", "redis", "redisPrefix", "secure", "cookieName", "idleTimeoutMs", "absoluteTimeoutMs",
+  "allowedOrigins", "trustSameSite", "now", "realm", "onError", "formatError",
+]);
+/** The sliding expiry is written back at most this often per session, not on every request. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/**
+ * Cookie sessions: express-session on connect-redis (or an in-memory store), with idle and
+ * absolute timeouts checked on the server's own timestamps, Fetch-Metadata CSRF checks, and the
+ * same `req.auth` principal as API keys (kind `"session"`, scopes from the user's role). Mount
+ * `authRouter` after it for login and logout.
+ *
+ * A request without a session passes on unauthenticated (guards refuse it); one whose session has
+ * expired has it destroyed and passes on, so a guard answers 401 `session_expired`.
+ *
+ * @example
+ * app.use(sessionAuth({ secret: process.env.SESSION_SECRET!, roles: { admin: ["admin"] }, redis }));
+ * app.use("/api/auth", authRouter({ users }));
+ */
+export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandler {
+  const config = resolve(options);
+  const respond = createErrorResponder("sessionAuth", options);
+  const { timeouts, now } = config;
+  const ttl = (data: session.SessionData) => sessionTtlSeconds(data.portcullis, timeouts, now());
+  const store: session.Store = options.redis
+    ? new RedisStore({ client: options.redis, prefix: new RedisKeys(config.redisPrefix).sessionPrefix, ttl, disableTouch: true })
+    : new MemorySessionStore({ ttlSeconds: ttl, now });
+  const cookie = { httpOnly: true, sameSite: "lax" as const, secure: config.secure, path: "/" };
+  const context: SessionContext = {
+    roles: config.roles,
+    timeouts,
+    sameSite: config.sameSite,
+    now,
+    realm: config.realm,
+    clearCookie: (res) => void res.clearCookie(config.cookieName, cookie),
+  };
+  const sessions = session({
+    name: config.cookieName,
+    secret: config.secrets,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    unset: "destroy",
+    cookie: { ...cookie, maxAge: timeouts.absoluteTimeoutMs },
+  });
+
+  return function sessionAuthMiddleware(req, res, next) {
+    setSessionContext(req, context);
+    sessions(req, res, (error?: unknown) => {
+      if (error) return respond(new PortcullisError("auth_unavailable", undefined, { cause: error, headers: { "Retry-After": "1" } }), req, res, next);
+      const data = req.session?.portcullis;
+      if (!data) return next();
+      const at = now();
+      if (at >= sessionDeadline(data, timeouts)) {
+        markSessionExpired(req);
+        context.clearCookie(res);
+        return req.session.destroy(() => next());
+      }
+      // An API key already authenticated this request; the ambient cookie is not a second credential.
+      if (req.auth) return next();
+      res.vary("Sec-Fetch-Site").vary("Origin");
+      if (!isSameSiteRequest(req.method, req.headers, ownOrigin(req), config.sameSite)) {
+        return respond(new PortcullisError("cross_site_request"), req, res, next);
+      }
+      // Touching the timestamp marks the session modified, so it is saved (and its TTL extended)
+      // at the end of this request: at most once a minute, not on every request.
+      if (at - data.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) data.lastSeenAt = at;
+      req.auth = principalOf(data, req.sessionID, config.roles);
+      next();
+    });
+  };
+}
+
+export function principalOf(data: PortcullisSessionData, sessionId: string, roles: SessionContext["roles"]): SessionPrincipal {
+  return {
+    kind: "session",
+    userId: data.userId,
+    owner: data.userId,
+    sessionId,
+    scopes: Object.hasOwn(roles, data.role) ? roles[data.role]! : [],
+    authenticatedAt: data.authenticatedAt,
+  };
+}
+
+function resolve(options: Readonly<SessionAuthOptions>) {
+  if (options === null || typeof options !== "object") throw configError("sessionAuth", "options are required: sessionAuth({ secret, roles })");
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) throw configError("sessionAuth", `unknown option "${name}"`);
+  }
+  const secrets = typeof options.secret === "string" ? [options.secret] : options.secret;
+  if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((s) => typeof s !== "string" || Buffer.byteLength(s) < 32)) {
+    throw configError("sessionAuth", `"secret" must be a string of at least 32 bytes (or an array of them, the first signing)`);
+  }
+  const roles = options.roles;
+  if (roles === null || typeof roles !== "object" || Object.values(roles).some((scopes) => !Array.isArray(scopes))) {
+    throw configError("sessionAuth", `"roles" is required: the scopes of each role, such as { admin: ["admin"], member: ["read"] }`);
+  }
+  const {
+    secure = process.env.NODE_ENV === "production",
+    idleTimeoutMs = 30 * 60_000,
+    absoluteTimeoutMs = 8 * 3600_000,
+    allowedOrigins = [],
+    trustSameSite = false,
+    now = Date.now,
+    realm = "api",
+    redisPrefix = DEFAULT_REDIS_PREFIX,
+  } = options;
+  const cookieName = options.cookieName ?? (secure ? "__Host-portcullis" : "portcullis.sid");
+  if (typeof secure !== "boolean") throw configError("sessionAuth", `"secure" must be a boolean`);
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(cookieName)) throw configError("sessionAuth", `"cookieName" must be a cookie token of 1 to 64 characters`);
+  if (cookieName.startsWith("__Host-") && !secure) {
+    throw configError("sessionAuth", `a "__Host-" cookie needs secure: true (browsers refuse it otherwise)`);
+  }
+  for (const [name, value] of [["idleTimeoutMs", idleTimeoutMs], ["absoluteTimeoutMs", absoluteTimeoutMs]] as const) {
+    if (!Number.isInteger(value) || value < 1000) throw configError("sessionAuth", `"${name}" must be a whole number of milliseconds, at least 1000`);
+  }
+  if (idleTimeoutMs > absoluteTimeoutMs) throw configError("sessionAuth", `"idleTimeoutMs" cannot exceed "absoluteTimeoutMs"`);
+  for (const origin of allowedOrigins) {
+    if (typeof origin !== "string" || !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw configError("sessionAuth", `"allowedOrigins" holds origins such as "https://app.example.com" (scheme and host, no path), got ${JSON.stringify(origin)}`);
+    }
+  }
+  if (typeof now !== "function") throw configError("sessionAuth", `"now" must be a function returning milliseconds`);
+  assertRealm("sessionAuth", realm);
+  return {
+    secrets: [...secrets],
+    roles,
+    secure,
+    cookieName,
+    timeouts: { idleTimeoutMs, absoluteTimeoutMs },
+    sameSite: { allowedOrigins: new Set(allowedOrigins), trustSameSite },
+    now,
+    realm,
+    redisPrefix,
+  };
+}

@@ -1,0 +1,32 @@
+import type { Request, Response } from "express";
+import type { SessionTimeouts } from "./session-data";
+import type { SameSitePolicy } from "./same-site";
+
+/** What `sessionAuth` resolved once and its companions (`authRouter`) need per request. */
+export interface SessionContext {
+  readonly roles: Readonly<Record<string, readonly string[]>>;
+  readonly timeouts: SessionTimeouts;
+  readonly sameSite: SameSitePolicy;
+  readonly now: () => number;
+  readonly realm: string;
+  /** Clears the session cookie with the attributes it was set with, or browsers keep it. */
+  readonly clearCookie: (res: Response) => void;
+}
+
+const contexts = new WeakMap<Request, SessionContext>();
+
+export function setSessionContext(req: Request, context: SessionContext): void {
+  contexts.set(req, context);
+}
+
+/** @throws TypeError when `sessionAuth()` did not run first: a mounting mistake, loud at once. */
+export function sessionContextOf(req: Request, factory: string): SessionContext {
+  const context = contexts.get(req);
+  if (!context) throw new TypeError(`${factory}: mount sessionAuth() before it, on the same app or router`);
+  return context;
+}
+
+/** The request's own origin, as a browser would write it in `Origin`. */
+export function ownOrigin(req: Request): string {
+  return `${req.protocol}://${req.get("host") ?? ""}`;
+}

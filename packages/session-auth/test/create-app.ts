@@ -1,0 +1,51 @@
+import express from "express";
+import { ApiKeys, MemoryKeyStore, MemoryUserStore, ScopePolicy, type KeyStore } from "@portcullis/core";
+import { apiKeyAuth } from "@portcullis/api-key-auth";
+import { apiKeysRouter } from "@portcullis/api-keys-router";
+import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
+import type { RedisClient } from "@portcullis/redis";
+import { authRouter, bcryptPasswords, sessionAuth, type SessionAuthOptions } from "@portcullis/session-auth";
+
+export const EMAIL = "you@example.com";
+export const PASSWORD = "your-password"; // the CorePlexML page's own example credentials
+
+/**
+ * A CorePlexML-shaped app: API keys or a session cookie on /api, login under /api/auth, keys
+ * under /api/auth/api-keys, and guarded resources. The clock is the test's.
+ */
+export async function createApp(options: { redis?: RedisClient; keyStore?: KeyStore; session?: Partial<SessionAuthOptions> } = {}) {
+  const clock = { now: Date.UTC(2026, 0, 1), advance: (ms: number) => void (clock.now += ms) };
+  const now = () => clock.now;
+  const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+  const admin = await users.create({ email: EMAIL, password: PASSWORD, role: "admin" });
+  const member = await users.create({ email: "member@example.com", password: "member-password", role: "member" });
+  const policy = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
+  const keys = new ApiKeys({ store: options.keyStore ?? new MemoryKeyStore(), secret: "s".repeat(40), prefix: "cpx_live.", scopes: policy, now });
+
+  const app = express();
+  app.use(
+    "/api",
+    apiKeyAuth({ keys, optional: true }),
+    sessionAuth({
+      secret: "session-secret-of-at-least-32-bytes!!",
+      roles: { admin: ["admin"], member: ["read", "predict"] },
+      now,
+      ...(options.redis ? { redis: options.redis } : {}),
+      ...options.session,
+    }),
+  );
+  app.use("/api/auth", authRouter({ users }));
+  app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false }));
+  app.get("/api/projects", requireScope("read", { policy }), (_req, res) => void res.json([{ id: "p1" }]));
+  app.post("/api/projects", requireScope("write", { policy }), (_req, res) => void res.status(201).json({ id: "p2" }));
+  app.post("/api/account/danger", requireRecentAuth({ maxAgeMs: 5 * 60_000, now }), (_req, res) => void res.json({ done: true }));
+  return { app, keys, users, clock, admin, member };
+}
+
+/** The session cookie's `name=value` from a response, as curl's cookie jar would keep it. */
+export function sessionCookie(res: { headers: Record<string, unknown> }): string {
+  const cookies = (res.headers["set-cookie"] ?? []) as string[];
+  const cookie = cookies.find((c) => c.startsWith("portcullis.sid=") || c.startsWith("__Host-portcullis="));
+  if (!cookie) throw new Error(`no session cookie in ${JSON.stringify(cookies)}`);
+  return cookie.split(";")[0]!;
+}

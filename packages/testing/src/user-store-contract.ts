@@ -1,0 +1,63 @@
+import type { NewUser, UserRecord, UserStore } from "@portcullis/core";
+
+/** A store that can also create users (both shipped adapters can; a host's may not). */
+export type CreatingUserStore = UserStore & { create(user: NewUser): Promise<UserRecord> };
+
+/** The behaviour every `UserStore` adapter must have. */
+export function describeUserStoreContract(adapter: string, makeStore: () => Promise<CreatingUserStore> | CreatingUserStore): void {
+  describe(`UserStore contract: ${adapter}`, () => {
+    let users: CreatingUserStore;
+    beforeEach(async () => {
+      users = await makeStore();
+    });
+
+    test("a created user is found by id and by email, however the email is typed, and carries no hash", async () => {
+      const created = await users.create({ email: "  Ada@Example.COM ", password: "correct horse", role: "admin" });
+      expect(created).toEqual({ id: expect.stringMatching(/^usr_/), email: "ada@example.com", role: "admin" });
+      expect(await users.findById(created.id)).toEqual(created);
+      expect(await users.findByEmail("ADA@example.com")).toEqual(created);
+      expect(JSON.stringify(await users.findById(created.id))).not.toMatch(/\$2[aby]\$/);
+    });
+
+    test("verifyCredentials: the right password finds the user; a wrong one or an unknown email finds nobody", async () => {
+      const created = await users.create({ email: "bob@example.com", password: "correct horse", role: "member" });
+      expect(await users.verifyCredentials("Bob@Example.com", "correct horse")).toEqual(created);
+      expect(await users.verifyCredentials("bob@example.com", "Correct horse")).toBeUndefined();
+      expect(await users.verifyCredentials("nobody@example.com", "correct horse")).toBeUndefined();
+      expect(await users.verifyCredentials("bob@example.com", "")).toBeUndefined();
+    });
+
+    test("changing a password makes the old one fail and the new one work", async () => {
+      const created = await users.create({ email: "cy@example.com", password: "first password", role: "member" });
+      expect(await users.changePassword(created.id, "second password")).toBe(true);
+      expect(await users.verifyCredentials("cy@example.com", "first password")).toBeUndefined();
+      expect((await users.verifyCredentials("cy@example.com", "second password"))?.id).toBe(created.id);
+      expect((await users.findById(created.id))?.passwordChangedAt).toEqual(expect.any(Number));
+      expect(await users.changePassword("usr_nobody", "third password")).toBe(false);
+    });
+
+    test("an email is registered once", async () => {
+      await users.create({ email: "dee@example.com", password: "correct horse", role: "member" });
+      await expect(users.create({ email: "DEE@example.com", password: "other horse", role: "admin" })).rejects.toMatchObject({ code: "conflict" });
+    });
+
+    test("a password past bcrypt's 72 bytes is refused when set, never silently truncated", async () => {
+      const long = "é".repeat(37); // 74 bytes in UTF-8, 37 characters
+      await expect(users.create({ email: "eve@example.com", password: long, role: "member" })).rejects.toMatchObject({
+        code: "invalid_request",
+        message: expect.stringMatching(/^password: at most 72 bytes/),
+      });
+      const created = await users.create({ email: "eve@example.com", password: "a".repeat(72), role: "member" });
+      expect(await users.verifyCredentials("eve@example.com", `${"a".repeat(72)}extra`)).toBeUndefined();
+      await expect(users.changePassword(created.id, long)).rejects.toMatchObject({ code: "invalid_request" });
+    });
+
+    test.each([
+      ["a malformed email", { email: "not-an-email", password: "correct horse", role: "member" }, /^email: /],
+      ["a short password", { email: "f@example.com", password: "short", role: "member" }, /^password: at least/],
+      ["no role", { email: "g@example.com", password: "correct horse", role: "" }, /^role: /],
+    ])("creating a user with %s is refused as invalid_request", async (_what, user, message) => {
+      await expect(users.create(user)).rejects.toMatchObject({ code: "invalid_request", message: expect.stringMatching(message) });
+    });
+  });
+}
