@@ -139,7 +139,14 @@ function meJson(user: UserRecord, scopes: readonly string[]) {
   return { kind: "session", user: { id: user.id, email: user.email, role: user.role }, scopes };
 }
 
-const regenerate = (req: Request) => new Promise<void>((resolve, reject) => req.session.regenerate((e: unknown) => (e ? reject(storeDown(e)) : resolve())));
+/** A new session id at login (no fixation); a fresh session when an expired one was just destroyed. */
+function regenerate(req: Request): Promise<void> {
+  if (!req.session) {
+    req.sessionStore.generate(req);
+    return Promise.resolve();
+  }
+  return new Promise<void>((resolve, reject) => req.session.regenerate((e: unknown) => (e ? reject(storeDown(e)) : resolve())));
+}
 const save = (req: Request) => new Promise<void>((resolve, reject) => req.session.save((e: unknown) => (e ? reject(storeDown(e)) : resolve())));
 const destroy = (req: Request) => new Promise<void>((resolve, reject) => req.session.destroy((e: unknown) => (e ? reject(storeDown(e)) : resolve())));
 

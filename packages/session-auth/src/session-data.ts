@@ -28,8 +28,15 @@ export function sessionDeadline(data: PortcullisSessionData, timeouts: SessionTi
   return Math.min(data.lastSeenAt + timeouts.idleTimeoutMs, data.createdAt + timeouts.absoluteTimeoutMs);
 }
 
+/**
+ * How long the store keeps a session past its deadline. It is refused from the deadline on (the
+ * server checks its own timestamps on every request); keeping it a while longer is what lets the
+ * answer be `session_expired` rather than a bare `missing_credentials`.
+ */
+export const EXPIRED_SESSION_RETENTION_MS = 3600_000;
+
 /** Seconds until the store may forget the session, at least 1 (Redis TTLs are whole seconds). */
 export function sessionTtlSeconds(data: PortcullisSessionData | undefined, timeouts: SessionTimeouts, now: number): number {
-  if (!data) return Math.max(1, Math.ceil(timeouts.idleTimeoutMs / 1000));
-  return Math.max(1, Math.ceil((sessionDeadline(data, timeouts) - now) / 1000));
+  const deadline = data ? sessionDeadline(data, timeouts) : now + timeouts.idleTimeoutMs;
+  return Math.max(1, Math.ceil((deadline + EXPIRED_SESSION_RETENTION_MS - now) / 1000));
 }
