@@ -1,0 +1,90 @@
+import request from "supertest";
+import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";
+
+async function signedIn(session: Parameters<typeof createApp>[0] = {}) {
+  const ctx = await createApp(session);
+  const cookie = sessionCookie(await request(ctx.app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200));
+  return { ...ctx, cookie };
+}
+
+describe("CSRF: an unsafe request a session authenticates must come from the app's own site", () => {
+  test.each([
+    ["Sec-Fetch-Site: cross-site", { "Sec-Fetch-Site": "cross-site" }, 403],
+    ["Sec-Fetch-Site: same-site (sibling subdomain, not trusted by default)", { "Sec-Fetch-Site": "same-site" }, 403],
+    ["an Origin of another site", { Origin: "https://evil.example" }, 403],
+    ["Origin: null (a sandboxed frame)", { Origin: "null" }, 403],
+    ["Sec-Fetch-Site: same-origin", { "Sec-Fetch-Site": "same-origin" }, 201],
+    ["no Fetch Metadata and no Origin (curl, requests)", {}, 201],
+  ])("%s", async (_what, headers, status) => {
+    const { app, cookie } = await signedIn();
+    const res = await request(app).post("/api/projects").set("Cookie", cookie).set(headers).expect(status);
+    if (status === 403) expect(res.body).toEqual({ error: "cross_site_request", detail: "Requests from another site cannot use this session." });
+  });
+
+  test("the app's own Origin and the allowed origins pass; a GET from anywhere passes", async () => {
+    const { app, cookie } = await signedIn({ session: { allowedOrigins: ["https://console.example.com"] } });
+    const own = await request(app).post("/api/projects").set("Cookie", cookie).set("Host", "api.example.com").set("Origin", "http://api.example.com");
+    expect(own.status).toBe(201);
+    await request(app).post("/api/projects").set("Cookie", cookie).set("Origin", "https://console.example.com").expect(201);
+    await request(app).get("/api/projects").set("Cookie", cookie).set("Sec-Fetch-Site", "cross-site").expect(200);
+  });
+
+  test("a cross-site login is refused (login CSRF), and requests authenticated by an API key are not affected", async () => {
+    const { app, keys } = await createApp();
+    const res = await request(app).post("/api/auth/login").set("Sec-Fetch-Site", "cross-site").send({ email: EMAIL, password: PASSWORD }).expect(403);
+    expect(res.headers["set-cookie"]).toBeUndefined();
+    const { key } = await keys.create({ owner: "o", name: "k", scopes: ["write"] });
+    await request(app).post("/api/projects").set("x-api-key", key).set("Sec-Fetch-Site", "cross-site").expect(201);
+  });
+});
+
+describe("bad input to the auth routes gets a 4xx, never a 500", () => {
+  test.each([
+    ["no body (parsed as {}: the missing field is named)", undefined, "application/json", 400],
+    ["a body that is not JSON", "email=a&password=b", "application/x-www-form-urlencoded", 415],
+    ["broken JSON", "{email:", "application/json", 400],
+    ["a missing password", JSON.stringify({ email: EMAIL }), "application/json", 400],
+    ["a password of the wrong type", JSON.stringify({ email: EMAIL, password: 12345678 }), "application/json", 400],
+    ["an email that is an array", JSON.stringify({ email: [EMAIL], password: PASSWORD }), "application/json", 400],
+    ["an unknown field", JSON.stringify({ email: EMAIL, password: PASSWORD, admin: true }), "application/json", 400],
+    ["a 1 MB password", JSON.stringify({ email: EMAIL, password: "p".repeat(1_000_000) }), "application/json", 413],
+    ["a non-ASCII email", JSON.stringify({ email: "дмитрий@пример.рф", password: PASSWORD }), "application/json", 401],
+    ["a password just past the limit", JSON.stringify({ email: EMAIL, password: "p".repeat(1025) }), "application/json", 400],
+  ])("login with %s", async (_what, body, type, status) => {
+    const { app } = await createApp();
+    const req = request(app).post("/api/auth/login").set("Content-Type", type);
+    const res = await (body === undefined ? req : req.send(body));
+    expect(res.status).toBe(status);
+    expect(res.body.error).toEqual(expect.any(String));
+  });
+
+  test.each([
+    ["a forged cookie", "portcullis.sid=s%3Aforged.c2lnbmF0dXJl"],
+    ["a truncated cookie", "portcullis.sid=s%3A"],
+    ["a cookie with a tampered signature", "__SIGNED__"],
+    ["garbage", "portcullis.sid=%%%"],
+  ])("%s is no session: 401 on a guarded route, never a 500", async (_what, cookie) => {
+    const { app, cookie: real } = await signedIn();
+    const value = cookie === "__SIGNED__" ? `${real.slice(0, -3)}AAA` : cookie;
+    const res = await request(app).get("/api/projects").set("Cookie", value).expect(401);
+    expect(res.body.error).toBe("missing_credentials");
+  });
+
+  test("reauthenticate and me without a session: 401, not 500", async () => {
+    const { app } = await createApp();
+    await request(app).post("/api/auth/reauthenticate").send({ password: PASSWORD }).expect(401);
+    await request(app).get("/api/auth/me").expect(401);
+    await request(app).post("/api/auth/logout").expect(204);
+  });
+});
+
+test("configuration mistakes are refused when sessionAuth is created", async () => {
+  const { sessionAuth } = await import("@portcullis/session-auth");
+  const roles = { admin: ["admin"] };
+  expect(() => sessionAuth({ secret: "short", roles })).toThrow(/^sessionAuth: "secret" must be a string of at least 32 bytes/);
+  expect(() => sessionAuth({ secret: "x".repeat(32) } as never)).toThrow(/"roles" is required/);
+  expect(() => sessionAuth({ secret: "x".repeat(32), roles, cookieName: "__Host-sid", secure: false })).toThrow(/needs secure: true/);
+  expect(() => sessionAuth({ secret: "x".repeat(32), roles, idleTimeoutMs: 10 * 3600_000 })).toThrow(/cannot exceed/);
+  expect(() => sessionAuth({ secret: "x".repeat(32), roles, allowedOrigins: ["https://a.example/path"] })).toThrow(/"allowedOrigins"/);
+  expect(() => sessionAuth({ secret: "x".repeat(32), roles, idle: 5 } as never)).toThrow(/unknown option "idle"/);
+});
