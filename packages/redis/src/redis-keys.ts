@@ -10,6 +10,7 @@
  * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
+ * | `<prefix>user-sessions:<id>`      | zset   | a user's session ids, scored by when they may go   |
  *
  * Every command touches a single key, so the layout works unchanged on Redis Cluster. Creating a
  * key writes its keys in order (id, indexes, record), so a failure part-way leaves at worst
@@ -38,6 +39,10 @@ export class RedisKeys {
 
   userByEmail(normalizedEmail: string): string {
     return `${this.prefix}user-email:${normalizedEmail}`;
+  }
+
+  userSessions(userId: string): string {
+    return `${this.prefix}user-sessions:${userId}`;
   }
 
   /** connect-redis appends the session id to this prefix. */

@@ -9,10 +9,15 @@ import {
   type UserRecord,
   type UserStore,
 } from "@portcullis/core";
+import { randomBase62 } from "@portcullis/core";
+import { requireRecentAuth } from "@portcullis/require-scope";
 import { z } from "zod";
 import { isSameSiteRequest } from "./same-site";
 import { ownOrigin, sessionContextOf, type SessionContext } from "./session-context";
 import { principalOf } from "./session-auth";
+import { sessionDeadline, sessionForgetAt, type PortcullisSessionData } from "./session-data";
+import { destroyById, destroyCurrent, loadById, regenerate, save } from "./session-ops";
+import { markCreating } from "./session-writes";
 
 export interface AuthRouterOptions extends ErrorResponseOptions {
   /** Where users and their passwords live. */
@@ -23,15 +28,24 @@ export interface AuthRouterOptions extends ErrorResponseOptions {
    * @default undefined (no limit: set one in production)
    */
   readonly rateLimit?: RequestHandler;
+  /**
+   * How recent the last password check must be to change the password.
+   * @default 900000 (15 minutes)
+   */
+  readonly recentAuthMaxAgeMs?: number;
 }
 
-const KNOWN_OPTIONS = new Set(["users", "rateLimit", "onError", "formatError"]);
+const KNOWN_OPTIONS = new Set(["users", "rateLimit", "recentAuthMaxAgeMs", "onError", "formatError"]);
 const MAX_USER_AGENT = 256;
+/** Past this many sessions per user the oldest are signed out at each login. */
+export const MAX_SESSIONS_PER_USER = 50;
 
 // Passwords are capped far above bcrypt's 72 bytes, so an over-long one is still checked (and
 // fails) in the usual time rather than refused early, which would tell it apart.
 const loginBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }).strict();
 const reauthenticateBody = z.object({ password: z.string().min(1).max(1024) }).strict();
+const changePasswordBody = z.object({ new_password: z.string().min(1).max(1024) }).strict();
+const HANDLE = /^[0-9A-Za-z]{16}$/;
 
 /**
  * POST /login, POST /logout, GET /me and POST /reauthenticate, mounted where the host likes (the
@@ -52,6 +66,21 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   }
   if (rateLimit !== undefined && typeof rateLimit !== "function") throw configError("authRouter", `"rateLimit" must be a middleware`);
   const respond = createErrorResponder("authRouter", options);
+  const { recentAuthMaxAgeMs = 15 * 60_000 } = options;
+  if (!Number.isInteger(recentAuthMaxAgeMs) || recentAuthMaxAgeMs < 0) {
+    throw configError("authRouter", `"recentAuthMaxAgeMs" must be a whole number of milliseconds`);
+  }
+  // Built per context on first use, so it reads the same clock as sessionAuth.
+  const recentGuards = new WeakMap<SessionContext, RequestHandler>();
+  const recentAuth: RequestHandler = (req, res, next) => {
+    const context = sessionContextOf(req, "authRouter");
+    let guard = recentGuards.get(context);
+    if (!guard) {
+      guard = requireRecentAuth({ maxAgeMs: recentAuthMaxAgeMs, now: context.now, realm: context.realm, ...errorOptions(options) });
+      recentGuards.set(context, guard);
+    }
+    guard(req, res, next);
+  };
   const json = express.json({ limit: "16kb" });
   const limited: RequestHandler[] = rateLimit ? [rateLimit] : [];
   const router = express.Router();
@@ -62,8 +91,10 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const user = await users.verifyCredentials(email, password);
     if (!user) throw new PortcullisError("invalid_credentials");
     await regenerate(req);
+    markCreating(req.session);
     const at = context.now();
-    req.session.portcullis = {
+    const data: PortcullisSessionData = {
+      handle: randomBase62(16),
       userId: user.id,
       role: user.role,
       createdAt: at,
@@ -72,13 +103,21 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
       ip: req.ip ?? "",
       userAgent: (req.get("user-agent") ?? "").slice(0, MAX_USER_AGENT),
     };
+    req.session.portcullis = data;
     await save(req);
-    res.set("Cache-Control", "no-store").json(meJson(user, principalOf(req.session.portcullis, req.sessionID, context.roles).scopes));
+    await context.index.add(user.id, req.sessionID, sessionForgetAt(data, context.timeouts));
+    await signOutBeyondCap(context, user.id, at);
+    res.set("Cache-Control", "no-store").json(meJson(user, principalOf(data, req.sessionID, context.roles).scopes));
   });
 
   router.post("/logout", sameSiteOnly, async function logout(req, res) {
     const context = sessionContextOf(req, "authRouter");
-    if (req.session?.portcullis) await destroy(req);
+    const data = req.session?.portcullis;
+    if (data) {
+      const sessionId = req.sessionID;
+      await destroyCurrent(req);
+      await context.index.remove(data.userId, sessionId);
+    }
     context.clearCookie(res);
     res.status(204).end();
   });
@@ -110,6 +149,58 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     res.json({ reauthenticated_at: new Date(data.authenticatedAt).toISOString() });
   });
 
+  router.get("/sessions", async function listSessions(req, res) {
+    const { context, userId } = sessionOwner(req);
+    const now = context.now();
+    const sessions = await liveSessions(context, userId, now);
+    res.set("Cache-Control", "no-store").json({
+      sessions: sessions.map(({ sessionId, data }) => ({
+        id: data.handle,
+        created_at: new Date(data.createdAt).toISOString(),
+        last_seen_at: new Date(data.lastSeenAt).toISOString(),
+        ip: data.ip,
+        user_agent: data.userAgent,
+        current: sessionId === req.sessionID,
+      })),
+    });
+  });
+
+  router.delete("/sessions/:id", sameSiteOnly, async function revokeSession(req, res) {
+    const { context, userId } = sessionOwner(req);
+    const handle = String(req.params.id);
+    const target = HANDLE.test(handle)
+      ? (await liveSessions(context, userId, context.now())).find(({ data }) => data.handle === handle)
+      : undefined;
+    if (!target) throw new PortcullisError("not_found", "No session with this id.");
+    await destroyById(context.store, target.sessionId);
+    await context.index.remove(userId, target.sessionId);
+    if (target.sessionId === req.sessionID) context.clearCookie(res);
+    res.status(204).end();
+  });
+
+  router.post("/sessions/revoke-others", sameSiteOnly, async function revokeOtherSessions(req, res) {
+    const { context, userId } = sessionOwner(req);
+    const revoked = await revokeAllBut(context, userId, req.sessionID);
+    res.json({ revoked });
+  });
+
+  router.post("/password", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
+    const { context, userId } = sessionOwner(req);
+    const { new_password: password } = parse(changePasswordBody, req.body);
+    if (!(await users.changePassword(userId, password))) throw unauthenticatedHere(req);
+    // Every other session ends; this one gets a new id, and counts as freshly authenticated.
+    const revoked = await revokeAllBut(context, userId, req.sessionID);
+    const data = { ...req.session.portcullis!, authenticatedAt: context.now() };
+    const previousId = req.sessionID;
+    await regenerate(req);
+    markCreating(req.session);
+    req.session.portcullis = data;
+    await save(req);
+    await context.index.remove(userId, previousId);
+    await context.index.add(userId, req.sessionID, sessionForgetAt(data, context.timeouts));
+    res.json({ password_changed: true, other_sessions_revoked: revoked });
+  });
+
   router.use(function authRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
     respond(fromBodyParserError(error), req, res, next);
   });
@@ -139,17 +230,52 @@ function meJson(user: UserRecord, scopes: readonly string[]) {
   return { kind: "session", user: { id: user.id, email: user.email, role: user.role }, scopes };
 }
 
-/** A new session id at login (no fixation); a fresh session when an expired one was just destroyed. */
-function regenerate(req: Request): Promise<void> {
-  if (!req.session) {
-    req.sessionStore.generate(req);
-    return Promise.resolve();
+/** The signed-in user behind a session-only route; API keys do not manage sessions. */
+function sessionOwner(req: Request): { context: SessionContext; userId: string } {
+  const context = sessionContextOf(req, "authRouter");
+  const principal = req.auth;
+  if (!principal) throw unauthenticated(req, context.realm);
+  if (principal.kind !== "session" || !req.session?.portcullis) {
+    throw new PortcullisError("insufficient_permissions", "Sessions are managed from a signed-in session, not with an API key.");
   }
-  return new Promise<void>((resolve, reject) => req.session.regenerate((e: unknown) => (e ? reject(storeDown(e)) : resolve())));
+  return { context, userId: principal.userId };
 }
-const save = (req: Request) => new Promise<void>((resolve, reject) => req.session.save((e: unknown) => (e ? reject(storeDown(e)) : resolve())));
-const destroy = (req: Request) => new Promise<void>((resolve, reject) => req.session.destroy((e: unknown) => (e ? reject(storeDown(e)) : resolve())));
 
-function storeDown(cause: unknown): PortcullisError {
-  return new PortcullisError("auth_unavailable", undefined, { cause, headers: { "Retry-After": "1" } });
+function unauthenticatedHere(req: Request): PortcullisError {
+  return unauthenticated(req, sessionContextOf(req, "authRouter").realm);
+}
+
+/** The user's sessions that still work, loaded from the store; stale index entries are dropped. */
+async function liveSessions(context: SessionContext, userId: string, now: number) {
+  const live: { sessionId: string; data: PortcullisSessionData }[] = [];
+  for (const sessionId of await context.index.list(userId, now)) {
+    const data = await loadById(context.store, sessionId);
+    if (data && data.userId === userId && now < sessionDeadline(data, context.timeouts)) live.push({ sessionId, data });
+    else await context.index.remove(userId, sessionId);
+  }
+  return live;
+}
+
+async function revokeAllBut(context: SessionContext, userId: string, keep: string): Promise<number> {
+  let revoked = 0;
+  for (const { sessionId } of await liveSessions(context, userId, context.now())) {
+    if (sessionId === keep) continue;
+    await destroyById(context.store, sessionId);
+    await context.index.remove(userId, sessionId);
+    revoked += 1;
+  }
+  return revoked;
+}
+
+/** Keeps the number of a user's sessions bounded: the oldest are signed out first. */
+async function signOutBeyondCap(context: SessionContext, userId: string, now: number): Promise<void> {
+  const sessionIds = await context.index.list(userId, now);
+  for (const sessionId of sessionIds.slice(0, Math.max(0, sessionIds.length - MAX_SESSIONS_PER_USER))) {
+    await destroyById(context.store, sessionId);
+    await context.index.remove(userId, sessionId);
+  }
+}
+
+function errorOptions({ onError, formatError }: ErrorResponseOptions): ErrorResponseOptions {
+  return { ...(onError === undefined ? {} : { onError }), ...(formatError === undefined ? {} : { formatError }) };
 }

@@ -1,9 +1,11 @@
 import session from "express-session";
+import { takeCreating } from "./session-writes";
 
 /**
  * Sessions in this process, for development, tests and single-process apps. Unlike
  * express-session's MemoryStore it forgets expired sessions and holds copies (as a real store
- * does), so a handler cannot change a stored session by accident. Nothing survives a restart.
+ * does), so a handler cannot change a stored session by accident, and like `GuardedRedisStore` it
+ * only overwrites a session that still exists unless it is being created. Nothing survives a restart.
  */
 export class MemorySessionStore extends session.Store {
   readonly #sessions = new Map<string, { json: string; expiresAt: number }>();
@@ -29,7 +31,9 @@ export class MemorySessionStore extends session.Store {
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
-    this.#sessions.set(sid, { json: JSON.stringify(data), expiresAt: this.#now() + this.#ttlSeconds(data) * 1000 });
+    if (takeCreating(data) || this.#sessions.has(sid)) {
+      this.#sessions.set(sid, { json: JSON.stringify(data), expiresAt: this.#now() + this.#ttlSeconds(data) * 1000 });
+    }
     callback?.();
   }
 

@@ -1,6 +1,5 @@
 import type { RequestHandler } from "express";
 import session from "express-session";
-import { RedisStore } from "connect-redis";
 import {
   assertRealm,
   configError,
@@ -11,7 +10,9 @@ import {
   type SessionPrincipal,
 } from "@portcullis/core";
 import { DEFAULT_REDIS_PREFIX, RedisKeys, type RedisClient } from "@portcullis/redis";
+import { GuardedRedisStore } from "./guarded-redis-store";
 import { MemorySessionStore } from "./memory-session-store";
+import { MemorySessionIndex, RedisSessionIndex } from "./session-index";
 import { isSameSiteRequest } from "./same-site";
 import { ownOrigin, setSessionContext, type SessionContext } from "./session-context";
 import { sessionDeadline, sessionTtlSeconds, type PortcullisSessionData } from "./session-data";
@@ -93,9 +94,11 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
   const respond = createErrorResponder("sessionAuth", options);
   const { timeouts, now } = config;
   const ttl = (data: session.SessionData) => sessionTtlSeconds(data.portcullis, timeouts, now());
+  const keys = new RedisKeys(config.redisPrefix);
   const store: session.Store = options.redis
-    ? new RedisStore({ client: options.redis, prefix: new RedisKeys(config.redisPrefix).sessionPrefix, ttl, disableTouch: true })
+    ? new GuardedRedisStore({ client: options.redis, prefix: keys.sessionPrefix, ttlSeconds: ttl })
     : new MemorySessionStore({ ttlSeconds: ttl, now });
+  const index = options.redis ? new RedisSessionIndex(options.redis, keys, now) : new MemorySessionIndex();
   const cookie = { httpOnly: true, sameSite: "lax" as const, secure: config.secure, path: "/" };
   const context: SessionContext = {
     roles: config.roles,
@@ -104,6 +107,8 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
     now,
     realm: config.realm,
     clearCookie: (res) => void res.clearCookie(config.cookieName, cookie),
+    store,
+    index,
   };
   const sessions = session({
     name: config.cookieName,
@@ -126,7 +131,8 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       if (at >= sessionDeadline(data, timeouts)) {
         markSessionExpired(req);
         context.clearCookie(res);
-        return req.session.destroy(() => next());
+        const sessionId = req.sessionID;
+        return req.session.destroy(() => void index.remove(data.userId, sessionId).then(() => next(), () => next()));
       }
       // An API key already authenticated this request; the ambient cookie is not a second credential.
       if (req.auth) return next();

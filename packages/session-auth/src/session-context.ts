@@ -1,4 +1,6 @@
 import type { Request, Response } from "express";
+import type session from "express-session";
+import type { SessionIndex } from "./session-index";
 import type { SessionTimeouts } from "./session-data";
 import type { SameSitePolicy } from "./same-site";
 
@@ -11,6 +13,8 @@ export interface SessionContext {
   readonly realm: string;
   /** Clears the session cookie with the attributes it was set with, or browsers keep it. */
   readonly clearCookie: (res: Response) => void;
+  readonly store: session.Store;
+  readonly index: SessionIndex;
 }
 
 const contexts = new WeakMap<Request, SessionContext>();

@@ -1,5 +1,7 @@
 /** What portcullis keeps in a session: who signed in, when, and from where. */
 export interface PortcullisSessionData {
+  /** A public name for this session, for listing and revoking it; never the session id itself. */
+  handle: string;
   userId: string;
   role: string;
   /** When the session was created (at login), for the absolute lifetime. */
@@ -34,6 +36,11 @@ export function sessionDeadline(data: PortcullisSessionData, timeouts: SessionTi
  * answer be `session_expired` rather than a bare `missing_credentials`.
  */
 export const EXPIRED_SESSION_RETENTION_MS = 3600_000;
+
+/** The latest instant the session can still be in the store: its absolute end plus the retention. */
+export function sessionForgetAt(data: PortcullisSessionData, timeouts: SessionTimeouts): number {
+  return data.createdAt + timeouts.absoluteTimeoutMs + EXPIRED_SESSION_RETENTION_MS;
+}
 
 /** Seconds until the store may forget the session, at least 1 (Redis TTLs are whole seconds). */
 export function sessionTtlSeconds(data: PortcullisSessionData | undefined, timeouts: SessionTimeouts, now: number): number {
