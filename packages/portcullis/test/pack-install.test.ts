@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "../../..");
-const PACKAGES = ["core", "redis", "api-key-auth", "require-scope", "api-keys-router", "portcullis"];
+const PACKAGES = ["core", "redis", "api-key-auth", "require-scope", "api-keys-router", "session-auth", "login-rate-limit", "portcullis"];
 let work = "";
 const tarball: Record<string, string> = {};
 
@@ -113,8 +113,9 @@ test("the umbrella package re-exports everything and installs the portcullis CLI
   writeFileSync(
     join(dir, "check.cjs"),
     `const p = require("portcullis");
-     console.log(["apiKeyAuth", "requireScope", "apiKeysRouter", "ApiKeys", "MemoryKeyStore", "RedisKeyStore", "PortcullisError"].map((n) => typeof p[n]).join(" "));`,
+     const names = ["apiKeyAuth", "requireScope", "apiKeysRouter", "ApiKeys", "MemoryKeyStore", "RedisKeyStore", "PortcullisError", "sessionAuth", "authRouter", "loginRateLimit", "bcryptPasswords"];
+     console.log(names.map((n) => typeof p[n]).join(" "));`,
   );
-  expect(run("node", ["check.cjs"], dir).trim()).toBe("function function function function function function function");
+  expect(run("node", ["check.cjs"], dir).trim()).toBe(Array(11).fill("function").join(" "));
   expect(run(join(dir, "node_modules/.bin/portcullis"), ["--help"], dir)).toMatch(/keys create/);
 }, 180_000);

@@ -11,6 +11,11 @@
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
  * | `<prefix>user-sessions:<id>`      | zset   | a user's session ids, scored by when they may go   |
+ * | `<prefix>login-fails:[ip,user]`   | string | failed logins in a row (rate-limiter-flexible)     |
+ * | `<prefix>login-ip:<ip>`           | string | failed logins from an IP today (rate-limiter-flexible) |
+ *
+ * The two login counters are named by `loginRedisKeys` in `@portcullis/login-rate-limit`, which
+ * does not depend on this package; they are listed here so this table stays the whole picture.
  *
  * Every command touches a single key, so the layout works unchanged on Redis Cluster. Creating a
  * key writes its keys in order (id, indexes, record), so a failure part-way leaves at worst

@@ -1,4 +1,4 @@
-import express from "express";
+import express, { type RequestHandler } from "express";
 import { ApiKeys, MemoryKeyStore, MemoryUserStore, ScopePolicy, type KeyStore } from "@portcullis/core";
 import { apiKeyAuth } from "@portcullis/api-key-auth";
 import { apiKeysRouter } from "@portcullis/api-keys-router";
@@ -13,7 +13,9 @@ export const PASSWORD = "your-password"; // the CorePlexML page's own example cr
  * A CorePlexML-shaped app: API keys or a session cookie on /api, login under /api/auth, keys
  * under /api/auth/api-keys, and guarded resources. The clock is the test's.
  */
-export async function createApp(options: { redis?: RedisClient; keyStore?: KeyStore; session?: Partial<SessionAuthOptions> } = {}) {
+export async function createApp(
+  options: { redis?: RedisClient; keyStore?: KeyStore; session?: Partial<SessionAuthOptions>; rateLimit?: RequestHandler } = {},
+) {
   const clock = { now: Date.UTC(2026, 0, 1), advance: (ms: number) => void (clock.now += ms) };
   const now = () => clock.now;
   const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
@@ -34,7 +36,7 @@ export async function createApp(options: { redis?: RedisClient; keyStore?: KeySt
       ...options.session,
     }),
   );
-  app.use("/api/auth", authRouter({ users }));
+  app.use("/api/auth", authRouter({ users, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) }));
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false }));
   app.get("/api/projects", requireScope("read", { policy }), (_req, res) => void res.json([{ id: "p1" }]));
   app.post("/api/projects", requireScope("write", { policy }), (_req, res) => void res.status(201).json({ id: "p2" }));

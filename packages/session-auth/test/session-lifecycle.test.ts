@@ -1,4 +1,5 @@
 import request from "supertest";
+import { loginRateLimit } from "@portcullis/login-rate-limit";
 import { useRedisServer } from "@portcullis/testing";
 import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";
 
@@ -123,4 +124,16 @@ test("/me describes a key principal as well as a session one", async () => {
   const { key, record } = await keys.create({ owner: "acct_1", name: "k", scopes: ["read"] });
   const me = await request(app).get("/api/auth/me").set("Authorization", `Bearer ${key}`).expect(200);
   expect(me.body).toEqual({ kind: "api_key", key_id: record.id, owner: "acct_1", scopes: ["read"], app: null });
+});
+
+test("with loginRateLimit on the router, the eleventh wrong password in a row answers 429 with Retry-After", async () => {
+  const { app } = await createApp({ rateLimit: loginRateLimit({ username: (req) => req.body?.email }) });
+  const attempt = (password: string) => request(app).post("/api/auth/login").send({ email: EMAIL, password });
+  for (let i = 1; i <= 10; i++) expect((await attempt(`wrong-${i}`)).status).toBe(401);
+  const eleventh = await attempt("wrong-11");
+  expect(eleventh.status).toBe(429);
+  expect(eleventh.body.error).toBe("rate_limit_exceeded");
+  expect(Number(eleventh.headers["retry-after"])).toBeGreaterThan(0);
+  expect(eleventh.headers["ratelimit-policy"]).toEqual(expect.any(String));
+  expect((await attempt(PASSWORD)).status).toBe(429); // even the right password waits out the block
 });

@@ -101,7 +101,8 @@ export async function startRedisServer({ binary = "redis-server" }: StartRedisSe
       child = await launch(binary, port, dir);
     },
     async stop() {
-      for (const client of clients.splice(0)) client.disconnect();
+      // An ended client has nothing to close, and disconnecting it again leaves a timer running.
+      for (const client of clients.splice(0)) if (client.status !== "end") client.disconnect();
       await exited();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,314 @@
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { Cluster, Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { configError, createErrorResponder, PortcullisError, type ErrorResponseOptions } from "@portcullis/core";
+import { decideLoginAttempt, type LimitReading, type LoginLimitName } from "./decide-login-attempt";
+import { DEFAULT_KEY_PREFIX, limiterPrefixes, loginCounterIds, type LoginCounterIds } from "./login-keys";
+
+/** Failures in a row for one username from one IP. */
+export interface ConsecutiveFailuresOptions {
+  /**
+   * Failed attempts allowed in a row; the next one is refused and starts the block.
+   * @default 10
+   */
+  readonly points?: number;
+  /**
+   * How long the username is blocked for that IP, in seconds. Attempts during the block are
+   * refused without extending it.
+   * @default 900 (15 minutes)
+   */
+  readonly blockSeconds?: number;
+  /**
+   * How long failures are remembered, counted from the first one: failures spread wider apart
+   * than this never add up to a block. A success always starts the count again.
+   * @default 86400 (a day)
+   */
+  readonly windowSeconds?: number;
+}
+
+/** Failures from one IP, whatever the username: slow brute force and password spraying. */
+export interface PerIpPerDayOptions {
+  /**
+   * Failed attempts allowed per IP per day; the next one is refused and starts the block.
+   * @default 100
+   */
+  readonly points?: number;
+  /**
+   * How long the IP is blocked, in seconds.
+   * @default 86400 (a day)
+   */
+  readonly blockSeconds?: number;
+}
+
+export interface LoginRateLimitOptions extends ErrorResponseOptions {
+  /**
+   * Reads the username an attempt is for. It may return anything: the value is normalised
+   * (NFKC, lower case, trimmed), and a missing or non-string one, or a function that throws on a
+   * request without a body, counts under one placeholder username, and always against its IP.
+   * On re-authentication and password-change routes, return the signed-in user's name.
+   *
+   * @example (req) => req.body?.username
+   */
+  readonly username: (req: Request) => string | undefined;
+  /**
+   * The ioredis client (or Cluster) of the host, shared: counts then hold across processes and
+   * restarts. Without it, counts are kept in this process's memory.
+   *
+   * Either way a memory limiter is the insurance: while Redis fails, or is not connected, the
+   * attempts are counted in memory instead, so an outage neither crashes a request nor opens the
+   * gate. Those counts are per process and are not copied to Redis when it comes back. A Redis
+   * that accepts commands but never answers holds a request until the client's own timeout: set
+   * ioredis's `commandTimeout` so that it fails over instead.
+   * @default undefined (in memory, per process)
+   */
+  readonly redis?: Redis | Cluster;
+  /**
+   * Starts every Redis key, so several apps can share one Redis. Keys are
+   * `<keyPrefix>login-fails:…` and `<keyPrefix>login-ip:…` (see `loginRedisKeys`).
+   * @default "portcullis:"
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Failures in a row for one username from one IP (the account-lockout half of the pattern).
+   * @default { points: 10, blockSeconds: 900, windowSeconds: 86400 }
+   */
+  readonly consecutiveFailures?: Readonly<ConsecutiveFailuresOptions>;
+  /**
+   * Failures from one IP per day, whatever the username (the slow brute-force half).
+   * @default { points: 100, blockSeconds: 86400 }
+   */
+  readonly perIpPerDay?: Readonly<PerIpPerDayOptions>;
+  /**
+   * Reads the client's address. Behind a proxy, set Express's `trust proxy` so that `req.ip` is
+   * the client's and not the proxy's; a function that throws passes its error to `next`.
+   * @default (req) => req.ip
+   */
+  readonly ip?: (req: Request) => string | undefined;
+}
+
+/** The middleware, with an administrator's handle on its counts. */
+export interface LoginRateLimitMiddleware extends RequestHandler {
+  /**
+   * Clears the failures in a row (and any block) of `username` from `ip`: an admin unlock. The
+   * username is normalised as attempts are; `ip` is what the `ip` option returns for the client.
+   */
+  reset(username: string, ip: string): Promise<void>;
+  /** Clears the failures counted against `ip` today, and its block. */
+  resetIp(ip: string): Promise<void>;
+}
+
+const NAME = "loginRateLimit";
+const KNOWN_OPTIONS = new Set([
+  "username",
+  "redis",
+  "keyPrefix",
+  "consecutiveFailures",
+  "perIpPerDay",
+  "ip",
+  "onError",
+  "formatError",
+]);
+const DAY = 86_400;
+/** The memory limiter expires counts with a timer, and Node's timers wait at most 2^31-1 ms. */
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+const MAX_POINTS = 1_000_000;
+const REFUSAL = "Too many failed attempts; retry later.";
+
+interface ResolvedLimit {
+  readonly limit: LoginLimitName;
+  readonly points: number;
+  readonly windowSeconds: number;
+  readonly blockSeconds: number;
+}
+
+/** A limiter and the memory limiter behind it (the same object when there is no Redis). */
+interface Limiter {
+  readonly policy: ResolvedLimit;
+  readonly store: RateLimiterAbstract;
+  readonly memory: RateLimiterMemory;
+}
+
+/**
+ * Brute-force protection for login, re-authentication and password-change routes, on
+ * rate-limiter-flexible's login pattern: failures in a row per username and IP (10, then a
+ * 15-minute block), and failures per IP per day (100, then a day's block). A success (a 2xx
+ * answer) clears the username's count from that IP and gives the IP its point back.
+ *
+ * Every attempt is counted atomically before the handler runs, so concurrent attempts can never
+ * overshoot a limit; every username counts, whether or not the account exists, so a 429 tells
+ * nothing a 401 would not. A refused attempt gets 429 `rate_limit_exceeded` with `Retry-After`,
+ * `RateLimit` and `RateLimit-Policy`; allowed ones carry `RateLimit` and `RateLimit-Policy` of
+ * the limit they are closest to. Mount it after the JSON body parser, and create it once for all
+ * the routes that check a password, so they share the counts.
+ *
+ * @example
+ * const limitLogins = loginRateLimit({ redis, username: (req) => req.body?.username });
+ * app.post("/api/auth/login", express.json(), limitLogins, login);
+ * app.post("/api/auth/reauthenticate", express.json(), limitLogins, reauthenticate);
+ */
+export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginRateLimitMiddleware {
+  if (options === null || typeof options !== "object") {
+    throw configError(NAME, "options are required: loginRateLimit({ username: (req) => req.body?.username })");
+  }
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) throw configError(NAME, `unknown option "${name}"`);
+  }
+  const { username, ip = defaultIp, keyPrefix = DEFAULT_KEY_PREFIX, redis } = options;
+  if (typeof username !== "function") {
+    throw configError(NAME, `"username" is required: a function that reads it from the request, such as (req) => req.body?.username`);
+  }
+  if (typeof ip !== "function") throw configError(NAME, `"ip" must be a function (req) => string, such as (req) => req.ip`);
+  if (typeof keyPrefix !== "string" || keyPrefix.length > 100) {
+    throw configError(NAME, `"keyPrefix" must be a string of at most 100 characters, such as "myapp:"`);
+  }
+  if (redis !== undefined && !isIoredisClient(redis)) {
+    throw configError(NAME, `"redis" must be an ioredis client (new Redis(url) or new Cluster(nodes)); leave it out to count in memory`);
+  }
+  const prefixes = limiterPrefixes(keyPrefix);
+  const limiters = {
+    consecutiveFailures: createLimiter(
+      resolveLimit("consecutiveFailures", options.consecutiveFailures, { points: 10, blockSeconds: 900, windowSeconds: DAY }),
+      prefixes.consecutiveFailures,
+      redis,
+    ),
+    perIpPerDay: createLimiter(
+      resolveLimit("perIpPerDay", options.perIpPerDay, { points: 100, blockSeconds: DAY, windowSeconds: DAY }),
+      prefixes.perIpPerDay,
+      redis,
+    ),
+  };
+  const respond = createErrorResponder(NAME, options);
+  const usernameOf = (req: Request): unknown => {
+    try {
+      return username(req);
+    } catch {
+      return undefined; // `req.body.username` on a request without a body: counted as no username
+    }
+  };
+
+  /** Counts the attempt on both limits; a limit that is already over still answers its count. */
+  const countAttempt = (ids: LoginCounterIds) =>
+    Promise.all([count(limiters.consecutiveFailures, ids), count(limiters.perIpPerDay, ids)]).then(decideLoginAttempt);
+
+  /** A success: the failures in a row are over, and the IP's attempt was not a failure. */
+  const succeeded = (ids: LoginCounterIds) => {
+    forget(limiters.consecutiveFailures, ids.consecutiveFailures).catch(ignore);
+    limiters.perIpPerDay.store.reward(ids.perIpPerDay).catch(ignore);
+  };
+
+  function loginRateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
+    let ids: LoginCounterIds;
+    try {
+      ids = loginCounterIds(ip(req), usernameOf(req));
+    } catch (error) {
+      return next(error); // a host `ip` function that throws is a host bug, not a reason to let in
+    }
+    countAttempt(ids)
+      .then(
+        (decision) => {
+          if (!decision.allowed) {
+            for (const limit of decision.refund) limiters[limit].store.reward(ids[limit]).catch(ignore);
+            const refusal = new PortcullisError("rate_limit_exceeded", REFUSAL, {
+              headers: decision.headers,
+              data: { retry_after: decision.retryAfterSeconds },
+            });
+            return respond(refusal, req, res, next);
+          }
+          for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
+          res.once("finish", () => {
+            if (res.statusCode >= 200 && res.statusCode < 300) succeeded(ids);
+          });
+          next();
+        },
+        // Only when Redis and the memory insurance both failed: refuse, never let the attempt in.
+        (error: unknown) => respond(new PortcullisError("auth_unavailable", undefined, { cause: error }), req, res, next),
+      )
+      .catch(next); // a responder that throws must not become an unhandled rejection
+  }
+
+  return Object.assign(loginRateLimitMiddleware, {
+    async reset(name: string, address: string): Promise<void> {
+      await forget(limiters.consecutiveFailures, loginCounterIds(address, name).consecutiveFailures);
+    },
+    async resetIp(address: string): Promise<void> {
+      await forget(limiters.perIpPerDay, loginCounterIds(address, undefined).perIpPerDay);
+    },
+  });
+}
+
+function defaultIp(req: Request): string | undefined {
+  return req.ip;
+}
+
+function ignore(): void {
+  // Bookkeeping after the answer was sent (a refund, a reset on success) has no one to report
+  // to; if it fails, the attempt simply stays counted, which is the stricter outcome.
+}
+
+function isIoredisClient(value: unknown): value is Redis | Cluster {
+  const client = value as { multi?: unknown; defineCommand?: unknown } | null;
+  return typeof client === "object" && client !== null && typeof client.multi === "function" && typeof client.defineCommand === "function";
+}
+
+function createLimiter(policy: ResolvedLimit, keyPrefix: string, redis: Redis | Cluster | undefined): Limiter {
+  const settings = { points: policy.points, duration: policy.windowSeconds, blockDuration: policy.blockSeconds, keyPrefix };
+  const memory = new RateLimiterMemory(settings);
+  if (redis === undefined) return { policy, store: memory, memory };
+  // rejectIfRedisNotReady: while the client is reconnecting, fail over at once instead of
+  // queueing the command until Redis is back.
+  const store = new RateLimiterRedis({ ...settings, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+  return { policy, store, memory };
+}
+
+/** Consumes one point; a refusal (a `RateLimiterRes`) is a count like any other, an `Error` is not. */
+function count(limiter: Limiter, ids: LoginCounterIds): Promise<LimitReading> {
+  const read = (res: RateLimiterRes): LimitReading => ({
+    limit: limiter.policy.limit,
+    points: limiter.policy.points,
+    windowSeconds: limiter.policy.windowSeconds,
+    consumed: res.consumedPoints,
+    msBeforeReset: res.msBeforeNext,
+  });
+  return limiter.store.consume(ids[limiter.policy.limit]).then(read, (rejection: unknown) => {
+    if (rejection instanceof RateLimiterRes) return read(rejection);
+    throw rejection;
+  });
+}
+
+/** Deletes a count from the store and from the insurance, which may hold one from an outage. */
+async function forget(limiter: Limiter, id: string): Promise<void> {
+  await Promise.all([limiter.store.delete(id), limiter.store === limiter.memory ? undefined : limiter.memory.delete(id)]);
+}
+
+function resolveLimit(
+  limit: LoginLimitName,
+  given: Readonly<ConsecutiveFailuresOptions> | Readonly<PerIpPerDayOptions> | undefined,
+  defaults: Omit<ResolvedLimit, "limit">,
+): ResolvedLimit {
+  if (given === undefined) return { limit, ...defaults };
+  const example = `{ points: ${defaults.points}, blockSeconds: ${defaults.blockSeconds} }`;
+  if (given === null || typeof given !== "object") throw configError(NAME, `"${limit}" must be an object such as ${example}`);
+  const known = limit === "consecutiveFailures" ? ["points", "blockSeconds", "windowSeconds"] : ["points", "blockSeconds"];
+  for (const name of Object.keys(given)) {
+    if (!known.includes(name)) throw configError(NAME, `unknown option "${limit}.${name}" (known: ${known.join(", ")})`);
+  }
+  const resolved: ResolvedLimit = {
+    limit,
+    points: given.points ?? defaults.points,
+    blockSeconds: given.blockSeconds ?? defaults.blockSeconds,
+    windowSeconds: ("windowSeconds" in given ? given.windowSeconds : undefined) ?? defaults.windowSeconds,
+  };
+  if (!isIntegerIn(resolved.points, 1, MAX_POINTS)) {
+    throw configError(NAME, `"${limit}.points" must be a whole number from 1 to ${MAX_POINTS}, such as ${defaults.points}`);
+  }
+  for (const name of ["blockSeconds", "windowSeconds"] as const) {
+    if (!isIntegerIn(resolved[name], 1, MAX_SECONDS)) {
+      throw configError(NAME, `"${limit}.${name}" must be a whole number of seconds from 1 to ${MAX_SECONDS} (about 24 days), such as ${defaults[name]}`);
+    }
+  }
+  return resolved;
+}
+
+function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
