@@ -1,21 +1,51 @@
 // @ts-check
 const express = require("express");
-const { ApiKeys, ScopePolicy, apiKeyAuth, apiKeysRouter, scopeGuards } = require("portcullis");
+const {
+  ApiKeys,
+  ScopePolicy,
+  apiKeyAuth,
+  apiKeysRouter,
+  authRouter,
+  loginRateLimit,
+  scopeGuards,
+  sessionAuth,
+} = require("portcullis");
+
+/** CorePlexML's scopes: admin grants everything. */
+const scopes = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
 
 /**
- * The API of the quick start: projects and predictions guarded per route, keys managed under
- * /api/auth/api-keys, as the CorePlexML documentation lays them out.
+ * The API of the quick start, laid out as the CorePlexML documentation describes it: sign in
+ * under /api/auth (an HttpOnly session cookie), manage keys under /api/auth/api-keys, and call
+ * the guarded resources with the cookie or with `Authorization: Bearer cpx_live.…`.
  *
- * @param {{ store: import("portcullis").KeyStore, secret: string, now?: () => number }} options
+ * @param {{
+ *   keyStore: import("portcullis").KeyStore,
+ *   users: import("portcullis").UserStore,
+ *   secret: string,
+ *   sessionSecret: string,
+ *   redis?: import("portcullis").RedisClient,
+ *   now?: () => number,
+ * }} options
  */
-function createApp({ store, secret, now }) {
-  const scopes = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
-  const keys = new ApiKeys({ store, secret, prefix: "cpx_live.", scopes, ...(now ? { now } : {}) });
+function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
+  const clock = now ? { now } : {};
+  const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes, ...clock });
   const { requireScope } = scopeGuards({ policy: scopes });
   const projects = [{ id: "p1", name: "Churn model" }];
 
   const app = express();
-  app.use("/api", apiKeyAuth({ keys }));
+  app.use(
+    "/api",
+    apiKeyAuth({ keys, optional: true }), // a Bearer key, or else…
+    sessionAuth({ secret: sessionSecret, roles: { admin: ["admin"], member: ["read", "write", "predict"] }, ...(redis ? { redis } : {}), ...clock }),
+  );
+  // Login, re-authentication and password changes share one brute-force limit.
+  const limit = loginRateLimit({
+    ...(redis ? { redis } : {}),
+    username: (req) => req.body?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined),
+  });
+  app.use("/api/auth", authRouter({ users, rateLimit: limit }));
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: "admin" }));
   app.get("/api/projects", requireScope("read"), (_req, res) => void res.json(projects));
   app.post("/api/projects", requireScope("write"), express.json(), (req, res) => {

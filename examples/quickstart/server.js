@@ -1,35 +1,52 @@
 // @ts-check
 // Runs the quick start: in memory by default, on Redis when REDIS_URL is set.
 const { randomBytes } = require("node:crypto");
-const { MemoryKeyStore, RedisKeyStore } = require("portcullis");
+const { MemoryKeyStore, MemoryUserStore, RedisKeyStore, RedisUserStore, bcryptPasswords } = require("portcullis");
 const { createApp } = require("./app");
+
+const randomSecret = () => randomBytes(32).toString("base64url");
 
 async function main() {
   const port = Number(process.env.PORT ?? 3000);
   const redisUrl = process.env.REDIS_URL;
-  let secret = process.env.PORTCULLIS_SECRET;
-  if (!secret) {
-    if (redisUrl) throw new Error("PORTCULLIS_SECRET is required with REDIS_URL: keys hashed under a random secret would not survive a restart");
-    secret = randomBytes(32).toString("base64url"); // in memory, keys die with the process anyway
+  if (redisUrl && (!process.env.PORTCULLIS_SECRET || !process.env.SESSION_SECRET)) {
+    throw new Error("PORTCULLIS_SECRET and SESSION_SECRET are required with REDIS_URL: keys and cookies made under random secrets would not survive a restart");
   }
-  let store;
+  // In memory, keys and sessions die with the process anyway, so random secrets are fine.
+  const secret = process.env.PORTCULLIS_SECRET ?? randomSecret();
+  const sessionSecret = process.env.SESSION_SECRET ?? randomSecret();
+  const passwords = bcryptPasswords();
+
+  let redis;
+  let keyStore;
+  let users;
   if (redisUrl) {
     const { Redis } = require("ioredis");
-    store = new RedisKeyStore(new Redis(redisUrl, { maxRetriesPerRequest: 1 }));
+    redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    keyStore = new RedisKeyStore(redis);
+    users = new RedisUserStore(redis, { passwords });
   } else {
-    store = new MemoryKeyStore();
+    keyStore = new MemoryKeyStore();
+    users = new MemoryUserStore({ passwords });
   }
-  const { app, keys } = createApp({ store, secret });
-  const server = app.listen(port, () => console.log(`portcullis quick start on http://localhost:${port}`));
 
-  if (!redisUrl) {
-    const { key } = await keys.create({ owner: "admin", name: "bootstrap", scopes: ["admin"] });
-    console.log(`An admin key, shown once:\n\n  ${key}\n`);
-    console.log(`Try: curl http://localhost:${port}/api/projects -H "Authorization: Bearer ${key}"`);
-  } else {
-    console.log("Create the first admin key with: npx portcullis keys create --owner admin --name bootstrap --scopes admin");
+  const email = process.env.PORTCULLIS_ADMIN_EMAIL ?? "admin@example.com";
+  let password = process.env.PORTCULLIS_ADMIN_PASSWORD;
+  if (!(await users.findByEmail(email))) {
+    const generated = password === undefined;
+    password ??= randomSecret().slice(0, 20);
+    await users.create({ email, password, role: "admin" });
+    console.log(`Admin user ${email}${generated ? ` with the password (shown once): ${password}` : " created"}`);
   }
-  const stop = () => server.close(() => void store.close().finally(() => process.exit(0)));
+
+  const { app } = createApp({ keyStore, users, secret, sessionSecret, ...(redis ? { redis } : {}) });
+  const server = app.listen(port, "127.0.0.1", () => {
+    const address = server.address();
+    const actual = typeof address === "object" && address ? address.port : port;
+    console.log(`portcullis quick start on http://localhost:${actual}`);
+    console.log(`Sign in: curl -X POST http://localhost:${actual}/api/auth/login -H "Content-Type: application/json" -c cookies.txt -d '{"email": "${email}", "password": "…"}'`);
+  });
+  const stop = () => server.close(() => void keyStore.close().finally(() => process.exit(0)));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

@@ -1,12 +1,17 @@
 import request from "supertest";
-import { MemoryKeyStore } from "portcullis";
+import { MemoryKeyStore, MemoryUserStore, bcryptPasswords } from "portcullis";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createApp } = require("../app") as typeof import("../app");
 
-const secret = "quickstart-test-secret-of-32-bytes-or-more";
+async function quickstart() {
+  const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+  await users.create({ email: "admin@example.com", password: "admin-password", role: "admin" });
+  const { app, keys } = createApp({ keyStore: new MemoryKeyStore(), users, secret: "k".repeat(32), sessionSecret: "s".repeat(32) });
+  return { app, keys };
+}
 
-test("the CorePlexML flow: an admin key makes a read+predict key, which reads and predicts but cannot write", async () => {
-  const { app, keys } = createApp({ store: new MemoryKeyStore(), secret });
+test("an admin key makes a read+predict key, which reads and predicts but cannot write", async () => {
+  const { app, keys } = await quickstart();
   const admin = await keys.create({ owner: "admin", name: "bootstrap", scopes: ["admin"] });
   const created = await request(app)
     .post("/api/auth/api-keys")
@@ -22,8 +27,11 @@ test("the CorePlexML flow: an admin key makes a read+predict key, which reads an
   expect(anonymous.body.detail).toBe("Authentication credentials were not provided.");
 });
 
-test("a key without admin cannot manage keys", async () => {
-  const { app, keys } = createApp({ store: new MemoryKeyStore(), secret });
+test("a key without admin cannot manage keys; a signed-in admin can", async () => {
+  const { app, keys } = await quickstart();
   const reader = await keys.create({ owner: "admin", name: "reader", scopes: ["read"] });
   await request(app).get("/api/auth/api-keys").set("Authorization", `Bearer ${reader.key}`).expect(403);
+  const session = request.agent(app);
+  await session.post("/api/auth/login").send({ email: "admin@example.com", password: "admin-password" }).expect(200);
+  await session.get("/api/auth/api-keys").expect(200);
 });

@@ -1,0 +1,2 @@
+curl "$BASE_URL/api/projects" \
+-H "Authorization: Bearer $API_KEY"
