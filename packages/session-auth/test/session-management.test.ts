@@ -69,15 +69,18 @@ describe.each([["in memory", false], ["on Redis", true]])("a user's sessions %s"
   test("a request still in flight when its session is revoked cannot write the session back", async () => {
     const { app: server, clock } = await app();
     let release!: () => void;
+    let reached!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    const inHandler = new Promise<void>((resolve) => (reached = resolve));
     server.get("/api/slow", async (_req, res) => {
+      reached();
       await held;
       res.json({ slow: true });
     });
     const cookie = await loginAs(server, "browser");
     clock.advance(61_000); // so the slow request updates last-seen and saves the session when it ends
     const slow = request(server).get("/api/slow").set("Cookie", cookie).then((res) => res);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // let it reach the handler
+    await inHandler; // the slow request holds the loaded session now
     await request(server).post("/api/auth/logout").set("Cookie", cookie).expect(204);
     release();
     expect((await slow).status).toBe(200);
