@@ -13,3 +13,5 @@ export * from "./memory-key-store";
 export * from "./unauthenticated";
 export * from "./user-store";
 export * from "./memory-user-store";
+export * from "./audit-sink";
+export * from "./memory-audit-sink";

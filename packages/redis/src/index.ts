@@ -2,3 +2,4 @@ export * from "./redis-keys";
 export type * from "./redis-client";
 export * from "./redis-key-store";
 export * from "./redis-user-store";
+export * from "./redis-audit-sink";

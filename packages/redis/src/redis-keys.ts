@@ -11,6 +11,7 @@
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
  * | `<prefix>user-sessions:<id>`      | zset   | a user's session ids, scored by when they may go   |
+ * | `<prefix>audit`                   | stream | the access log, capped (XADD MAXLEN ~)             |
  * | `<prefix>login-fails:[ip,user]`   | string | failed logins in a row (rate-limiter-flexible)     |
  * | `<prefix>login-ip:<ip>`           | string | failed logins from an IP today (rate-limiter-flexible) |
  *
@@ -48,6 +49,10 @@ export class RedisKeys {
 
   userSessions(userId: string): string {
     return `${this.prefix}user-sessions:${userId}`;
+  }
+
+  auditStream(): string {
+    return `${this.prefix}audit`;
   }
 
   /** connect-redis appends the session id to this prefix. */

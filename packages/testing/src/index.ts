@@ -2,3 +2,4 @@ export * from "./redis-server";
 export * from "./redis-cluster";
 export * from "./key-store-contract";
 export * from "./user-store-contract";
+export * from "./audit-sink-contract";
