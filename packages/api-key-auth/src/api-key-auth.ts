@@ -87,9 +87,14 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
 }
 
 function principalOf(record: ApiKeyRecord): ApiKeyPrincipal {
-  return record.app === undefined
-    ? { kind: "api_key", keyId: record.id, owner: record.owner, scopes: record.scopes }
-    : { kind: "api_key", keyId: record.id, owner: record.owner, scopes: record.scopes, app: record.app };
+  return {
+    kind: "api_key",
+    keyId: record.id,
+    owner: record.owner,
+    scopes: record.scopes,
+    ...(record.app === undefined ? {} : { app: record.app }),
+    ...(record.rateLimit === undefined ? {} : { rateLimit: record.rateLimit }),
+  };
 }
 
 /** `WWW-Authenticate` values as RFC 6750 describes them, built once per middleware. */

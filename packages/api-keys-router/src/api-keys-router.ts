@@ -3,6 +3,7 @@ import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
 import {
   assertRealm,
   challenge,
+  challengeableScopes,
   configError,
   createErrorResponder,
   fromBodyParserError,
@@ -117,6 +118,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
       ...(principal.app === undefined ? {} : { app: principal.app }),
       ...(expiresAt === undefined ? {} : { expiresAt }),
       ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+      ...(body.rate_limit === undefined ? {} : { rateLimit: { points: body.rate_limit.points, durationSeconds: body.rate_limit.duration_seconds } }),
     });
     res.status(config.createdStatus).set("Cache-Control", "no-store").json({ key, ...keyJson(record, now) });
   });
@@ -242,10 +244,11 @@ function scopesOfLevel(level: string, levels: Readonly<Record<string, readonly s
 
 /** A caller can never hand out, renew or take away a scope it does not hold itself. */
 function assertHolds(keys: ApiKeys, principal: Principal, scopes: readonly string[], action: string, realm: string): void {
-  const missing = keys.scopes.missing(principal.scopes, scopes);
+  // Endpoint-limited callers also cannot hand out a key limited to no endpoint (a broader one).
+  const missing = keys.scopes.cannotGrant(principal.scopes, scopes);
   if (missing.length > 0) {
     throw new PortcullisError("insufficient_permissions", `You cannot ${action} scopes you do not hold: ${missing.join(", ")}.`, {
-      headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: missing.join(" ") }) },
+      headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: challengeableScopes(missing).join(" ") }) },
       data: { missing_scopes: missing },
     });
   }

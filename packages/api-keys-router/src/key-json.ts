@@ -17,6 +17,7 @@ export function keyJson(record: ApiKeyRecord, now: number) {
     last_used_at: iso(record.lastUsedAt),
     usage_count: record.usageCount,
     metadata: record.metadata,
+    rate_limit: record.rateLimit ? { points: record.rateLimit.points, duration_seconds: record.rateLimit.durationSeconds } : null,
     rotated_from: record.rotatedFrom ?? null,
     rotated_to: record.rotatedTo ?? null,
   };

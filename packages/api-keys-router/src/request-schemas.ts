@@ -12,6 +12,7 @@ export const createKeyBody = z
     expires_at: z.iso.datetime({ offset: true }).optional(),
     expires_in: z.int().min(60).max(10 * 365 * 24 * 3600).optional(),
     metadata: z.record(z.string().max(64), metadataValue).optional(),
+    rate_limit: z.object({ points: z.int().min(1), duration_seconds: z.int().min(1) }).strict().optional(),
   })
   .strict()
   .refine((body) => (body.scopes === undefined) !== (body.permission_level === undefined), {

@@ -2,7 +2,7 @@ import { randomBase62 } from "./base62";
 import { configError, isPortcullisError, PortcullisError } from "./errors";
 import { KeyFormat } from "./key-format";
 import { KeyHasher } from "./key-hasher";
-import { keyStatus, type ApiKeyRecord, type KeyMetadata, type StoredApiKey } from "./key-record";
+import { keyStatus, type ApiKeyRecord, type KeyMetadata, type KeyRateLimit, type StoredApiKey } from "./key-record";
 import type { KeyPage, KeyStore, UpdateOutcome } from "./key-store";
 import { isScopePolicy, ScopePolicy } from "./scope-policy";
 
@@ -11,6 +11,9 @@ export const MAX_OWNER_LENGTH = 200;
 export const MAX_METADATA_ENTRIES = 20;
 export const MAX_METADATA_BYTES = 4096;
 export const MAX_PAGE_SIZE = 100;
+export const MAX_RATE_LIMIT_POINTS = 1_000_000;
+/** Rate-limit windows up to 24.8 days: the memory limiter's timers cannot wait longer. */
+export const MAX_RATE_LIMIT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 /** The latest time a key may expire: 9999-12-31T23:59:59.999Z, the last instant ISO 8601 writes plainly. */
 export const MAX_TIME = 253_402_300_799_999;
 /** Key ids: `key_` and 16 base62 characters (about 95 bits, so ids cannot be enumerated). */
@@ -52,6 +55,8 @@ export interface CreateKeyInput {
   /** Milliseconds since the epoch; absent keys never expire. */
   readonly expiresAt?: number;
   readonly metadata?: KeyMetadata;
+  /** The key's own rate limit; absent keys get the host's default. */
+  readonly rateLimit?: KeyRateLimit;
 }
 
 /** A new key: `key` is the only time the full key exists outside the client. */
@@ -192,8 +197,8 @@ export class ApiKeys {
     assertRotatable(old, now);
     // The new key keeps the old one's lifetime length, counted from now.
     const lifetime = old.expiresAt === undefined ? undefined : old.expiresAt - old.createdAt;
-    const { owner, name, scopes, metadata, app } = old;
-    const fields = { owner, name, scopes, metadata, ...(app === undefined ? {} : { app }) };
+    const { owner, name, scopes, metadata, app, rateLimit } = old;
+    const fields = { owner, name, scopes, metadata, ...(app === undefined ? {} : { app }), ...(rateLimit === undefined ? {} : { rateLimit }) };
     const created = this.#newRecord(
       lifetime === undefined ? fields : { ...fields, expiresAt: Math.min(now + lifetime, MAX_TIME) },
       now,
@@ -258,7 +263,9 @@ export class ApiKeys {
       throw new PortcullisError("invalid_request", "expires_at: must be a time in the future, before the year 10000");
     }
     assertMetadata(metadata);
+    if (input.rateLimit !== undefined) assertRateLimit(input.rateLimit);
     return {
+      ...(input.rateLimit === undefined ? {} : { rateLimit: { points: input.rateLimit.points, durationSeconds: input.rateLimit.durationSeconds } }),
       owner,
       name,
       scopes,
@@ -306,6 +313,16 @@ const PRINTABLE = /^[^\p{Cc}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]+
 function assertText(field: string, value: unknown, max: number): asserts value is string {
   if (typeof value !== "string" || value.trim() === "" || value.length > max || !PRINTABLE.test(value)) {
     throw new PortcullisError("invalid_request", `${field}: must be 1 to ${max} printable characters`);
+  }
+}
+
+function assertRateLimit(limit: unknown): asserts limit is KeyRateLimit {
+  const { points, durationSeconds } = (limit ?? {}) as Partial<KeyRateLimit>;
+  if (!Number.isInteger(points) || points! < 1 || points! > MAX_RATE_LIMIT_POINTS) {
+    throw new PortcullisError("invalid_request", `rate_limit.points: a whole number from 1 to ${MAX_RATE_LIMIT_POINTS}`);
+  }
+  if (!Number.isInteger(durationSeconds) || durationSeconds! < 1 || durationSeconds! > MAX_RATE_LIMIT_SECONDS) {
+    throw new PortcullisError("invalid_request", `rate_limit.duration_seconds: a whole number from 1 to ${MAX_RATE_LIMIT_SECONDS}`);
   }
 }
 

@@ -1,3 +1,9 @@
+/** A key's own request rate: `points` requests per `durationSeconds`. */
+export interface KeyRateLimit {
+  readonly points: number;
+  readonly durationSeconds: number;
+}
+
 /** JSON values a host may attach to a key (a team, a ticket, a CI job). */
 export type KeyMetadata = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -22,6 +28,8 @@ export interface ApiKeyRecord {
   readonly lastUsedAt?: number;
   readonly usageCount: number;
   readonly metadata: KeyMetadata;
+  /** This key's own rate limit; absent keys get the host's default (`keyRateLimit`). */
+  readonly rateLimit?: KeyRateLimit;
   /** The key this one replaced in a rotation. */
   readonly rotatedFrom?: string;
   /** The key that replaced this one; this one expires when the grace period ends. */

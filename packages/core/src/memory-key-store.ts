@@ -77,7 +77,12 @@ export class MemoryKeyStore implements KeyStore {
 }
 
 function freeze(record: StoredApiKey): StoredApiKey {
-  return Object.freeze({ ...record, scopes: Object.freeze([...record.scopes]), metadata: Object.freeze({ ...record.metadata }) });
+  return Object.freeze({
+    ...record,
+    scopes: Object.freeze([...record.scopes]),
+    metadata: Object.freeze({ ...record.metadata }),
+    ...(record.rateLimit === undefined ? {} : { rateLimit: Object.freeze({ ...record.rateLimit }) }),
+  });
 }
 
 function definedOnly<T extends object>(patch: T): Partial<T> {

@@ -1,3 +1,5 @@
+import type { KeyRateLimit } from "./key-record";
+
 /** Fields every principal carries, whichever credential authenticated the request. */
 interface PrincipalBase {
   /** The account whose resources this principal acts on; key management is scoped to it. */
@@ -12,6 +14,8 @@ interface PrincipalBase {
 export interface ApiKeyPrincipal extends PrincipalBase {
   readonly kind: "api_key";
   readonly keyId: string;
+  /** The key's own rate limit, read by `keyRateLimit`. */
+  readonly rateLimit?: KeyRateLimit;
 }
 
 /** A request authenticated by a session cookie. */

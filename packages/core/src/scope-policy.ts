@@ -1,20 +1,20 @@
 import { configError, PortcullisError } from "./errors";
+import { isWildcard, MAX_SCOPE_LENGTH, scopeGrants, scopeKind } from "./scope-grammar";
 
 /** Granted through `implies` to say "every scope". */
 export const ALL_SCOPES = "*";
 
-/**
- * RFC 6750 scope tokens (visible ASCII without `"` and `\`), and without `*`, which is reserved:
- * `read`, `Models:Train`, `/clarifai.api.V2/PostSearches`. 1 to 128 characters.
- */
-const SCOPE_PATTERN = /^[!#-)+-[\]-~]{1,128}$/;
 /** More than this many scopes on one key is a mistake or an attack on the store. */
 export const MAX_SCOPES_PER_KEY = 100;
+
+/** What `cannotGrant` names when a key limited to some endpoints asks for a key limited to none. */
+export const ANY_ENDPOINT = "(any endpoint)";
 
 export interface ScopePolicyOptions {
   /**
    * The scopes a key may be granted. When given, creating a key with any other scope is a 400,
-   * not a key that silently grants nothing.
+   * not a key that silently grants nothing; an operation wildcard (`Models:*`) must cover at least
+   * one known scope.
    * @default undefined (any well-formed scope)
    */
   readonly known?: readonly string[];
@@ -26,9 +26,16 @@ export interface ScopePolicyOptions {
   readonly implies?: Readonly<Record<string, typeof ALL_SCOPES | readonly string[]>>;
 }
 
+type Granted = ReadonlySet<string> | typeof ALL_SCOPES;
+
 /**
  * Which scopes exist and which grant others. One policy is shared by key creation, the scope
  * guards and the key router, so all three agree on what a principal holds.
+ *
+ * Scopes come in three forms (see `scopeKind`): plain (`read`), operation (`Models:Train`, with
+ * `*` wildcards) and endpoint (`/clarifai.api.V2/PostSearches`, `GET /api/models/:id`). Endpoint
+ * scopes follow Clarifai's rule: a principal holding any may call only those endpoints, and still
+ * needs each one's operation scopes; a principal holding none is limited by the others alone.
  *
  * @example
  * const scopes = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
@@ -37,7 +44,7 @@ export interface ScopePolicyOptions {
 export class ScopePolicy {
   readonly known: ReadonlySet<string> | undefined;
   /** For each implying scope, everything it grants (transitively), or `"*"`. */
-  readonly #closure = new Map<string, ReadonlySet<string> | typeof ALL_SCOPES>();
+  readonly #closure = new Map<string, Granted>();
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
     for (const name of Object.keys(options ?? {})) {
@@ -55,14 +62,10 @@ export class ScopePolicy {
     for (const [scope, granted] of Object.entries(implies)) {
       assertWellFormed(scope, `"implies"`);
       if (granted === ALL_SCOPES) continue;
-      if (!Array.isArray(granted)) {
-        throw configError("ScopePolicy", `"implies.${scope}" must be "*" or an array of scopes`);
-      }
+      if (!Array.isArray(granted)) throw configError("ScopePolicy", `"implies.${scope}" must be "*" or an array of scopes`);
       for (const g of granted) {
         assertWellFormed(g, `"implies.${scope}"`);
-        if (this.known && !this.known.has(g)) {
-          throw configError("ScopePolicy", `"implies.${scope}" grants "${g}", which is not in "known"`);
-        }
+        if (!this.#isKnown(g)) throw configError("ScopePolicy", `"implies.${scope}" grants "${g}", which is not in "known"`);
       }
     }
     for (const scope of Object.keys(implies)) this.#closure.set(scope, closureOf(scope, implies));
@@ -78,22 +81,24 @@ export class ScopePolicy {
     }
     const out = new Set<string>();
     for (const scope of scopes) {
-      if (typeof scope !== "string" || !SCOPE_PATTERN.test(scope)) {
+      if (scopeKind(scope) === undefined) {
         throw new PortcullisError("invalid_request", `scopes: ${JSON.stringify(scope)} is not a well-formed scope`);
       }
-      if (this.known && !this.known.has(scope)) {
-        throw new PortcullisError("invalid_request", `scopes: unknown scope "${scope}"`);
-      }
-      out.add(scope);
+      if (!this.#isKnown(scope as string)) throw new PortcullisError("invalid_request", `scopes: unknown scope "${scope as string}"`);
+      out.add(scope as string);
     }
     return [...out];
   }
 
-  /** The required scopes that `held` does not grant, in the order required. */
+  /**
+   * The required scopes that `held` does not grant, in the order required. An endpoint scope is
+   * granted by holding it, or by holding no endpoint scope at all (no endpoint restriction).
+   */
   missing(held: readonly string[], required: readonly string[]): string[] {
     const granted = this.expand(held);
     if (granted === ALL_SCOPES) return [];
-    return required.filter((scope) => !granted.has(scope));
+    const restricted = holdsEndpoints(granted);
+    return required.filter((scope) => !(scopeKind(scope) === "endpoint" && !restricted) && !grants(granted, scope));
   }
 
   /** True when `held` grants every scope in `required` (`match: "all"`) or at least one (`"any"`). */
@@ -102,8 +107,26 @@ export class ScopePolicy {
     return match === "all" ? missing.length === 0 : missing.length < required.length || required.length === 0;
   }
 
-  /** Everything `held` grants once implications are applied. */
-  expand(held: readonly string[]): ReadonlySet<string> | typeof ALL_SCOPES {
+  /** Whether `held` may call the endpoint `endpointId` (Clarifai's rule; see the class docs). */
+  endpointAllowed(held: readonly string[], endpointId: string): boolean {
+    const granted = this.expand(held);
+    return granted === ALL_SCOPES || !holdsEndpoints(granted) || granted.has(endpointId);
+  }
+
+  /**
+   * What a holder of `held` may not hand out in a new key of `requested` scopes: the scopes it
+   * does not hold, and `ANY_ENDPOINT` when it is limited to some endpoints but the new key would
+   * be limited to none (which would be broader).
+   */
+  cannotGrant(held: readonly string[], requested: readonly string[]): string[] {
+    const missing = this.missing(held, requested);
+    const granted = this.expand(held);
+    const widens = granted !== ALL_SCOPES && holdsEndpoints(granted) && !requested.some((s) => scopeKind(s) === "endpoint");
+    return widens ? [...missing, ANY_ENDPOINT] : missing;
+  }
+
+  /** Everything `held` grants once implications are applied (wildcards kept as written). */
+  expand(held: readonly string[]): Granted {
     const granted = new Set<string>();
     for (const scope of held) {
       granted.add(scope);
@@ -113,21 +136,36 @@ export class ScopePolicy {
     }
     return granted;
   }
+
+  #isKnown(scope: string): boolean {
+    if (!this.known || this.known.has(scope)) return true;
+    if (!isWildcard(scope)) return false;
+    for (const known of this.known) if (scopeGrants(scope, known)) return true;
+    return false;
+  }
+}
+
+function grants(granted: ReadonlySet<string>, required: string): boolean {
+  if (granted.has(required)) return true;
+  for (const held of granted) if (isWildcard(held) && scopeGrants(held, required)) return true;
+  return false;
+}
+
+function holdsEndpoints(granted: ReadonlySet<string>): boolean {
+  for (const scope of granted) if (scopeKind(scope) === "endpoint") return true;
+  return false;
 }
 
 function assertWellFormed(scope: unknown, where: string): asserts scope is string {
-  if (typeof scope !== "string" || !SCOPE_PATTERN.test(scope)) {
+  if (scopeKind(scope) === undefined) {
     throw configError(
       "ScopePolicy",
-      `${where} has ${JSON.stringify(scope)}: a scope is 1 to 128 visible ASCII characters without *, " or \\`,
+      `${where} has ${JSON.stringify(scope)}: a scope is plain ("read"), an operation ("Models:Train", "Models:*") or an endpoint ("/api.V2/PostSearches", "GET /models/:id"), at most ${MAX_SCOPE_LENGTH} characters`,
     );
   }
 }
 
-function closureOf(
-  root: string,
-  implies: Readonly<Record<string, typeof ALL_SCOPES | readonly string[]>>,
-): ReadonlySet<string> | typeof ALL_SCOPES {
+function closureOf(root: string, implies: Readonly<Record<string, typeof ALL_SCOPES | readonly string[]>>): Granted {
   const seen = new Set<string>();
   const queue = [root];
   while (queue.length > 0) {

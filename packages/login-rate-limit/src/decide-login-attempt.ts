@@ -1,4 +1,4 @@
-import { rateLimitHeaders, retryAfterSeconds } from "./rate-limit-headers";
+import { rateLimitHeaders, retryAfterSeconds } from "@portcullis/core";
 
 /** The two limits of `loginRateLimit`. */
 export type LoginLimitName = "consecutiveFailures" | "perIpPerDay";

@@ -39,6 +39,7 @@ const F = {
   lastUsedAt: "last_used",
   usageCount: "uses",
   metadata: "meta",
+  rateLimit: "rate_limit",
   rotatedFrom: "rotated_from",
   rotatedTo: "rotated_to",
 } as const;
@@ -234,6 +235,7 @@ function toFields(record: Partial<StoredApiKey>): (string | number)[] {
   put(F.lastUsedAt, record.lastUsedAt);
   put(F.usageCount, record.usageCount);
   put(F.metadata, record.metadata && JSON.stringify(record.metadata));
+  put(F.rateLimit, record.rateLimit && JSON.stringify(record.rateLimit));
   put(F.rotatedFrom, record.rotatedFrom);
   put(F.rotatedTo, record.rotatedTo);
   return out;
@@ -256,6 +258,7 @@ function fromHash(digest: string, hash: Record<string, string>): StoredApiKey | 
     lastUsedAt: optionalNumber(F.lastUsedAt),
     usageCount: Number(hash[F.usageCount] ?? 0),
     metadata: JSON.parse(hash[F.metadata] ?? "{}"),
+    rateLimit: hash[F.rateLimit] === undefined ? undefined : JSON.parse(hash[F.rateLimit]!),
     rotatedFrom: hash[F.rotatedFrom],
     rotatedTo: hash[F.rotatedTo],
   };

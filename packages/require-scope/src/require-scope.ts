@@ -1,12 +1,15 @@
 import type { RequestHandler } from "express";
+import { endpointIdsOf } from "./endpoint";
 import {
   assertRealm,
   challenge,
   configError,
   createErrorResponder,
   isPortcullisError,
+  challengeableScopes,
   isScopePolicy,
   PortcullisError,
+  scopeKind,
   ScopePolicy,
   unauthenticated,
   type ErrorResponseOptions,
@@ -42,6 +45,10 @@ const KNOWN_OPTIONS = new Set(["match", "policy", "realm", "onError", "formatErr
  * app.get("/api/projects", requireScope("read"), listProjects);
  * app.post("/api/models/:id/predict", requireScope(["read", "predict"]), predict);
  * app.get("/api/overview", requireScope(["read", "admin"], { match: "any" }), overview);
+ * app.post("/v2/searches", requireScope(["Predict", "/clarifai.api.V2/PostSearches"]), search); // an endpoint and its operation scope
+ *
+ * A principal holding endpoint scopes may call only those endpoints: the route's `endpoint(id)`,
+ * else the endpoint scopes listed here, else `METHOD /route/pattern`.
  */
 export function requireScope(scopes: string | readonly string[], options: Readonly<RequireScopeOptions> = {}): RequestHandler {
   for (const name of Object.keys(options)) {
@@ -51,14 +58,29 @@ export function requireScope(scopes: string | readonly string[], options: Readon
   if (match !== "all" && match !== "any") throw configError("requireScope", `"match" must be "all" or "any"`);
   if (!isScopePolicy(policy)) throw configError("requireScope", `"policy" must be a ScopePolicy`);
   assertRealm("requireScope", realm);
-  const required = compileRequired(scopes, policy);
+  const all = compileRequired(scopes, policy);
+  // Endpoint-form scopes name the route's endpoint; the rest are what the route requires.
+  const declaredEndpoints = all.filter((scope) => scopeKind(scope) === "endpoint");
+  const required = all.filter((scope) => scopeKind(scope) !== "endpoint");
   const respond = createErrorResponder("requireScope", options);
 
   return function requireScopeMiddleware(req, res, next) {
     const principal = req.auth;
     if (!principal) return respond(unauthenticated(req, realm), req, res, next);
+    const endpoints = endpointIdsOf(req, declaredEndpoints);
+    if (!endpoints.some((id) => policy.endpointAllowed(principal.scopes, id))) {
+      return respond(
+        new PortcullisError("insufficient_permissions", `These credentials may not call ${endpoints.join(" or ")}.`, {
+          headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: challengeableScopes(endpoints).join(" ") }) },
+          data: { missing_scopes: endpoints },
+        }),
+        req,
+        res,
+        next,
+      );
+    }
     const missing = policy.missing(principal.scopes, required);
-    const allowed = match === "all" ? missing.length === 0 : missing.length < required.length;
+    const allowed = match === "all" ? missing.length === 0 : missing.length < required.length || required.length === 0;
     if (allowed) return next();
     const named = match === "all" ? missing : required;
     const detail =
@@ -67,7 +89,7 @@ export function requireScope(scopes: string | readonly string[], options: Readon
         : `Requires one of the scopes: ${named.join(", ")}.`;
     respond(
       new PortcullisError("insufficient_permissions", detail, {
-        headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: named.join(" ") }) },
+        headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: challengeableScopes(named).join(" ") }) },
         data: { missing_scopes: named },
       }),
       req,

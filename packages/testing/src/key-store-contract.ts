@@ -39,6 +39,7 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
         app: "app-1",
         expiresAt: 1_800_000_000_000,
         metadata: { team: "ml", ticket: 42, urgent: false, note: null },
+        rateLimit: { points: 100, durationSeconds: 60 },
         rotatedFrom: "key_previous",
       });
       await store.insert(record);
@@ -50,7 +51,7 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       const record = sampleRecord();
       await store.insert(record);
       const found = await store.findById(record.id);
-      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rotatedFrom", "rotatedTo"]) {
+      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rateLimit", "rotatedFrom", "rotatedTo"]) {
         expect(found).not.toHaveProperty(field);
       }
     });

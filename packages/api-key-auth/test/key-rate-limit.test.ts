@@ -1,0 +1,73 @@
+import express from "express";
+import request from "supertest";
+import { ApiKeys, MemoryKeyStore, type KeyRateLimit, type KeyStore } from "@portcullis/core";
+import { RedisKeyStore } from "@portcullis/redis";
+import { apiKeyAuth, keyRateLimit } from "@portcullis/api-key-auth";
+import { useRedisServer } from "@portcullis/testing";
+
+const redis = useRedisServer();
+
+function createApp(store: KeyStore, limit: Parameters<typeof keyRateLimit>[0]) {
+  const keys = new ApiKeys({ store, secret: "r".repeat(32), prefix: "plx_sk_" });
+  const app = express();
+  app.get("/models", apiKeyAuth({ keys }), keyRateLimit(limit), (_req, res) => void res.json([]));
+  return { app, keys };
+}
+
+describe.each([["in memory", false], ["on Redis", true]])("keyRateLimit %s", (_where, onRedis) => {
+  let n = 0;
+  const setup = (ownLimit?: KeyRateLimit, fallback: KeyRateLimit | false = { points: 5, durationSeconds: 60 }) => {
+    const client = onRedis ? redis().client() : undefined;
+    const prefix = `krl${++n}-${Date.now()}:`;
+    const store = client ? new RedisKeyStore(client, { prefix }) : new MemoryKeyStore();
+    return { ...createApp(store, { default: fallback, keyPrefix: prefix, ...(client ? { redis: client } : {}) }), ownLimit };
+  };
+
+  test("a key's own limit: the request past it gets 429 with Retry-After and the RateLimit headers", async () => {
+    const { app, keys } = setup();
+    const { key } = await keys.create({ owner: "acct", name: "k", scopes: ["read"], rateLimit: { points: 3, durationSeconds: 60 } });
+    for (let i = 0; i < 3; i++) {
+      const ok = await request(app).get("/models").set("x-api-key", key).expect(200);
+      expect(ok.headers["ratelimit"]).toBe(`"3-in-1min"; r=${2 - i}; t=60`);
+    }
+    const refused = await request(app).get("/models").set("x-api-key", key).expect(429);
+    expect(refused.body).toEqual({ error: "rate_limit_exceeded", detail: "This key has made too many requests; retry later." });
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    expect(refused.headers["ratelimit-policy"]).toBe('"3-in-1min"; q=3; w=60');
+  });
+
+  test("keys without a limit of their own get the default, each counted separately", async () => {
+    const { app, keys } = setup();
+    const a = (await keys.create({ owner: "acct", name: "a", scopes: ["read"] })).key;
+    const b = (await keys.create({ owner: "acct", name: "b", scopes: ["read"] })).key;
+    for (let i = 0; i < 5; i++) await request(app).get("/models").set("x-api-key", a).expect(200);
+    await request(app).get("/models").set("x-api-key", a).expect(429);
+    await request(app).get("/models").set("x-api-key", b).expect(200);
+  });
+
+  test("default: false leaves keys without their own limit unlimited", async () => {
+    const { app, keys } = setup(undefined, false);
+    const { key } = await keys.create({ owner: "acct", name: "k", scopes: ["read"] });
+    for (let i = 0; i < 20; i++) await request(app).get("/models").set("x-api-key", key).expect(200);
+  });
+});
+
+test("on Redis the count is shared by every process: two apps on one Redis share one limit", async () => {
+  const client = redis().client();
+  const store = new RedisKeyStore(client, { prefix: "shared:" });
+  const one = createApp(store, { redis: client, keyPrefix: "shared:" });
+  const two = createApp(store, { redis: redis().client(), keyPrefix: "shared:" });
+  const { key } = await one.keys.create({ owner: "acct", name: "k", scopes: ["read"], rateLimit: { points: 2, durationSeconds: 60 } });
+  await request(one.app).get("/models").set("x-api-key", key).expect(200);
+  await request(two.app).get("/models").set("x-api-key", key).expect(200);
+  await request(one.app).get("/models").set("x-api-key", key).expect(429);
+  await request(two.app).get("/models").set("x-api-key", key).expect(429);
+});
+
+test("a key's limit is validated when the key is created, and the host default when the limiter is", async () => {
+  const { keys } = createApp(new MemoryKeyStore(), {});
+  await expect(keys.create({ owner: "a", name: "k", scopes: ["read"], rateLimit: { points: 0, durationSeconds: 60 } })).rejects.toMatchObject({ code: "invalid_request" });
+  await expect(keys.create({ owner: "a", name: "k", scopes: ["read"], rateLimit: { points: 5, durationSeconds: 1e9 } })).rejects.toMatchObject({ code: "invalid_request" });
+  expect(() => keyRateLimit({ default: { points: -1, durationSeconds: 60 } })).toThrow(/^keyRateLimit: "default.points"/);
+  expect(() => keyRateLimit({ limit: 5 } as never)).toThrow(/unknown option "limit"/);
+});

@@ -1,0 +1,90 @@
+import fc from "fast-check";
+import { ANY_ENDPOINT, ScopePolicy, scopeGrants, scopeKind } from "@portcullis/core";
+
+const token = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.-]{0,15}$/);
+const operation = fc.tuple(token, token).map(([resource, action]) => `${resource}:${action}`);
+
+describe("the scope grammar", () => {
+  test.each([
+    ["read", "plain"],
+    ["Predict", "plain"],
+    ["Models:Train", "operation"],
+    ["Models:*", "operation"],
+    ["*:Get", "operation"],
+    ["*:*", "operation"],
+    ["/clarifai.api.V2/PostModelOutputs", "endpoint"],
+    ["POST /v2/models/:id/outputs", "endpoint"],
+    ["GET /api/projects", "endpoint"],
+  ])("%s is a %s scope", (scope, kind) => {
+    expect(scopeKind(scope)).toBe(kind);
+  });
+
+  test.each([["*"], ["read*"], ["Models:Tr*in"], ["a:b:c"], ["FETCH /x"], ["POST  /x"], ["POST x"], ["read write"], [""], ['a"b'], ["a\\b"], ["é"]])(
+    "%j is malformed",
+    (scope) => {
+      expect(scopeKind(scope)).toBeUndefined();
+    },
+  );
+
+  test("an operation wildcard grants exactly the operations it covers", () => {
+    fc.assert(
+      fc.property(token, token, token, (resource, action, other) => {
+        const required = `${resource}:${action}`;
+        expect(scopeGrants(`${resource}:*`, required)).toBe(true);
+        expect(scopeGrants(`*:${action}`, required)).toBe(true);
+        expect(scopeGrants("*:*", required)).toBe(true);
+        expect(scopeGrants(`${resource}:*`, `${other}:${action}`)).toBe(other === resource);
+        expect(scopeGrants(`*:${action}`, `${resource}:${other}`)).toBe(other === action);
+        expect(scopeGrants(`${resource}:*`, resource)).toBe(false); // a plain scope is not an operation
+        expect(scopeGrants(`${resource}:*`, `/${resource}/${action}`)).toBe(false); // nor an endpoint
+      }),
+    );
+  });
+
+  test("without wildcards, a scope grants only itself, case-sensitively", () => {
+    fc.assert(
+      fc.property(fc.oneof(token, operation), fc.oneof(token, operation), (held, required) => {
+        expect(scopeGrants(held, required)).toBe(held === required);
+      }),
+    );
+  });
+
+  test("missing() never names a scope the holder holds, and names every one it lacks", () => {
+    const policy = new ScopePolicy();
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.oneof(token, operation), { maxLength: 8 }), fc.uniqueArray(fc.oneof(token, operation), { maxLength: 8 }), (held, required) => {
+        const missing = policy.missing(held, required);
+        for (const scope of required) expect(missing.includes(scope)).toBe(!held.includes(scope));
+      }),
+    );
+  });
+});
+
+describe("Clarifai's combination of operation and endpoint scopes", () => {
+  const policy = new ScopePolicy();
+  const searchOnly = ["Predict", "Search", "/clarifai.api.V2/PostSearches"];
+
+  test("a key with endpoint scopes may call only those endpoints; one without is limited by operations alone", () => {
+    expect(policy.endpointAllowed(searchOnly, "/clarifai.api.V2/PostSearches")).toBe(true);
+    expect(policy.endpointAllowed(searchOnly, "/clarifai.api.V2/PostModelOutputs")).toBe(false);
+    expect(policy.endpointAllowed(["Predict"], "/clarifai.api.V2/PostModelOutputs")).toBe(true);
+    expect(policy.missing(searchOnly, ["Predict"])).toEqual([]); // it still holds the operation
+  });
+
+  test("admin: '*' is never endpoint-limited", () => {
+    expect(new ScopePolicy({ implies: { admin: "*" } }).endpointAllowed(["admin"], "/anything")).toBe(true);
+  });
+
+  test("an endpoint-limited holder cannot hand out a key limited to no endpoint, or to another endpoint", () => {
+    expect(policy.cannotGrant(searchOnly, ["Predict"])).toEqual([ANY_ENDPOINT]);
+    expect(policy.cannotGrant(searchOnly, ["Predict", "/clarifai.api.V2/PostSearches"])).toEqual([]);
+    expect(policy.cannotGrant(searchOnly, ["Predict", "/clarifai.api.V2/PostModelOutputs"])).toEqual(["/clarifai.api.V2/PostModelOutputs"]);
+    expect(policy.cannotGrant(["Predict"], ["Predict", "/clarifai.api.V2/PostSearches"])).toEqual([]); // narrowing is fine
+  });
+
+  test("with known scopes, a wildcard must cover a known operation", () => {
+    const known = new ScopePolicy({ known: ["Models:Train", "Models:Get", "Inputs:Get", "Predict"] });
+    expect(known.validate(["Models:*", "*:Get"])).toEqual(["Models:*", "*:Get"]);
+    expect(() => known.validate(["Workflows:*"])).toThrow(/unknown scope "Workflows:\*"/);
+  });
+});

@@ -1,0 +1,32 @@
+import type { Request, RequestHandler } from "express";
+import { configError, scopeKind } from "@portcullis/core";
+
+const named = new WeakMap<Request, string>();
+
+/**
+ * Names the endpoint a route is, for endpoint-scoped keys (Clarifai's
+ * `/clarifai.api.V2/PostModelOutputs`). A route without a name is `METHOD /route/pattern`
+ * (`POST /v2/models/:id/outputs`), so an endpoint-scoped key is limited on every guarded route.
+ *
+ * @example
+ * app.post("/v2/models/:id/outputs", endpoint("/clarifai.api.V2/PostModelOutputs"), requireScope("Predict"), predict);
+ */
+export function endpoint(id: string): RequestHandler {
+  if (scopeKind(id) !== "endpoint") {
+    throw configError("endpoint", `${JSON.stringify(id)} is not an endpoint id: use "/service/Method" or "METHOD /path/:param"`);
+  }
+  return function endpointMarker(req, _res, next) {
+    named.set(req, id);
+    next();
+  };
+}
+
+/** The endpoint ids a request is checked against: its name, else the declared ones, else its route. */
+export function endpointIdsOf(req: Request, declared: readonly string[]): readonly string[] {
+  const name = named.get(req);
+  if (name !== undefined) return [name];
+  if (declared.length > 0) return declared;
+  const method = req.method === "HEAD" ? "GET" : req.method; // Express answers HEAD with GET routes
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return [`${method} ${req.baseUrl}${typeof path === "string" ? path : req.path}`];
+}

@@ -1,0 +1,39 @@
+import type { Request, RequestHandler } from "express";
+import { configError, createErrorResponder, PortcullisError, unauthenticated, type ErrorResponseOptions } from "@portcullis/core";
+
+export interface RequireAppOptions extends ErrorResponseOptions {
+  /** @default "api" */
+  readonly realm?: string;
+}
+
+/**
+ * Keeps an app-bound key on its own app (Clarifai: "A key only gives you access to a single
+ * app"): when the app a request addresses, as `appOf` reads it, is not the key's, the answer is
+ * 403. Keys without a binding, sessions, and requests that address no app pass.
+ *
+ * @example
+ * app.use("/v2/users/:userId/apps/:appId", requireApp((req) => req.params.appId));
+ * app.use("/api", requireApp((req) => req.get("x-app-id")));
+ */
+export function requireApp(appOf: (req: Request) => string | undefined, options: Readonly<RequireAppOptions> = {}): RequestHandler {
+  if (typeof appOf !== "function") throw configError("requireApp", `pass a function that reads the app from the request, such as (req) => req.params.appId`);
+  for (const name of Object.keys(options)) {
+    if (name !== "realm" && name !== "onError" && name !== "formatError") throw configError("requireApp", `unknown option "${name}"`);
+  }
+  const { realm = "api" } = options;
+  const respond = createErrorResponder("requireApp", options);
+
+  return function requireAppMiddleware(req, res, next) {
+    const principal = req.auth;
+    if (!principal) return respond(unauthenticated(req, realm), req, res, next);
+    if (principal.app === undefined) return next();
+    let addressed: string | undefined;
+    try {
+      addressed = appOf(req);
+    } catch {
+      addressed = "";
+    }
+    if (addressed === undefined || addressed === principal.app) return next();
+    respond(new PortcullisError("insufficient_permissions", "This key is bound to another app."), req, res, next);
+  };
+}
