@@ -1,5 +1,4 @@
 import type { RequestHandler } from "express";
-import type { Cluster, Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import {
   configError,
@@ -8,7 +7,9 @@ import {
   MAX_RATE_LIMIT_SECONDS,
   PortcullisError,
   rateLimitHeaders,
+  isIoredisLike,
   type ErrorResponseOptions,
+  type IoredisLike,
   type KeyRateLimit,
 } from "@portcullis/core";
 
@@ -22,7 +23,7 @@ export interface KeyRateLimitOptions extends ErrorResponseOptions {
    * Count on Redis, shared by every process (a memory limiter takes over while Redis fails).
    * @default undefined (in this process's memory)
    */
-  readonly redis?: Redis | Cluster;
+  readonly redis?: IoredisLike;
   /** @default "portcullis:" */
   readonly keyPrefix?: string;
 }
@@ -45,6 +46,9 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
     if (!KNOWN_OPTIONS.has(name)) throw configError("keyRateLimit", `unknown option "${name}"`);
   }
   const { redis, keyPrefix = "portcullis:" } = options;
+  if (redis !== undefined && !isIoredisLike(redis)) {
+    throw configError("keyRateLimit", `"redis" must be an ioredis client (new Redis(url) or new Cluster(nodes)); leave it out to count in memory`);
+  }
   const fallback = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;
   if (fallback !== false) assertLimit(fallback);
   const respond = createErrorResponder("keyRateLimit", options);

@@ -17,7 +17,7 @@ import {
   type Principal,
 } from "@portcullis/core";
 import { keyJson } from "./key-json";
-import { createKeyBody, listKeysQuery, parseRequest, rotateKeyBody } from "./request-schemas";
+import { createKeyBody, listKeysQuery, parseRequest, rotateKeyBody, usageQuery } from "./request-schemas";
 
 export interface ApiKeysRouterOptions extends ErrorResponseOptions {
   /** The key service; its scope policy decides what a caller holds. */
@@ -134,6 +134,20 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     });
     const now = keys.now();
     res.set("Cache-Control", "no-store").json({ keys: page.records.map((r) => keyJson(r, now)), next_cursor: page.next ?? null });
+  });
+
+  // Plexe's usage tracking: requests per day for the owner, and for one key.
+  router.get("/usage", async function ownerUsage(req, res) {
+    const { days } = parseRequest(usageQuery, req.query, "query");
+    const usage = await keys.usage(req.auth!.owner, days === undefined ? {} : { days });
+    res.set("Cache-Control", "no-store").json({ owner: req.auth!.owner, usage, total: usage.reduce((sum, day) => sum + day.requests, 0) });
+  });
+
+  router.get("/:id/usage", async function keyUsage(req, res) {
+    const record = await findOwned(keys, req);
+    const { days } = parseRequest(usageQuery, req.query, "query");
+    const usage = await keys.usage(record.owner, { keyId: record.id, ...(days === undefined ? {} : { days }) });
+    res.set("Cache-Control", "no-store").json({ key_id: record.id, usage, total: usage.reduce((sum, day) => sum + day.requests, 0) });
   });
 
   router.get("/:id", async function getKey(req, res) {

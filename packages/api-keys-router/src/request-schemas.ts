@@ -51,3 +51,6 @@ export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, where: str
 function failRequest(detail: string): never {
   throw new PortcullisError("invalid_request", detail);
 }
+
+/** GET /usage and GET /:id/usage query string. */
+export const usageQuery = z.object({ days: z.coerce.number().int().min(1).max(90).optional() }).strip();

@@ -77,6 +77,18 @@ describe("who may manage which keys", () => {
     expect(revoked.body).toMatchObject({ key_id: created.body.key_id, status: "revoked" });
   });
 
+  test("usage per day, for the owner and for one key (Plexe's usage tracking)", async () => {
+    const { app, adminKey } = await createApp();
+    const worker = await keyWith(app, adminKey, ["read"]);
+    for (let i = 0; i < 3; i++) await request(app).get("/api/projects").set(bearer(worker.key)).expect(200);
+    const ofKey = await request(app).get(`${BASE}/${worker.key_id}/usage?days=2`).set(bearer(adminKey)).expect(200);
+    expect(ofKey.body).toEqual({ key_id: worker.key_id, usage: [{ date: "2025-12-31", requests: 0 }, { date: "2026-01-01", requests: 3 }], total: 3 });
+    const ofOwner = await request(app).get(`${BASE}/usage?days=1`).set(bearer(adminKey)).expect(200);
+    expect(ofOwner.body.owner).toBe("alice");
+    expect(ofOwner.body.total).toBeGreaterThanOrEqual(4); // the worker's 3 and the admin key's own calls
+    await request(app).get(`${BASE}/usage?days=91`).set(bearer(adminKey)).expect(400);
+  });
+
   test("listing is masked, newest first and paginated", async () => {
     const { app, adminKey } = await createApp();
     const made: string[] = [];

@@ -3,7 +3,7 @@ import { configError, isPortcullisError, PortcullisError } from "./errors";
 import { KeyFormat } from "./key-format";
 import { KeyHasher } from "./key-hasher";
 import { keyStatus, type ApiKeyRecord, type KeyMetadata, type KeyRateLimit, type StoredApiKey } from "./key-record";
-import type { KeyPage, KeyStore, UpdateOutcome } from "./key-store";
+import { USAGE_RETENTION_DAYS, type DailyUsage, type KeyPage, type KeyStore, type UpdateOutcome } from "./key-store";
 import { isScopePolicy, ScopePolicy } from "./scope-policy";
 
 export const MAX_KEY_NAME_LENGTH = 100;
@@ -173,6 +173,14 @@ export class ApiKeys {
     );
     const records = page.records.map(publicRecord);
     return page.next === undefined ? { records } : { records, next: page.next };
+  }
+
+  /** Requests per UTC day, oldest first, for an owner or (with `keyId`) one of its keys. */
+  async usage(owner: string, { days = 7, keyId }: { days?: number; keyId?: string } = {}): Promise<DailyUsage[]> {
+    if (!Number.isInteger(days) || days < 1 || days > USAGE_RETENTION_DAYS) {
+      throw new PortcullisError("invalid_request", `days: must be a whole number from 1 to ${USAGE_RETENTION_DAYS}`);
+    }
+    return this.#guard(this.store.usage(owner, { days, now: this.now(), ...(keyId === undefined ? {} : { keyId }) }));
   }
 
   /** Revokes a key: it is refused from the next request on, and its record is kept. Idempotent. */

@@ -16,6 +16,22 @@ export type UpdateOutcome =
   | { readonly applied: true; readonly record: StoredApiKey }
   | { readonly applied: false; readonly record: StoredApiKey | undefined };
 
+/** Requests on one UTC day. */
+export interface DailyUsage {
+  /** `YYYY-MM-DD`, UTC. */
+  readonly date: string;
+  readonly requests: number;
+}
+
+export interface UsageQuery {
+  /** The last this many days, today included (1 to 90). */
+  readonly days: number;
+  /** One key's requests; otherwise the owner's across all its keys. */
+  readonly keyId?: string;
+  /** "Today", in milliseconds since the epoch. */
+  readonly now: number;
+}
+
 export interface KeyPage {
   readonly records: readonly StoredApiKey[];
   /** Pass back as `after` for the next page; absent on the last page. */
@@ -56,12 +72,30 @@ export interface KeyStore {
    */
   remove(id: string): Promise<void>;
   /**
-   * Notes one use of a key. Returns at once: adapters batch these off the request path, so
-   * verification costs no extra round trip, and write them on `flush()`.
+   * Notes one use of a key: its count and last-used time, and the day's count for the key and its
+   * owner. Returns at once: adapters batch these off the request path, so verification costs no
+   * extra round trip, and write them on `flush()`.
    */
   recordUse(record: StoredApiKey, at: number): void;
+  /** Requests per day for an owner or one of its keys, oldest day first; days without use are 0. */
+  usage(owner: string, query: UsageQuery): Promise<DailyUsage[]>;
   /** Writes buffered usage now. */
   flush(): Promise<void>;
   /** Flushes and stops any timer; the store is not used afterwards. */
   close(): Promise<void>;
+}
+
+/** Daily usage is kept this long. */
+export const USAGE_RETENTION_DAYS = 90;
+
+/** The UTC day of an instant, as `YYYY-MM-DD`. */
+export function utcDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** The last `days` UTC days up to the day of `now`, oldest first. */
+export function lastDays(now: number, days: number): string[] {
+  const out: string[] = [];
+  for (let back = days - 1; back >= 0; back--) out.push(utcDay(now - back * 86_400_000));
+  return out;
 }

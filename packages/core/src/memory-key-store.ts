@@ -1,5 +1,19 @@
 import type { StoredApiKey } from "./key-record";
-import type { KeyPage, KeyRecordPatch, KeyStore, ListOptions, UpdateOptions, UpdateOutcome } from "./key-store";
+import {
+  lastDays,
+  USAGE_RETENTION_DAYS,
+  utcDay,
+  type DailyUsage,
+  type KeyPage,
+  type KeyRecordPatch,
+  type KeyStore,
+  type ListOptions,
+  type UpdateOptions,
+  type UpdateOutcome,
+  type UsageQuery,
+} from "./key-store";
+
+const OWNER_TOTAL = "*";
 
 /**
  * Keeps keys in this process: the zero-setup default for development, tests and single-process
@@ -10,6 +24,8 @@ export class MemoryKeyStore implements KeyStore {
   readonly #idByDigest = new Map<string, string>();
   /** Per owner, ids oldest first; listed in reverse. */
   readonly #idsByOwner = new Map<string, string[]>();
+  /** owner → day → key id (or "*" for the owner's total) → requests. */
+  readonly #daily = new Map<string, Map<string, Map<string, number>>>();
 
   async insert(record: StoredApiKey): Promise<void> {
     if (this.#byId.has(record.id) || this.#idByDigest.has(record.digest)) {
@@ -65,10 +81,24 @@ export class MemoryKeyStore implements KeyStore {
   recordUse(record: StoredApiKey, at: number): void {
     const current = this.#byId.get(record.id);
     if (!current) return;
+    const days = this.#daily.get(record.owner) ?? new Map<string, Map<string, number>>();
+    if (!days.has(utcDay(at))) {
+      const oldest = utcDay(at - USAGE_RETENTION_DAYS * 86_400_000);
+      for (const date of days.keys()) if (date < oldest) days.delete(date);
+    }
+    const day = days.get(utcDay(at)) ?? new Map<string, number>();
+    day.set(record.id, (day.get(record.id) ?? 0) + 1).set(OWNER_TOTAL, (day.get(OWNER_TOTAL) ?? 0) + 1);
+    days.set(utcDay(at), day);
+    this.#daily.set(record.owner, days);
     this.#byId.set(
       record.id,
       freeze({ ...current, usageCount: current.usageCount + 1, lastUsedAt: Math.max(at, current.lastUsedAt ?? 0) }),
     );
+  }
+
+  async usage(owner: string, { days, keyId, now }: UsageQuery): Promise<DailyUsage[]> {
+    const byDay = this.#daily.get(owner);
+    return lastDays(now, days).map((date) => ({ date, requests: byDay?.get(date)?.get(keyId ?? OWNER_TOTAL) ?? 0 }));
   }
 
   async flush(): Promise<void> {}

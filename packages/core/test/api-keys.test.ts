@@ -214,6 +214,7 @@ describe("when the store fails", () => {
     listByOwner: () => Promise.reject(failure),
     update: () => Promise.reject(failure),
     remove: () => Promise.reject(failure),
+    usage: () => Promise.reject(failure),
     recordUse: () => {},
     flush: () => Promise.reject(failure),
     close: () => Promise.resolve(),

@@ -1,7 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import type { Cluster, Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { configError, createErrorResponder, PortcullisError, type ErrorResponseOptions } from "@portcullis/core";
+import { configError, createErrorResponder, isIoredisLike, PortcullisError, type ErrorResponseOptions, type IoredisLike } from "@portcullis/core";
 import { decideLoginAttempt, type LimitReading, type LoginLimitName } from "./decide-login-attempt";
 import { DEFAULT_KEY_PREFIX, limiterPrefixes, loginCounterIds, type LoginCounterIds } from "./login-keys";
 
@@ -61,7 +60,7 @@ export interface LoginRateLimitOptions extends ErrorResponseOptions {
    * ioredis's `commandTimeout` so that it fails over instead.
    * @default undefined (in memory, per process)
    */
-  readonly redis?: Redis | Cluster;
+  readonly redis?: IoredisLike;
   /**
    * Starts every Redis key, so several apps can share one Redis. Keys are
    * `<keyPrefix>login-fails:…` and `<keyPrefix>login-ip:…` (see `loginRedisKeys`).
@@ -161,7 +160,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
   if (typeof keyPrefix !== "string" || keyPrefix.length > 100) {
     throw configError(NAME, `"keyPrefix" must be a string of at most 100 characters, such as "myapp:"`);
   }
-  if (redis !== undefined && !isIoredisClient(redis)) {
+  if (redis !== undefined && !isIoredisLike(redis)) {
     throw configError(NAME, `"redis" must be an ioredis client (new Redis(url) or new Cluster(nodes)); leave it out to count in memory`);
   }
   const prefixes = limiterPrefixes(keyPrefix);
@@ -245,12 +244,7 @@ function ignore(): void {
   // to; if it fails, the attempt simply stays counted, which is the stricter outcome.
 }
 
-function isIoredisClient(value: unknown): value is Redis | Cluster {
-  const client = value as { multi?: unknown; defineCommand?: unknown } | null;
-  return typeof client === "object" && client !== null && typeof client.multi === "function" && typeof client.defineCommand === "function";
-}
-
-function createLimiter(policy: ResolvedLimit, keyPrefix: string, redis: Redis | Cluster | undefined): Limiter {
+function createLimiter(policy: ResolvedLimit, keyPrefix: string, redis: IoredisLike | undefined): Limiter {
   const settings = { points: policy.points, duration: policy.windowSeconds, blockDuration: policy.blockSeconds, keyPrefix };
   const memory = new RateLimiterMemory(settings);
   if (redis === undefined) return { policy, store: memory, memory };

@@ -1,5 +1,10 @@
 import {
   configError,
+  lastDays,
+  USAGE_RETENTION_DAYS,
+  utcDay,
+  type DailyUsage,
+  type UsageQuery,
   type KeyPage,
   type KeyRecordPatch,
   type KeyStore,
@@ -71,6 +76,13 @@ local last = tonumber(redis.call('HGET', KEYS[1], '${F.lastUsedAt}') or '0')
 if tonumber(ARGV[2]) > last then redis.call('HSET', KEYS[1], '${F.lastUsedAt}', ARGV[2]) end
 return 1`;
 
+// One owner's day: the key's count, the owner's total ("*"), and the retention.
+const RECORD_DAILY = `
+redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[1], '*', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
 // Newest first; one more id than asked for tells whether another page follows.
 const LIST_PAGE = `
 local start = 0
@@ -82,8 +94,12 @@ end
 return redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[1]))`;
 
 interface PendingUse {
+  readonly id: string;
+  readonly owner: string;
   count: number;
   last: number;
+  /** UTC day → requests, for the daily counts. */
+  readonly days: Map<string, number>;
 }
 
 /**
@@ -174,13 +190,15 @@ export class RedisKeyStore implements KeyStore {
   }
 
   recordUse(record: StoredApiKey, at: number): void {
-    const pending = this.#pending.get(record.digest);
-    if (pending) {
-      pending.count += 1;
-      pending.last = Math.max(pending.last, at);
-    } else {
-      this.#pending.set(record.digest, { count: 1, last: at });
+    let pending = this.#pending.get(record.digest);
+    if (!pending) {
+      pending = { id: record.id, owner: record.owner, count: 0, last: at, days: new Map() };
+      this.#pending.set(record.digest, pending);
     }
+    pending.count += 1;
+    pending.last = Math.max(pending.last, at);
+    const day = utcDay(at);
+    pending.days.set(day, (pending.days.get(day) ?? 0) + 1);
     if (!this.#timer) {
       this.#timer = setInterval(() => void this.flush().catch(() => {}), this.#flushIntervalMs);
       this.#timer.unref();
@@ -195,12 +213,23 @@ export class RedisKeyStore implements KeyStore {
     this.#pending = new Map();
     this.#flushing = Promise.all(
       [...batch].map(async ([digest, use]) => {
+        let recorded = 0;
         try {
-          await this.#redis.eval(RECORD_USE, 1, this.keys.apiKeyRecord(digest), use.count, use.last);
+          recorded = (await this.#redis.eval(RECORD_USE, 1, this.keys.apiKeyRecord(digest), use.count, use.last)) as number;
         } catch (error) {
-          const newer = this.#pending.get(digest);
-          this.#pending.set(digest, newer ? { count: newer.count + use.count, last: Math.max(newer.last, use.last) } : use);
+          this.#requeue(digest, use);
           throw error;
+        }
+        if (recorded !== 1) return; // the key is gone: its usage goes with it
+        const retention = USAGE_RETENTION_DAYS * 86_400;
+        for (const [day, requests] of use.days) {
+          try {
+            await this.#redis.eval(RECORD_DAILY, 1, this.keys.usageDay(use.owner, day), use.id, requests, retention);
+            use.days.delete(day);
+          } catch (error) {
+            this.#requeue(digest, { ...use, count: 0 }); // the total is written; the days left are not
+            throw error;
+          }
         }
       }),
     ).then(() => undefined);
@@ -209,6 +238,24 @@ export class RedisKeyStore implements KeyStore {
     } finally {
       this.#flushing = undefined;
     }
+  }
+
+  async usage(owner: string, { days, keyId, now }: UsageQuery): Promise<DailyUsage[]> {
+    const dates = lastDays(now, days);
+    const counts = await Promise.all(dates.map((date) => this.#redis.hget(this.keys.usageDay(owner, date), keyId ?? "*")));
+    return dates.map((date, i) => ({ date, requests: Number(counts[i] ?? 0) }));
+  }
+
+  /** Puts back uses a failed flush did not write, merged with any recorded since. */
+  #requeue(digest: string, use: PendingUse): void {
+    const newer = this.#pending.get(digest);
+    if (!newer) {
+      this.#pending.set(digest, use);
+      return;
+    }
+    newer.count += use.count;
+    newer.last = Math.max(newer.last, use.last);
+    for (const [day, requests] of use.days) newer.days.set(day, (newer.days.get(day) ?? 0) + requests);
   }
 
   async close(): Promise<void> {

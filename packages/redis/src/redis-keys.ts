@@ -7,6 +7,8 @@
  * | `<prefix>key-id:<id>`             | string | the digest of the key with this id                 |
  * | `<prefix>owner-keys:<owner>`      | zset   | an owner's key ids, scored by creation time        |
  * | `<prefix>app-keys:["<owner>","<app>"]` | zset | the ids of an owner's keys bound to one app      |
+ * | `<prefix>usage:["<owner>","<day>"]` | hash | requests on a UTC day per key id, and "*" in all  |
+ * | `<prefix>key-rate:<limit>:<id>`   | string | a key's request count (rate-limiter-flexible)      |
  * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
@@ -37,6 +39,11 @@ export class RedisKeys {
 
   ownerKeys(owner: string): string {
     return `${this.prefix}owner-keys:${owner}`;
+  }
+
+  /** JSON-encoded, as `appKeys`, so no owner and day can spell another pair's key. */
+  usageDay(owner: string, day: string): string {
+    return `${this.prefix}usage:${JSON.stringify([owner, day])}`;
   }
 
   user(id: string): string {

@@ -183,6 +183,29 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       expect((await store.findById(record.id))?.usageCount).toBe(4);
     });
 
+    test("uses are counted per UTC day, per key and per owner", async () => {
+      const day = Date.UTC(2026, 5, 10, 12);
+      const a = sampleRecord({ owner: "gus" });
+      const b = sampleRecord({ owner: "gus" });
+      await store.insert(a);
+      await store.insert(b);
+      store.recordUse(a, day - 86_400_000);
+      store.recordUse(a, day);
+      store.recordUse(a, day + 1000);
+      store.recordUse(b, day);
+      await store.flush();
+      expect(await store.usage("gus", { days: 3, now: day })).toEqual([
+        { date: "2026-06-08", requests: 0 },
+        { date: "2026-06-09", requests: 1 },
+        { date: "2026-06-10", requests: 3 },
+      ]);
+      expect(await store.usage("gus", { days: 2, now: day, keyId: a.id })).toEqual([
+        { date: "2026-06-09", requests: 1 },
+        { date: "2026-06-10", requests: 2 },
+      ]);
+      expect(await store.usage("nobody", { days: 1, now: day })).toEqual([{ date: "2026-06-10", requests: 0 }]);
+    });
+
     test("a use of a record that is gone does not resurrect it", async () => {
       const ghost = sampleRecord();
       store.recordUse(ghost, 1_700_000_100_000);
