@@ -3,3 +3,4 @@ export * from "./redis-cluster";
 export * from "./key-store-contract";
 export * from "./user-store-contract";
 export * from "./audit-sink-contract";
+export * from "./example-server";

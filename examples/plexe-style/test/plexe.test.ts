@@ -1,0 +1,55 @@
+import request from "supertest";
+import { MemoryKeyStore } from "portcullis";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createApp, permissionLevels } = require("../app") as typeof import("../app");
+
+async function plexe() {
+  const clock = { now: Date.UTC(2026, 2, 1), advance: (ms: number) => void (clock.now += ms) };
+  const { app, keys } = createApp({ store: new MemoryKeyStore(), secret: "p".repeat(32), now: () => clock.now });
+  const readWrite = (await keys.create({ owner: "acct", name: "rw", scopes: permissionLevels.read_write })).key;
+  return { app, keys, clock, readWrite };
+}
+
+test("a read-only key can GET but not create; a read-write key can do both", async () => {
+  const { app, readWrite } = await plexe();
+  const created = await request(app).post("/auth/api-keys").set("x-api-key", readWrite).send({ name: "reporting", permission_level: "read_only" }).expect(200);
+  expect(created.body.scopes).toEqual(["read"]);
+  await request(app).get("/models").set("x-api-key", created.body.key).expect(200);
+  const refused = await request(app).post("/models").set("x-api-key", created.body.key).send({ id: "x" }).expect(403);
+  expect(refused.body.error).toBe("insufficient_permissions");
+  await request(app).post("/models").set("x-api-key", readWrite).send({ id: "x" }).expect(201);
+});
+
+test("Plexe's error codes: invalid_key, expired_key, revoked_key (401), insufficient_permissions (403), rate_limit_exceeded (429)", async () => {
+  const { app, keys, clock, readWrite } = await plexe();
+  expect((await request(app).get("/models").set("x-api-key", "plx_sk_12345abcdef67890ghijklmnop").expect(401)).body.error).toBe("invalid_key");
+  const soon = await keys.create({ owner: "acct", name: "1h", scopes: ["read"], expiresAt: clock.now + 3_600_000 });
+  clock.advance(3_600_000);
+  expect((await request(app).get("/models").set("x-api-key", soon.key).expect(401)).body.error).toBe("expired_key");
+  const gone = await keys.create({ owner: "acct", name: "gone", scopes: ["read"] });
+  await request(app).delete(`/auth/api-keys/${gone.record.id}`).set("x-api-key", readWrite).expect(200);
+  expect((await request(app).get("/models").set("x-api-key", gone.key).expect(401)).body.error).toBe("revoked_key");
+  const reader = await keys.create({ owner: "acct", name: "ro", scopes: ["read"] });
+  expect((await request(app).post("/models").set("x-api-key", reader.key).expect(403)).body.error).toBe("insufficient_permissions");
+  const limited = await keys.create({ owner: "acct", name: "slow", scopes: ["read"], rateLimit: { points: 1, durationSeconds: 60 } });
+  await request(app).get("/models").set("x-api-key", limited.key).expect(200);
+  const throttled = await request(app).get("/models").set("x-api-key", limited.key).expect(429);
+  expect(throttled.body.error).toBe("rate_limit_exceeded");
+  expect(throttled.headers["retry-after"]).toEqual(expect.any(String));
+});
+
+test("keys are masked in listings (first and last characters) and usage is tracked per key", async () => {
+  const { app, readWrite } = await plexe();
+  for (let i = 0; i < 4; i++) await request(app).get("/models").set("x-api-key", readWrite).expect(200);
+  const listed = await request(app).get("/auth/api-keys").set("x-api-key", readWrite).expect(200);
+  const [key] = listed.body.keys;
+  expect(key.preview).toBe(`plx_sk_${readWrite.slice(7, 11)}…${readWrite.slice(-4)}`);
+  expect(JSON.stringify(listed.body)).not.toContain(readWrite);
+  const usage = await request(app).get(`/auth/api-keys/${key.key_id}/usage?days=1`).set("x-api-key", readWrite).expect(200);
+  expect(usage.body.total).toBe(6); // four GET /models, the listing, and this usage request itself
+});
+
+test("only x-api-key carries a Plexe key: a Bearer header is not read", async () => {
+  const { app, readWrite } = await plexe();
+  expect((await request(app).get("/models").set("Authorization", `Bearer ${readWrite}`).expect(401)).body.error).toBe("missing_credentials");
+});
