@@ -1,5 +1,6 @@
 import { randomBase62 } from "./base62";
-import { configError, isPortcullisError, PortcullisError } from "./errors";
+import { configError, PortcullisError } from "./errors";
+import { DEFAULT_STORE_TIMEOUT_MS, guardStore } from "./store-guard";
 import { KeyFormat } from "./key-format";
 import { KeyHasher } from "./key-hasher";
 import { keyStatus, type ApiKeyRecord, type KeyMetadata, type KeyRateLimit, type StoredApiKey } from "./key-record";
@@ -119,7 +120,7 @@ export class ApiKeys {
     this.store = options.store;
     this.scopes = options.scopes ?? new ScopePolicy();
     this.now = options.now ?? Date.now;
-    const { timeoutMs = 2000 } = options;
+    const { timeoutMs = DEFAULT_STORE_TIMEOUT_MS } = options;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
       throw configError("ApiKeys", `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`);
     }
@@ -283,23 +284,9 @@ export class ApiKeys {
     };
   }
 
-  /**
-   * Store failures and store calls slower than `timeoutMs` become `auth_unavailable`, so every
-   * caller fails closed with a 503, and quickly.
-   */
-  async #guard<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the key store did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-    });
-    try {
-      return await Promise.race([operation, timeout]);
-    } catch (error) {
-      if (isPortcullisError(error)) throw error;
-      throw new PortcullisError("auth_unavailable", undefined, { cause: error, headers: { "Retry-After": "1" } });
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Store failures and calls slower than `timeoutMs` become 503 `auth_unavailable`: fail closed, and fast. */
+  #guard<T>(operation: Promise<T>): Promise<T> {
+    return guardStore(operation, this.#timeoutMs);
   }
 }
 

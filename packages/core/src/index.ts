@@ -18,3 +18,4 @@ export * from "./audit-sink";
 export * from "./memory-audit-sink";
 export * from "./rate-limit-headers";
 export * from "./ioredis-like";
+export * from "./store-guard";

@@ -232,7 +232,11 @@ describe("when the store fails", () => {
     const error = await rejection(operation());
 
     expect(error).toMatchObject({ code: "auth_unavailable", status: 503 });
-    expect(error.cause).toBe(failure);
+    // The cause keeps the failure's name and message, not the client error itself (whose
+    // command arguments can hold record data).
+    expect(error.cause).toBeInstanceOf(Error);
+    expect((error.cause as Error).message).toBe(`Error: ${failure.message}`);
+    expect(error.cause).not.toBe(failure);
     expect(error.message).not.toContain("hunter2");
   });
 });
