@@ -38,7 +38,7 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   app.use(
     "/api",
     apiKeyAuth({ keys, optional: true }), // a Bearer key, or else…
-    sessionAuth({ secret: sessionSecret, roles: { admin: ["admin"], member: ["read", "write", "predict"] }, ...(redis ? { redis } : {}), ...clock }),
+    sessionAuth({ secret: sessionSecret, roles: { admin: ["admin"], member: ["read", "write", "predict"] }, users, ...(redis ? { redis } : {}), ...clock }),
   );
   // Login, re-authentication and password changes share one brute-force limit.
   const limit = loginRateLimit({

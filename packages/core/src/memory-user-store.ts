@@ -32,9 +32,12 @@ export class MemoryUserStore implements UserStore {
   readonly #passwords: PasswordHasher;
   readonly #byId = new Map<string, UserRecord & { readonly passwordHash: string }>();
   readonly #idByEmail = new Map<string, string>();
+  readonly #now: () => number;
 
-  constructor(options: { readonly passwords: PasswordHasher }) {
+  /** `now` stamps password changes; pass the clock sessions use, so they compare alike. */
+  constructor(options: { readonly passwords: PasswordHasher; readonly now?: () => number }) {
     this.#passwords = options.passwords;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */
@@ -69,7 +72,7 @@ export class MemoryUserStore implements UserStore {
     const user = this.#byId.get(userId);
     if (!user) return false;
     this.#passwords.assertStorable(newPassword);
-    this.#byId.set(userId, { ...user, passwordHash: await this.#passwords.hash(newPassword), passwordChangedAt: Date.now() });
+    this.#byId.set(userId, { ...user, passwordHash: await this.#passwords.hash(newPassword), passwordChangedAt: this.#now() });
     return true;
   }
 }

@@ -1,6 +1,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { configError, createErrorResponder, isIoredisLike, PortcullisError, type ErrorResponseOptions, type IoredisLike } from "@portcullis/core";
+import {
+  configError,
+  createErrorResponder,
+  isIoredisLike,
+  PortcullisError,
+  storeUnavailable,
+  type ErrorResponseOptions,
+  type IoredisLike,
+} from "@portcullis/core";
 import { decideLoginAttempt, type LimitReading, type LoginLimitName } from "./decide-login-attempt";
 import { DEFAULT_KEY_PREFIX, limiterPrefixes, loginCounterIds, type LoginCounterIds } from "./login-keys";
 
@@ -220,7 +228,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
           next();
         },
         // Only when Redis and the memory insurance both failed: refuse, never let the attempt in.
-        (error: unknown) => respond(new PortcullisError("auth_unavailable", undefined, { cause: error }), req, res, next),
+        (error: unknown) => respond(storeUnavailable(error), req, res, next),
       )
       .catch(next); // a responder that throws must not become an unhandled rejection
   }

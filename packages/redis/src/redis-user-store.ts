@@ -17,6 +17,8 @@ export interface RedisUserStoreOptions {
   readonly passwords: PasswordHasher;
   /** @default "portcullis:" */
   readonly prefix?: string;
+  /** Stamps password changes; pass the clock sessions use. @default Date.now */
+  readonly now?: () => number;
 }
 
 const SET_PASSWORD = `
@@ -32,6 +34,7 @@ export class RedisUserStore implements UserStore {
   readonly keys: RedisKeys;
   readonly #redis: RedisClient;
   readonly #passwords: PasswordHasher;
+  readonly #now: () => number;
 
   constructor(redis: RedisClient, options: Readonly<RedisUserStoreOptions>) {
     if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
@@ -40,6 +43,7 @@ export class RedisUserStore implements UserStore {
     if (!options?.passwords) throw configError("RedisUserStore", `"passwords" is required: pass bcryptPasswords() from @portcullis/session-auth`);
     this.#redis = redis;
     this.#passwords = options.passwords;
+    this.#now = options.now ?? Date.now;
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
   }
 
@@ -77,7 +81,7 @@ export class RedisUserStore implements UserStore {
   async changePassword(userId: string, newPassword: string): Promise<boolean> {
     this.#passwords.assertStorable(newPassword);
     const hash = await this.#passwords.hash(newPassword);
-    return (await this.#redis.eval(SET_PASSWORD, 1, this.keys.user(userId), hash, Date.now())) === 1;
+    return (await this.#redis.eval(SET_PASSWORD, 1, this.keys.user(userId), hash, this.#now())) === 1;
   }
 }
 

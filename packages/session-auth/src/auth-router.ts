@@ -3,13 +3,14 @@ import {
   configError,
   createErrorResponder,
   fromBodyParserError,
+  guardStore,
   PortcullisError,
+  randomBase62,
   unauthenticated,
   type ErrorResponseOptions,
   type UserRecord,
   type UserStore,
 } from "@portcullis/core";
-import { randomBase62 } from "@portcullis/core";
 import { requireRecentAuth } from "@portcullis/require-scope";
 import { z } from "zod";
 import { isSameSiteRequest } from "./same-site";
@@ -44,13 +45,14 @@ export const MAX_SESSIONS_PER_USER = 50;
 // fails) in the usual time rather than refused early, which would tell it apart.
 const loginBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }).strict();
 const reauthenticateBody = z.object({ password: z.string().min(1).max(1024) }).strict();
-const changePasswordBody = z.object({ new_password: z.string().min(1).max(1024) }).strict();
+const changePasswordBody = z.object({ current_password: z.string().min(1).max(1024), new_password: z.string().min(1).max(1024) }).strict();
 const HANDLE = /^[0-9A-Za-z]{16}$/;
 
 /**
- * POST /login, POST /logout, GET /me and POST /reauthenticate, mounted where the host likes (the
- * seeds use /api/auth) after `sessionAuth`. A wrong email and a wrong password get the same
- * status, body and (within noise) time; the session id changes at login and is destroyed at logout.
+ * POST /login, POST /logout, GET /me, POST /reauthenticate, the user's sessions and POST
+ * /password, mounted where the host likes (the seeds use /api/auth) after `sessionAuth`. A wrong
+ * email and a wrong password get the same status, body and (within noise) time; the session id
+ * changes at login and at a password change, and is destroyed at logout.
  *
  * @example
  * app.use("/api/auth", authRouter({ users, rateLimit: loginRateLimit({ username: (req) => req.body?.email }) }));
@@ -88,26 +90,12 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.post("/login", json, requireJsonBody, sameSiteOnly, ...limited, async function login(req, res) {
     const context = sessionContextOf(req, "authRouter");
     const { email, password } = parse(loginBody, req.body);
-    const user = await users.verifyCredentials(email, password);
+    const user = await guardStore(users.verifyCredentials(email, password), context.timeoutMs);
     if (!user) throw new PortcullisError("invalid_credentials");
-    await regenerate(req);
-    markCreating(req.session);
-    const at = context.now();
-    const data: PortcullisSessionData = {
-      handle: randomBase62(16),
-      userId: user.id,
-      role: user.role,
-      createdAt: at,
-      authenticatedAt: at,
-      lastSeenAt: at,
-      ip: req.ip ?? "",
-      userAgent: (req.get("user-agent") ?? "").slice(0, MAX_USER_AGENT),
-    };
-    req.session.portcullis = data;
-    await save(req);
-    await context.index.add(user.id, req.sessionID, sessionForgetAt(data, context.timeouts));
-    await signOutBeyondCap(context, user.id, at);
-    res.set("Cache-Control", "no-store").json(meJson(user, principalOf(data, req.sessionID, context.roles).scopes));
+    await regenerate(req, context.timeoutMs, context.realm);
+    await startSession(req, context, newSessionData(req, user, context.now()));
+    await signOutBeyondCap(context, user.id);
+    res.set("Cache-Control", "no-store").json(meJson(user, principalOf(req.session.portcullis!, req.sessionID, context.roles).scopes));
   });
 
   router.post("/logout", sameSiteOnly, async function logout(req, res) {
@@ -115,8 +103,8 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const data = req.session?.portcullis;
     if (data) {
       const sessionId = req.sessionID;
-      await destroyCurrent(req);
-      await context.index.remove(data.userId, sessionId);
+      await destroyCurrent(req, context.timeoutMs, context.realm);
+      await guardStore(context.index.remove(data.userId, sessionId), context.timeoutMs);
     }
     context.clearCookie(res);
     res.status(204).end();
@@ -130,29 +118,24 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
       res.json({ kind: "api_key", key_id: principal.keyId, owner: principal.owner, scopes: principal.scopes, app: principal.app ?? null });
       return;
     }
-    const user = await users.findById(principal.userId);
+    const user = await guardStore(users.findById(principal.userId), context.timeoutMs);
     if (!user) throw unauthenticated(req, context.realm);
     res.set("Cache-Control", "no-store").json(meJson(user, principal.scopes));
   });
 
   router.post("/reauthenticate", json, requireJsonBody, sameSiteOnly, ...limited, async function reauthenticate(req, res) {
-    const context = sessionContextOf(req, "authRouter");
-    const principal = req.auth;
-    const data = req.session?.portcullis;
-    if (principal?.kind !== "session" || !data) throw unauthenticated(req, context.realm);
+    const { context, userId } = sessionOwner(req);
     const { password } = parse(reauthenticateBody, req.body);
-    const current = await users.findById(principal.userId);
-    const confirmed = current && (await users.verifyCredentials(current.email, password));
-    if (!confirmed || confirmed.id !== principal.userId) throw new PortcullisError("invalid_credentials", "Invalid password.");
+    await confirmPassword(users, context, userId, password);
+    const data = req.session.portcullis!;
     data.authenticatedAt = context.now();
-    await save(req);
+    await save(req, context.timeoutMs, context.realm); // 401 if the session was revoked meanwhile
     res.json({ reauthenticated_at: new Date(data.authenticatedAt).toISOString() });
   });
 
   router.get("/sessions", async function listSessions(req, res) {
     const { context, userId } = sessionOwner(req);
-    const now = context.now();
-    const sessions = await liveSessions(context, userId, now);
+    const sessions = await liveSessions(context, userId);
     res.set("Cache-Control", "no-store").json({
       sessions: sessions.map(({ sessionId, data }) => ({
         id: data.handle,
@@ -168,36 +151,32 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.delete("/sessions/:id", sameSiteOnly, async function revokeSession(req, res) {
     const { context, userId } = sessionOwner(req);
     const handle = String(req.params.id);
-    const target = HANDLE.test(handle)
-      ? (await liveSessions(context, userId, context.now())).find(({ data }) => data.handle === handle)
-      : undefined;
+    const target = HANDLE.test(handle) ? (await liveSessions(context, userId)).find(({ data }) => data.handle === handle) : undefined;
     if (!target) throw new PortcullisError("not_found", "No session with this id.");
-    await destroyById(context.store, target.sessionId);
-    await context.index.remove(userId, target.sessionId);
+    await endSession(context, userId, target.sessionId);
     if (target.sessionId === req.sessionID) context.clearCookie(res);
     res.status(204).end();
   });
 
   router.post("/sessions/revoke-others", sameSiteOnly, async function revokeOtherSessions(req, res) {
     const { context, userId } = sessionOwner(req);
-    const revoked = await revokeAllBut(context, userId, req.sessionID);
-    res.json({ revoked });
+    res.json({ revoked: await revokeAllBut(context, userId, req.sessionID) });
   });
 
   router.post("/password", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
     const { context, userId } = sessionOwner(req);
-    const { new_password: password } = parse(changePasswordBody, req.body);
-    if (!(await users.changePassword(userId, password))) throw unauthenticatedHere(req);
-    // Every other session ends; this one gets a new id, and counts as freshly authenticated.
+    const { current_password: current, new_password: password } = parse(changePasswordBody, req.body);
+    await confirmPassword(users, context, userId, current);
+    if (!(await guardStore(users.changePassword(userId, password), context.timeoutMs))) throw unauthenticated(req, context.realm);
     const revoked = await revokeAllBut(context, userId, req.sessionID);
-    const data = { ...req.session.portcullis!, authenticatedAt: context.now() };
+    // This session continues under a new id, but only if it still exists: a logout or a
+    // revocation that came while the password was hashed wins, and nothing is written back.
     const previousId = req.sessionID;
-    await regenerate(req);
-    markCreating(req.session);
-    req.session.portcullis = data;
-    await save(req);
-    await context.index.remove(userId, previousId);
-    await context.index.add(userId, req.sessionID, sessionForgetAt(data, context.timeouts));
+    const data = { ...req.session.portcullis!, authenticatedAt: context.now() };
+    if (!(await guardStore(context.store.take(previousId), context.timeoutMs))) throw unauthenticated(req, context.realm);
+    await guardStore(context.index.remove(userId, previousId), context.timeoutMs);
+    req.sessionStore.generate(req);
+    await startSession(req, context, data);
     res.json({ password_changed: true, other_sessions_revoked: revoked });
   });
 
@@ -230,6 +209,31 @@ function meJson(user: UserRecord, scopes: readonly string[]) {
   return { kind: "session", user: { id: user.id, email: user.email, role: user.role }, scopes };
 }
 
+function newSessionData(req: Request, user: UserRecord, at: number): PortcullisSessionData {
+  return {
+    handle: randomBase62(16),
+    userId: user.id,
+    role: user.role,
+    createdAt: at,
+    authenticatedAt: at,
+    lastSeenAt: at,
+    ip: req.ip ?? "",
+    userAgent: (req.get("user-agent") ?? "").slice(0, MAX_USER_AGENT),
+  };
+}
+
+/**
+ * Writes a just-generated session. Its index entry comes first, so no session can exist that
+ * "revoke others" or a password change cannot reach; a failed save leaves at worst an entry that
+ * the next listing prunes.
+ */
+async function startSession(req: Request, context: SessionContext, data: PortcullisSessionData): Promise<void> {
+  await guardStore(context.index.add(data.userId, req.sessionID, sessionForgetAt(data, context.timeouts)), context.timeoutMs);
+  markCreating(req.session);
+  req.session.portcullis = data;
+  await save(req, context.timeoutMs, context.realm);
+}
+
 /** The signed-in user behind a session-only route; API keys do not manage sessions. */
 function sessionOwner(req: Request): { context: SessionContext; userId: string } {
   const context = sessionContextOf(req, "authRouter");
@@ -241,38 +245,44 @@ function sessionOwner(req: Request): { context: SessionContext; userId: string }
   return { context, userId: principal.userId };
 }
 
-function unauthenticatedHere(req: Request): PortcullisError {
-  return unauthenticated(req, sessionContextOf(req, "authRouter").realm);
+async function confirmPassword(users: UserStore, context: SessionContext, userId: string, password: string): Promise<void> {
+  const current = await guardStore(users.findById(userId), context.timeoutMs);
+  const confirmed = current && (await guardStore(users.verifyCredentials(current.email, password), context.timeoutMs));
+  if (!confirmed || confirmed.id !== userId) throw new PortcullisError("invalid_credentials", "Invalid password.");
 }
 
 /** The user's sessions that still work, loaded from the store; stale index entries are dropped. */
-async function liveSessions(context: SessionContext, userId: string, now: number) {
+async function liveSessions(context: SessionContext, userId: string) {
+  const now = context.now();
   const live: { sessionId: string; data: PortcullisSessionData }[] = [];
-  for (const sessionId of await context.index.list(userId, now)) {
-    const data = await loadById(context.store, sessionId);
+  for (const sessionId of await guardStore(context.index.list(userId, now), context.timeoutMs)) {
+    const data = await loadById(context.store, sessionId, context.timeoutMs);
     if (data && data.userId === userId && now < sessionDeadline(data, context.timeouts)) live.push({ sessionId, data });
-    else await context.index.remove(userId, sessionId);
+    else await guardStore(context.index.remove(userId, sessionId), context.timeoutMs);
   }
   return live;
 }
 
+async function endSession(context: SessionContext, userId: string, sessionId: string): Promise<void> {
+  await destroyById(context.store, sessionId, context.timeoutMs);
+  await guardStore(context.index.remove(userId, sessionId), context.timeoutMs);
+}
+
 async function revokeAllBut(context: SessionContext, userId: string, keep: string): Promise<number> {
   let revoked = 0;
-  for (const { sessionId } of await liveSessions(context, userId, context.now())) {
+  for (const { sessionId } of await liveSessions(context, userId)) {
     if (sessionId === keep) continue;
-    await destroyById(context.store, sessionId);
-    await context.index.remove(userId, sessionId);
+    await endSession(context, userId, sessionId);
     revoked += 1;
   }
   return revoked;
 }
 
 /** Keeps the number of a user's sessions bounded: the oldest are signed out first. */
-async function signOutBeyondCap(context: SessionContext, userId: string, now: number): Promise<void> {
-  const sessionIds = await context.index.list(userId, now);
+async function signOutBeyondCap(context: SessionContext, userId: string): Promise<void> {
+  const sessionIds = await guardStore(context.index.list(userId, context.now()), context.timeoutMs);
   for (const sessionId of sessionIds.slice(0, Math.max(0, sessionIds.length - MAX_SESSIONS_PER_USER))) {
-    await destroyById(context.store, sessionId);
-    await context.index.remove(userId, sessionId);
+    await endSession(context, userId, sessionId);
   }
 }
 

@@ -1,4 +1,5 @@
 import session from "express-session";
+import { SessionGone, type TakingSessionStore } from "./session-ops";
 import { takeCreating } from "./session-writes";
 
 /**
@@ -7,7 +8,7 @@ import { takeCreating } from "./session-writes";
  * does), so a handler cannot change a stored session by accident, and like `GuardedRedisStore` it
  * only overwrites a session that still exists unless it is being created. Nothing survives a restart.
  */
-export class MemorySessionStore extends session.Store {
+export class MemorySessionStore extends session.Store implements TakingSessionStore {
   readonly #sessions = new Map<string, { json: string; expiresAt: number }>();
   readonly #ttlSeconds: (data: session.SessionData) => number;
   readonly #now: () => number;
@@ -31,10 +32,13 @@ export class MemorySessionStore extends session.Store {
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
-    if (takeCreating(data) || this.#sessions.has(sid)) {
-      this.#sessions.set(sid, { json: JSON.stringify(data), expiresAt: this.#now() + this.#ttlSeconds(data) * 1000 });
-    }
+    if (!takeCreating(data) && !this.#sessions.has(sid)) return callback?.(new SessionGone());
+    this.#sessions.set(sid, { json: JSON.stringify(data), expiresAt: this.#now() + this.#ttlSeconds(data) * 1000 });
     callback?.();
+  }
+
+  async take(sid: string): Promise<boolean> {
+    return this.#sessions.delete(sid);
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {

@@ -6,8 +6,12 @@ import {
   createErrorResponder,
   markSessionExpired,
   PortcullisError,
+  storeUnavailable,
+  DEFAULT_STORE_TIMEOUT_MS,
+  guardStore,
   type ErrorResponseOptions,
   type SessionPrincipal,
+  type UserStore,
 } from "@portcullis/core";
 import { DEFAULT_REDIS_PREFIX, RedisKeys, type RedisClient } from "@portcullis/redis";
 import { GuardedRedisStore } from "./guarded-redis-store";
@@ -67,11 +71,23 @@ export interface SessionAuthOptions extends ErrorResponseOptions {
   readonly now?: () => number;
   /** @default "api" */
   readonly realm?: string;
+  /**
+   * The user store: when given, a session is checked against its user once a minute (with the
+   * last-seen write), and ends if the user is gone or changed password elsewhere (an admin reset,
+   * a "forgot password" flow) after this session's last password check; role changes apply.
+   * @default undefined (sessions trust what they recorded at login until they expire)
+   */
+  readonly users?: UserStore;
+  /**
+   * How long one session-store call may take, in milliseconds, before the request gets 503.
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
 }
 
 const KNOWN_OPTIONS = new Set([
   "secret", "roles", "redis", "redisPrefix", "secure", "cookieName", "idleTimeoutMs", "absoluteTimeoutMs",
-  "allowedOrigins", "trustSameSite", "now", "realm", "onError", "formatError",
+  "allowedOrigins", "trustSameSite", "now", "realm", "users", "timeoutMs", "onError", "formatError",
 ]);
 /** The sliding expiry is written back at most this often per session, not on every request. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -95,8 +111,9 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
   const { timeouts, now } = config;
   const ttl = (data: session.SessionData) => sessionTtlSeconds(data.portcullis, timeouts, now());
   const keys = new RedisKeys(config.redisPrefix);
-  const store: session.Store = options.redis
-    ? new GuardedRedisStore({ client: options.redis, prefix: keys.sessionPrefix, ttlSeconds: ttl })
+  const { timeoutMs, users } = config;
+  const store = options.redis
+    ? new GuardedRedisStore({ client: options.redis, prefix: keys.sessionPrefix, ttlSeconds: ttl, timeoutMs })
     : new MemorySessionStore({ ttlSeconds: ttl, now });
   const index = options.redis ? new RedisSessionIndex(options.redis, keys, now) : new MemorySessionIndex();
   const cookie = { httpOnly: true, sameSite: "lax" as const, secure: config.secure, path: "/" };
@@ -109,6 +126,7 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
     clearCookie: (res) => void res.clearCookie(config.cookieName, cookie),
     store,
     index,
+    timeoutMs,
   };
   const sessions = session({
     name: config.cookieName,
@@ -123,28 +141,47 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
 
   return function sessionAuthMiddleware(req, res, next) {
     setSessionContext(req, context);
+    let answered = false;
     sessions(req, res, (error?: unknown) => {
-      if (error) return respond(new PortcullisError("auth_unavailable", undefined, { cause: error, headers: { "Retry-After": "1" } }), req, res, next);
+      // express-session calls back again when its end-of-request save fails (a session revoked
+      // meanwhile): the answer has gone already, so there is nothing left to do.
+      if (answered) return;
+      answered = true;
+      if (error) return respond(error instanceof PortcullisError ? error : storeUnavailable(error), req, res, next);
       const data = req.session?.portcullis;
       if (!data) return next();
       const at = now();
-      if (at >= sessionDeadline(data, timeouts)) {
+      const end = () => {
         markSessionExpired(req);
         context.clearCookie(res);
         const sessionId = req.sessionID;
-        return req.session.destroy(() => void index.remove(data.userId, sessionId).then(() => next(), () => next()));
-      }
+        req.session.destroy(() => void index.remove(data.userId, sessionId).then(() => next(), () => next()));
+      };
+      if (at >= sessionDeadline(data, timeouts)) return end();
       // An API key already authenticated this request; the ambient cookie is not a second credential.
       if (req.auth) return next();
       res.vary("Sec-Fetch-Site").vary("Origin");
       if (!isSameSiteRequest(req.method, req.headers, ownOrigin(req), config.sameSite)) {
         return respond(new PortcullisError("cross_site_request"), req, res, next);
       }
+      const admit = () => {
+        req.auth = principalOf(data, req.sessionID, config.roles);
+        next();
+      };
       // Touching the timestamp marks the session modified, so it is saved (and its TTL extended)
-      // at the end of this request: at most once a minute, not on every request.
-      if (at - data.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) data.lastSeenAt = at;
-      req.auth = principalOf(data, req.sessionID, config.roles);
-      next();
+      // at the end of this request: at most once a minute, not on every request. The user is
+      // checked at the same pace.
+      if (at - data.lastSeenAt < LAST_SEEN_RESOLUTION_MS) return admit();
+      data.lastSeenAt = at;
+      if (!users) return admit();
+      guardStore(users.findById(data.userId), timeoutMs).then(
+        (user) => {
+          if (!user || (user.passwordChangedAt ?? 0) > data.authenticatedAt) return end();
+          data.role = user.role;
+          admit();
+        },
+        (failure: unknown) => respond(failure, req, res, next),
+      );
     });
   };
 }
@@ -182,7 +219,15 @@ function resolve(options: Readonly<SessionAuthOptions>) {
     now = Date.now,
     realm = "api",
     redisPrefix = DEFAULT_REDIS_PREFIX,
+    timeoutMs = DEFAULT_STORE_TIMEOUT_MS,
+    users,
   } = options;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+    throw configError("sessionAuth", `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`);
+  }
+  if (users !== undefined && typeof users?.findById !== "function") {
+    throw configError("sessionAuth", `"users" must be a UserStore (findById, findByEmail, verifyCredentials, changePassword)`);
+  }
   const cookieName = options.cookieName ?? (secure ? "__Host-portcullis" : "portcullis.sid");
   if (typeof secure !== "boolean") throw configError("sessionAuth", `"secure" must be a boolean`);
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(cookieName)) throw configError("sessionAuth", `"cookieName" must be a cookie token of 1 to 64 characters`);
@@ -210,5 +255,7 @@ function resolve(options: Readonly<SessionAuthOptions>) {
     now,
     realm,
     redisPrefix,
+    timeoutMs,
+    users,
   };
 }

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
-import type session from "express-session";
 import type { SessionIndex } from "./session-index";
+import type { TakingSessionStore } from "./session-ops";
 import type { SessionTimeouts } from "./session-data";
 import type { SameSitePolicy } from "./same-site";
 
@@ -13,8 +13,10 @@ export interface SessionContext {
   readonly realm: string;
   /** Clears the session cookie with the attributes it was set with, or browsers keep it. */
   readonly clearCookie: (res: Response) => void;
-  readonly store: session.Store;
+  readonly store: TakingSessionStore;
   readonly index: SessionIndex;
+  /** How long one store call may take before the request gets 503. */
+  readonly timeoutMs: number;
 }
 
 const contexts = new WeakMap<Request, SessionContext>();
@@ -30,7 +32,11 @@ export function sessionContextOf(req: Request, factory: string): SessionContext 
   return context;
 }
 
-/** The request's own origin, as a browser would write it in `Origin`. */
+/**
+ * The request's own origin, as a browser would write it in `Origin`. `req.protocol` and
+ * `req.host` follow Express's `trust proxy` setting, so behind a proxy set it, or a page served
+ * over HTTPS by the proxy looks cross-origin (and is refused: this fails closed).
+ */
 export function ownOrigin(req: Request): string {
-  return `${req.protocol}://${req.get("host") ?? ""}`;
+  return `${req.protocol}://${req.host}`;
 }

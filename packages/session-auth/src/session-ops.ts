@@ -1,41 +1,65 @@
 import type { Request } from "express";
 import type session from "express-session";
-import { PortcullisError } from "@portcullis/core";
+import { guardStore, isPortcullisError, storeUnavailable, unauthenticated } from "@portcullis/core";
 import type { PortcullisSessionData } from "./session-data";
 
-/** A failed store call: the request is refused with 503, never let through. */
-export function storeDown(cause: unknown): PortcullisError {
-  return new PortcullisError("auth_unavailable", undefined, { cause, headers: { "Retry-After": "1" } });
+/**
+ * A save that found its session gone: it was logged out or revoked while this request ran.
+ * The stores answer it instead of writing the session back.
+ */
+export class SessionGone extends Error {
+  override readonly name = "SessionGone";
+  constructor() {
+    super("the session no longer exists");
+  }
 }
 
-function settle(resolve: () => void, reject: (error: unknown) => void) {
-  return (error?: unknown) => (error ? reject(storeDown(error)) : resolve());
+/** A session store that can also remove a session and say whether it was still there. */
+export interface TakingSessionStore extends session.Store {
+  /** Deletes the session; true if it existed. The check and the delete are one step. */
+  take(sessionId: string): Promise<boolean>;
+}
+
+function callbackPromise<T>(start: (done: (error?: unknown, value?: T) => void) => void, timeoutMs: number): Promise<T> {
+  return guardStore(
+    new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value as T)))),
+    timeoutMs,
+  );
+}
+
+/** A store failure or a gone session, as the request's answer: 503, or 401 for a gone session. */
+function answerFor(req: Request, realm: string) {
+  return (error: unknown): never => {
+    if (error instanceof SessionGone) throw unauthenticated(req, realm);
+    if (isPortcullisError(error)) throw error;
+    throw storeUnavailable(error);
+  };
 }
 
 /** A new session id (no fixation); a fresh session when an expired one was just destroyed. */
-export function regenerate(req: Request): Promise<void> {
+export function regenerate(req: Request, timeoutMs: number, realm: string): Promise<void> {
   if (!req.session) {
     req.sessionStore.generate(req);
     return Promise.resolve();
   }
-  return new Promise<void>((resolve, reject) => req.session.regenerate(settle(resolve, reject)));
+  return callbackPromise<void>((done) => req.session.regenerate(done), timeoutMs).catch(answerFor(req, realm));
 }
 
-export function save(req: Request): Promise<void> {
-  return new Promise<void>((resolve, reject) => req.session.save(settle(resolve, reject)));
+/** Saves the session; 401 when it was logged out or revoked meanwhile. */
+export function save(req: Request, timeoutMs: number, realm: string): Promise<void> {
+  return callbackPromise<void>((done) => req.session.save(done), timeoutMs).catch(answerFor(req, realm));
 }
 
-export function destroyCurrent(req: Request): Promise<void> {
-  return new Promise<void>((resolve, reject) => req.session.destroy(settle(resolve, reject)));
+export function destroyCurrent(req: Request, timeoutMs: number, realm: string): Promise<void> {
+  return callbackPromise<void>((done) => req.session.destroy(done), timeoutMs).catch(answerFor(req, realm));
 }
 
-export function destroyById(store: session.Store, sessionId: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => store.destroy(sessionId, settle(resolve, reject)));
+export function destroyById(store: session.Store, sessionId: string, timeoutMs: number): Promise<void> {
+  return callbackPromise<void>((done) => store.destroy(sessionId, done), timeoutMs);
 }
 
 /** The portcullis data of a stored session, or undefined when it is gone. */
-export function loadById(store: session.Store, sessionId: string): Promise<PortcullisSessionData | undefined> {
-  return new Promise((resolve, reject) =>
-    store.get(sessionId, (error, data) => (error ? reject(storeDown(error)) : resolve(data?.portcullis ?? undefined))),
-  );
+export async function loadById(store: session.Store, sessionId: string, timeoutMs: number): Promise<PortcullisSessionData | undefined> {
+  const data = await callbackPromise<session.SessionData | null | undefined>((done) => store.get(sessionId, done), timeoutMs);
+  return data?.portcullis ?? undefined;
 }

@@ -3,7 +3,7 @@ import { ApiKeys, MemoryKeyStore, MemoryUserStore, ScopePolicy, type KeyStore } 
 import { apiKeyAuth } from "@portcullis/api-key-auth";
 import { apiKeysRouter } from "@portcullis/api-keys-router";
 import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
-import type { RedisClient } from "@portcullis/redis";
+import { RedisUserStore, type RedisClient } from "@portcullis/redis";
 import { authRouter, bcryptPasswords, sessionAuth, type SessionAuthOptions } from "@portcullis/session-auth";
 
 export const EMAIL = "you@example.com";
@@ -14,11 +14,22 @@ export const PASSWORD = "your-password"; // the CorePlexML page's own example cr
  * under /api/auth/api-keys, and guarded resources. The clock is the test's.
  */
 export async function createApp(
-  options: { redis?: RedisClient; keyStore?: KeyStore; session?: Partial<SessionAuthOptions>; rateLimit?: RequestHandler } = {},
+  options: {
+    redis?: RedisClient;
+    keyStore?: KeyStore;
+    session?: Partial<SessionAuthOptions>;
+    rateLimit?: RequestHandler;
+    /** Users on Redis (the same client) instead of in memory. */
+    redisUsers?: boolean;
+  } = {},
 ) {
   const clock = { now: Date.UTC(2026, 0, 1), advance: (ms: number) => void (clock.now += ms) };
   const now = () => clock.now;
-  const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+  const passwords = bcryptPasswords({ cost: 4 });
+  const users =
+    options.redisUsers && options.redis
+      ? new RedisUserStore(options.redis, { passwords, now, prefix: `users-${Math.random().toString(36).slice(2)}:` })
+      : new MemoryUserStore({ passwords, now });
   const admin = await users.create({ email: EMAIL, password: PASSWORD, role: "admin" });
   const member = await users.create({ email: "member@example.com", password: "member-password", role: "member" });
   const policy = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
@@ -32,6 +43,7 @@ export async function createApp(
       secret: "session-secret-of-at-least-32-bytes!!",
       roles: { admin: ["admin"], member: ["read", "predict"] },
       now,
+      users,
       ...(options.redis ? { redis: options.redis } : {}),
       ...options.session,
     }),

@@ -55,7 +55,7 @@ describe.each([["in memory", false], ["on Redis", true]])("a user's sessions %s"
     const { app: server } = await app();
     const other = await loginAs(server, "other");
     const current = await loginAs(server, "current");
-    const changed = await request(server).post("/api/auth/password").set("Cookie", current).send({ new_password: "a-new-password" }).expect(200);
+    const changed = await request(server).post("/api/auth/password").set("Cookie", current).send({ current_password: PASSWORD, new_password: "a-new-password" }).expect(200);
     expect(changed.body).toEqual({ password_changed: true, other_sessions_revoked: 1 });
     const renewed = sessionCookie(changed);
     expect(renewed).not.toBe(current);
@@ -100,10 +100,10 @@ test("sessions are managed from a session: an API key gets 403; without credenti
 test("a password change needs a recent password check, and a new password bcrypt can store", async () => {
   const { app, clock } = await createApp();
   const cookie = await loginAs(app, "x");
-  await request(app).post("/api/auth/password").set("Cookie", cookie).send({ new_password: "é".repeat(40) }).expect(400);
-  await request(app).post("/api/auth/password").set("Cookie", cookie).send({ new_password: 123 }).expect(400);
+  await request(app).post("/api/auth/password").set("Cookie", cookie).send({ current_password: PASSWORD, new_password: "é".repeat(40) }).expect(400);
+  await request(app).post("/api/auth/password").set("Cookie", cookie).send({ current_password: PASSWORD, new_password: 123 }).expect(400);
   clock.advance(16 * 60_000);
-  expect((await request(app).post("/api/auth/password").set("Cookie", cookie).send({ new_password: "fine-password" }).expect(401)).body.error).toBe("reauthentication_required");
+  expect((await request(app).post("/api/auth/password").set("Cookie", cookie).send({ current_password: PASSWORD, new_password: "fine-password" }).expect(401)).body.error).toBe("reauthentication_required");
 });
 
 test(`past ${MAX_SESSIONS_PER_USER} sessions, the oldest is signed out at each login`, async () => {
