@@ -8,7 +8,9 @@ import {
   PortcullisError,
   type ApiKeyPrincipal,
   type ApiKeyRecord,
+  auditEventFromRequest,
   type ApiKeys,
+  type AuditRecorder,
   type ErrorResponseOptions,
   type VerificationFailure,
 } from "@portcullis/core";
@@ -34,9 +36,15 @@ export interface ApiKeyAuthOptions extends ErrorResponseOptions {
    * @default "api"
    */
   readonly realm?: string;
+  /**
+   * The access log: every request that presents a key is recorded, accepted or refused (with the
+   * key id, never the key). Recording never slows or fails the request.
+   * @default undefined (no access log)
+   */
+  readonly audit?: AuditRecorder;
 }
 
-const KNOWN_OPTIONS = new Set(["keys", "sources", "optional", "realm", "onError", "formatError"]);
+const KNOWN_OPTIONS = new Set(["keys", "sources", "optional", "realm", "audit", "onError", "formatError"]);
 
 /**
  * Authenticates requests by API key and sets `req.auth` (kind `"api_key"`, key id, owner, scopes,
@@ -60,6 +68,13 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   const sources = compileSources(options.sources ?? DEFAULT_SOURCES);
   const respond = createErrorResponder("apiKeyAuth", options);
   const refusals = prepareRefusals(sources.schemes, realm);
+  const { audit } = options;
+  if (audit !== undefined && typeof audit?.record !== "function") throw configError("apiKeyAuth", `"audit" must be an AuditSink, such as new MemoryAuditSink()`);
+  /** Answers a refusal of a presented key, and logs it. */
+  const refuse = (error: PortcullisError, req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], next: Parameters<RequestHandler>[2]) => {
+    audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "failure", code: error.code }));
+    respond(error, req, res, next);
+  };
 
   return function apiKeyAuthMiddleware(req, res, next) {
     // Mounted twice on one path (app-wide and on a router): the key was checked once already.
@@ -71,17 +86,19 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
     }
     // A second credential (another key, or a session already authenticated) is a client bug or
     // an attack; picking one would make the request's identity ambiguous.
-    if (found.kind === "several" || req.auth) return respond(refusals.several(), req, res, next);
-    if (found.key.length > MAX_PRESENTED_KEY_LENGTH) return respond(refusals.failed("invalid_key"), req, res, next);
+    if (found.kind === "several" || req.auth) return refuse(refusals.several(), req, res, next);
+    if (found.key.length > MAX_PRESENTED_KEY_LENGTH) return refuse(refusals.failed("invalid_key"), req, res, next);
 
     keys
       .verify(found.key)
       .then((result) => {
-        if (!result.ok) return respond(refusals.failed(result.code), req, res, next);
+        if (!result.ok) return refuse(refusals.failed(result.code), req, res, next);
         req.auth = principalOf(result.record);
+        const { id: keyId, owner } = result.record;
+        audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "success", keyId, owner }));
         next();
       })
-      .catch((error: unknown) => respond(error, req, res, next))
+      .catch((error: unknown) => (error instanceof PortcullisError ? refuse(error, req, res, next) : respond(error, req, res, next)))
       .catch(next); // a responder that throws must not become an unhandled rejection
   };
 }

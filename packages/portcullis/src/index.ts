@@ -5,3 +5,4 @@ export * from "@portcullis/require-scope";
 export * from "@portcullis/api-keys-router";
 export * from "@portcullis/session-auth";
 export * from "@portcullis/login-rate-limit";
+export * from "@portcullis/redact-response";

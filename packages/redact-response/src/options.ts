@@ -1,0 +1,104 @@
+import { assertRealm, configError, isScopePolicy, ScopePolicy, type ErrorResponseOptions } from "@portcullis/core";
+
+/**
+ * Options of `redactResponse`, besides its rules.
+ *
+ * @example
+ * redactResponse(rules, { policy: scopes, marker: "[redacted]", threshold: 0.5, header: "X-Redacted-Fields" });
+ */
+export interface RedactResponseOptions extends ErrorResponseOptions {
+  /**
+   * The scope policy whose implications, wildcards and endpoint scopes decide what a principal
+   * holds. Pass the same policy as the `ApiKeys` service and the scope guards.
+   * @default new ScopePolicy() (no implications)
+   */
+  readonly policy?: ScopePolicy;
+  /**
+   * A JSON value put in place of each redacted field, such as `"[redacted]"` or `null`; without
+   * one, redacted fields are removed.
+   * @default undefined (the field is removed)
+   */
+  readonly marker?: unknown;
+  /**
+   * The response header naming the redacted paths (`training_data, items[*].metrics`), or `false`
+   * for none. Browsers read it only if CORS exposes it (`Access-Control-Expose-Headers`).
+   * @default "X-Redacted-Fields"
+   */
+  readonly header?: string | false;
+  /**
+   * Above this share of the body redacted (0 < threshold ≤ 1; see `redactedShare`), the whole
+   * request is refused with 403 instead. 1 never refuses.
+   * @default 0.5
+   */
+  readonly threshold?: number;
+  /**
+   * The realm named in the `WWW-Authenticate` header of a refusal.
+   * @default "api"
+   */
+  readonly realm?: string;
+}
+
+/** The options resolved once, at creation. */
+export interface RedactResponseConfig {
+  readonly policy: ScopePolicy;
+  /** A frozen copy of the marker, or undefined to remove fields. */
+  readonly marker: unknown;
+  readonly markerSize: number;
+  readonly header: string | false;
+  readonly threshold: number;
+  readonly realm: string;
+}
+
+const KNOWN_OPTIONS = new Set(["policy", "marker", "header", "threshold", "realm", "onError", "formatError"]);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/; // an RFC 9110 header name
+const MAX_MARKER_DEPTH = 16;
+
+/** Checks the options of `redactResponse` and resolves their defaults; never writes to them. */
+export function resolveOptions(options: Readonly<RedactResponseOptions>): RedactResponseConfig {
+  if (options === null || typeof options !== "object") throw configError("redactResponse", `options must be an object such as { marker: "[redacted]" }`);
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) {
+      throw configError("redactResponse", `unknown option "${name}"; the options are ${[...KNOWN_OPTIONS].join(", ")}`);
+    }
+  }
+  const { policy = new ScopePolicy(), marker, header = "X-Redacted-Fields", threshold = 0.5, realm = "api" } = options;
+  if (!isScopePolicy(policy)) throw configError("redactResponse", `"policy" must be a ScopePolicy, such as new ScopePolicy({ implies: { admin: "*" } })`);
+  if (header !== false && (typeof header !== "string" || !TOKEN.test(header))) {
+    throw configError("redactResponse", `"header" must be a header name such as "X-Redacted-Fields", or false for no header`);
+  }
+  if (typeof threshold !== "number" || !(threshold > 0 && threshold <= 1)) {
+    throw configError("redactResponse", `"threshold" must be a number above 0 and at most 1 (1 never refuses), got ${String(threshold)}`);
+  }
+  assertRealm("redactResponse", realm);
+  if (marker !== undefined && !isJson(marker, 0)) {
+    throw configError("redactResponse", `"marker" must be a JSON value (a string, number, boolean, null, array or plain object), such as "[redacted]"`);
+  }
+  const frozen = marker === undefined ? undefined : deepFreeze(JSON.parse(JSON.stringify(marker)) as unknown);
+  return {
+    policy,
+    marker: frozen,
+    markerSize: frozen === undefined ? 0 : JSON.stringify(frozen).length,
+    header,
+    threshold,
+    realm,
+  };
+}
+
+/** A value that `JSON.stringify` keeps as it is: no undefined, function, NaN, Date or class instance. */
+function isJson(value: unknown, depth: number): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || depth >= MAX_MARKER_DEPTH) return false;
+  if (Array.isArray(value)) return value.every((item) => isJson(item, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Object.values(value).every((item) => isJson(item, depth + 1));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

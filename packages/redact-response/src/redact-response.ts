@@ -1,0 +1,100 @@
+import express, { type RequestHandler, type Response } from "express";
+import { challenge, challengeableScopes, createErrorResponder, PortcullisError } from "@portcullis/core";
+import { applyRedaction } from "./apply-redaction";
+import { privateCacheControl } from "./cache-control";
+import { decideRedaction } from "./decide-redaction";
+import { resolveOptions, type RedactResponseOptions } from "./options";
+import { compileRedactionRules, planRedaction, type RedactionRule } from "./redaction-rules";
+import { serializeJson } from "./serialize-json";
+
+/** Express's own `res.json`, which serializes and sends the body and does nothing else. */
+const EXPRESS_JSON = express.response.json;
+
+/**
+ * Removes from JSON responses the fields the principal (`req.auth`) lacks the scope for, and
+ * names them in `X-Redacted-Fields`; when more than `threshold` of the body would go, refuses the
+ * request with 403 `insufficient_permissions` instead. This is Clarifai's rule: "Rejected Request:
+ * if a large portion of the response requires a scope that is missing. Redacted Response: if
+ * majority of the response has the required scope(s), a small portion of the response will be
+ * redacted".
+ *
+ * It inspects bodies sent with `res.json(body)` or `res.send(body)` of an object or an array, with
+ * a status below 400. Strings, Buffers, streams, `res.jsonp`, error responses and bodies with no
+ * fields (`null`, numbers) pass untouched. No principal counts as holding no scopes; pair it with
+ * `requireScope` to refuse unauthenticated requests first. The handler's object is never modified.
+ *
+ * Every inspected response gets `Cache-Control: private` (see `privateCacheControl`), redacted or
+ * not: the full body shown to an admin must not be stored by a shared cache and served to a key
+ * without `admin`, any more than the redacted one to an admin.
+ *
+ * @example
+ * const scopes = new ScopePolicy({ implies: { admin: "*" } });
+ * app.get(
+ *   "/v2/models/:id",
+ *   apiKeyAuth({ keys }),
+ *   requireScope("Models:Get", { policy: scopes }),
+ *   redactResponse(
+ *     [
+ *       { path: "model.training_data", scope: "admin" },
+ *       { path: "model.versions[*].metrics", scope: "Models:Train" },
+ *     ],
+ *     { policy: scopes },
+ *   ),
+ *   getModel,
+ * );
+ */
+export function redactResponse(rules: readonly RedactionRule[], options: Readonly<RedactResponseOptions> = {}): RequestHandler {
+  const config = resolveOptions(options);
+  const compiled = compileRedactionRules(rules, config.policy);
+  const respond = createErrorResponder("redactResponse", options);
+
+  return function redactResponseMiddleware(req, res, next) {
+    const json = res.json;
+    // Express's res.send(object) calls this.json(object), so both paths come through here.
+    res.json = function redactingJson(body?: unknown) {
+      if (res.headersSent || res.statusCode >= 400 || body === null || typeof body !== "object") return json.call(res, body);
+      const plan = planRedaction(compiled, config.policy, req.auth?.scopes ?? []);
+      const outcome = applyRedaction(body, plan, config.marker);
+      if (outcome.redacted.length === 0) {
+        res.setHeader("Cache-Control", privateCacheControl(res.getHeader("Cache-Control")));
+        return json.call(res, body);
+      }
+      const serialized = serializeJson(outcome.value, req.app);
+      if (serialized === undefined) return json.call(res, outcome.value); // a json replacer dropped the whole body
+      const decision = decideRedaction(outcome, { sentSize: serialized.length, markerSize: config.markerSize }, config.threshold);
+      if (decision.action === "refuse") {
+        if (config.header !== false) res.removeHeader(config.header); // set by another redactResponse
+        respond(refusal(decision.missingScopes, config.realm), req, res, next);
+        return res;
+      }
+      res.setHeader("Cache-Control", privateCacheControl(res.getHeader("Cache-Control")));
+      if (config.header !== false) appendList(res, config.header, decision.fields);
+      // Another wrapper of res.json (an envelope, another redactResponse) gets the redacted body, at
+      // the price of a second serialization; Express's own json would only redo ours, so send it.
+      if (json !== EXPRESS_JSON) return json.call(res, outcome.value);
+      if (!res.get("Content-Type")) res.setHeader("Content-Type", "application/json");
+      return res.send(serialized);
+    };
+    next();
+  };
+}
+
+/** Adds names to a list header, after those another redactResponse on the same route set. */
+function appendList(res: Response, name: string, values: readonly string[]): void {
+  const current = res.getHeader(name);
+  res.setHeader(name, typeof current === "string" && current !== "" ? `${current}, ${values.join(", ")}` : values.join(", "));
+}
+
+/** The 403 for a response mostly made of fields the principal may not see. */
+function refusal(missingScopes: readonly string[], realm: string): PortcullisError {
+  const plural = missingScopes.length > 1 ? "s" : "";
+  // An endpoint scope such as "GET /models/:id" is named in the detail and the data, but cannot be
+  // a token of the challenge's scope list.
+  const challengeable = challengeableScopes(missingScopes);
+  const params: Record<string, string> = { error: "insufficient_scope" };
+  if (challengeable.length > 0) params.scope = challengeable.join(" ");
+  return new PortcullisError("insufficient_permissions", `Most of this response requires the missing scope${plural}: ${missingScopes.join(", ")}.`, {
+    headers: { "WWW-Authenticate": challenge("Bearer", realm, params) },
+    data: { missing_scopes: missingScopes },
+  });
+}
