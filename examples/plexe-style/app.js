@@ -1,6 +1,6 @@
 // @ts-check
 const express = require("express");
-const { ApiKeys, ScopePolicy, apiKeyAuth, apiKeysRouter, keyRateLimit, scopeGuards } = require("portcullis");
+const { ApiKeys, MemoryAuditSink, ScopePolicy, accessLogRouter, apiKeyAuth, apiKeysRouter, keyRateLimit, scopeGuards } = require("portcullis");
 
 /** Plexe's two permission levels, as scopes a key holds. */
 const permissionLevels = { read_only: ["read"], read_write: ["read", "write"] };
@@ -11,15 +11,18 @@ const scopes = new ScopePolicy({ known: ["read", "write"] });
  * a key created with an existing key, revoked with DELETE, answered 200 as Plexe's rotation
  * script expects; errors carry Plexe's codes (`invalid_key`, `revoked_key`, …) in `error`.
  *
- * @param {{ store: import("portcullis").KeyStore, secret: string, now?: () => number }} options
+ * Every key use and key change goes to the access log, which read-write keys page through at
+ * /auth/access-log.
+ *
+ * @param {{ store: import("portcullis").KeyStore, secret: string, now?: () => number, audit?: import("portcullis").AuditSink }} options
  */
-function createApp({ store, secret, now }) {
+function createApp({ store, secret, now, audit = new MemoryAuditSink(now ? { now } : {}) }) {
   const keys = new ApiKeys({ store, secret, prefix: "plx_sk_", scopes, ...(now ? { now } : {}) });
   const { requireScope } = scopeGuards({ policy: scopes });
   const models = [{ id: "churn-v2", status: "ready" }];
 
   const app = express();
-  app.use(apiKeyAuth({ keys, sources: [{ header: "x-api-key" }] }), keyRateLimit({ default: { points: 600, durationSeconds: 60 } }));
+  app.use(apiKeyAuth({ keys, sources: [{ header: "x-api-key" }], audit }), keyRateLimit({ default: { points: 600, durationSeconds: 60 } }));
   // "Read-only: can only make GET requests"; "Read & Write: can both read data and create or modify resources".
   app.get("/models", requireScope("read"), (_req, res) => void res.json(models));
   app.post("/models", requireScope("write"), express.json(), (req, res) => {
@@ -27,8 +30,9 @@ function createApp({ store, secret, now }) {
     models.push(model);
     res.status(201).json(model);
   });
-  app.use("/auth/api-keys", apiKeysRouter({ keys, manageScope: false, permissionLevels, createdStatus: 200, revokedStatus: 200 }));
-  return { app, keys };
+  app.use("/auth/api-keys", apiKeysRouter({ keys, manageScope: false, permissionLevels, createdStatus: 200, revokedStatus: 200, audit }));
+  app.use("/auth/access-log", accessLogRouter({ audit, viewScope: "write", policy: scopes }));
+  return { app, keys, audit };
 }
 
 module.exports = { createApp, permissionLevels };

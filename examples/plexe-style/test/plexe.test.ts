@@ -5,9 +5,9 @@ const { createApp, permissionLevels } = require("../app") as typeof import("../a
 
 async function plexe() {
   const clock = { now: Date.UTC(2026, 2, 1), advance: (ms: number) => void (clock.now += ms) };
-  const { app, keys } = createApp({ store: new MemoryKeyStore(), secret: "p".repeat(32), now: () => clock.now });
+  const { app, keys, audit } = createApp({ store: new MemoryKeyStore(), secret: "p".repeat(32), now: () => clock.now });
   const readWrite = (await keys.create({ owner: "acct", name: "rw", scopes: permissionLevels.read_write })).key;
-  return { app, keys, clock, readWrite };
+  return { app, keys, clock, readWrite, audit };
 }
 
 test("a read-only key can GET but not create; a read-write key can do both", async () => {
@@ -52,4 +52,30 @@ test("keys are masked in listings (first and last characters) and usage is track
 test("only x-api-key carries a Plexe key: a Bearer header is not read", async () => {
   const { app, readWrite } = await plexe();
   expect((await request(app).get("/models").set("Authorization", `Bearer ${readWrite}`).expect(401)).body.error).toBe("missing_credentials");
+});
+
+test("the access log records every authentication attempt and key change, newest first, filterable, and never a key", async () => {
+  const { app, keys, readWrite, audit } = await plexe();
+  await request(app).get("/models").set("x-api-key", readWrite).expect(200);
+  await request(app).get("/models").set("x-api-key", "plx_sk_12345abcdef67890ghijklmnop").expect(401);
+  const created = await request(app).post("/auth/api-keys").set("x-api-key", readWrite).send({ name: "ci", permission_level: "read_only" }).expect(200);
+  await request(app).delete(`/auth/api-keys/${created.body.key_id}`).set("x-api-key", readWrite).expect(200);
+  await request(app).get("/models").set("x-api-key", created.body.key).expect(401);
+  await audit.flush();
+
+  const log = await request(app).get("/auth/access-log?limit=100").set("x-api-key", readWrite).expect(200);
+  const actions = log.body.events.map((e: { action: string; outcome: string; code: string | null }) => [e.action, e.outcome, e.code]);
+  expect(actions).toContainEqual(["api_key.create", "success", null]);
+  expect(actions).toContainEqual(["api_key.revoke", "success", null]);
+  expect(actions).toContainEqual(["api_key.authenticate", "failure", "revoked_key"]);
+  expect(log.body.events[0]).toMatchObject({ route: "/auth/access-log", method: "GET", outcome: "success" }); // this very request, newest first
+  const failures = await request(app).get("/auth/access-log?outcome=failure").set("x-api-key", readWrite).expect(200);
+  expect(failures.body.events.map((e: { code: string }) => e.code)).toEqual(["revoked_key"]); // the made-up key belongs to no owner
+  const byKey = await request(app).get(`/auth/access-log?key_id=${created.body.key_id}`).set("x-api-key", readWrite).expect(200);
+  expect(byKey.body.events.every((e: { key_id: string }) => e.key_id === created.body.key_id)).toBe(true);
+
+  const everything = JSON.stringify((await audit.list({ limit: 100 })).events);
+  for (const key of [readWrite, created.body.key]) expect(everything).not.toContain(key);
+  const reader = await keys.create({ owner: "acct", name: "ro", scopes: ["read"] });
+  await request(app).get("/auth/access-log").set("x-api-key", reader.key).expect(403);
 });

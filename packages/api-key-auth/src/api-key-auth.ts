@@ -71,8 +71,15 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   const { audit } = options;
   if (audit !== undefined && typeof audit?.record !== "function") throw configError("apiKeyAuth", `"audit" must be an AuditSink, such as new MemoryAuditSink()`);
   /** Answers a refusal of a presented key, and logs it. */
-  const refuse = (error: PortcullisError, req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], next: Parameters<RequestHandler>[2]) => {
-    audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "failure", code: error.code }));
+  const refuse = (
+    error: PortcullisError,
+    req: Parameters<RequestHandler>[0],
+    res: Parameters<RequestHandler>[1],
+    next: Parameters<RequestHandler>[2],
+    known?: ApiKeyRecord,
+  ) => {
+    const of = known ? { keyId: known.id, owner: known.owner } : {};
+    audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "failure", code: error.code, ...of }));
     respond(error, req, res, next);
   };
 
@@ -92,7 +99,7 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
     keys
       .verify(found.key)
       .then((result) => {
-        if (!result.ok) return refuse(refusals.failed(result.code), req, res, next);
+        if (!result.ok) return refuse(refusals.failed(result.code), req, res, next, result.record);
         req.auth = principalOf(result.record);
         const { id: keyId, owner } = result.record;
         audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "success", keyId, owner }));

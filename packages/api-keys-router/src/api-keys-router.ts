@@ -11,7 +11,11 @@ import {
   KEY_ID_PATTERN,
   PortcullisError,
   unauthenticated,
+  auditActor,
+  auditEventFromRequest,
   type ApiKeys,
+  type AuditAction,
+  type AuditRecorder,
   type ApiKeyRecord,
   type ErrorResponseOptions,
   type Principal,
@@ -59,6 +63,11 @@ export interface ApiKeysRouterOptions extends ErrorResponseOptions {
    * @default requireRecentAuth({ maxAgeMs: 15 minutes, now: keys.now })
    */
   readonly recentAuth?: RequestHandler | false;
+  /**
+   * The access log: each create, revoke and rotate, with who did it and to which key.
+   * @default undefined (no access log)
+   */
+  readonly audit?: AuditRecorder;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -70,6 +79,7 @@ const KNOWN_OPTIONS = new Set([
   "maxGracePeriodSeconds",
   "realm",
   "recentAuth",
+  "audit",
   "onError",
   "formatError",
 ]);
@@ -90,6 +100,8 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   const respond = createErrorResponder("apiKeysRouter", options);
   const router = express.Router();
   const json = express.json({ limit: "16kb" });
+  const recordAction = (req: Request, action: AuditAction, targetId: string) =>
+    options.audit?.record(auditEventFromRequest(req, { at: keys.now(), action, outcome: "success", targetId, ...auditActor(req.auth) }));
   const recent: RequestHandler[] =
     options.recentAuth === false ? [] : [options.recentAuth ?? requireRecentAuth({ now: keys.now, realm: config.realm, ...errorOptions(options) })];
 
@@ -120,6 +132,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
       ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
       ...(body.rate_limit === undefined ? {} : { rateLimit: { points: body.rate_limit.points, durationSeconds: body.rate_limit.duration_seconds } }),
     });
+    recordAction(req, "api_key.create", record.id);
     res.status(config.createdStatus).set("Cache-Control", "no-store").json({ key, ...keyJson(record, now) });
   });
 
@@ -161,6 +174,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     assertHolds(keys, req.auth!, current.scopes, "revoke a key with", config.realm);
     const revoked = await keys.revoke(req.params.id as string);
     if (!revoked) throw notFound();
+    recordAction(req, "api_key.revoke", revoked.id);
     if (config.revokedStatus === 204) res.status(204).end();
     else res.status(200).json(keyJson(revoked, keys.now()));
   });
@@ -180,6 +194,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     assertHolds(keys, req.auth!, current.scopes, "rotate a key with", config.realm);
     const rotated = await keys.rotate(current.id, { gracePeriodMs: graceSeconds * 1000 });
     if (!rotated) throw notFound();
+    recordAction(req, "api_key.rotate", rotated.previous.id);
     const now = keys.now();
     res
       .status(config.createdStatus)
@@ -222,6 +237,9 @@ function resolve(options: Readonly<ApiKeysRouterOptions>) {
     } catch (error) {
       throw configError("apiKeysRouter", `"manageScope": ${(error as Error).message.replace(/^scopes: /, "")}`);
     }
+  }
+  if (options.audit !== undefined && typeof options.audit?.record !== "function") {
+    throw configError("apiKeysRouter", `"audit" must be an AuditSink, such as new MemoryAuditSink()`);
   }
   if (options.recentAuth !== undefined && options.recentAuth !== false && typeof options.recentAuth !== "function") {
     throw configError("apiKeysRouter", `"recentAuth" must be a middleware such as requireRecentAuth({ maxAgeMs }), or false`);

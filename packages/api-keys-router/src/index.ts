@@ -1,2 +1,3 @@
 export * from "./api-keys-router";
 export * from "./key-json";
+export * from "./access-log-router";

@@ -76,7 +76,8 @@ export type VerificationFailure = "invalid_key" | "expired_key" | "revoked_key";
 /** The outcome of checking a presented key: a record, or why it was refused. */
 export type Verification =
   | { readonly ok: true; readonly record: ApiKeyRecord }
-  | { readonly ok: false; readonly code: VerificationFailure };
+  /** `record` is the key's, for a revoked or expired key: the refusal can be attributed to its owner. */
+  | { readonly ok: false; readonly code: VerificationFailure; readonly record?: ApiKeyRecord };
 
 const KNOWN_OPTIONS = new Set(["store", "secret", "prefix", "scopes", "now", "timeoutMs"]);
 
@@ -148,8 +149,8 @@ export class ApiKeys {
     if (!record) return { ok: false, code: "invalid_key" };
     const now = this.now();
     const status = keyStatus(record, now);
-    if (status === "revoked") return { ok: false, code: "revoked_key" };
-    if (status === "expired") return { ok: false, code: "expired_key" };
+    if (status === "revoked") return { ok: false, code: "revoked_key", record: publicRecord(record) };
+    if (status === "expired") return { ok: false, code: "expired_key", record: publicRecord(record) };
     this.store.recordUse(record, now);
     return { ok: true, record: publicRecord(record) };
   }

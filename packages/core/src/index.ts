@@ -19,3 +19,4 @@ export * from "./memory-audit-sink";
 export * from "./rate-limit-headers";
 export * from "./ioredis-like";
 export * from "./store-guard";
+export * from "./audit-actor";

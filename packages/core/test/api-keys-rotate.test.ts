@@ -33,7 +33,7 @@ describe("ApiKeys.rotate", () => {
     expect((await keys.verify(rotated.key)).ok).toBe(true);
 
     clock.advance(2);
-    expect(await keys.verify(old.key)).toEqual({ ok: false, code: "expired_key" });
+    expect(await keys.verify(old.key)).toMatchObject({ ok: false, code: "expired_key" });
     expect((await keys.verify(rotated.key)).ok).toBe(true);
   });
 
@@ -45,8 +45,8 @@ describe("ApiKeys.rotate", () => {
     const rotatedFirst = (await keys.rotate(first.record.id))!;
     await keys.rotate(second.record.id, { gracePeriodMs: 0 });
 
-    expect(await keys.verify(first.key)).toEqual({ ok: false, code: "expired_key" });
-    expect(await keys.verify(second.key)).toEqual({ ok: false, code: "expired_key" });
+    expect(await keys.verify(first.key)).toMatchObject({ ok: false, code: "expired_key" });
+    expect(await keys.verify(second.key)).toMatchObject({ ok: false, code: "expired_key" });
     expect((await keys.verify(rotatedFirst.key)).ok).toBe(true);
   });
 

@@ -17,8 +17,8 @@ test("keys land on every master, and the whole lifecycle works across them", asy
   for (const { key } of made) expect((await keys.verify(key)).ok).toBe(true);
   const rotated = await keys.rotate(made[0]!.record.id, { gracePeriodMs: 0 });
   await keys.revoke(made[1]!.record.id);
-  expect(await keys.verify(made[0]!.key)).toEqual({ ok: false, code: "expired_key" });
-  expect(await keys.verify(made[1]!.key)).toEqual({ ok: false, code: "revoked_key" });
+  expect(await keys.verify(made[0]!.key)).toMatchObject({ ok: false, code: "expired_key" });
+  expect(await keys.verify(made[1]!.key)).toMatchObject({ ok: false, code: "revoked_key" });
   expect((await keys.verify(rotated!.key)).ok).toBe(true);
 
   const perMaster = await Promise.all(client.nodes("master").map((node) => node.dbsize()));

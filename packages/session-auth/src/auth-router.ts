@@ -91,10 +91,14 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const context = sessionContextOf(req, "authRouter");
     const { email, password } = parse(loginBody, req.body);
     const user = await guardStore(users.verifyCredentials(email, password), context.timeoutMs);
-    if (!user) throw new PortcullisError("invalid_credentials");
+    if (!user) {
+      context.record(req, { action: "session.login", outcome: "failure", code: "invalid_credentials" });
+      throw new PortcullisError("invalid_credentials");
+    }
     await regenerate(req, context.timeoutMs, context.realm);
     await startSession(req, context, newSessionData(req, user, context.now()));
     await signOutBeyondCap(context, user.id);
+    context.record(req, { action: "session.login", outcome: "success", userId: user.id, owner: user.id });
     res.set("Cache-Control", "no-store").json(meJson(user, principalOf(req.session.portcullis!, req.sessionID, context.roles).scopes));
   });
 
@@ -105,6 +109,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
       const sessionId = req.sessionID;
       await destroyCurrent(req, context.timeoutMs, context.realm);
       await guardStore(context.index.remove(data.userId, sessionId), context.timeoutMs);
+      context.record(req, { action: "session.logout", outcome: "success", userId: data.userId, owner: data.userId });
     }
     context.clearCookie(res);
     res.status(204).end();
@@ -126,10 +131,11 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.post("/reauthenticate", json, requireJsonBody, sameSiteOnly, ...limited, async function reauthenticate(req, res) {
     const { context, userId } = sessionOwner(req);
     const { password } = parse(reauthenticateBody, req.body);
-    await confirmPassword(users, context, userId, password);
+    await confirmPassword(users, context, userId, password, "session.reauthenticate", req);
     const data = req.session.portcullis!;
     data.authenticatedAt = context.now();
     await save(req, context.timeoutMs, context.realm); // 401 if the session was revoked meanwhile
+    context.record(req, { action: "session.reauthenticate", outcome: "success", userId, owner: userId });
     res.json({ reauthenticated_at: new Date(data.authenticatedAt).toISOString() });
   });
 
@@ -154,19 +160,22 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const target = HANDLE.test(handle) ? (await liveSessions(context, userId)).find(({ data }) => data.handle === handle) : undefined;
     if (!target) throw new PortcullisError("not_found", "No session with this id.");
     await endSession(context, userId, target.sessionId);
+    context.record(req, { action: "session.revoke", outcome: "success", userId, owner: userId, targetId: handle });
     if (target.sessionId === req.sessionID) context.clearCookie(res);
     res.status(204).end();
   });
 
   router.post("/sessions/revoke-others", sameSiteOnly, async function revokeOtherSessions(req, res) {
     const { context, userId } = sessionOwner(req);
-    res.json({ revoked: await revokeAllBut(context, userId, req.sessionID) });
+    const revoked = await revokeAllBut(context, userId, req.sessionID);
+    context.record(req, { action: "session.revoke_others", outcome: "success", userId, owner: userId });
+    res.json({ revoked });
   });
 
   router.post("/password", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
     const { context, userId } = sessionOwner(req);
     const { current_password: current, new_password: password } = parse(changePasswordBody, req.body);
-    await confirmPassword(users, context, userId, current);
+    await confirmPassword(users, context, userId, current, "password.change", req);
     if (!(await guardStore(users.changePassword(userId, password), context.timeoutMs))) throw unauthenticated(req, context.realm);
     const revoked = await revokeAllBut(context, userId, req.sessionID);
     // This session continues under a new id, but only if it still exists: a logout or a
@@ -177,6 +186,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     await guardStore(context.index.remove(userId, previousId), context.timeoutMs);
     req.sessionStore.generate(req);
     await startSession(req, context, data);
+    context.record(req, { action: "password.change", outcome: "success", userId, owner: userId });
     res.json({ password_changed: true, other_sessions_revoked: revoked });
   });
 
@@ -245,10 +255,20 @@ function sessionOwner(req: Request): { context: SessionContext; userId: string }
   return { context, userId: principal.userId };
 }
 
-async function confirmPassword(users: UserStore, context: SessionContext, userId: string, password: string): Promise<void> {
+async function confirmPassword(
+  users: UserStore,
+  context: SessionContext,
+  userId: string,
+  password: string,
+  action: "session.reauthenticate" | "password.change",
+  req: Request,
+): Promise<void> {
   const current = await guardStore(users.findById(userId), context.timeoutMs);
   const confirmed = current && (await guardStore(users.verifyCredentials(current.email, password), context.timeoutMs));
-  if (!confirmed || confirmed.id !== userId) throw new PortcullisError("invalid_credentials", "Invalid password.");
+  if (!confirmed || confirmed.id !== userId) {
+    context.record(req, { action, outcome: "failure", code: "invalid_credentials", userId, owner: userId });
+    throw new PortcullisError("invalid_credentials", "Invalid password.");
+  }
 }
 
 /** The user's sessions that still work, loaded from the store; stale index entries are dropped. */

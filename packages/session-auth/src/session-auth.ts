@@ -9,6 +9,8 @@ import {
   storeUnavailable,
   DEFAULT_STORE_TIMEOUT_MS,
   guardStore,
+  auditEventFromRequest,
+  type AuditRecorder,
   type ErrorResponseOptions,
   type SessionPrincipal,
   type UserStore,
@@ -83,11 +85,17 @@ export interface SessionAuthOptions extends ErrorResponseOptions {
    * @default 2000
    */
   readonly timeoutMs?: number;
+  /**
+   * The access log: logins, logouts, re-authentications, session revocations, password changes,
+   * refused sessions, and each session's use (at most once a minute per session).
+   * @default undefined (no access log)
+   */
+  readonly audit?: AuditRecorder;
 }
 
 const KNOWN_OPTIONS = new Set([
   "secret", "roles", "redis", "redisPrefix", "secure", "cookieName", "idleTimeoutMs", "absoluteTimeoutMs",
-  "allowedOrigins", "trustSameSite", "now", "realm", "users", "timeoutMs", "onError", "formatError",
+  "allowedOrigins", "trustSameSite", "now", "realm", "users", "timeoutMs", "audit", "onError", "formatError",
 ]);
 /** The sliding expiry is written back at most this often per session, not on every request. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -127,6 +135,7 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
     store,
     index,
     timeoutMs,
+    record: (req, event) => config.audit?.record(auditEventFromRequest(req, { at: now(), ...event })),
   };
   const sessions = session({
     name: config.cookieName,
@@ -151,7 +160,9 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       const data = req.session?.portcullis;
       if (!data) return next();
       const at = now();
+      const sessionOf = { userId: data.userId, owner: data.userId };
       const end = () => {
+        context.record(req, { action: "session.authenticate", outcome: "failure", code: "session_expired", ...sessionOf });
         markSessionExpired(req);
         context.clearCookie(res);
         const sessionId = req.sessionID;
@@ -162,6 +173,7 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       if (req.auth) return next();
       res.vary("Sec-Fetch-Site").vary("Origin");
       if (!isSameSiteRequest(req.method, req.headers, ownOrigin(req), config.sameSite)) {
+        context.record(req, { action: "session.authenticate", outcome: "failure", code: "cross_site_request", ...sessionOf });
         return respond(new PortcullisError("cross_site_request"), req, res, next);
       }
       const admit = () => {
@@ -173,6 +185,7 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       // checked at the same pace.
       if (at - data.lastSeenAt < LAST_SEEN_RESOLUTION_MS) return admit();
       data.lastSeenAt = at;
+      context.record(req, { action: "session.authenticate", outcome: "success", ...sessionOf });
       if (!users) return admit();
       guardStore(users.findById(data.userId), timeoutMs).then(
         (user) => {
@@ -225,6 +238,9 @@ function resolve(options: Readonly<SessionAuthOptions>) {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
     throw configError("sessionAuth", `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`);
   }
+  if (options.audit !== undefined && typeof options.audit?.record !== "function") {
+    throw configError("sessionAuth", `"audit" must be an AuditSink, such as new MemoryAuditSink()`);
+  }
   if (users !== undefined && typeof users?.findById !== "function") {
     throw configError("sessionAuth", `"users" must be a UserStore (findById, findByEmail, verifyCredentials, changePassword)`);
   }
@@ -257,5 +273,6 @@ function resolve(options: Readonly<SessionAuthOptions>) {
     redisPrefix,
     timeoutMs,
     users,
+    audit: options.audit,
   };
 }

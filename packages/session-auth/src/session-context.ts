@@ -1,4 +1,5 @@
 import type { Request, Response } from "express";
+import type { AuditEventInit } from "@portcullis/core";
 import type { SessionIndex } from "./session-index";
 import type { TakingSessionStore } from "./session-ops";
 import type { SessionTimeouts } from "./session-data";
@@ -17,6 +18,8 @@ export interface SessionContext {
   readonly index: SessionIndex;
   /** How long one store call may take before the request gets 503. */
   readonly timeoutMs: number;
+  /** Records to the access log, if there is one; never throws, never waits. */
+  readonly record: (req: Request, event: AuditEventInit) => void;
 }
 
 const contexts = new WeakMap<Request, SessionContext>();

@@ -1,0 +1,107 @@
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import { requireScope } from "@portcullis/require-scope";
+import {
+  AUDIT_ACTIONS,
+  configError,
+  createErrorResponder,
+  DEFAULT_STORE_TIMEOUT_MS,
+  fromBodyParserError,
+  guardStore,
+  ScopePolicy,
+  type AuditSink,
+  type ErrorResponseOptions,
+  type StoredAuditEvent,
+} from "@portcullis/core";
+import { z } from "zod";
+import { parseRequest } from "./request-schemas";
+
+export interface AccessLogRouterOptions extends ErrorResponseOptions {
+  /** Where the events are: the same sink the middlewares record to. */
+  readonly audit: AuditSink;
+  /** The scope that may read the log (Plexe shows it to the account's administrators). */
+  readonly viewScope: string;
+  /** The scope policy, for implications such as `admin: "*"`. @default new ScopePolicy() */
+  readonly policy?: ScopePolicy;
+  /**
+   * Let the reader see every owner's events; otherwise only its own owner's. For a platform's
+   * operators, never for a tenant's administrators.
+   * @default false
+   */
+  readonly allOwners?: boolean;
+}
+
+const KNOWN_OPTIONS = new Set(["audit", "viewScope", "policy", "allOwners", "onError", "formatError"]);
+const instant = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text));
+const query = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).optional(),
+    cursor: z.string().min(1).max(40).optional(),
+    key_id: z.string().min(1).max(64).optional(),
+    user_id: z.string().min(1).max(64).optional(),
+    owner: z.string().min(1).max(200).optional(),
+    outcome: z.enum(["success", "failure"]).optional(),
+    action: z.enum(AUDIT_ACTIONS).optional(),
+    since: instant.optional(),
+    until: instant.optional(),
+  })
+  .strip();
+
+/**
+ * GET / pages through the access log newest first, filtered by `key_id`, `user_id`, `outcome`,
+ * `action` and time (`since`, `until`, ISO 8601), for a principal holding `viewScope`; each page
+ * gives `next_cursor`. Readers see their own owner's events unless `allOwners` is set.
+ *
+ * @example
+ * app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy: scopes }));
+ */
+export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Router {
+  if (options === null || typeof options !== "object") throw configError("accessLogRouter", "options are required");
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) throw configError("accessLogRouter", `unknown option "${name}"`);
+  }
+  const { audit, viewScope, policy = new ScopePolicy(), allOwners = false } = options;
+  if (typeof audit?.list !== "function") throw configError("accessLogRouter", `"audit" must be an AuditSink that can list, such as new RedisAuditSink(redis)`);
+  const respond = createErrorResponder("accessLogRouter", options);
+  const errors = { ...(options.onError ? { onError: options.onError } : {}), ...(options.formatError ? { formatError: options.formatError } : {}) };
+  const router = express.Router();
+
+  router.get("/", requireScope(viewScope, { policy, ...errors }), async function listAccessLog(req, res) {
+    const q = parseRequest(query, req.query, "query");
+    const owner = allOwners ? q.owner : req.auth!.owner;
+    const page = await guardStore(audit.list({
+      limit: q.limit ?? 50,
+      ...(q.cursor === undefined ? {} : { before: q.cursor }),
+      ...(q.key_id === undefined ? {} : { keyId: q.key_id }),
+      ...(q.user_id === undefined ? {} : { userId: q.user_id }),
+      ...(owner === undefined ? {} : { owner }),
+      ...(q.outcome === undefined ? {} : { outcome: q.outcome }),
+      ...(q.action === undefined ? {} : { action: q.action }),
+      ...(q.since === undefined ? {} : { since: q.since }),
+      ...(q.until === undefined ? {} : { until: q.until }),
+    }), DEFAULT_STORE_TIMEOUT_MS);
+    res.set("Cache-Control", "no-store").json({ events: page.events.map(eventJson), next_cursor: page.next ?? null });
+  });
+
+  router.use(function accessLogRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
+    respond(fromBodyParserError(error), req, res, next);
+  });
+  return router;
+}
+
+function eventJson(event: StoredAuditEvent) {
+  return {
+    id: event.id,
+    at: new Date(event.at).toISOString(),
+    action: event.action,
+    outcome: event.outcome,
+    code: event.code ?? null,
+    key_id: event.keyId ?? null,
+    user_id: event.userId ?? null,
+    owner: event.owner ?? null,
+    target_id: event.targetId ?? null,
+    ip: event.ip ?? null,
+    user_agent: event.userAgent ?? null,
+    method: event.method ?? null,
+    route: event.route ?? null,
+  };
+}
