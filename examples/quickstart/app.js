@@ -2,7 +2,10 @@
 const express = require("express");
 const {
   ApiKeys,
+  MemoryAuditSink,
+  RedisAuditSink,
   ScopePolicy,
+  accessLogRouter,
   apiKeyAuth,
   apiKeysRouter,
   authRouter,
@@ -33,12 +36,14 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes, ...clock });
   const { requireScope } = scopeGuards({ policy: scopes });
   const projects = [{ id: "p1", name: "Churn model" }];
+  // The access log: every key use, login and key change; admins read it at /api/auth/audit.
+  const audit = redis ? new RedisAuditSink(redis) : new MemoryAuditSink(clock);
 
   const app = express();
   app.use(
     "/api",
-    apiKeyAuth({ keys, optional: true }), // a Bearer key, or else…
-    sessionAuth({ secret: sessionSecret, roles: { admin: ["admin"], member: ["read", "write", "predict"] }, users, ...(redis ? { redis } : {}), ...clock }),
+    apiKeyAuth({ keys, optional: true, audit }), // a Bearer key, or else…
+    sessionAuth({ secret: sessionSecret, roles: { admin: ["admin"], member: ["read", "write", "predict"] }, users, audit, ...(redis ? { redis } : {}), ...clock }),
   );
   // Login, re-authentication and password changes share one brute-force limit.
   const limit = loginRateLimit({
@@ -46,7 +51,8 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
     username: (req) => req.body?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined),
   });
   app.use("/api/auth", authRouter({ users, rateLimit: limit }));
-  app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: "admin" }));
+  app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: "admin", audit }));
+  app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy: scopes }));
   app.get("/api/projects", requireScope("read"), (_req, res) => void res.json(projects));
   app.post("/api/projects", requireScope("write"), express.json(), (req, res) => {
     const project = { id: `p${projects.length + 1}`, name: String(req.body?.name ?? "untitled") };
@@ -56,7 +62,7 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   app.post("/api/models/:id/predict", requireScope("predict"), (req, res) => {
     res.json({ model: req.params.id, prediction: 0.42 });
   });
-  return { app, keys };
+  return { app, keys, audit };
 }
 
 module.exports = { createApp };

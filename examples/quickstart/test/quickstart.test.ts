@@ -35,3 +35,18 @@ test("a key without admin cannot manage keys; a signed-in admin can", async () =
   await session.post("/api/auth/login").send({ email: "admin@example.com", password: "admin-password" }).expect(200);
   await session.get("/api/auth/api-keys").expect(200);
 });
+
+test("an admin reads the access log: the login, the key it made, and a refused key, without any key in it", async () => {
+  const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+  await users.create({ email: "admin@example.com", password: "admin-password", role: "admin" });
+  const { app, audit } = createApp({ keyStore: new MemoryKeyStore(), users, secret: "k".repeat(32), sessionSecret: "s".repeat(32) });
+  const session = request.agent(app);
+  await session.post("/api/auth/login").send({ email: "admin@example.com", password: "admin-password" }).expect(200);
+  const { key } = (await session.post("/api/auth/api-keys").send({ name: "ci", scopes: ["read"] }).expect(201)).body;
+  await request(app).get("/api/projects").set("Authorization", `Bearer ${key}`).expect(200);
+  await audit.flush();
+  const log = await session.get("/api/auth/audit").expect(200);
+  const actions = log.body.events.map((e: { action: string }) => e.action);
+  expect(actions).toEqual(expect.arrayContaining(["session.login", "api_key.create", "api_key.authenticate"]));
+  expect(JSON.stringify(log.body)).not.toContain(key);
+});
