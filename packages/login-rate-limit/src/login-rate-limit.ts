@@ -193,9 +193,16 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
     }
   };
 
-  /** Counts the attempt on both limits; a limit that is already over still answers its count. */
-  const countAttempt = (ids: LoginCounterIds) =>
-    Promise.all([count(limiters.consecutiveFailures, ids), count(limiters.perIpPerDay, ids)]).then(decideLoginAttempt);
+  /**
+   * Counts the attempt: first against its IP, then (only while the IP is not blocked) against the
+   * username from that IP. A blocked IP spraying fresh usernames thus creates no per-username
+   * counter at all, so it cannot grow memory (or Redis) by one entry per guess.
+   */
+  const countAttempt = async (ids: LoginCounterIds) => {
+    const perIp = await count(limiters.perIpPerDay, ids);
+    if (perIp.consumed > perIp.points) return decideLoginAttempt([perIp]);
+    return decideLoginAttempt([await count(limiters.consecutiveFailures, ids), perIp]);
+  };
 
   /** A success: the failures in a row are over, and the IP's attempt was not a failure. */
   const succeeded = (ids: LoginCounterIds) => {
