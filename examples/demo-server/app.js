@@ -1,0 +1,104 @@
+// @ts-check
+const path = require("node:path");
+const express = require("express");
+const {
+  ApiKeys,
+  ScopePolicy,
+  accessLogRouter,
+  apiKeyAuth,
+  apiKeysRouter,
+  authRouter,
+  keyRateLimit,
+  loginRateLimit,
+  redactResponse,
+  scopeGuards,
+  sessionAuth,
+} = require("portcullis");
+const { createResources, resourceRouter } = require("./resources");
+
+const policy = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
+const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: ["read"] };
+
+/**
+ * The demo: an ML platform's API guarded per route, as the CorePlexML page lays it out, with the
+ * web console at /. Every portcullis middleware is here: keys or a session on /api, login and its
+ * brute-force limit, key management, the access log, scope guards, per-key rate limits, and a
+ * model's `training_data` redacted for anyone but an admin.
+ *
+ * @param {{
+ *   keyStore: import("portcullis").KeyStore,
+ *   users: import("portcullis").UserStore & { create(user: { email: string, password: string, role: string }): Promise<import("portcullis").UserRecord> },
+ *   audit: import("portcullis").AuditSink,
+ *   secret: string,
+ *   sessionSecret: string,
+ *   redis?: import("portcullis").RedisClient,
+ *   now?: () => number,
+ * }} options
+ */
+function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now }) {
+  const clock = now ? { now } : {};
+  const onRedis = redis ? { redis } : {};
+  const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes: policy, ...clock });
+  const { requireScope } = scopeGuards({ policy });
+  const resources = createResources();
+  const known = new Map(); // users made through /api/users, for listing (UserStore has no list)
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.use((_req, res, next) => {
+    // The console has no inline script or style, so the strictest policy holds.
+    res.set({
+      "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+    });
+    next();
+  });
+  app.use(express.static(path.join(__dirname, "public")));
+
+  app.use(
+    "/api",
+    apiKeyAuth({ keys, optional: true, audit }),
+    sessionAuth({ secret: sessionSecret, roles: ROLES, users, audit, ...onRedis, ...clock }),
+    keyRateLimit({ ...onRedis, default: { points: 600, durationSeconds: 60 } }),
+  );
+  const limit = loginRateLimit({ ...onRedis, username: (req) => req.body?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined) });
+  app.use("/api/auth", authRouter({ users, rateLimit: limit }));
+  app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false, audit }));
+  app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy }));
+
+  app.use("/api/projects", resourceRouter(resources.projects, ["name"], requireScope));
+  app.use("/api/datasets", resourceRouter(resources.datasets, ["name"], requireScope));
+  // A model's training data is for admins: anyone else gets the model with that field redacted.
+  const hideTrainingData = redactResponse(
+    [
+      { path: "training_data", scope: "admin" },
+      { path: "[*].training_data", scope: "admin" },
+    ],
+    { policy, threshold: 1 }, // always redact, never refuse: the issue's behaviour for models
+  );
+  app.use("/api/models", resourceRouter(resources.models, ["name", "training_data"], requireScope, [hideTrainingData]));
+  app.post("/api/models/:id/predict", requireScope("predict"), express.json({ limit: "16kb" }), (req, res) => {
+    const model = resources.models.get(String(req.params.id));
+    if (!model) return void res.status(404).json({ error: "not_found", detail: "Not found." });
+    res.json({ model: model.id, prediction: { churn_probability: 0.27 } });
+  });
+
+  app.get("/api/users", requireScope("admin"), (_req, res) => void res.json([...known.values()]));
+  app.post("/api/users", requireScope("admin"), express.json({ limit: "16kb" }), async (req, res, next) => {
+    const { email, password, role } = req.body ?? {};
+    if (!Object.hasOwn(ROLES, role)) return void res.status(400).json({ error: "invalid_request", detail: `role: one of ${Object.keys(ROLES).join(", ")}` });
+    try {
+      const user = await users.create({ email, password, role });
+      known.set(user.id, user);
+      res.status(201).json(user);
+    } catch (error) {
+      const refusal = /** @type {{ status?: number, code?: string, message?: string }} */ (error);
+      if (typeof refusal.status === "number" && refusal.status < 500) return void res.status(refusal.status).json({ error: refusal.code, detail: refusal.message });
+      next(error);
+    }
+  });
+  return { app, keys, known };
+}
+
+module.exports = { createDemoApp, ROLES };

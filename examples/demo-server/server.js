@@ -1,0 +1,63 @@
+// @ts-check
+// `npm run demo`: the demo on PORT (3000), in memory, or on Redis when REDIS_URL is set.
+const { randomBytes } = require("node:crypto");
+const {
+  MemoryAuditSink,
+  MemoryKeyStore,
+  MemoryUserStore,
+  RedisAuditSink,
+  RedisKeyStore,
+  RedisUserStore,
+  bcryptPasswords,
+} = require("portcullis");
+const { createDemoApp } = require("./app");
+
+const randomSecret = () => randomBytes(32).toString("base64url");
+
+async function main() {
+  const port = Number(process.env.PORT ?? 3000);
+  const redisUrl = process.env.REDIS_URL;
+  if (redisUrl && (!process.env.PORTCULLIS_SECRET || !process.env.SESSION_SECRET)) {
+    throw new Error("PORTCULLIS_SECRET and SESSION_SECRET are required with REDIS_URL: keys and cookies made under random secrets would not survive a restart");
+  }
+  const secret = process.env.PORTCULLIS_SECRET ?? randomSecret();
+  const sessionSecret = process.env.SESSION_SECRET ?? randomSecret();
+  const passwords = bcryptPasswords();
+
+  let redis;
+  let stores;
+  if (redisUrl) {
+    const { Redis } = require("ioredis");
+    redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    await new Promise((resolve, reject) => redis.once("ready", resolve).once("error", reject));
+    stores = { keyStore: new RedisKeyStore(redis), users: new RedisUserStore(redis, { passwords }), audit: new RedisAuditSink(redis) };
+  } else {
+    stores = { keyStore: new MemoryKeyStore(), users: new MemoryUserStore({ passwords }), audit: new MemoryAuditSink() };
+  }
+
+  const email = process.env.PORTCULLIS_ADMIN_EMAIL ?? "admin@example.com";
+  let password = process.env.PORTCULLIS_ADMIN_PASSWORD;
+  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, ...(redis ? { redis } : {}) });
+  const existing = await stores.users.findByEmail(email);
+  if (existing) {
+    known.set(existing.id, existing);
+  } else {
+    const generated = password === undefined;
+    password ??= randomSecret().slice(0, 20);
+    known.set("admin", await stores.users.create({ email, password, role: "admin" }));
+    console.log(`Admin: ${email}${generated ? ` / ${password}  (generated, shown once)` : ""}`);
+  }
+
+  const server = app.listen(port, "127.0.0.1", () => {
+    const address = server.address();
+    console.log(`portcullis demo on http://localhost:${typeof address === "object" && address ? address.port : port}`);
+  });
+  const stop = () => server.close(() => void Promise.allSettled([stores.keyStore.close(), stores.audit.close()]).finally(() => process.exit(0)));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});

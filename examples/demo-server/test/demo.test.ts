@@ -1,0 +1,56 @@
+import request from "supertest";
+import { MemoryAuditSink, MemoryKeyStore, MemoryUserStore, bcryptPasswords } from "portcullis";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createDemoApp } = require("../app") as typeof import("../app");
+
+async function demo() {
+  const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+  const { app, keys } = createDemoApp({ keyStore: new MemoryKeyStore(), users, audit: new MemoryAuditSink(), secret: "d".repeat(32), sessionSecret: "e".repeat(32) });
+  await users.create({ email: "admin@example.com", password: "admin-password", role: "admin" });
+  await users.create({ email: "member@example.com", password: "member-password", role: "member" });
+  const signIn = async (email: string, password: string) => {
+    const agent = request.agent(app);
+    await agent.post("/api/auth/login").send({ email, password }).expect(200);
+    return agent;
+  };
+  return { app, keys, signIn };
+}
+
+test("a model's training_data is for admins: a member gets the model with that field redacted", async () => {
+  const { signIn } = await demo();
+  const member = await signIn("member@example.com", "member-password");
+  const seen = await member.get("/api/models/mdl_1").expect(200);
+  expect(seen.body).toEqual({ id: "mdl_1", name: "churn-gbm" });
+  expect(seen.headers["x-redacted-fields"]).toBe("training_data");
+  const list = await member.get("/api/models").expect(200);
+  expect(list.body[0]).not.toHaveProperty("training_data");
+  const admin = await signIn("admin@example.com", "admin-password");
+  expect((await admin.get("/api/models/mdl_1").expect(200)).body.training_data).toMatch(/^s3:/);
+});
+
+test("GET needs read, POST/PATCH/DELETE need write, predict needs predict, /api/users needs admin", async () => {
+  const { app, keys } = await demo();
+  const reader = (await keys.create({ owner: "o", name: "r", scopes: ["read"] })).key;
+  const writer = (await keys.create({ owner: "o", name: "w", scopes: ["read", "write"] })).key;
+  const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
+  await request(app).get("/api/projects").set(auth(reader)).expect(200);
+  await request(app).post("/api/projects").set(auth(reader)).send({ name: "x" }).expect(403);
+  const created = await request(app).post("/api/projects").set(auth(writer)).send({ name: "Fraud" }).expect(201);
+  await request(app).patch(`/api/projects/${created.body.id}`).set(auth(writer)).send({ name: "Fraud v2" }).expect(200);
+  await request(app).delete(`/api/projects/${created.body.id}`).set(auth(writer)).expect(204);
+  await request(app).post("/api/models/mdl_1/predict").set(auth(writer)).expect(403);
+  await request(app).get("/api/users").set(auth(writer)).expect(403);
+  await request(app).get("/api/datasets").expect(401);
+});
+
+test("an admin manages users; bad resource bodies are 400 and unknown ids 404, never 500", async () => {
+  const { signIn } = await demo();
+  const admin = await signIn("admin@example.com", "admin-password");
+  const made = await admin.post("/api/users").send({ email: "new@example.com", password: "new-password", role: "viewer" }).expect(201);
+  expect(made.body).toEqual({ id: expect.stringMatching(/^usr_/), email: "new@example.com", role: "viewer" });
+  await admin.post("/api/users").send({ email: "new@example.com", password: "other-password", role: "viewer" }).expect(409);
+  await admin.post("/api/users").send({ email: "x@example.com", password: "pw", role: "god" }).expect(400);
+  await admin.post("/api/projects").send({ name: 5 }).expect(400);
+  await admin.post("/api/projects").set("Content-Type", "application/json").send("{oops").expect(400);
+  await admin.patch("/api/projects/prj_404").send({ name: "x" }).expect(404);
+});
