@@ -7,6 +7,7 @@ import {
   DEFAULT_STORE_TIMEOUT_MS,
   fromBodyParserError,
   guardStore,
+  PortcullisError,
   ScopePolicy,
   type AuditSink,
   type ErrorResponseOptions,
@@ -66,6 +67,8 @@ export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Rout
   const router = express.Router();
 
   router.get("/", requireScope(viewScope, { policy, ...errors }), async function listAccessLog(req, res) {
+    // The log spans the owner's every app: a key bound to one app does not read it.
+    if (req.auth!.app !== undefined) throw new PortcullisError("insufficient_permissions", "A key bound to an app cannot read the account's access log.");
     const q = parseRequest(query, req.query, "query");
     const owner = allOwners ? q.owner : req.auth!.owner;
     const page = await guardStore(audit.list({

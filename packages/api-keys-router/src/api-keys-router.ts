@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
-import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
+import { endpointIdsOf, requireRecentAuth, requireScope } from "@portcullis/require-scope";
 import {
   assertRealm,
   challenge,
@@ -112,6 +112,14 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
           if (!req.auth) throw unauthenticated(req, config.realm);
           next();
         },
+    // A key limited to some endpoints may manage keys only through the routes it is limited to.
+    function requireEndpointAllowed(req, _res, next) {
+      const ids = endpointIdsOf(req, []);
+      if (!ids.some((id) => keys.scopes.endpointAllowed(req.auth!.scopes, id))) {
+        throw new PortcullisError("insufficient_permissions", `These credentials may not call ${ids.join(" or ")}.`, { data: { missing_scopes: ids } });
+      }
+      next();
+    },
   );
 
   router.post("/", ...recent, json, async function createKey(req, res) {
@@ -151,6 +159,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
 
   // Plexe's usage tracking: requests per day for the owner, and for one key.
   router.get("/usage", async function ownerUsage(req, res) {
+    if (req.auth!.app !== undefined) throw appBoundRefusal();
     const { days } = parseRequest(usageQuery, req.query, "query");
     const usage = await keys.usage(req.auth!.owner, days === undefined ? {} : { days });
     res.set("Cache-Control", "no-store").json({ owner: req.auth!.owner, usage, total: usage.reduce((sum, day) => sum + day.requests, 0) });
@@ -296,6 +305,8 @@ function hasBody(req: Request): boolean {
 }
 
 const notFound = () => new PortcullisError("not_found", "No API key with this id.");
+/** The owner's usage spans every app; a key bound to one app sees its own app's keys only. */
+const appBoundRefusal = () => new PortcullisError("insufficient_permissions", "A key bound to an app cannot read the whole account's usage.");
 
 /** Another owner's key (or another app's) answers exactly as a key that does not exist. */
 async function findOwned(keys: ApiKeys, req: Request): Promise<ApiKeyRecord> {

@@ -1,4 +1,7 @@
 import request from "supertest";
+import express from "express";
+import { ApiKeys, MemoryKeyStore } from "@portcullis/core";
+import { apiKeyAuth } from "@portcullis/api-key-auth";
 import { apiKeysRouter } from "@portcullis/api-keys-router";
 import { createApp } from "./create-app";
 
@@ -60,6 +63,17 @@ describe("who may manage which keys", () => {
     expect(res.body.detail).toBe("You cannot revoke a key with scopes you do not hold: admin.");
     expect(res.headers["www-authenticate"]).toBe('Bearer realm="api", error="insufficient_scope", scope="admin"');
     await request(app).delete(`${BASE}/${reader.key_id}`).set(bearer(reader.key)).expect(204); // itself: yes
+  });
+
+  test("a key limited to other endpoints cannot manage keys; an app-bound key cannot read the account's usage", async () => {
+    const keys = new ApiKeys({ store: new MemoryKeyStore(), secret: "e".repeat(32), prefix: "cpx_live." });
+    const app = express();
+    app.use(BASE, apiKeyAuth({ keys }), apiKeysRouter({ keys, manageScope: false }));
+    const limited = await keys.create({ owner: "alice", name: "one endpoint", scopes: ["read", "GET /api/projects"] });
+    const refused = await request(app).get(BASE).set(bearer(limited.key)).expect(403);
+    expect(refused.body.detail).toMatch(/^These credentials may not call GET \/api\/auth\/api-keys/);
+    const bound = await keys.create({ owner: "alice", name: "bound", scopes: ["read"], app: "app-1" });
+    await request(app).get(`${BASE}/usage`).set(bearer(bound.key)).expect(403);
   });
 
   test("with manageScope set, a key without that scope cannot manage keys at all", async () => {

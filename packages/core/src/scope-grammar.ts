@@ -28,10 +28,11 @@ export function scopeKind(scope: unknown): ScopeKind | undefined {
  */
 export function scopeGrants(held: string, required: string): boolean {
   if (held === required) return true;
+  // Only an operation wildcard covers anything, and only operations: never an endpoint such as
+  // `GET /models/:id`, whose `:` is a route parameter, not an operation's separator.
+  if (!held.includes("*") || scopeKind(held) !== "operation" || scopeKind(required) !== "operation") return false;
   const colon = held.indexOf(":");
-  if (colon < 0 || held[0] === "/" || !held.includes("*")) return false;
   const requiredColon = required.indexOf(":");
-  if (requiredColon < 0 || required[0] === "/") return false;
   const [resource, action] = [held.slice(0, colon), held.slice(colon + 1)];
   return (
     (resource === "*" || resource === required.slice(0, requiredColon)) &&

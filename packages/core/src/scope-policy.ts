@@ -95,10 +95,11 @@ export class ScopePolicy {
    * granted by holding it, or by holding no endpoint scope at all (no endpoint restriction).
    */
   missing(held: readonly string[], required: readonly string[]): string[] {
+    const limit = this.endpointsOf(held);
     const granted = this.expand(held);
-    if (granted === ALL_SCOPES) return [];
-    const restricted = holdsEndpoints(granted);
-    return required.filter((scope) => !(scopeKind(scope) === "endpoint" && !restricted) && !grants(granted, scope));
+    return required.filter((scope) =>
+      scopeKind(scope) === "endpoint" ? limit.size > 0 && !limit.has(scope) : granted !== ALL_SCOPES && !grants(granted, scope),
+    );
   }
 
   /** True when `held` grants every scope in `required` (`match: "all"`) or at least one (`"any"`). */
@@ -107,22 +108,38 @@ export class ScopePolicy {
     return match === "all" ? missing.length === 0 : missing.length < required.length || required.length === 0;
   }
 
-  /** Whether `held` may call the endpoint `endpointId` (Clarifai's rule; see the class docs). */
+  /**
+   * Whether `held` may call the endpoint `endpointId` (Clarifai's rule; see the class docs). An
+   * endpoint limit holds even beside a scope that implies every other (`admin: "*"`).
+   */
   endpointAllowed(held: readonly string[], endpointId: string): boolean {
-    const granted = this.expand(held);
-    return granted === ALL_SCOPES || !holdsEndpoints(granted) || granted.has(endpointId);
+    const endpoints = this.endpointsOf(held);
+    return endpoints.size === 0 || endpoints.has(endpointId);
+  }
+
+  /** The endpoint scopes `held` carries, directly or through implications: its endpoint limit. */
+  endpointsOf(held: readonly string[]): ReadonlySet<string> {
+    const endpoints = new Set<string>();
+    for (const scope of held) {
+      if (scopeKind(scope) === "endpoint") endpoints.add(scope);
+      const implied = this.#closure.get(scope);
+      if (implied && implied !== ALL_SCOPES) for (const s of implied) if (scopeKind(s) === "endpoint") endpoints.add(s);
+    }
+    return endpoints;
   }
 
   /**
    * What a holder of `held` may not hand out in a new key of `requested` scopes: the scopes it
-   * does not hold, and `ANY_ENDPOINT` when it is limited to some endpoints but the new key would
-   * be limited to none (which would be broader).
+   * does not hold; the endpoints outside its own endpoint limit; and `ANY_ENDPOINT` when it is
+   * limited to some endpoints but the new key would be limited to none (which would be broader).
    */
   cannotGrant(held: readonly string[], requested: readonly string[]): string[] {
-    const missing = this.missing(held, requested);
-    const granted = this.expand(held);
-    const widens = granted !== ALL_SCOPES && holdsEndpoints(granted) && !requested.some((s) => scopeKind(s) === "endpoint");
-    return widens ? [...missing, ANY_ENDPOINT] : missing;
+    const limit = this.endpointsOf(held);
+    const requestedEndpoints = requested.filter((scope) => scopeKind(scope) === "endpoint");
+    const others = this.missing(held, requested.filter((scope) => scopeKind(scope) !== "endpoint"));
+    if (limit.size === 0) return others;
+    const outside = requestedEndpoints.filter((scope) => !limit.has(scope));
+    return [...others, ...outside, ...(requestedEndpoints.length === 0 ? [ANY_ENDPOINT] : [])];
   }
 
   /** Everything `held` grants once implications are applied (wildcards kept as written). */
@@ -148,11 +165,6 @@ export class ScopePolicy {
 function grants(granted: ReadonlySet<string>, required: string): boolean {
   if (granted.has(required)) return true;
   for (const held of granted) if (isWildcard(held) && scopeGrants(held, required)) return true;
-  return false;
-}
-
-function holdsEndpoints(granted: ReadonlySet<string>): boolean {
-  for (const scope of granted) if (scopeKind(scope) === "endpoint") return true;
   return false;
 }
 

@@ -88,3 +88,25 @@ describe("Clarifai's combination of operation and endpoint scopes", () => {
     expect(() => known.validate(["Workflows:*"])).toThrow(/unknown scope "Workflows:\*"/);
   });
 });
+
+describe("endpoint limits hold against wildcards and implications", () => {
+  test("an operation wildcard never covers an endpoint scope, whose ':' is a route parameter", () => {
+    expect(scopeGrants("*:*", "GET /v1/models/:id")).toBe(false);
+    expect(scopeGrants("*:id", "GET /v1/models/:id")).toBe(false);
+    const policy = new ScopePolicy({ known: ["Models:Get", "GET /models/:id"] });
+    expect(() => policy.validate(["*:id"])).toThrow(/unknown scope/);
+  });
+
+  test("a key limited to one endpoint cannot mint a key for another, even holding *:*", () => {
+    const policy = new ScopePolicy();
+    expect(policy.cannotGrant(["*:*", "GET /v1/models/:id"], ["*:*", "DELETE /v1/models/:id"])).toEqual(["DELETE /v1/models/:id"]);
+  });
+
+  test("admin: '*' beside an endpoint scope keeps the endpoint limit", () => {
+    const policy = new ScopePolicy({ implies: { admin: "*" } });
+    expect(policy.endpointAllowed(["admin", "GET /api/projects"], "DELETE /api/users/:id")).toBe(false);
+    expect(policy.endpointAllowed(["admin", "GET /api/projects"], "GET /api/projects")).toBe(true);
+    expect(policy.cannotGrant(["admin", "GET /api/projects"], ["admin"])).toEqual([ANY_ENDPOINT]);
+    expect(policy.missing(["admin"], ["write", "GET /anything"])).toEqual([]);
+  });
+});

@@ -8,11 +8,13 @@ export interface RequireAppOptions extends ErrorResponseOptions {
 
 /**
  * Keeps an app-bound key on its own app (Clarifai: "A key only gives you access to a single
- * app"): when the app a request addresses, as `appOf` reads it, is not the key's, the answer is
- * 403. Keys without a binding, sessions, and requests that address no app pass.
+ * app"): when the app a request addresses, as `appOf` reads it, is not the key's, or cannot be
+ * read at all, the answer is 403. Keys without a binding and sessions pass. Mount it where the
+ * app is known: on the path that holds the app's parameters, not above it (where `req.params`
+ * is still empty, and a bound key would be refused everywhere).
  *
  * @example
- * app.use("/v2/users/:userId/apps/:appId", requireApp((req) => req.params.appId));
+ * app.use("/v2/users/:userId/apps/:appId", requireApp((req) => `${req.params.userId}/${req.params.appId}`));
  * app.use("/api", requireApp((req) => req.get("x-app-id")));
  */
 export function requireApp(appOf: (req: Request) => string | undefined, options: Readonly<RequireAppOptions> = {}): RequestHandler {
@@ -33,7 +35,8 @@ export function requireApp(appOf: (req: Request) => string | undefined, options:
     } catch {
       addressed = "";
     }
-    if (addressed === undefined || addressed === principal.app) return next();
+    // An app that cannot be read is not the key's app: a bound key is refused, never let through.
+    if (addressed === principal.app) return next();
     respond(new PortcullisError("insufficient_permissions", "This key is bound to another app."), req, res, next);
   };
 }

@@ -86,3 +86,17 @@ describe("requireScope", () => {
     expect(() => requireScope("read", { realm: 'a"b\r\nX-Injected: 1' })).toThrow(/requireScope: "realm" must be/);
   });
 });
+
+describe("requireApp", () => {
+  const bound = (app?: string): Principal => ({ kind: "api_key", keyId: "key_1", owner: "alice", scopes: ["read"], ...(app ? { app } : {}) });
+  const { requireApp } = jest.requireActual("@portcullis/require-scope") as typeof import("@portcullis/require-scope");
+
+  test("a bound key on its own app passes; on another app, or where the app cannot be read, it is refused", async () => {
+    const guard = requireApp((req) => req.get("x-app-id"));
+    await request(createApp(bound("a"), guard)).get("/guarded").set("x-app-id", "a").expect(200);
+    await request(createApp(bound("a"), guard)).get("/guarded").set("x-app-id", "b").expect(403);
+    await request(createApp(bound("a"), guard)).get("/guarded").expect(403); // no header: not its app
+    await request(createApp(bound(), guard)).get("/guarded").expect(200); // unbound keys behave as before
+    await request(createApp(asSession(["read"]), guard)).get("/guarded").set("x-app-id", "b").expect(200);
+  });
+});
