@@ -118,6 +118,7 @@ function principalOf(record: ApiKeyRecord): ApiKeyPrincipal {
     scopes: record.scopes,
     ...(record.app === undefined ? {} : { app: record.app }),
     ...(record.rateLimit === undefined ? {} : { rateLimit: record.rateLimit }),
+    ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
   };
 }
 

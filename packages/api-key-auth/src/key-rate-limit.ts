@@ -4,7 +4,7 @@ import {
   configError,
   createErrorResponder,
   MAX_RATE_LIMIT_POINTS,
-  MAX_RATE_LIMIT_SECONDS,
+  RATE_LIMIT_WINDOWS,
   PortcullisError,
   rateLimitHeaders,
   isIoredisLike,
@@ -29,8 +29,6 @@ export interface KeyRateLimitOptions extends ErrorResponseOptions {
 }
 
 const KNOWN_OPTIONS = new Set(["default", "redis", "keyPrefix", "onError", "formatError"]);
-/** Limiters are made per distinct limit; more distinct limits than this is a configuration smell. */
-const MAX_DISTINCT_LIMITS = 1000;
 
 /**
  * Limits each API key to its own rate (`rate_limit` on the key) or the host's default, with
@@ -52,20 +50,14 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
   const fallback = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;
   if (fallback !== false) assertLimit(fallback);
   const respond = createErrorResponder("keyRateLimit", options);
-  const limiters = new Map<string, RateLimiterAbstract>();
-
-  const limiterFor = (limit: KeyRateLimit): RateLimiterAbstract => {
-    const name = `${limit.points}-${limit.durationSeconds}`;
-    let limiter = limiters.get(name);
-    if (!limiter) {
-      if (limiters.size >= MAX_DISTINCT_LIMITS) limiters.clear();
-      const shape = { points: limit.points, duration: limit.durationSeconds, keyPrefix: `${keyPrefix}key-rate:${name}` };
-      const memory = new RateLimiterMemory(shape);
-      limiter = redis ? new RateLimiterRedis({ ...shape, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true }) : memory;
-      limiters.set(name, limiter);
-    }
-    return limiter;
-  };
+  // One limiter per window, counting up to the largest budget; each key's own budget is then
+  // compared with its count. The set of windows is fixed, so limiters are never evicted.
+  const limiters = new Map<number, RateLimiterAbstract>();
+  for (const window of RATE_LIMIT_WINDOWS) {
+    const shape = { points: MAX_RATE_LIMIT_POINTS, duration: window, keyPrefix: `${keyPrefix}key-rate:${window}` };
+    const memory = new RateLimiterMemory(shape);
+    limiters.set(window, redis ? new RateLimiterRedis({ ...shape, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true }) : memory);
+  }
 
   return function keyRateLimitMiddleware(req, res, next) {
     const principal = req.auth;
@@ -73,19 +65,22 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
     const limit = principal.rateLimit ?? fallback;
     if (limit === false) return next();
     const quota = { points: limit.points, windowSeconds: limit.durationSeconds };
-    limiterFor(limit)
+    const refuse = (msBeforeNext: number) => {
+      const headers = rateLimitHeaders(quota, { remaining: 0, msBeforeReset: msBeforeNext, blocked: true });
+      respond(new PortcullisError("rate_limit_exceeded", "This key has made too many requests; retry later.", { headers }), req, res, next);
+    };
+    limiters
+      .get(limit.durationSeconds)!
       .consume(principal.keyId)
       .then(
         (state) => {
-          res.set(rateLimitHeaders(quota, { remaining: state.remainingPoints, msBeforeReset: state.msBeforeNext }));
+          if (state.consumedPoints > limit.points) return refuse(state.msBeforeNext);
+          res.set(rateLimitHeaders(quota, { remaining: limit.points - state.consumedPoints, msBeforeReset: state.msBeforeNext }));
           next();
         },
         (rejection: unknown) => {
-          if (!(rejection instanceof RateLimiterRes)) {
-            return respond(new PortcullisError("auth_unavailable", undefined, { cause: rejection, headers: { "Retry-After": "1" } }), req, res, next);
-          }
-          const headers = rateLimitHeaders(quota, { remaining: 0, msBeforeReset: rejection.msBeforeNext, blocked: true });
-          respond(new PortcullisError("rate_limit_exceeded", "This key has made too many requests; retry later.", { headers }), req, res, next);
+          if (rejection instanceof RateLimiterRes) return refuse(rejection.msBeforeNext);
+          respond(new PortcullisError("auth_unavailable", undefined, { cause: rejection, headers: { "Retry-After": "1" } }), req, res, next);
         },
       )
       .catch(next);
@@ -97,7 +92,7 @@ function assertLimit(limit: KeyRateLimit): void {
   if (!Number.isInteger(points) || points < 1 || points > MAX_RATE_LIMIT_POINTS) {
     throw configError("keyRateLimit", `"default.points" must be a whole number from 1 to ${MAX_RATE_LIMIT_POINTS}, or pass default: false`);
   }
-  if (!Number.isInteger(durationSeconds) || durationSeconds < 1 || durationSeconds > MAX_RATE_LIMIT_SECONDS) {
-    throw configError("keyRateLimit", `"default.durationSeconds" must be a whole number from 1 to ${MAX_RATE_LIMIT_SECONDS}`);
+  if (!(RATE_LIMIT_WINDOWS as readonly number[]).includes(durationSeconds)) {
+    throw configError("keyRateLimit", `"default.durationSeconds" must be one of ${RATE_LIMIT_WINDOWS.join(", ")}`);
   }
 }

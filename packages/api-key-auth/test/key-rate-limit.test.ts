@@ -67,7 +67,21 @@ test("on Redis the count is shared by every process: two apps on one Redis share
 test("a key's limit is validated when the key is created, and the host default when the limiter is", async () => {
   const { keys } = createApp(new MemoryKeyStore(), {});
   await expect(keys.create({ owner: "a", name: "k", scopes: ["read"], rateLimit: { points: 0, durationSeconds: 60 } })).rejects.toMatchObject({ code: "invalid_request" });
-  await expect(keys.create({ owner: "a", name: "k", scopes: ["read"], rateLimit: { points: 5, durationSeconds: 1e9 } })).rejects.toMatchObject({ code: "invalid_request" });
+  await expect(keys.create({ owner: "a", name: "k", scopes: ["read"], rateLimit: { points: 5, durationSeconds: 30 } })).rejects.toMatchObject({ code: "invalid_request" });
   expect(() => keyRateLimit({ default: { points: -1, durationSeconds: 60 } })).toThrow(/^keyRateLimit: "default.points"/);
   expect(() => keyRateLimit({ limit: 5 } as never)).toThrow(/unknown option "limit"/);
+});
+
+test("a limit's window is one of a fixed set, and many keys with distinct limits never reset another key's count", async () => {
+  const { app, keys } = createApp(new MemoryKeyStore(), {});
+  await expect(keys.create({ owner: "a", name: "k", scopes: ["read"], rateLimit: { points: 5, durationSeconds: 61 } })).rejects.toMatchObject({ code: "invalid_request" });
+  const victim = (await keys.create({ owner: "victim", name: "v", scopes: ["read"], rateLimit: { points: 2, durationSeconds: 3600 } })).key;
+  await request(app).get("/models").set("x-api-key", victim).expect(200);
+  await request(app).get("/models").set("x-api-key", victim).expect(200);
+  await request(app).get("/models").set("x-api-key", victim).expect(429);
+  for (let points = 1000; points < 1100; points++) {
+    const { key } = await keys.create({ owner: "attacker", name: `k${points}`, scopes: ["read"], rateLimit: { points, durationSeconds: 60 } });
+    await request(app).get("/models").set("x-api-key", key).expect(200);
+  }
+  await request(app).get("/models").set("x-api-key", victim).expect(429);
 });

@@ -17,6 +17,7 @@ import {
   type AuditAction,
   type AuditRecorder,
   type ApiKeyRecord,
+  type KeyRateLimit,
   type ErrorResponseOptions,
   type Principal,
 } from "@portcullis/core";
@@ -129,8 +130,11 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     const scopes = body.scopes ?? scopesOfLevel(body.permission_level!, config.permissionLevels);
     assertHolds(keys, principal, scopes, "create a key with", config.realm);
     const now = keys.now();
-    const expiresAt =
+    const requestedExpiry =
       body.expires_in !== undefined ? now + body.expires_in * 1000 : body.expires_at !== undefined ? Date.parse(body.expires_at) : undefined;
+    const requestedLimit =
+      body.rate_limit === undefined ? undefined : { points: body.rate_limit.points, durationSeconds: body.rate_limit.duration_seconds };
+    const { expiresAt, rateLimit } = delegated(principal, requestedExpiry, requestedLimit);
     const { key, record } = await keys.create({
       owner: principal.owner,
       name: body.name,
@@ -138,7 +142,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
       ...(principal.app === undefined ? {} : { app: principal.app }),
       ...(expiresAt === undefined ? {} : { expiresAt }),
       ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
-      ...(body.rate_limit === undefined ? {} : { rateLimit: { points: body.rate_limit.points, durationSeconds: body.rate_limit.duration_seconds } }),
+      ...(rateLimit === undefined ? {} : { rateLimit }),
     });
     recordAction(req, "api_key.create", record.id);
     res.status(config.createdStatus).set("Cache-Control", "no-store").json({ key, ...keyJson(record, now) });
@@ -281,6 +285,26 @@ function scopesOfLevel(level: string, levels: Readonly<Record<string, readonly s
     );
   }
   return scopes;
+}
+
+/**
+ * A key that creates a key cannot loosen what binds it: the new key expires no later than the
+ * caller and is limited at least as strictly (it inherits the caller's expiry and limit when it
+ * asks for none); a key on the host's default limit cannot set a limit of its own. People signed
+ * in with a session may choose freely.
+ */
+function delegated(principal: Principal, expiresAt: number | undefined, rateLimit: KeyRateLimit | undefined) {
+  if (principal.kind !== "api_key") return { expiresAt, rateLimit };
+  if (principal.expiresAt !== undefined && expiresAt !== undefined && expiresAt > principal.expiresAt) {
+    throw new PortcullisError("insufficient_permissions", "A key cannot create a key that outlives it.");
+  }
+  const own = principal.rateLimit;
+  if (rateLimit !== undefined) {
+    if (own === undefined) throw new PortcullisError("insufficient_permissions", "A key without a rate limit of its own cannot set one.");
+    const looser = rateLimit.points > own.points || rateLimit.points / rateLimit.durationSeconds > own.points / own.durationSeconds;
+    if (looser) throw new PortcullisError("insufficient_permissions", "A key cannot create a key with a looser rate limit than its own.");
+  }
+  return { expiresAt: expiresAt ?? principal.expiresAt, rateLimit: rateLimit ?? own };
 }
 
 /** A caller can never hand out, renew or take away a scope it does not hold itself. */

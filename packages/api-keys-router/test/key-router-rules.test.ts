@@ -76,6 +76,21 @@ describe("who may manage which keys", () => {
     await request(app).get(`${BASE}/usage`).set(bearer(bound.key)).expect(403);
   });
 
+  test("a key cannot mint a key that outlives it or has a looser rate limit; it passes on its own", async () => {
+    const { app, keys, clock } = await createApp();
+    const bounded = await keys.create({ owner: "alice", name: "bounded", scopes: ["admin"], expiresAt: clock.now + 3600_000, rateLimit: { points: 10, durationSeconds: 60 } });
+    const as = bearer(bounded.key);
+    const looser = await request(app).post(BASE).set(as).send({ name: "x", scopes: ["read"], rate_limit: { points: 1000000, duration_seconds: 1 } }).expect(403);
+    expect(looser.body.detail).toBe("A key cannot create a key with a looser rate limit than its own.");
+    await request(app).post(BASE).set(as).send({ name: "x", scopes: ["read"], expires_in: 7200 }).expect(403);
+    const child = (await request(app).post(BASE).set(as).send({ name: "child", scopes: ["read"] }).expect(201)).body;
+    expect(child.rate_limit).toEqual({ points: 10, duration_seconds: 60 });
+    expect(Date.parse(child.expires_at)).toBe(clock.now + 3600_000);
+    await request(app).post(BASE).set(as).send({ name: "stricter", scopes: ["read"], rate_limit: { points: 5, duration_seconds: 60 } }).expect(201);
+    const unlimited = await keys.create({ owner: "alice", name: "default", scopes: ["admin"] });
+    await request(app).post(BASE).set(bearer(unlimited.key)).send({ name: "x", scopes: ["read"], rate_limit: { points: 5, duration_seconds: 60 } }).expect(403);
+  });
+
   test("with manageScope set, a key without that scope cannot manage keys at all", async () => {
     const { app, keys } = await createApp({ router: { manageScope: "admin" } });
     const { key } = await keys.create({ owner: "alice", name: "reader", scopes: ["read"] });

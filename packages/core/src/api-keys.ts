@@ -13,8 +13,11 @@ export const MAX_METADATA_ENTRIES = 20;
 export const MAX_METADATA_BYTES = 4096;
 export const MAX_PAGE_SIZE = 100;
 export const MAX_RATE_LIMIT_POINTS = 1_000_000;
-/** Rate-limit windows up to 24.8 days: the memory limiter's timers cannot wait longer. */
-export const MAX_RATE_LIMIT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/**
+ * The windows a rate limit may count over: a second, a minute, an hour, a day. A fixed set keeps
+ * one limiter per window, shared by every key, so no key's count can be pushed out by others.
+ */
+export const RATE_LIMIT_WINDOWS = [1, 60, 3600, 86_400] as const;
 /** The latest time a key may expire: 9999-12-31T23:59:59.999Z, the last instant ISO 8601 writes plainly. */
 export const MAX_TIME = 253_402_300_799_999;
 /** Key ids: `key_` and 16 base62 characters (about 95 bits, so ids cannot be enumerated). */
@@ -317,8 +320,8 @@ function assertRateLimit(limit: unknown): asserts limit is KeyRateLimit {
   if (!Number.isInteger(points) || points! < 1 || points! > MAX_RATE_LIMIT_POINTS) {
     throw new PortcullisError("invalid_request", `rate_limit.points: a whole number from 1 to ${MAX_RATE_LIMIT_POINTS}`);
   }
-  if (!Number.isInteger(durationSeconds) || durationSeconds! < 1 || durationSeconds! > MAX_RATE_LIMIT_SECONDS) {
-    throw new PortcullisError("invalid_request", `rate_limit.duration_seconds: a whole number from 1 to ${MAX_RATE_LIMIT_SECONDS}`);
+  if (!(RATE_LIMIT_WINDOWS as readonly unknown[]).includes(durationSeconds)) {
+    throw new PortcullisError("invalid_request", `rate_limit.duration_seconds: one of ${RATE_LIMIT_WINDOWS.join(", ")}`);
   }
 }
 

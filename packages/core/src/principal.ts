@@ -16,6 +16,8 @@ export interface ApiKeyPrincipal extends PrincipalBase {
   readonly keyId: string;
   /** The key's own rate limit, read by `keyRateLimit`. */
   readonly rateLimit?: KeyRateLimit;
+  /** When the key expires; a key it creates may not outlive it. */
+  readonly expiresAt?: number;
 }
 
 /** A request authenticated by a session cookie. */
