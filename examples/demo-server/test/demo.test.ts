@@ -54,3 +54,9 @@ test("an admin manages users; bad resource bodies are 400 and unknown ids 404, n
   await admin.post("/api/projects").set("Content-Type", "application/json").send("{oops").expect(400);
   await admin.patch("/api/projects/prj_404").send({ name: "x" }).expect(404);
 });
+test("the console is served at / with a strict Content-Security-Policy", async () => {
+  const { app } = await demo();
+  const page = await request(app).get("/").expect(200);
+  expect(page.headers["content-type"]).toMatch(/text\/html/);
+  expect(page.headers["content-security-policy"]).toContain("default-src 'self'");
+});

@@ -1,0 +1,601 @@
+// The demo's web console: sign in, then manage API keys and sessions and read the access log,
+// all through the JSON API under /api/auth. Plain browser JavaScript, no build step.
+//
+// Two rules hold throughout. Data from the server is inserted with textContent or text nodes,
+// never as HTML; and the page has no inline script, style or event handler, so it runs under
+// `Content-Security-Policy: default-src 'self'`. A new key lives only in the text of its box:
+// never in storage, a cookie or the URL, and it is gone once the box is dismissed or the page reloads.
+"use strict";
+
+(function portcullisConsole() {
+  const PAGES = ["keys", "sessions", "access-log"];
+  /** Refusals meaning the session is gone: the console goes back to the sign-in form. */
+  const SIGNED_OUT = new Set(["missing_credentials", "session_expired"]);
+  const KEY_STATUSES = new Set(["active", "expired", "revoked"]);
+
+  /** A refused or failed API call, with the server's code and its readable `detail`. */
+  class ApiError extends Error {
+    constructor(status, code, detail) {
+      super(detail);
+      this.name = "ApiError";
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  const state = { user: null, keys: new Map(), keysCursor: null, keysLoad: 0, reauth: null };
+
+  function byId(id) {
+    const node = document.getElementById(id);
+    if (!node) throw new Error(`console: the page has no #${id}`);
+    return node;
+  }
+
+  /** Builds an element; strings among the children become text nodes, never markup. */
+  function h(tag, attributes = {}, children = []) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === "text") node.textContent = String(value);
+      else if (name === "testid") node.dataset.testid = String(value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+
+  function setMessage(node, text) {
+    node.textContent = text || "";
+    node.hidden = !text;
+  }
+
+  function messageOf(error) {
+    if (error instanceof ApiError) return error.message;
+    return `Something went wrong in the console (${error && error.message ? error.message : error}). Reload the page to try again.`;
+  }
+
+  /** Shows an error in a page's alert area, unless the console has just gone back to sign-in. */
+  function report(node, error) {
+    if (error && error.signedOut) return;
+    setMessage(node, messageOf(error));
+  }
+
+  async function busy(button, work) {
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      return await work();
+    } finally {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  }
+
+  // ---- The API -------------------------------------------------------------------------------
+
+  /** One request; resolves to the parsed JSON (null for 204), rejects with an ApiError. */
+  async function send(method, path, body) {
+    const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch {
+      throw new ApiError(0, "network_error", "The server could not be reached. Check that the demo is running, then try again.");
+    }
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => null);
+    if (response.ok) {
+      if (data === null) throw new ApiError(response.status, "bad_response", "The server's answer was not the JSON the console expected.");
+      return data;
+    }
+    const code = data && typeof data.error === "string" ? data.error : `http_${response.status}`;
+    let detail = data && typeof data.detail === "string" && data.detail ? data.detail : `The server answered ${response.status} ${response.statusText}`.trim() + ".";
+    const retryAfter = response.headers.get("Retry-After");
+    if (response.status === 429 && retryAfter && /^\d+$/.test(retryAfter)) detail += ` Try again in ${retryAfter} seconds.`;
+    throw new ApiError(response.status, code, detail);
+  }
+
+  /**
+   * A call from a signed-in page. When the server wants a recent password check it asks for the
+   * password and retries once; when the session has ended it goes back to the sign-in form.
+   */
+  async function api(method, path, body, reauthenticated = false) {
+    try {
+      return await send(method, path, body);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.code === "reauthentication_required" && !reauthenticated) {
+        await confirmPassword();
+        return api(method, path, body, true);
+      }
+      if (error.status === 401 && SIGNED_OUT.has(error.code)) {
+        showSignIn(error.code === "session_expired" ? error.message : "Your session has ended; sign in again.");
+        error.signedOut = true;
+      }
+      throw error;
+    }
+  }
+
+  // ---- Formatting ----------------------------------------------------------------------------
+
+  /** "Nov 23, 12:06 PM" in the reader's locale; the year only when it is not this one. */
+  function formatTime(iso, withSeconds = false) {
+    const at = new Date(iso);
+    if (Number.isNaN(at.getTime())) return String(iso);
+    return at.toLocaleString(undefined, {
+      ...(at.getFullYear() === new Date().getFullYear() ? {} : { year: "numeric" }),
+      month: "short",
+      day: "numeric",
+      hour: "numeric",
+      minute: "2-digit",
+      ...(withSeconds ? { second: "2-digit" } : {}),
+    });
+  }
+
+  function time(iso, { none = "—", withSeconds = false } = {}) {
+    if (!iso) return h("span", { class: "muted", text: none });
+    return h("time", { datetime: iso, title: iso, text: formatTime(iso, withSeconds) });
+  }
+
+  function describeAgent(userAgent) {
+    if (!userAgent) return "Unknown device";
+    const browser =
+      [["Edg/", "Edge"], ["Firefox/", "Firefox"], ["HeadlessChrome/", "Headless Chrome"], ["Chrome/", "Chrome"], ["Safari/", "Safari"], ["curl/", "curl"]]
+        .find(([token]) => userAgent.includes(token))?.[1];
+    const system =
+      [["Android", "Android"], ["iPhone", "iOS"], ["iPad", "iPadOS"], ["Windows", "Windows"], ["Mac OS X", "macOS"], ["Linux", "Linux"]]
+        .find(([token]) => userAgent.includes(token))?.[1];
+    if (!browser) return userAgent.length > 48 ? `${userAgent.slice(0, 47)}…` : userAgent;
+    return system ? `${browser} on ${system}` : browser;
+  }
+
+  const displayIp = (ip) => (ip ? ip.replace(/^::ffff:/, "") : "—");
+
+  // ---- Signing in and out, and the pages -----------------------------------------------------
+
+  function showSignIn(notice) {
+    state.user = null;
+    resetApp();
+    byId("boot").hidden = true;
+    byId("app-view").hidden = true;
+    byId("account").hidden = true;
+    byId("signin-view").hidden = false;
+    setMessage(byId("signin-notice"), notice);
+    setMessage(byId("signin-error"), "");
+    byId("signin-email").focus();
+  }
+
+  function showApp(me) {
+    state.user = me.user;
+    byId("account-email").textContent = me.user.email;
+    byId("account-role").textContent = me.user.role;
+    byId("boot").hidden = true;
+    byId("signin-view").hidden = true;
+    byId("account").hidden = false;
+    byId("app-view").hidden = false;
+    route();
+  }
+
+  /** Forgets everything the last user saw, the new-key box first. */
+  function resetApp() {
+    dismissKey();
+    for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close("cancel");
+    for (const id of ["keys-body", "sessions-body", "access-log-body"]) byId(id).replaceChildren();
+    for (const id of ["keys-error", "keys-status", "sessions-error", "sessions-status", "access-log-error"]) setMessage(byId(id), "");
+    byId("create-key-form").reset();
+    state.keys.clear();
+    state.keysCursor = null;
+  }
+
+  const currentPage = () => (PAGES.includes(location.hash.slice(1)) ? location.hash.slice(1) : "keys");
+
+  function route() {
+    if (!state.user) return;
+    const page = currentPage();
+    for (const name of PAGES) byId(`page-${name}`).hidden = name !== page;
+    for (const link of document.querySelectorAll(".nav a[data-page]")) {
+      if (link.dataset.page === page) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+    ({ keys: loadKeys, sessions: loadSessions, "access-log": loadAccessLog })[page]();
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const email = byId("signin-email").value.trim();
+    const password = byId("signin-password");
+    const error = byId("signin-error");
+    if (!email || !password.value) return setMessage(error, "Enter your email and your password.");
+    await busy(byId("signin-form").querySelector("button[type=submit]"), async () => {
+      try {
+        const me = await send("POST", "/api/auth/login", { email, password: password.value });
+        password.value = "";
+        showApp(me);
+      } catch (failure) {
+        setMessage(error, messageOf(failure));
+        password.select();
+      }
+    });
+  }
+
+  async function signOut() {
+    await busy(byId("sign-out"), async () => {
+      try {
+        await send("POST", "/api/auth/logout");
+        showSignIn("You have signed out.");
+      } catch (error) {
+        showGlobalError(error);
+      }
+    });
+  }
+
+  // ---- Settings › API Keys -------------------------------------------------------------------
+
+  function loadingRow(body, columns) {
+    if (body.children.length === 0) body.append(h("tr", {}, [h("td", { colspan: columns, class: "muted", text: "Loading…" })]));
+  }
+
+  async function loadKeys(more = false) {
+    const body = byId("keys-body");
+    const ticket = ++state.keysLoad; // a later load wins over one still on its way
+    if (!more) loadingRow(body, 8);
+    try {
+      const query = more && state.keysCursor ? `?cursor=${encodeURIComponent(state.keysCursor)}` : "";
+      const page = await api("GET", `/api/auth/api-keys${query}`);
+      if (ticket !== state.keysLoad) return;
+      if (!more) {
+        body.replaceChildren();
+        state.keys.clear();
+      }
+      for (const key of page.keys) state.keys.set(key.key_id, key);
+      body.append(...page.keys.map(keyRow));
+      state.keysCursor = page.next_cursor;
+      byId("keys-more").hidden = !page.next_cursor;
+      byId("keys-empty").hidden = body.children.length > 0;
+      setMessage(byId("keys-error"), "");
+    } catch (error) {
+      if (ticket !== state.keysLoad) return;
+      if (!more) body.replaceChildren();
+      report(byId("keys-error"), error);
+    }
+  }
+
+  function keyRow(key) {
+    const status = KEY_STATUSES.has(key.status) ? key.status : "other";
+    // An active key that was rotated is in its grace period: it can be ended early, not rotated again.
+    const actions = key.status !== "active" ? [] : [
+      key.rotated_to ? null : h("button", { type: "button", class: "secondary small", "data-action": "rotate", testid: "rotate-key", "aria-label": `Rotate ${key.name}`, text: "Rotate" }),
+      h("button", { type: "button", class: "danger small", "data-action": "revoke", testid: "revoke-key", "aria-label": `Revoke ${key.name}`, text: "Revoke" }),
+    ];
+    return h("tr", { testid: "key-row", "data-key-id": key.key_id }, [
+      h("td", { class: "name", testid: "key-name", text: key.name }),
+      h("td", {}, [h("code", { class: "preview", testid: "key-preview", text: key.preview })]),
+      h("td", { class: "scopes", testid: "key-scopes" }, key.scopes.map((scope) => h("span", { class: "scope", text: scope }))),
+      h("td", {}, [
+        h("span", { class: `badge status-${status}`, testid: "key-status", text: key.status }),
+        key.rotated_to ? h("span", { class: "muted small", text: " replaced" }) : null,
+      ]),
+      h("td", {}, [time(key.created_at)]),
+      h("td", {}, [time(key.last_used_at, { none: "Never" })]),
+      h("td", {}, [time(key.expires_at, { none: "Never" })]),
+      h("td", { class: "actions" }, actions),
+    ]);
+  }
+
+  async function createKey(event) {
+    event.preventDefault();
+    const form = byId("create-key-form");
+    const error = byId("keys-error");
+    const name = byId("key-name").value.trim();
+    const scopes = Array.from(form.querySelectorAll("input[name=scope]:checked"), (box) => box.value);
+    const expiresIn = byId("key-expiry").value;
+    setMessage(byId("keys-status"), "");
+    if (!name) {
+      byId("key-name").focus();
+      return setMessage(error, "Give the key a name, such as the service that will use it.");
+    }
+    if (scopes.length === 0) return setMessage(error, "Choose at least one scope.");
+    await busy(form.querySelector("button[type=submit]"), async () => {
+      try {
+        const created = await api("POST", "/api/auth/api-keys", { name, scopes, ...(expiresIn ? { expires_in: Number(expiresIn) } : {}) });
+        form.reset();
+        setMessage(error, "");
+        showNewKey(created);
+        await loadKeys();
+      } catch (failure) {
+        report(error, failure);
+      }
+    });
+  }
+
+  async function onKeyAction(event) {
+    const button = event.target.closest("button[data-action]");
+    const key = button && state.keys.get(button.closest("tr").dataset.keyId);
+    if (!key) return;
+    if (button.dataset.action === "revoke") await revokeKey(key, button);
+    else await rotateKey(key, button);
+  }
+
+  async function revokeKey(key, button) {
+    const confirmed = await confirmAction({
+      title: `Revoke “${key.name}”?`,
+      text: `Requests made with ${key.preview} will be refused from now on. This cannot be undone.`,
+      confirm: "Revoke key",
+    });
+    if (!confirmed) return;
+    await busy(button, async () => {
+      try {
+        await api("DELETE", `/api/auth/api-keys/${encodeURIComponent(key.key_id)}`);
+        setMessage(byId("keys-error"), "");
+        setMessage(byId("keys-status"), `Revoked “${key.name}”.`);
+        await loadKeys();
+      } catch (error) {
+        report(byId("keys-error"), error);
+      }
+    });
+  }
+
+  async function rotateKey(key, button) {
+    const confirmed = await confirmAction({
+      title: `Rotate “${key.name}”?`,
+      text: `A new key with the same name and scopes replaces ${key.preview}.`,
+      confirm: "Rotate key",
+      grace: true,
+    });
+    if (!confirmed) return;
+    const grace = Number(byId("grace-period").value);
+    await busy(button, async () => {
+      try {
+        const rotated = await api("POST", `/api/auth/api-keys/${encodeURIComponent(key.key_id)}/rotate`, { grace_period_seconds: grace });
+        setMessage(byId("keys-error"), "");
+        setMessage(byId("keys-status"), "");
+        showNewKey(rotated, rotated.previous);
+        await loadKeys();
+      } catch (error) {
+        report(byId("keys-error"), error);
+      }
+    });
+  }
+
+  /** The full key, once: only in this box's text, until it is dismissed or the page reloads. */
+  function showNewKey(record, previous) {
+    byId("new-key-title").textContent = previous ? `Rotated key: ${record.name}` : `New key: ${record.name}`;
+    byId("new-key-value").textContent = record.key;
+    let note = "";
+    if (previous) {
+      note = previous.status === "active" && previous.expires_at
+        ? `The old key ${previous.preview} keeps working until ${formatTime(previous.expires_at)}.`
+        : `The old key ${previous.preview} no longer works.`;
+    }
+    setMessage(byId("new-key-note"), note);
+    byId("copy-status").textContent = "";
+    const box = byId("new-key");
+    box.hidden = false;
+    box.focus();
+  }
+
+  function dismissKey() {
+    byId("new-key-value").textContent = "";
+    byId("copy-status").textContent = "";
+    byId("new-key").hidden = true;
+    window.getSelection()?.removeAllRanges();
+  }
+
+  async function copyKey() {
+    const value = byId("new-key-value");
+    const status = byId("copy-status");
+    try {
+      if (!navigator.clipboard) throw new Error("no clipboard here");
+      await navigator.clipboard.writeText(value.textContent);
+      status.textContent = "Copied to the clipboard.";
+    } catch {
+      // Without the clipboard API (an insecure origin, a denied permission) the key is selected.
+      const range = document.createRange();
+      range.selectNodeContents(value);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      status.textContent = "The browser did not allow copying: the key is selected, so press Ctrl+C (⌘C on a Mac).";
+    }
+  }
+
+  // ---- Sessions ------------------------------------------------------------------------------
+
+  async function loadSessions() {
+    const body = byId("sessions-body");
+    loadingRow(body, 5);
+    try {
+      const { sessions } = await api("GET", "/api/auth/sessions");
+      body.replaceChildren(...sessions.map(sessionRow));
+      byId("revoke-others").disabled = !sessions.some((session) => !session.current);
+      setMessage(byId("sessions-error"), "");
+    } catch (error) {
+      body.replaceChildren();
+      report(byId("sessions-error"), error);
+    }
+  }
+
+  function sessionRow(session) {
+    const device = describeAgent(session.user_agent);
+    return h("tr", { testid: "session-row", "data-session-id": session.id, class: session.current ? "current" : null }, [
+      h("td", {}, [
+        h("span", { title: session.user_agent || null, text: device }),
+        session.current ? h("span", { class: "badge current", testid: "current-session", text: "This browser" }) : null,
+      ]),
+      h("td", { text: displayIp(session.ip) }),
+      h("td", {}, [time(session.created_at)]),
+      h("td", {}, [time(session.last_seen_at)]),
+      h("td", { class: "actions" }, session.current ? [] : [
+        h("button", { type: "button", class: "danger small", "data-session-id": session.id, testid: "revoke-session", "aria-label": `Revoke the session of ${device}`, text: "Revoke" }),
+      ]),
+    ]);
+  }
+
+  async function onSessionAction(event) {
+    const button = event.target.closest("button[data-session-id]");
+    if (!button) return;
+    await busy(button, async () => {
+      try {
+        await api("DELETE", `/api/auth/sessions/${encodeURIComponent(button.dataset.sessionId)}`);
+        setMessage(byId("sessions-status"), "That session is signed out.");
+        await loadSessions();
+      } catch (error) {
+        report(byId("sessions-error"), error);
+      }
+    });
+  }
+
+  async function revokeOtherSessions() {
+    await busy(byId("revoke-others"), async () => {
+      try {
+        const { revoked } = await api("POST", "/api/auth/sessions/revoke-others");
+        setMessage(byId("sessions-status"), revoked === 1 ? "Signed out 1 other session." : `Signed out ${revoked} other sessions.`);
+        await loadSessions();
+      } catch (error) {
+        report(byId("sessions-error"), error);
+      }
+    });
+  }
+
+  // ---- Access log ----------------------------------------------------------------------------
+
+  async function loadAccessLog() {
+    const body = byId("access-log-body");
+    const wrap = byId("access-log-wrap");
+    const empty = byId("access-log-empty");
+    loadingRow(body, 7);
+    try {
+      const { events } = await api("GET", "/api/auth/audit?limit=50");
+      body.replaceChildren(...events.map(eventRow));
+      wrap.hidden = false;
+      empty.hidden = events.length > 0;
+      setMessage(byId("access-log-error"), "");
+    } catch (error) {
+      body.replaceChildren();
+      if (error instanceof ApiError && error.status === 403) wrap.hidden = true; // only the server's reason, no empty table
+      empty.hidden = true;
+      report(byId("access-log-error"), error);
+    }
+  }
+
+  function eventRow(event) {
+    let who = h("span", { class: "muted", text: "—" });
+    if (event.key_id) who = h("code", { title: "API key", text: event.key_id });
+    else if (event.user_id) who = h("span", { text: state.user && event.user_id === state.user.id ? state.user.email : event.user_id });
+    const outcome = event.outcome === "success" ? "success" : "failure";
+    return h("tr", { testid: "audit-row", "data-action": event.action, "data-outcome": event.outcome }, [
+      h("td", {}, [time(event.at, { withSeconds: true })]),
+      h("td", {}, [h("code", { text: event.action })]),
+      h("td", {}, [h("span", { class: `badge outcome-${outcome}`, text: event.outcome })]),
+      h("td", {}, [event.code ? h("code", { text: event.code }) : h("span", { class: "muted", text: "—" })]),
+      h("td", {}, [who]),
+      h("td", { text: displayIp(event.ip) }),
+      h("td", {}, event.route ? [event.method ? h("code", { text: event.method }) : null, " ", h("code", { class: "route", text: event.route })] : [h("span", { class: "muted", text: "—" })]),
+    ]);
+  }
+
+  // ---- Dialogs -------------------------------------------------------------------------------
+
+  /** Resolves true when the user confirms; the rotate dialog also offers a grace period. */
+  function confirmAction({ title, text, confirm, grace = false }) {
+    const dialog = byId("confirm-dialog");
+    byId("confirm-title").textContent = title;
+    byId("confirm-text").textContent = text;
+    byId("confirm-ok").textContent = confirm;
+    byId("grace-field").hidden = !grace;
+    byId("grace-period").value = "3600";
+    dialog.returnValue = "";
+    dialog.showModal();
+    return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true }));
+  }
+
+  /** Asks for the password and confirms it with the server; rejects if the user cancels. */
+  function confirmPassword() {
+    if (state.reauth) return state.reauth;
+    const dialog = byId("reauth-dialog");
+    setMessage(byId("reauth-error"), "");
+    byId("reauth-password").value = "";
+    dialog.returnValue = "";
+    dialog.showModal();
+    state.reauth = new Promise((resolve, reject) => {
+      dialog.addEventListener("close", () => {
+        byId("reauth-password").value = "";
+        state.reauth = null;
+        if (dialog.returnValue === "ok") resolve();
+        else reject(new ApiError(401, "reauthentication_cancelled", "Not done: confirm your password to continue."));
+      }, { once: true });
+    });
+    return state.reauth;
+  }
+
+  async function submitPassword(event) {
+    event.preventDefault();
+    const dialog = byId("reauth-dialog");
+    const error = byId("reauth-error");
+    const password = byId("reauth-password").value;
+    if (!password) return setMessage(error, "Enter your password.");
+    await busy(byId("reauth-ok"), async () => {
+      try {
+        await send("POST", "/api/auth/reauthenticate", { password });
+        dialog.close("ok");
+      } catch (failure) {
+        if (failure instanceof ApiError && failure.status === 401 && SIGNED_OUT.has(failure.code)) {
+          dialog.close("cancel");
+          showSignIn(failure.message);
+        } else {
+          setMessage(error, messageOf(failure));
+        }
+      }
+    });
+  }
+
+  function showGlobalError(error) {
+    if (error && error.signedOut) return;
+    setMessage(byId("global-error"), messageOf(error));
+    byId("boot").hidden = true;
+  }
+
+  // ---- Wiring --------------------------------------------------------------------------------
+
+  window.addEventListener("unhandledrejection", (event) => showGlobalError(event.reason));
+  window.addEventListener("error", (event) => showGlobalError(event.error || new Error(event.message)));
+  window.addEventListener("hashchange", route);
+
+  byId("signin-form").addEventListener("submit", signIn);
+  byId("sign-out").addEventListener("click", signOut);
+  byId("create-key-form").addEventListener("submit", createKey);
+  byId("keys-body").addEventListener("click", onKeyAction);
+  byId("keys-more").addEventListener("click", () => loadKeys(true));
+  byId("copy-key").addEventListener("click", copyKey);
+  byId("dismiss-key").addEventListener("click", () => {
+    dismissKey();
+    byId("key-name").focus();
+  });
+  byId("sessions-body").addEventListener("click", onSessionAction);
+  byId("revoke-others").addEventListener("click", revokeOtherSessions);
+  byId("access-log-refresh").addEventListener("click", loadAccessLog);
+  byId("confirm-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    byId("confirm-dialog").close("ok");
+  });
+  byId("confirm-cancel").addEventListener("click", () => byId("confirm-dialog").close("cancel"));
+  byId("reauth-form").addEventListener("submit", submitPassword);
+  byId("reauth-cancel").addEventListener("click", () => byId("reauth-dialog").close("cancel"));
+
+  async function boot() {
+    try {
+      const me = await send("GET", "/api/auth/me");
+      if (me.kind === "session" && me.user) showApp(me);
+      else showSignIn();
+    } catch (error) {
+      showSignIn();
+      if (!(error instanceof ApiError && error.status === 401)) showGlobalError(error);
+    }
+  }
+
+  boot();
+})();

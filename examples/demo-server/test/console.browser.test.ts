@@ -1,0 +1,164 @@
+/**
+ * The demo's web console in headless Chromium, used as a person uses it: sign in, make a key that
+ * is shown once, call the API with it, revoke it, then read the sessions and the access log. The
+ * tests are one journey, run in order in one browser against `node server.js`; each step leaves a
+ * screenshot in examples/demo-server/screenshots/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { startExampleServer, type ExampleServer } from "@portcullis/testing";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const SCREENSHOTS = resolve(__dirname, "../screenshots");
+const ADMIN = { email: "admin@example.com", password: "demo-password-123" };
+const KEY_PATTERN = /^cpx_live\.[0-9A-Za-z]{38}$/;
+
+jest.setTimeout(120_000); // a slow, shared machine: Chromium's start alone can take a while
+
+let server: ExampleServer;
+let browser: BrowserContext | undefined;
+let page: Page;
+let profile = "";
+let key = "";
+let keyId = "";
+/** Uncaught exceptions and console errors (a CSP violation is one) other than failed requests. */
+const problems: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install chromium\` (.ci/run does)`);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  server = await startExampleServer(resolve(__dirname, "../server.js"), "portcullis demo on", {
+    PORTCULLIS_ADMIN_EMAIL: ADMIN.email,
+    PORTCULLIS_ADMIN_PASSWORD: ADMIN.password,
+  });
+  profile = mkdtempSync(join(tmpdir(), "portcullis-chromium-"));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+    timeout: 90_000,
+  });
+  browser.setDefaultTimeout(30_000);
+  await browser.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.baseUrl });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(message.text());
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.stop();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+const withKey = (apiKey: string) => ({ headers: { Authorization: `Bearer ${apiKey}` } });
+
+/** Everything the page could keep across loads: both storages, its readable cookies, its URL. */
+const keptByThePage = () =>
+  page.evaluate<string>("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie, location.href])");
+
+/** The masked form the server shows: the prefix, then the first and last four characters. */
+function previewOf(fullKey: string): string {
+  const body = fullKey.slice("cpx_live.".length);
+  return `cpx_live.${body.slice(0, 4)}…${body.slice(-4)}`;
+}
+
+test("signing in shows the account, the navigation and the API keys, under a strict CSP", async () => {
+  const response = await page.goto(server.baseUrl);
+  expect(response?.headers()["content-security-policy"]).toContain("default-src 'self'");
+  const form = page.getByTestId("signin-form");
+  await form.getByLabel("Email").fill(ADMIN.email);
+  await form.getByLabel("Password").fill("not-the-password");
+  await form.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("signin-error").filter({ hasText: "Invalid email or password." }).waitFor();
+
+  await form.getByLabel("Password").fill(ADMIN.password);
+  await form.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("user-email").filter({ hasText: ADMIN.email }).waitFor();
+  for (const name of ["Settings › API Keys", "Sessions", "Access log"]) await page.getByRole("link", { name }).waitFor();
+  await page.getByRole("heading", { name: "API keys" }).waitFor();
+  await page.getByTestId("keys-table").waitFor();
+  await screenshot("01-signed-in.png");
+});
+
+test("a new key is shown in full once, works, and after a reload only its preview is left", async () => {
+  await page.getByLabel("Name").fill("ci-reader");
+  await page.getByTestId("scope-read").check();
+  await page.getByRole("button", { name: "Create key" }).click();
+  const box = page.getByTestId("new-key");
+  await box.filter({ hasText: "This is the only time this key is shown" }).waitFor();
+  key = (await box.getByTestId("new-key-value").textContent()) ?? "";
+  expect(key).toMatch(KEY_PATTERN);
+  await box.getByRole("button", { name: "Copy" }).click();
+  await box.getByTestId("copy-status").filter({ hasText: "Copied" }).waitFor();
+  expect(await page.evaluate<string>("navigator.clipboard.readText()")).toBe(key);
+  await screenshot("02-key-created.png");
+  expect(await keptByThePage()).not.toContain(key);
+
+  const projects = await fetch(`${server.baseUrl}/api/projects`, withKey(key));
+  expect(projects.status).toBe(200);
+
+  await page.reload();
+  const row = page.getByTestId("key-row").filter({ hasText: "ci-reader" });
+  await row.getByTestId("key-preview").filter({ hasText: previewOf(key) }).waitFor();
+  keyId = (await row.getAttribute("data-key-id")) ?? "";
+  expect(await box.isHidden()).toBe(true);
+  expect(await page.locator("body").innerText()).not.toContain(key);
+  expect(await page.content()).not.toContain(key);
+  expect(await keptByThePage()).not.toContain(key);
+  await screenshot("03-key-masked-after-reload.png");
+});
+
+test("revoking the key in the console refuses it at once with revoked_key", async () => {
+  const row = page.locator(`[data-testid="key-row"][data-key-id="${keyId}"]`);
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await page.getByTestId("confirm-dialog").getByRole("button", { name: "Revoke key" }).click();
+  await row.getByTestId("key-status").filter({ hasText: "revoked" }).waitFor();
+  await row.getByRole("button", { name: "Revoke" }).waitFor({ state: "detached" });
+  await page.getByTestId("keys-status").filter({ hasText: "Revoked “ci-reader”." }).waitFor();
+  await screenshot("04-key-revoked.png");
+
+  const refused = await fetch(`${server.baseUrl}/api/projects`, withKey(key));
+  expect(refused.status).toBe(401);
+  expect(await refused.json()).toMatchObject({ error: "revoked_key" });
+});
+
+test("the sessions page marks this browser's session and signs the others out", async () => {
+  const login = await fetch(`${server.baseUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "User-Agent": "curl/8.5.0" },
+    body: JSON.stringify(ADMIN),
+  });
+  expect(login.status).toBe(200);
+  const otherCookie = login.headers.getSetCookie().map((cookie) => cookie.split(";")[0]).join("; ");
+
+  await page.getByRole("link", { name: "Sessions" }).click();
+  const rows = page.getByTestId("session-row");
+  const current = rows.filter({ has: page.getByTestId("current-session") });
+  await current.waitFor();
+  await rows.filter({ hasText: "curl" }).getByRole("button", { name: "Revoke" }).waitFor();
+  expect(await current.getByRole("button", { name: "Revoke" }).count()).toBe(0);
+  await screenshot("05-sessions.png");
+
+  await page.getByRole("button", { name: "Sign out other sessions" }).click();
+  await page.getByTestId("sessions-status").filter({ hasText: "Signed out 1 other session." }).waitFor();
+  await rows.filter({ hasText: "curl" }).waitFor({ state: "detached" });
+  expect((await fetch(`${server.baseUrl}/api/auth/me`, { headers: { Cookie: otherCookie } })).status).toBe(401);
+});
+
+test("the access log shows the revoked key's refused request, and never the key", async () => {
+  await page.getByRole("link", { name: "Access log" }).click();
+  const refusal = page.getByTestId("audit-row").filter({ hasText: "api_key.authenticate" }).filter({ hasText: "revoked_key" }).first();
+  await refusal.waitFor();
+  expect(await refusal.getAttribute("data-outcome")).toBe("failure");
+  expect(await page.locator("body").innerText()).not.toContain(key);
+  await screenshot("06-access-log.png");
+  expect(problems).toEqual([]);
+});
