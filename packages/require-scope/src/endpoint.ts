@@ -1,7 +1,8 @@
 import type { Request, RequestHandler } from "express";
 import { configError, scopeKind } from "@portcullis/core";
 
-const named = new WeakMap<Request, string>();
+/** The name, and the route that gave it: a request that falls through to another route loses it. */
+const named = new WeakMap<Request, { readonly id: string; readonly route: unknown }>();
 
 /**
  * Names the endpoint a route is, for endpoint-scoped keys (Clarifai's
@@ -16,7 +17,7 @@ export function endpoint(id: string): RequestHandler {
     throw configError("endpoint", `${JSON.stringify(id)} is not an endpoint id: use "/service/Method" or "METHOD /path/:param"`);
   }
   return function endpointMarker(req, _res, next) {
-    named.set(req, id);
+    named.set(req, { id, route: req.route });
     next();
   };
 }
@@ -24,7 +25,7 @@ export function endpoint(id: string): RequestHandler {
 /** The endpoint ids a request is checked against: its name, else the declared ones, else its route. */
 export function endpointIdsOf(req: Request, declared: readonly string[]): readonly string[] {
   const name = named.get(req);
-  if (name !== undefined) return [name];
+  if (name !== undefined && name.route === req.route) return [name.id];
   if (declared.length > 0) return declared;
   const method = req.method === "HEAD" ? "GET" : req.method; // Express answers HEAD with GET routes
   const path = (req.route as { path?: unknown } | undefined)?.path;

@@ -100,3 +100,15 @@ describe("requireApp", () => {
     await request(createApp(asSession(["read"]), guard)).get("/guarded").set("x-app-id", "b").expect(200);
   });
 });
+
+test("an endpoint name holds only on its own route: a request that falls through to another route is checked as that route", async () => {
+  const { endpoint } = jest.requireActual("@portcullis/require-scope") as typeof import("@portcullis/require-scope");
+  const app = express();
+  app.use((req, _res, next) => {
+    req.auth = asKey(["read", "/svc/GetModel"]);
+    next();
+  });
+  app.get("/models/:id", endpoint("/svc/GetModel"), (_req, _res, next) => next("route"));
+  app.get("/models/:id", requireScope("read"), (_req, res) => void res.json({ reached: "the second route" }));
+  await request(app).get("/models/7").expect(403); // the second route is "GET /models/:id", not /svc/GetModel
+});
