@@ -1,5 +1,6 @@
 import type { RequestHandler } from "express";
 import {
+  assertKnownOptions,
   assertRealm,
   challenge,
   configError,
@@ -56,9 +57,7 @@ const KNOWN_OPTIONS = new Set(["keys", "sources", "optional", "realm", "audit", 
  */
 export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler {
   if (options === null || typeof options !== "object") throw configError("apiKeyAuth", "options are required: apiKeyAuth({ keys })");
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError("apiKeyAuth", `unknown option "${name}"`);
-  }
+  assertKnownOptions("apiKeyAuth", options, KNOWN_OPTIONS);
   if (!isApiKeys(options.keys)) {
     throw configError("apiKeyAuth", `"keys" is required: pass new ApiKeys({ store, secret, prefix })`);
   }

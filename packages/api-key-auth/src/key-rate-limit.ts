@@ -1,12 +1,15 @@
 import type { RequestHandler } from "express";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import {
+  assertKnownOptions,
   configError,
   createErrorResponder,
   MAX_RATE_LIMIT_POINTS,
   RATE_LIMIT_WINDOWS,
   PortcullisError,
   rateLimitHeaders,
+  rateLimitProblem,
+  storeUnavailable,
   isIoredisLike,
   type ErrorResponseOptions,
   type IoredisLike,
@@ -40,9 +43,7 @@ const KNOWN_OPTIONS = new Set(["default", "redis", "keyPrefix", "onError", "form
  * app.use("/api", apiKeyAuth({ keys }), keyRateLimit({ redis, default: { points: 100, durationSeconds: 60 } }));
  */
 export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): RequestHandler {
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError("keyRateLimit", `unknown option "${name}"`);
-  }
+  assertKnownOptions("keyRateLimit", options, KNOWN_OPTIONS);
   const { redis, keyPrefix = "portcullis:" } = options;
   if (redis !== undefined && !isIoredisLike(redis)) {
     throw configError("keyRateLimit", `"redis" must be an ioredis client (new Redis(url) or new Cluster(nodes)); leave it out to count in memory`);
@@ -80,7 +81,7 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
         },
         (rejection: unknown) => {
           if (rejection instanceof RateLimiterRes) return refuse(rejection.msBeforeNext);
-          respond(new PortcullisError("auth_unavailable", undefined, { cause: rejection, headers: { "Retry-After": "1" } }), req, res, next);
+          respond(storeUnavailable(rejection), req, res, next);
         },
       )
       .catch(next);
@@ -88,11 +89,6 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
 }
 
 function assertLimit(limit: KeyRateLimit): void {
-  const { points, durationSeconds } = limit ?? ({} as KeyRateLimit);
-  if (!Number.isInteger(points) || points < 1 || points > MAX_RATE_LIMIT_POINTS) {
-    throw configError("keyRateLimit", `"default.points" must be a whole number from 1 to ${MAX_RATE_LIMIT_POINTS}, or pass default: false`);
-  }
-  if (!(RATE_LIMIT_WINDOWS as readonly number[]).includes(durationSeconds)) {
-    throw configError("keyRateLimit", `"default.durationSeconds" must be one of ${RATE_LIMIT_WINDOWS.join(", ")}`);
-  }
+  const problem = rateLimitProblem(limit);
+  if (problem) throw configError("keyRateLimit", `"default.${problem.field}" must be ${problem.rule}, or pass default: false`);
 }

@@ -1,9 +1,12 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { requireScope } from "@portcullis/require-scope";
 import {
+  assertKnownOptions,
   AUDIT_ACTIONS,
   configError,
   createErrorResponder,
+  parseRequest,
+  errorOptionsOf,
   DEFAULT_STORE_TIMEOUT_MS,
   fromBodyParserError,
   guardStore,
@@ -14,7 +17,6 @@ import {
   type StoredAuditEvent,
 } from "@portcullis/core";
 import { z } from "zod";
-import { parseRequest } from "./request-schemas";
 
 export interface AccessLogRouterOptions extends ErrorResponseOptions {
   /** Where the events are: the same sink the middlewares record to. */
@@ -57,16 +59,13 @@ const query = z
  */
 export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Router {
   if (options === null || typeof options !== "object") throw configError("accessLogRouter", "options are required");
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError("accessLogRouter", `unknown option "${name}"`);
-  }
+  assertKnownOptions("accessLogRouter", options, KNOWN_OPTIONS);
   const { audit, viewScope, policy = new ScopePolicy(), allOwners = false } = options;
   if (typeof audit?.list !== "function") throw configError("accessLogRouter", `"audit" must be an AuditSink that can list, such as new RedisAuditSink(redis)`);
   const respond = createErrorResponder("accessLogRouter", options);
-  const errors = { ...(options.onError ? { onError: options.onError } : {}), ...(options.formatError ? { formatError: options.formatError } : {}) };
   const router = express.Router();
 
-  router.get("/", requireScope(viewScope, { policy, ...errors }), async function listAccessLog(req, res) {
+  router.get("/", requireScope(viewScope, { policy, ...errorOptionsOf(options) }), async function listAccessLog(req, res) {
     // The log spans the owner's every app: a key bound to one app does not read it.
     if (req.auth!.app !== undefined) throw new PortcullisError("insufficient_permissions", "A key bound to an app cannot read the account's access log.");
     const q = parseRequest(query, req.query, "query");

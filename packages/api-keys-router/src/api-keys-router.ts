@@ -1,11 +1,14 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
-import { endpointIdsOf, requireRecentAuth, requireScope } from "@portcullis/require-scope";
+import { endpointIdsOf, endpointRefusal, requireRecentAuth, requireScope } from "@portcullis/require-scope";
 import {
+  assertKnownOptions,
   assertRealm,
   challenge,
   challengeableScopes,
   configError,
   createErrorResponder,
+  parseRequest,
+  errorOptionsOf,
   fromBodyParserError,
   isApiKeys,
   KEY_ID_PATTERN,
@@ -22,7 +25,7 @@ import {
   type Principal,
 } from "@portcullis/core";
 import { keyJson } from "./key-json";
-import { createKeyBody, listKeysQuery, parseRequest, rotateKeyBody, usageQuery } from "./request-schemas";
+import { createKeyBody, listKeysQuery, rotateKeyBody, usageQuery } from "./request-schemas";
 
 export interface ApiKeysRouterOptions extends ErrorResponseOptions {
   /** The key service; its scope policy decides what a caller holds. */
@@ -104,11 +107,11 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   const recordAction = (req: Request, action: AuditAction, targetId: string) =>
     options.audit?.record(auditEventFromRequest(req, { at: keys.now(), action, outcome: "success", targetId, ...auditActor(req.auth) }));
   const recent: RequestHandler[] =
-    options.recentAuth === false ? [] : [options.recentAuth ?? requireRecentAuth({ now: keys.now, realm: config.realm, ...errorOptions(options) })];
+    options.recentAuth === false ? [] : [options.recentAuth ?? requireRecentAuth({ now: keys.now, realm: config.realm, ...errorOptionsOf(options) })];
 
   router.use(
     config.manageScope
-      ? requireScope(config.manageScope, { policy: keys.scopes, realm: config.realm, ...errorOptions(options) })
+      ? requireScope(config.manageScope, { policy: keys.scopes, realm: config.realm, ...errorOptionsOf(options) })
       : function requireAuthenticated(req, _res, next) {
           if (!req.auth) throw unauthenticated(req, config.realm);
           next();
@@ -116,9 +119,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     // A key limited to some endpoints may manage keys only through the routes it is limited to.
     function requireEndpointAllowed(req, _res, next) {
       const ids = endpointIdsOf(req, []);
-      if (!ids.some((id) => keys.scopes.endpointAllowed(req.auth!.scopes, id))) {
-        throw new PortcullisError("insufficient_permissions", `These credentials may not call ${ids.join(" or ")}.`, { data: { missing_scopes: ids } });
-      }
+      if (!ids.some((id) => keys.scopes.endpointAllowed(req.auth!.scopes, id))) throw endpointRefusal(ids, config.realm);
       next();
     },
   );
@@ -224,9 +225,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
 
 function resolve(options: Readonly<ApiKeysRouterOptions>) {
   if (options === null || typeof options !== "object") throw configError("apiKeysRouter", "options are required");
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError("apiKeysRouter", `unknown option "${name}"`);
-  }
+  assertKnownOptions("apiKeysRouter", options, KNOWN_OPTIONS);
   const {
     keys,
     manageScope,
@@ -317,10 +316,6 @@ function assertHolds(keys: ApiKeys, principal: Principal, scopes: readonly strin
       data: { missing_scopes: missing },
     });
   }
-}
-
-function errorOptions({ onError, formatError }: ErrorResponseOptions): ErrorResponseOptions {
-  return { ...(onError === undefined ? {} : { onError }), ...(formatError === undefined ? {} : { formatError }) };
 }
 
 /** Whether the request carries a body, whatever its type (as body-parsers decide it). */

@@ -1,4 +1,4 @@
-import { MAX_KEY_NAME_LENGTH, MAX_PAGE_SIZE, PortcullisError } from "@portcullis/core";
+import { MAX_KEY_NAME_LENGTH, MAX_PAGE_SIZE } from "@portcullis/core";
 import { z } from "zod";
 
 const metadataValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
@@ -38,19 +38,6 @@ export const listKeysQuery = z
     cursor: z.string().min(1).max(64).optional(),
   })
   .strip();
-
-/** Parses or throws a 400 naming the first bad field, never echoing the value. */
-export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.length > 0 ? issue.path.join(".") : where;
-  return failRequest(`${field}: ${issue.message}`);
-}
-
-function failRequest(detail: string): never {
-  throw new PortcullisError("invalid_request", detail);
-}
 
 /** GET /usage and GET /:id/usage query string. */
 export const usageQuery = z.object({ days: z.coerce.number().int().min(1).max(90).optional() }).strip();

@@ -1,3 +1,4 @@
+import { assertKnownOptions } from "./options";
 import { randomBase62 } from "./base62";
 import { configError, PortcullisError } from "./errors";
 import { DEFAULT_STORE_TIMEOUT_MS, guardStore } from "./store-guard";
@@ -106,9 +107,7 @@ export class ApiKeys {
 
   constructor(options: Readonly<ApiKeysOptions>) {
     if (options === null || typeof options !== "object") throw configError("ApiKeys", "options are required");
-    for (const name of Object.keys(options)) {
-      if (!KNOWN_OPTIONS.has(name)) throw configError("ApiKeys", `unknown option "${name}"`);
-    }
+    assertKnownOptions("ApiKeys", options, KNOWN_OPTIONS);
     if (!options.store) {
       throw configError("ApiKeys", `"store" is required: pass new MemoryKeyStore() or new RedisKeyStore(redis)`);
     }
@@ -315,13 +314,29 @@ function assertText(field: string, value: unknown, max: number): asserts value i
   }
 }
 
-function assertRateLimit(limit: unknown): asserts limit is KeyRateLimit {
+/**
+ * What is wrong with a rate limit, or undefined: the one rule for a key's own limit and for a
+ * host's default, each caller wording the field its way.
+ *
+ * @example
+ * rateLimitProblem({ points: 0, durationSeconds: 60 }); // { field: "points", rule: "a whole number from 1 to 1000000" }
+ */
+export function rateLimitProblem(limit: unknown): { field: "points" | "durationSeconds"; rule: string } | undefined {
   const { points, durationSeconds } = (limit ?? {}) as Partial<KeyRateLimit>;
   if (!Number.isInteger(points) || points! < 1 || points! > MAX_RATE_LIMIT_POINTS) {
-    throw new PortcullisError("invalid_request", `rate_limit.points: a whole number from 1 to ${MAX_RATE_LIMIT_POINTS}`);
+    return { field: "points", rule: `a whole number from 1 to ${MAX_RATE_LIMIT_POINTS}` };
   }
   if (!(RATE_LIMIT_WINDOWS as readonly unknown[]).includes(durationSeconds)) {
-    throw new PortcullisError("invalid_request", `rate_limit.duration_seconds: one of ${RATE_LIMIT_WINDOWS.join(", ")}`);
+    return { field: "durationSeconds", rule: `one of ${RATE_LIMIT_WINDOWS.join(", ")}` };
+  }
+  return undefined;
+}
+
+function assertRateLimit(limit: unknown): asserts limit is KeyRateLimit {
+  const problem = rateLimitProblem(limit);
+  if (problem) {
+    const field = problem.field === "points" ? "points" : "duration_seconds";
+    throw new PortcullisError("invalid_request", `rate_limit.${field}: ${problem.rule}`);
   }
 }
 

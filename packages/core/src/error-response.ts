@@ -1,3 +1,4 @@
+import { assertKnownOptions } from "./options";
 import type { NextFunction, Request, Response } from "express";
 import { configError, isPortcullisError, PortcullisError } from "./errors";
 
@@ -100,9 +101,7 @@ export function createErrorResponder(factory: string, options: ErrorResponseOpti
  * app.use(portcullisErrorHandler());
  */
 export function portcullisErrorHandler(options: Pick<ErrorResponseOptions, "formatError"> = {}) {
-  for (const name of Object.keys(options)) {
-    if (name !== "formatError") throw configError("portcullisErrorHandler", `unknown option "${name}"`);
-  }
+  assertKnownOptions("portcullisErrorHandler", options, ["formatError"]);
   const respond = createErrorResponder("portcullisErrorHandler", { ...options, onError: "respond" });
   return function portcullisErrorHandlerMiddleware(error: unknown, req: Request, res: Response, next: NextFunction) {
     respond(error, req, res, next);
@@ -127,4 +126,15 @@ export function fromBodyParserError(error: unknown): unknown {
   if (type === "entity.parse.failed") return new PortcullisError("invalid_request", "The request body is not valid JSON.", { cause: error });
   if (typeof status === "number" && status >= 400 && status < 500) return new PortcullisError("invalid_request", undefined, { cause: error });
   return error;
+}
+
+/**
+ * The error options of a factory's options, to hand on to the factories it composes (the key
+ * router builds `requireScope` and `requireRecentAuth` with the host's error format).
+ *
+ * @example
+ * requireScope(manageScope, { policy, ...errorOptionsOf(options) });
+ */
+export function errorOptionsOf({ onError, formatError }: ErrorResponseOptions): ErrorResponseOptions {
+  return { ...(onError === undefined ? {} : { onError }), ...(formatError === undefined ? {} : { formatError }) };
 }

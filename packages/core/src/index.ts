@@ -20,3 +20,5 @@ export * from "./rate-limit-headers";
 export * from "./ioredis-like";
 export * from "./store-guard";
 export * from "./audit-actor";
+export * from "./options";
+export * from "./request-schema";

@@ -1,3 +1,4 @@
+import { assertKnownOptions } from "./options";
 import {
   assertAuditLimit,
   matchesAuditQuery,
@@ -60,9 +61,7 @@ export class MemoryAuditSink implements AuditSink {
   #dropped = 0;
 
   constructor(options: Readonly<MemoryAuditSinkOptions> = {}) {
-    for (const name of Object.keys(options ?? {})) {
-      if (name !== "capacity" && name !== "now") throw configError("MemoryAuditSink", `unknown option "${name}"`);
-    }
+    assertKnownOptions("MemoryAuditSink", options, ["capacity", "now"]);
     const { capacity = 10_000, now = Date.now } = options ?? {};
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw configError("MemoryAuditSink", `"capacity" must be a whole number of events, at least 1, got ${String(capacity)}`);

@@ -1,3 +1,4 @@
+import { assertKnownOptions } from "./options";
 import { configError, PortcullisError } from "./errors";
 import { isWildcard, MAX_SCOPE_LENGTH, scopeGrants, scopeKind } from "./scope-grammar";
 
@@ -47,9 +48,7 @@ export class ScopePolicy {
   readonly #closure = new Map<string, Granted>();
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
-    for (const name of Object.keys(options ?? {})) {
-      if (name !== "known" && name !== "implies") throw configError("ScopePolicy", `unknown option "${name}"`);
-    }
+    assertKnownOptions("ScopePolicy", options, ["known", "implies"]);
     const { known, implies = {} } = options;
     if (implies === null || typeof implies !== "object" || Array.isArray(implies)) {
       throw configError("ScopePolicy", `"implies" must be an object such as { admin: "*", read_write: ["read", "write"] }`);

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import {
+  assertKnownOptions,
   configError,
   createErrorResponder,
   isIoredisLike,
@@ -157,9 +158,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
   if (options === null || typeof options !== "object") {
     throw configError(NAME, "options are required: loginRateLimit({ username: (req) => req.body?.username })");
   }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError(NAME, `unknown option "${name}"`);
-  }
+  assertKnownOptions(NAME, options, KNOWN_OPTIONS);
   const { username, ip = defaultIp, keyPrefix = DEFAULT_KEY_PREFIX, redis } = options;
   if (typeof username !== "function") {
     throw configError(NAME, `"username" is required: a function that reads it from the request, such as (req) => req.body?.username`);

@@ -1,4 +1,4 @@
-import { assertRealm, configError, isScopePolicy, ScopePolicy, type ErrorResponseOptions } from "@portcullis/core";
+import { assertKnownOptions, assertRealm, configError, isScopePolicy, ScopePolicy, type ErrorResponseOptions } from "@portcullis/core";
 
 /**
  * Options of `redactResponse`, besides its rules.
@@ -56,11 +56,7 @@ const MAX_MARKER_DEPTH = 16;
 /** Checks the options of `redactResponse` and resolves their defaults; never writes to them. */
 export function resolveOptions(options: Readonly<RedactResponseOptions>): RedactResponseConfig {
   if (options === null || typeof options !== "object") throw configError("redactResponse", `options must be an object such as { marker: "[redacted]" }`);
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) {
-      throw configError("redactResponse", `unknown option "${name}"; the options are ${[...KNOWN_OPTIONS].join(", ")}`);
-    }
-  }
+  assertKnownOptions("redactResponse", options, KNOWN_OPTIONS);
   const { policy = new ScopePolicy(), marker, header = "X-Redacted-Fields", threshold = 0.5, realm = "api" } = options;
   if (!isScopePolicy(policy)) throw configError("redactResponse", `"policy" must be a ScopePolicy, such as new ScopePolicy({ implies: { admin: "*" } })`);
   if (header !== false && (typeof header !== "string" || !TOKEN.test(header))) {

@@ -1,4 +1,5 @@
 import {
+  assertKnownOptions,
   assertAuditLimit,
   configError,
   matchesAuditQuery,
@@ -107,9 +108,7 @@ export class RedisAuditSink implements AuditSink {
     if (!redis || typeof (redis as { xrevrange?: unknown }).xrevrange !== "function" || typeof redis.pipeline !== "function") {
       throw configError("RedisAuditSink", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
-    for (const name of Object.keys(options ?? {})) {
-      if (!OPTIONS.has(name)) throw configError("RedisAuditSink", `unknown option "${name}"`);
-    }
+    assertKnownOptions("RedisAuditSink", options, OPTIONS);
     const { prefix = DEFAULT_REDIS_PREFIX, maxLength = 100_000, flushIntervalMs = 500, maxBuffered = 10_000 } = options ?? {};
     if (typeof prefix !== "string") throw configError("RedisAuditSink", `"prefix" must be a string`);
     if (!Number.isInteger(maxLength) || maxLength < 1) {

@@ -1,4 +1,5 @@
 import {
+  assertKnownOptions,
   configError,
   lastDays,
   USAGE_RETENTION_DAYS,
@@ -121,9 +122,7 @@ export class RedisKeyStore implements KeyStore {
     if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
       throw configError("RedisKeyStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
-    for (const name of Object.keys(options)) {
-      if (name !== "prefix" && name !== "usageFlushIntervalMs") throw configError("RedisKeyStore", `unknown option "${name}"`);
-    }
+    assertKnownOptions("RedisKeyStore", options, ["prefix", "usageFlushIntervalMs"]);
     const { prefix = DEFAULT_REDIS_PREFIX, usageFlushIntervalMs = 1000 } = options;
     if (typeof prefix !== "string") throw configError("RedisKeyStore", `"prefix" must be a string`);
     if (!Number.isFinite(usageFlushIntervalMs) || usageFlushIntervalMs < 10) {

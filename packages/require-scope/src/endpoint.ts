@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from "express";
-import { configError, scopeKind } from "@portcullis/core";
+import { challenge, challengeableScopes, configError, PortcullisError, scopeKind } from "@portcullis/core";
 
 /** The name, and the route that gave it: a request that falls through to another route loses it. */
 const named = new WeakMap<Request, { readonly id: string; readonly route: unknown }>();
@@ -30,4 +30,15 @@ export function endpointIdsOf(req: Request, declared: readonly string[]): readon
   const method = req.method === "HEAD" ? "GET" : req.method; // Express answers HEAD with GET routes
   const path = (req.route as { path?: unknown } | undefined)?.path;
   return [`${method} ${req.baseUrl}${typeof path === "string" ? path : req.path}`];
+}
+
+/**
+ * The 403 for credentials limited to other endpoints: the one answer `requireScope` and the key
+ * router give.
+ */
+export function endpointRefusal(endpoints: readonly string[], realm: string): PortcullisError {
+  return new PortcullisError("insufficient_permissions", `These credentials may not call ${endpoints.join(" or ")}.`, {
+    headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: challengeableScopes(endpoints).join(" ") }) },
+    data: { missing_scopes: endpoints },
+  });
 }

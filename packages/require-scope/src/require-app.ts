@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from "express";
-import { configError, createErrorResponder, PortcullisError, unauthenticated, type ErrorResponseOptions } from "@portcullis/core";
+import { assertKnownOptions, configError, createErrorResponder, PortcullisError, unauthenticated, type ErrorResponseOptions } from "@portcullis/core";
 
 export interface RequireAppOptions extends ErrorResponseOptions {
   /** @default "api" */
@@ -19,9 +19,7 @@ export interface RequireAppOptions extends ErrorResponseOptions {
  */
 export function requireApp(appOf: (req: Request) => string | undefined, options: Readonly<RequireAppOptions> = {}): RequestHandler {
   if (typeof appOf !== "function") throw configError("requireApp", `pass a function that reads the app from the request, such as (req) => req.params.appId`);
-  for (const name of Object.keys(options)) {
-    if (name !== "realm" && name !== "onError" && name !== "formatError") throw configError("requireApp", `unknown option "${name}"`);
-  }
+  assertKnownOptions("requireApp", options, ["realm", "onError", "formatError"]);
   const { realm = "api" } = options;
   const respond = createErrorResponder("requireApp", options);
 

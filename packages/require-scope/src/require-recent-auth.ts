@@ -1,5 +1,6 @@
 import type { RequestHandler } from "express";
 import {
+  assertKnownOptions,
   assertRealm,
   challenge,
   configError,
@@ -33,9 +34,7 @@ const KNOWN_OPTIONS = new Set(["maxAgeMs", "now", "realm", "onError", "formatErr
  * app.post("/api/account/password", requireRecentAuth({ maxAgeMs: 5 * 60_000 }), changePassword);
  */
 export function requireRecentAuth(options: Readonly<RequireRecentAuthOptions> = {}): RequestHandler {
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError("requireRecentAuth", `unknown option "${name}"`);
-  }
+  assertKnownOptions("requireRecentAuth", options, KNOWN_OPTIONS);
   const { maxAgeMs = 15 * 60_000, now = Date.now, realm = "api" } = options;
   if (!Number.isInteger(maxAgeMs) || maxAgeMs < 0) throw configError("requireRecentAuth", `"maxAgeMs" must be a whole number of milliseconds`);
   if (typeof now !== "function") throw configError("requireRecentAuth", `"now" must be a function returning milliseconds`);

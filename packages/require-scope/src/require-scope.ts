@@ -1,6 +1,7 @@
 import type { RequestHandler } from "express";
-import { endpointIdsOf } from "./endpoint";
+import { endpointIdsOf, endpointRefusal } from "./endpoint";
 import {
+  assertKnownOptions,
   assertRealm,
   challenge,
   configError,
@@ -51,9 +52,7 @@ const KNOWN_OPTIONS = new Set(["match", "policy", "realm", "onError", "formatErr
  * else the endpoint scopes listed here, else `METHOD /route/pattern`.
  */
 export function requireScope(scopes: string | readonly string[], options: Readonly<RequireScopeOptions> = {}): RequestHandler {
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError("requireScope", `unknown option "${name}"`);
-  }
+  assertKnownOptions("requireScope", options, KNOWN_OPTIONS);
   const { match = "all", policy = new ScopePolicy(), realm = "api" } = options;
   if (match !== "all" && match !== "any") throw configError("requireScope", `"match" must be "all" or "any"`);
   if (!isScopePolicy(policy)) throw configError("requireScope", `"policy" must be a ScopePolicy`);
@@ -69,15 +68,7 @@ export function requireScope(scopes: string | readonly string[], options: Readon
     if (!principal) return respond(unauthenticated(req, realm), req, res, next);
     const endpoints = endpointIdsOf(req, declaredEndpoints);
     if (!endpoints.some((id) => policy.endpointAllowed(principal.scopes, id))) {
-      return respond(
-        new PortcullisError("insufficient_permissions", `These credentials may not call ${endpoints.join(" or ")}.`, {
-          headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: challengeableScopes(endpoints).join(" ") }) },
-          data: { missing_scopes: endpoints },
-        }),
-        req,
-        res,
-        next,
-      );
+      return respond(endpointRefusal(endpoints, realm), req, res, next);
     }
     const missing = policy.missing(principal.scopes, required);
     const allowed = match === "all" ? missing.length === 0 : missing.length < required.length || required.length === 0;

@@ -1,7 +1,10 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import {
+  assertKnownOptions,
   configError,
   createErrorResponder,
+  parseRequest,
+  errorOptionsOf,
   fromBodyParserError,
   guardStore,
   PortcullisError,
@@ -59,9 +62,7 @@ const HANDLE = /^[0-9A-Za-z]{16}$/;
  */
 export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   if (options === null || typeof options !== "object") throw configError("authRouter", "options are required: authRouter({ users })");
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError("authRouter", `unknown option "${name}"`);
-  }
+  assertKnownOptions("authRouter", options, KNOWN_OPTIONS);
   const { users, rateLimit } = options;
   if (!users || typeof users.verifyCredentials !== "function") {
     throw configError("authRouter", `"users" is required: a UserStore such as new MemoryUserStore({ passwords: bcryptPasswords() })`);
@@ -78,7 +79,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const context = sessionContextOf(req, "authRouter");
     let guard = recentGuards.get(context);
     if (!guard) {
-      guard = requireRecentAuth({ maxAgeMs: recentAuthMaxAgeMs, now: context.now, realm: context.realm, ...errorOptions(options) });
+      guard = requireRecentAuth({ maxAgeMs: recentAuthMaxAgeMs, now: context.now, realm: context.realm, ...errorOptionsOf(options) });
       recentGuards.set(context, guard);
     }
     guard(req, res, next);
@@ -89,7 +90,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
 
   router.post("/login", json, requireJsonBody, sameSiteOnly, ...limited, async function login(req, res) {
     const context = sessionContextOf(req, "authRouter");
-    const { email, password } = parse(loginBody, req.body);
+    const { email, password } = parseRequest(loginBody, req.body, "body");
     const user = await guardStore(users.verifyCredentials(email, password), context.timeoutMs);
     if (!user) {
       context.record(req, { action: "session.login", outcome: "failure", code: "invalid_credentials" });
@@ -130,7 +131,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
 
   router.post("/reauthenticate", json, requireJsonBody, sameSiteOnly, ...limited, async function reauthenticate(req, res) {
     const { context, userId } = sessionOwner(req);
-    const { password } = parse(reauthenticateBody, req.body);
+    const { password } = parseRequest(reauthenticateBody, req.body, "body");
     await confirmPassword(users, context, userId, password, "session.reauthenticate", req);
     const data = req.session.portcullis!;
     data.authenticatedAt = context.now();
@@ -174,7 +175,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
 
   router.post("/password", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
     const { context, userId } = sessionOwner(req);
-    const { current_password: current, new_password: password } = parse(changePasswordBody, req.body);
+    const { current_password: current, new_password: password } = parseRequest(changePasswordBody, req.body, "body");
     await confirmPassword(users, context, userId, current, "password.change", req);
     if (!(await guardStore(users.changePassword(userId, password), context.timeoutMs))) throw unauthenticated(req, context.realm);
     const revoked = await revokeAllBut(context, userId, req.sessionID);
@@ -206,13 +207,6 @@ function sameSiteOnly(req: Request, _res: Response, next: NextFunction): void {
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
   if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
   next();
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new PortcullisError("invalid_request", `${issue.path.length > 0 ? issue.path.join(".") : "body"}: ${issue.message}`);
 }
 
 function meJson(user: UserRecord, scopes: readonly string[]) {
@@ -304,8 +298,4 @@ async function signOutBeyondCap(context: SessionContext, userId: string): Promis
   for (const sessionId of sessionIds.slice(0, Math.max(0, sessionIds.length - MAX_SESSIONS_PER_USER))) {
     await endSession(context, userId, sessionId);
   }
-}
-
-function errorOptions({ onError, formatError }: ErrorResponseOptions): ErrorResponseOptions {
-  return { ...(onError === undefined ? {} : { onError }), ...(formatError === undefined ? {} : { formatError }) };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import bcrypt from "bcrypt";
-import { configError, PortcullisError, type PasswordHasher } from "@portcullis/core";
+import { assertKnownOptions, configError, PortcullisError, type PasswordHasher } from "@portcullis/core";
 
 /** bcrypt reads at most 72 bytes of a password and ignores the rest. */
 export const BCRYPT_MAX_PASSWORD_BYTES = 72;
@@ -27,9 +27,7 @@ export interface BcryptPasswordsOptions {
  * const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 12 }) });
  */
 export function bcryptPasswords(options: Readonly<BcryptPasswordsOptions> = {}): PasswordHasher {
-  for (const name of Object.keys(options)) {
-    if (name !== "cost" && name !== "minLength") throw configError("bcryptPasswords", `unknown option "${name}"`);
-  }
+  assertKnownOptions("bcryptPasswords", options, ["cost", "minLength"]);
   const { cost = 12, minLength = 8 } = options;
   if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw configError("bcryptPasswords", `"cost" must be a whole number from 4 to 31 (10 or more in production)`);
   if (!Number.isInteger(minLength) || minLength < 1) throw configError("bcryptPasswords", `"minLength" must be a positive whole number`);

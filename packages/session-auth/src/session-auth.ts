@@ -1,6 +1,7 @@
 import type { RequestHandler } from "express";
 import session from "express-session";
 import {
+  assertKnownOptions,
   assertRealm,
   configError,
   createErrorResponder,
@@ -212,9 +213,7 @@ export function principalOf(data: PortcullisSessionData, sessionId: string, role
 
 function resolve(options: Readonly<SessionAuthOptions>) {
   if (options === null || typeof options !== "object") throw configError("sessionAuth", "options are required: sessionAuth({ secret, roles })");
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError("sessionAuth", `unknown option "${name}"`);
-  }
+  assertKnownOptions("sessionAuth", options, KNOWN_OPTIONS);
   const secrets = typeof options.secret === "string" ? [options.secret] : options.secret;
   if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((s) => typeof s !== "string" || Buffer.byteLength(s) < 32)) {
     throw configError("sessionAuth", `"secret" must be a string of at least 32 bytes (or an array of them, the first signing)`);
