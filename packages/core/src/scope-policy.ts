@@ -94,11 +94,13 @@ export class ScopePolicy {
    * granted by holding it, or by holding no endpoint scope at all (no endpoint restriction).
    */
   missing(held: readonly string[], required: readonly string[]): string[] {
-    const limit = this.endpointsOf(held);
     const granted = this.expand(held);
-    return required.filter((scope) =>
-      scopeKind(scope) === "endpoint" ? limit.size > 0 && !limit.has(scope) : granted !== ALL_SCOPES && !grants(granted, scope),
-    );
+    let limit: ReadonlySet<string> | undefined; // only worked out when an endpoint is required
+    return required.filter((scope) => {
+      if (scopeKind(scope) !== "endpoint") return granted !== ALL_SCOPES && !grants(granted, scope);
+      limit ??= this.endpointsOf(held);
+      return limit.size > 0 && !limit.has(scope);
+    });
   }
 
   /** True when `held` grants every scope in `required` (`match: "all"`) or at least one (`"any"`). */
