@@ -146,6 +146,16 @@ describe("applyRedaction", () => {
     );
   });
 
+  test("a field named __proto__ is an ordinary field: removed when its path is, and nothing else changes", () => {
+    const body = deepFreeze(JSON.parse('{"__proto__":{"__proto__":""},"keep":1}'));
+    const inner = applyRedaction(body, rulesFor([[{ kind: "field", name: "__proto__" }, { kind: "field", name: "__proto__" }]])).value as Record<string, unknown>;
+    expect(JSON.stringify(inner)).toBe('{"__proto__":{},"keep":1}');
+    const outer = applyRedaction(body, rulesFor([[{ kind: "field", name: "__proto__" }]])).value as Record<string, unknown>;
+    expect(Object.hasOwn(outer, "__proto__")).toBe(false);
+    expect(Object.getPrototypeOf(outer)).toBe(Object.prototype);
+    expect(outer.keep).toBe(1);
+  });
+
   test("applying twice is applying once", () => {
     fc.assert(
       fc.property(jsonBody, ruleSources, fc.constantFrom(undefined, "[redacted]", null), (body, sources, marker) => {

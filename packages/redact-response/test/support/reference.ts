@@ -16,7 +16,12 @@ export function locate(value: unknown, steps: readonly PathStep[], at = 0, here:
 
 /** The value at a location, or undefined where the location no longer exists. */
 export function valueAt(value: unknown, location: Location): unknown {
-  return location.reduce<unknown>((node, key) => (node === null || typeof node !== "object" ? undefined : (node as Record<string | number, unknown>)[key]), value);
+  // Own properties only, as JSON has them: `node["__proto__"]` on an object without that field
+  // would read the prototype instead.
+  return location.reduce<unknown>(
+    (node, key) => (node === null || typeof node !== "object" || !Object.hasOwn(node, key) ? undefined : (node as Record<string | number, unknown>)[key]),
+    value,
+  );
 }
 
 /** The obvious, slow redaction: clone the whole body, then delete (or overwrite) every location. */
