@@ -1,12 +1,12 @@
 import { assertKnownOptions } from "./options";
-import { randomBase62 } from "./base62";
 import { configError, PortcullisError } from "./errors";
 import { DEFAULT_STORE_TIMEOUT_MS, guardStore } from "./store-guard";
 import { KeyFormat } from "./key-format";
-import { KeyHasher } from "./key-hasher";
+import { KeyHasher, keyIdOf } from "./key-hasher";
 import { keyStatus, type ApiKeyRecord, type KeyMetadata, type KeyRateLimit, type StoredApiKey } from "./key-record";
-import { USAGE_RETENTION_DAYS, type DailyUsage, type KeyPage, type KeyStore, type UpdateOutcome } from "./key-store";
+import { USAGE_RETENTION_DAYS, type DailyUsage, type KeyPage, type KeyStore, type KeyWatch, type UpdateOutcome } from "./key-store";
 import { isScopePolicy, ScopePolicy } from "./scope-policy";
+import { VerifiedKeyCache, type KeyCacheOptions } from "./verified-key-cache";
 
 export const MAX_KEY_NAME_LENGTH = 100;
 export const MAX_OWNER_LENGTH = 200;
@@ -50,6 +50,15 @@ export interface ApiKeysOptions {
    * @default 2000
    */
   readonly timeoutMs?: number;
+  /**
+   * Keeps verified keys in this process (a bounded LRU with a short TTL), so a known key costs no
+   * store round trip, and remembers unknown keys briefly. A revocation or rotation made anywhere
+   * reaches the cache through the store's `watch` (Redis pub/sub for `RedisKeyStore`); while that
+   * feed is down, or with a store that has none, a cached key is trusted for at most `ttlMs`.
+   * Changes made through this `ApiKeys` reach its own cache at once. `false` asks the store every time.
+   * @default { maxEntries: 10000, ttlMs: 10000, maxMisses: 10000, missTtlMs: 2000 }
+   */
+  readonly cache?: false | Readonly<KeyCacheOptions>;
 }
 
 export interface CreateKeyInput {
@@ -83,7 +92,15 @@ export type Verification =
   /** `record` is the key's, for a revoked or expired key: the refusal can be attributed to its owner. */
   | { readonly ok: false; readonly code: VerificationFailure; readonly record?: ApiKeyRecord };
 
-const KNOWN_OPTIONS = new Set(["store", "secret", "prefix", "scopes", "now", "timeoutMs"]);
+const KNOWN_OPTIONS = new Set(["store", "secret", "prefix", "scopes", "now", "timeoutMs", "cache"]);
+
+const INVALID_KEY: Verification = Object.freeze({ ok: false, code: "invalid_key" });
+
+/** A stored record and its public face, made once per lookup rather than once per request. */
+interface KnownKey {
+  readonly stored: StoredApiKey;
+  readonly record: ApiKeyRecord;
+}
 
 /** What the caller decides about a key; the service adds its id, digest, preview and times. */
 type KeyFields = Omit<StoredApiKey, "id" | "digest" | "preview" | "createdAt" | "usageCount">;
@@ -104,6 +121,10 @@ export class ApiKeys {
   readonly now: () => number;
   readonly #hasher: KeyHasher;
   readonly #timeoutMs: number;
+  readonly #cache: VerifiedKeyCache<KnownKey> | undefined;
+  #watch: KeyWatch | undefined;
+  readonly #load = (digest: string): Promise<KnownKey | undefined> =>
+    this.#guard(this.store.findByDigest(digest)).then((stored) => stored && { stored, record: frozen(publicRecord(stored)) });
 
   constructor(options: Readonly<ApiKeysOptions>) {
     if (options === null || typeof options !== "object") throw configError("ApiKeys", "options are required");
@@ -128,6 +149,8 @@ export class ApiKeys {
       throw configError("ApiKeys", `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`);
     }
     this.#timeoutMs = timeoutMs;
+    const { cache = {} } = options;
+    this.#cache = cache === false ? undefined : new VerifiedKeyCache(cache, this.now);
   }
 
   /**
@@ -146,15 +169,23 @@ export class ApiKeys {
    * store; a known key is refused if revoked or expired. A success is counted as a use.
    */
   async verify(presented: string): Promise<Verification> {
-    if (typeof presented !== "string" || !this.format.isWellFormed(presented)) return { ok: false, code: "invalid_key" };
-    const record = await this.#guard(this.store.findByDigest(this.#hasher.digest(presented)));
-    if (!record) return { ok: false, code: "invalid_key" };
+    if (typeof presented !== "string" || !this.format.isWellFormed(presented)) return INVALID_KEY;
+    const digest = this.#hasher.digest(presented);
+    let known: KnownKey | undefined;
+    if (this.#cache) {
+      this.#watch ??= this.store.watch?.({ changed: (d) => this.#cache!.forget(d), lost: () => this.#cache!.clear() });
+      known = await this.#cache.get(digest, this.#load);
+    } else {
+      known = await this.#load(digest);
+    }
+    if (!known) return INVALID_KEY;
+    const { stored, record } = known;
     const now = this.now();
-    const status = keyStatus(record, now);
-    if (status === "revoked") return { ok: false, code: "revoked_key", record: publicRecord(record) };
-    if (status === "expired") return { ok: false, code: "expired_key", record: publicRecord(record) };
-    this.store.recordUse(record, now);
-    return { ok: true, record: publicRecord(record) };
+    const status = keyStatus(stored, now);
+    if (status === "revoked") return { ok: false, code: "revoked_key", record };
+    if (status === "expired") return { ok: false, code: "expired_key", record };
+    this.store.recordUse(stored, now);
+    return { ok: true, record };
   }
 
   async get(id: string): Promise<ApiKeyRecord | undefined> {
@@ -191,6 +222,7 @@ export class ApiKeys {
   async revoke(id: string): Promise<ApiKeyRecord | undefined> {
     // Guarded, so a second revocation keeps the first one's time.
     const { record } = await this.#guard(this.store.update(id, { revokedAt: this.now() }, { onlyIfUnset: ["revokedAt"] }));
+    if (record) this.#cache?.forget(record.digest);
     return record && publicRecord(record);
   }
 
@@ -239,6 +271,7 @@ export class ApiKeys {
       }
       claim = { applied: true, record: current };
     }
+    if (claim.record) this.#cache?.forget(claim.record.digest);
     if (!claim.applied) {
       await this.#guard(this.store.remove(created.record.id));
       if (!claim.record) return undefined;
@@ -248,12 +281,22 @@ export class ApiKeys {
     return { key: created.key, record: publicRecord(created.record), previous: publicRecord(claim.record) };
   }
 
+  /**
+   * Stops listening for key changes. The store is not closed: close it yourself (it may be shared).
+   */
+  close(): void {
+    this.#watch?.close();
+    this.#watch = undefined;
+    this.#cache?.clear();
+  }
+
   #newRecord(fields: KeyFields, now: number, rotatedFrom?: string): { key: string; record: StoredApiKey } {
     const key = this.format.generate();
+    const digest = this.#hasher.digest(key);
     const record: StoredApiKey = {
       ...fields,
-      id: `key_${randomBase62(16)}`,
-      digest: this.#hasher.digest(key),
+      id: keyIdOf(digest),
+      digest,
       preview: this.format.preview(key),
       createdAt: now,
       usageCount: 0,
@@ -297,6 +340,14 @@ function assertRotatable(record: StoredApiKey, now: number): void {
   const status = keyStatus(record, now);
   if (status !== "active") throw new PortcullisError("conflict", `The key is ${status} and cannot be rotated.`);
   if (record.rotatedTo !== undefined) throw new PortcullisError("conflict", `The key was already rotated to ${record.rotatedTo}.`);
+}
+
+/** A record shared by every request that presents its key: nobody may change it under the others. */
+function frozen(record: ApiKeyRecord): ApiKeyRecord {
+  Object.freeze(record.scopes);
+  Object.freeze(record.metadata);
+  if (record.rateLimit) Object.freeze(record.rateLimit);
+  return Object.freeze(record);
 }
 
 /** Strips the digest, which has no business outside the store. */

@@ -11,6 +11,7 @@ export * from "./scope-grammar";
 export * from "./scope-policy";
 export * from "./api-keys";
 export * from "./memory-key-store";
+export * from "./verified-key-cache";
 export * from "./unauthenticated";
 export * from "./user-store";
 export * from "./memory-user-store";

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { BASE62_ALPHABET } from "./base62";
 import { configError } from "./errors";
 
 /** The server secret must be at least as long as the HMAC-SHA256 output. */
@@ -27,4 +28,25 @@ export class KeyHasher {
   digest(key: string): string {
     return createHmac("sha256", this.#secret).update(key, "utf8").digest("base64url");
   }
+}
+
+/** Base62 characters in a key id after `key_`. */
+export const KEY_ID_LENGTH = 16;
+
+/**
+ * A key's id, derived from its digest: `key_` and 16 base62 characters (about 95 bits). Deriving
+ * it lets a store keep one record per key under its id and still find it from a presented key,
+ * with no second index from digest to id. The id says nothing about the key: it is cut from an
+ * HMAC under a secret the holder of an id does not have. (Each character is a byte modulo 62,
+ * which favours eight characters slightly; harmless for a name that only has to be unique.)
+ *
+ * @example
+ * keyIdOf(hasher.digest(key)); // "key_4fQa9ZrT0bLm2XcW"
+ */
+export function keyIdOf(digest: string): string {
+  const bytes = Buffer.from(digest, "base64url");
+  if (bytes.length < KEY_ID_LENGTH) throw new TypeError("keyIdOf: expected a digest from KeyHasher");
+  let id = "key_";
+  for (let i = 0; i < KEY_ID_LENGTH; i++) id += BASE62_ALPHABET[bytes[i]! % 62];
+  return id;
 }

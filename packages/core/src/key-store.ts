@@ -47,11 +47,29 @@ export interface ListOptions {
   readonly app?: string;
 }
 
+/** Hears of changes to stored keys, so that caches of verified keys drop what changed. */
+export interface KeyChangeListener {
+  /** The key with this digest was changed (revoked, rotated, its expiry moved) or removed. */
+  changed(digest: string): void;
+  /**
+   * Changes may have gone unheard: the feed has just (re)connected after being down. Everything
+   * learnt before now is suspect.
+   */
+  lost(): void;
+}
+
+/** A subscription to a store's changes; `close()` ends it. */
+export interface KeyWatch {
+  close(): void;
+}
+
 /**
  * Where API-key records live. Implemented by `MemoryKeyStore` (the zero-setup default) and
  * `RedisKeyStore`, and checked by one contract suite that runs against both.
  *
- * Stores hold records and digests only; they never see a key.
+ * Stores hold records and digests only; they never see a key. A record's `id` is always
+ * `keyIdOf(record.digest)` (`ApiKeys` makes it so), so a store may find a record by digest through
+ * its id, with no index of its own.
  */
 export interface KeyStore {
   /** Adds a new record. Fails if its id already exists. */
@@ -79,6 +97,13 @@ export interface KeyStore {
   recordUse(record: StoredApiKey, at: number): void;
   /** Requests per day for an owner or one of its keys, oldest day first; days without use are 0. */
   usage(owner: string, query: UsageQuery): Promise<DailyUsage[]>;
+  /**
+   * Tells `listener` of every change to a key made through any store sharing this one's data (every
+   * process on one Redis), soon after it is made, so `ApiKeys` can cache verified keys and still
+   * refuse a revoked key at once. Optional: without it, a cached key is trusted until its cache
+   * entry expires.
+   */
+  watch?(listener: KeyChangeListener): KeyWatch;
   /** Writes buffered usage now. */
   flush(): Promise<void>;
   /** Flushes and stops any timer; the store is not used afterwards. */
@@ -90,8 +115,15 @@ export const USAGE_RETENTION_DAYS = 90;
 
 /** The UTC day of an instant, as `YYYY-MM-DD`. */
 export function utcDay(at: number): string {
-  return new Date(at).toISOString().slice(0, 10);
+  // Every verified request asks for today's date: remember the last day instead of formatting one.
+  if (at >= lastDay.from && at < lastDay.from + DAY_MS) return lastDay.label;
+  const label = new Date(at).toISOString().slice(0, 10);
+  lastDay = { from: Date.parse(label), label };
+  return label;
 }
+
+const DAY_MS = 86_400_000;
+let lastDay = { from: Number.NaN, label: "" };
 
 /** The last `days` UTC days up to the day of `now`, oldest first. */
 export function lastDays(now: number, days: number): string[] {

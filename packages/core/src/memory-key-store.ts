@@ -4,9 +4,11 @@ import {
   USAGE_RETENTION_DAYS,
   utcDay,
   type DailyUsage,
+  type KeyChangeListener,
   type KeyPage,
   type KeyRecordPatch,
   type KeyStore,
+  type KeyWatch,
   type ListOptions,
   type UpdateOptions,
   type UpdateOutcome,
@@ -26,6 +28,7 @@ export class MemoryKeyStore implements KeyStore {
   readonly #idsByOwner = new Map<string, string[]>();
   /** owner → day → key id (or "*" for the owner's total) → requests. */
   readonly #daily = new Map<string, Map<string, Map<string, number>>>();
+  readonly #watchers = new Set<KeyChangeListener>();
 
   async insert(record: StoredApiKey): Promise<void> {
     if (this.#byId.has(record.id) || this.#idByDigest.has(record.digest)) {
@@ -66,6 +69,7 @@ export class MemoryKeyStore implements KeyStore {
     if (options.onlyIfUnset?.some((field) => current[field] !== undefined)) return { applied: false, record: current };
     const next = freeze({ ...current, ...definedOnly(patch) });
     this.#byId.set(id, next);
+    this.#changed(current.digest);
     return { applied: true, record: next };
   }
 
@@ -76,6 +80,18 @@ export class MemoryKeyStore implements KeyStore {
     this.#idByDigest.delete(record.digest);
     const ids = this.#idsByOwner.get(record.owner) ?? [];
     ids.splice(ids.indexOf(id), 1);
+    this.#changed(record.digest);
+  }
+
+  /** Changes are heard at once: everything sharing this store runs in this process. */
+  watch(listener: KeyChangeListener): KeyWatch {
+    const entry = { changed: (digest: string) => listener.changed(digest), lost: () => listener.lost() };
+    this.#watchers.add(entry);
+    return { close: () => void this.#watchers.delete(entry) };
+  }
+
+  #changed(digest: string): void {
+    for (const watcher of this.#watchers) watcher.changed(digest);
   }
 
   recordUse(record: StoredApiKey, at: number): void {

@@ -1,10 +1,14 @@
+import { timingSafeEqual } from "node:crypto";
 import {
   assertKnownOptions,
   configError,
+  keyIdOf,
   lastDays,
   USAGE_RETENTION_DAYS,
   utcDay,
   type DailyUsage,
+  type KeyChangeListener,
+  type KeyWatch,
   type UsageQuery,
   type KeyPage,
   type KeyRecordPatch,
@@ -31,9 +35,13 @@ export interface RedisKeyStoreOptions {
   readonly usageFlushIntervalMs?: number;
 }
 
-/** Hash fields of a record; one place so the reader and the writer agree. */
+/**
+ * Hash fields of a record; one place so the reader and the writer agree. The id is the Redis
+ * key's own name, and a zero count or empty metadata is left out: at a million keys, every field
+ * saved is megabytes.
+ */
 const F = {
-  id: "id",
+  digest: "digest",
   name: "name",
   owner: "owner",
   scopes: "scopes",
@@ -56,19 +64,31 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`;
 
-// ARGV: the number n of fields that must be unset, those n fields, then field/value pairs.
-// Answers the record's fields after a 1 (applied) or a 0 (a guarded field was set).
+// ARGV: the change channel, the number n of fields that must be unset, those n fields, then
+// field/value pairs. Answers the record's fields after a 1 (applied) or a 0 (a guarded field was
+// set). The change is announced in the same step, so no process can miss it for a crash between.
 const UPDATE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local n = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
 local applied = 1
-for i = 2, n + 1 do
+for i = 3, n + 2 do
   if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then applied = 0 end
 end
-if applied == 1 and #ARGV > n + 1 then redis.call('HSET', KEYS[1], unpack(ARGV, n + 2)) end
+if applied == 1 and #ARGV > n + 2 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, n + 3))
+  redis.call('PUBLISH', ARGV[1], redis.call('HGET', KEYS[1], '${F.digest}'))
+end
 local fields = redis.call('HGETALL', KEYS[1])
 table.insert(fields, 1, applied)
 return fields`;
+
+// Deletes a record and announces it. ARGV: the change channel.
+const REMOVE = `
+local digest = redis.call('HGET', KEYS[1], '${F.digest}')
+if not digest then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[1], digest)
+return 1`;
 
 const RECORD_USE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -103,9 +123,14 @@ interface PendingUse {
   readonly days: Map<string, number>;
 }
 
+const DIGEST_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
 /**
- * API-key records in Redis through ioredis, on a single node or a Cluster. Verifying a key is one
- * HGETALL; usage is buffered and written in the background.
+ * API-key records in Redis through ioredis, on a single node or a Cluster: one hash per key,
+ * under its id, and a sorted set per owner (and per owner's app). Verifying a key is one HGETALL;
+ * usage is buffered and written in the background. Every change to a key is published, and
+ * `watch` hears them over a connection of its own, so caches in every process drop a revoked key
+ * at once.
  *
  * @example
  * const store = new RedisKeyStore(new Redis(process.env.REDIS_URL!));
@@ -117,6 +142,8 @@ export class RedisKeyStore implements KeyStore {
   #pending = new Map<string, PendingUse>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
+  readonly #watchers = new Set<KeyChangeListener>();
+  #subscriber: RedisClient | undefined;
 
   constructor(redis: RedisClient, options: Readonly<RedisKeyStoreOptions> = {}) {
     if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
@@ -134,21 +161,27 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async insert(record: StoredApiKey): Promise<void> {
-    const claimed = await this.#redis.set(this.keys.apiKeyId(record.id), record.digest, "NX");
-    if (claimed !== "OK") throw new Error(`RedisKeyStore: a key with id ${record.id} already exists`);
-    await this.#redis.zadd(this.keys.ownerKeys(record.owner), record.createdAt, record.id);
-    if (record.app !== undefined) await this.#redis.zadd(this.keys.appKeys(record.owner, record.app), record.createdAt, record.id);
-    const inserted = await this.#redis.eval(INSERT, 1, this.keys.apiKeyRecord(record.digest), ...toFields(record));
-    if (inserted !== 1) throw new Error(`RedisKeyStore: a key with the digest of ${record.id} already exists`);
+    if (!DIGEST_SHAPE.test(record.digest) || record.id !== keyIdOf(record.digest)) {
+      throw new Error(`RedisKeyStore: the id of ${record.id} is not the one its digest gives (keyIdOf)`);
+    }
+    // Indexes first (NX: never re-dating another record's entry), so a failure part-way leaves
+    // at worst an index entry that resolves to nothing, never a key that cannot be listed.
+    await this.#redis.zadd(this.keys.ownerKeys(record.owner), "NX", record.createdAt, record.id);
+    if (record.app !== undefined) await this.#redis.zadd(this.keys.appKeys(record.owner, record.app), "NX", record.createdAt, record.id);
+    const inserted = await this.#redis.eval(INSERT, 1, this.keys.apiKeyRecord(record.id), ...toFields(record));
+    if (inserted !== 1) throw new Error(`RedisKeyStore: a key with id ${record.id} already exists`);
   }
 
   async findByDigest(digest: string): Promise<StoredApiKey | undefined> {
-    return fromHash(digest, await this.#redis.hgetall(this.keys.apiKeyRecord(digest)));
+    if (!DIGEST_SHAPE.test(digest)) return undefined;
+    const id = keyIdOf(digest);
+    const record = fromHash(id, await this.#redis.hgetall(this.keys.apiKeyRecord(id)));
+    // The id holds 95 bits of the digest; the rest must match too.
+    return record && sameDigest(record.digest, digest) ? record : undefined;
   }
 
   async findById(id: string): Promise<StoredApiKey | undefined> {
-    const digest = await this.#redis.get(this.keys.apiKeyId(id));
-    return digest === null ? undefined : this.findByDigest(digest);
+    return fromHash(id, await this.#redis.hgetall(this.keys.apiKeyRecord(id)));
   }
 
   async listByOwner(owner: string, { limit, after, app }: ListOptions): Promise<KeyPage> {
@@ -156,25 +189,27 @@ export class RedisKeyStore implements KeyStore {
     const ids = (await this.#redis.eval(LIST_PAGE, 1, index, limit, after ?? "")) as string[];
     const pageIds = ids.slice(0, limit);
     const found = await Promise.all(pageIds.map((id) => this.findById(id)));
-    const records = found.filter((record): record is StoredApiKey => record !== undefined);
+    // An index entry left by an insert that failed part-way may name another owner's record.
+    const records = found.filter(
+      (record): record is StoredApiKey => record !== undefined && record.owner === owner && (app === undefined || record.app === app),
+    );
     return ids.length > limit ? { records, next: pageIds[pageIds.length - 1]! } : { records };
   }
 
   async update(id: string, patch: KeyRecordPatch, options: UpdateOptions = {}): Promise<UpdateOutcome> {
-    const digest = await this.#redis.get(this.keys.apiKeyId(id));
-    if (digest === null) return { applied: false, record: undefined };
     const guarded = (options.onlyIfUnset ?? []).map((field) => F[field]);
     const reply = (await this.#redis.eval(
       UPDATE,
       1,
-      this.keys.apiKeyRecord(digest),
+      this.keys.apiKeyRecord(id),
+      this.keys.keyChanges(),
       guarded.length,
       ...guarded,
       ...toFields(patch),
     )) as [number, ...string[]] | null;
     if (!reply) return { applied: false, record: undefined };
     const [applied, ...pairs] = reply;
-    const record = fromHash(digest, pairsToObject(pairs));
+    const record = fromHash(id, pairsToObject(pairs));
     return applied === 1 && record ? { applied: true, record } : { applied: false, record };
   }
 
@@ -182,17 +217,59 @@ export class RedisKeyStore implements KeyStore {
     const record = await this.findById(id);
     if (!record) return;
     // The record first, so the key stops authenticating before its index entries go.
-    await this.#redis.del(this.keys.apiKeyRecord(record.digest));
+    await this.#redis.eval(REMOVE, 1, this.keys.apiKeyRecord(id), this.keys.keyChanges());
     await this.#redis.zrem(this.keys.ownerKeys(record.owner), id);
     if (record.app !== undefined) await this.#redis.zrem(this.keys.appKeys(record.owner, record.app), id);
-    await this.#redis.del(this.keys.apiKeyId(id));
+  }
+
+  /**
+   * Hears every change published by any process on this Redis, over a connection of its own
+   * (a duplicate of the client), opened on the first call. Each time that connection is
+   * (re)established the listeners are told changes may have been lost, so caches start afresh.
+   */
+  watch(listener: KeyChangeListener): KeyWatch {
+    const entry = { changed: (digest: string) => listener.changed(digest), lost: () => listener.lost() };
+    this.#watchers.add(entry);
+    this.#subscriber ??= this.#subscribe();
+    return { close: () => void this.#watchers.delete(entry) };
+  }
+
+  /** Closes the change feed's connection, once: ioredis leaves a 2 s timer behind a second close. */
+  readonly #unsubscribe = (): void => {
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    this.#redis.off("end", this.#unsubscribe);
+    if (subscriber && subscriber.status !== "end") subscriber.disconnect();
+  };
+
+  #subscribe(): RedisClient {
+    const channel = this.keys.keyChanges();
+    // Both clients duplicate with no arguments: the same server(s) and options.
+    const subscriber = (this.#redis as { duplicate(): RedisClient }).duplicate();
+    const announceLoss = () => {
+      for (const watcher of this.#watchers) watcher.lost();
+    };
+    subscriber.on("message", (from: string, digest: string) => {
+      if (from !== channel) return;
+      for (const watcher of this.#watchers) watcher.changed(digest);
+    });
+    // Subscribing again on every (re)connection is harmless, and only once it is confirmed can
+    // nothing more be missed: so that is when caches start afresh. While the connection is down,
+    // cached keys serve on, each for at most its time to live.
+    subscriber.on("ready", () => {
+      subscriber.subscribe(channel).then(announceLoss, () => {}); // a failure is retried at the next connection
+    });
+    subscriber.on("error", () => {}); // reconnection is ioredis's job; requests never wait on this connection
+    // The host ends its client when it shuts down; the subscription goes with it.
+    this.#redis.once("end", this.#unsubscribe);
+    return subscriber;
   }
 
   recordUse(record: StoredApiKey, at: number): void {
-    let pending = this.#pending.get(record.digest);
+    let pending = this.#pending.get(record.id);
     if (!pending) {
       pending = { id: record.id, owner: record.owner, count: 0, last: at, days: new Map() };
-      this.#pending.set(record.digest, pending);
+      this.#pending.set(record.id, pending);
     }
     pending.count += 1;
     pending.last = Math.max(pending.last, at);
@@ -211,12 +288,12 @@ export class RedisKeyStore implements KeyStore {
     const batch = this.#pending;
     this.#pending = new Map();
     this.#flushing = Promise.all(
-      [...batch].map(async ([digest, use]) => {
+      [...batch].map(async ([id, use]) => {
         let recorded = 0;
         try {
-          recorded = (await this.#redis.eval(RECORD_USE, 1, this.keys.apiKeyRecord(digest), use.count, use.last)) as number;
+          recorded = (await this.#redis.eval(RECORD_USE, 1, this.keys.apiKeyRecord(id), use.count, use.last)) as number;
         } catch (error) {
-          this.#requeue(digest, use);
+          this.#requeue(id, use);
           throw error;
         }
         if (recorded !== 1) return; // the key is gone: its usage goes with it
@@ -226,7 +303,7 @@ export class RedisKeyStore implements KeyStore {
             await this.#redis.eval(RECORD_DAILY, 1, this.keys.usageDay(use.owner, day), use.id, requests, retention);
             use.days.delete(day);
           } catch (error) {
-            this.#requeue(digest, { ...use, count: 0 }); // the total is written; the days left are not
+            this.#requeue(id, { ...use, count: 0 }); // the total is written; the days left are not
             throw error;
           }
         }
@@ -246,10 +323,10 @@ export class RedisKeyStore implements KeyStore {
   }
 
   /** Puts back uses a failed flush did not write, merged with any recorded since. */
-  #requeue(digest: string, use: PendingUse): void {
-    const newer = this.#pending.get(digest);
+  #requeue(id: string, use: PendingUse): void {
+    const newer = this.#pending.get(id);
     if (!newer) {
-      this.#pending.set(digest, use);
+      this.#pending.set(id, use);
       return;
     }
     newer.count += use.count;
@@ -260,6 +337,8 @@ export class RedisKeyStore implements KeyStore {
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#unsubscribe();
+    this.#watchers.clear();
     await this.flush();
   }
 }
@@ -269,7 +348,7 @@ function toFields(record: Partial<StoredApiKey>): (string | number)[] {
   const put = (field: string, value: string | number | undefined) => {
     if (value !== undefined) out.push(field, value);
   };
-  put(F.id, record.id);
+  put(F.digest, record.digest);
   put(F.name, record.name);
   put(F.owner, record.owner);
   put(F.scopes, record.scopes && JSON.stringify(record.scopes));
@@ -279,20 +358,26 @@ function toFields(record: Partial<StoredApiKey>): (string | number)[] {
   put(F.expiresAt, record.expiresAt);
   put(F.revokedAt, record.revokedAt);
   put(F.lastUsedAt, record.lastUsedAt);
-  put(F.usageCount, record.usageCount);
-  put(F.metadata, record.metadata && JSON.stringify(record.metadata));
+  if (record.usageCount) put(F.usageCount, record.usageCount);
+  if (record.metadata && Object.keys(record.metadata).length > 0) put(F.metadata, JSON.stringify(record.metadata));
   put(F.rateLimit, record.rateLimit && JSON.stringify(record.rateLimit));
   put(F.rotatedFrom, record.rotatedFrom);
   put(F.rotatedTo, record.rotatedTo);
   return out;
 }
 
-function fromHash(digest: string, hash: Record<string, string>): StoredApiKey | undefined {
-  if (hash[F.id] === undefined) return undefined;
+function sameDigest(stored: string, presented: string): boolean {
+  const a = Buffer.from(stored);
+  const b = Buffer.from(presented);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function fromHash(id: string, hash: Record<string, string>): StoredApiKey | undefined {
+  if (hash[F.digest] === undefined) return undefined;
   const optionalNumber = (field: string) => (hash[field] === undefined ? undefined : Number(hash[field]));
   const record: Record<string, unknown> = {
-    id: hash[F.id],
-    digest,
+    id,
+    digest: hash[F.digest],
     name: hash[F.name],
     owner: hash[F.owner],
     scopes: JSON.parse(hash[F.scopes] ?? "[]"),

@@ -3,8 +3,8 @@
  *
  * | key                               | type   | holds                                              |
  * | --------------------------------- | ------ | -------------------------------------------------- |
- * | `<prefix>key:<digest>`            | hash   | an API-key record, found by the key's HMAC digest  |
- * | `<prefix>key-id:<id>`             | string | the digest of the key with this id                 |
+ * | `<prefix>key:<id>`                | hash   | an API-key record; its id is cut from the key's HMAC digest (`keyIdOf`) |
+ * | `<prefix>key-changes`             | pub/sub channel | the digest of each key changed or removed, for caches |
  * | `<prefix>owner-keys:<owner>`      | zset   | an owner's key ids, scored by creation time        |
  * | `<prefix>app-keys:["<owner>","<app>"]` | zset | the ids of an owner's keys bound to one app      |
  * | `<prefix>usage:["<owner>","<day>"]` | hash | requests on a UTC day per key id, and "*" in all  |
@@ -21,20 +21,21 @@
  * does not depend on this package; they are listed here so this table stays the whole picture.
  *
  * Every command touches a single key, so the layout works unchanged on Redis Cluster. Creating a
- * key writes its keys in order (id, indexes, record), so a failure part-way leaves at worst
- * an id that resolves to nothing, never a key that authenticates but cannot be listed or revoked.
+ * key writes its indexes before its record, so a failure part-way leaves at worst an index entry
+ * that resolves to nothing, never a key that authenticates but cannot be listed or revoked.
  */
 export const DEFAULT_REDIS_PREFIX = "portcullis:";
 
 export class RedisKeys {
   constructor(readonly prefix: string = DEFAULT_REDIS_PREFIX) {}
 
-  apiKeyRecord(digest: string): string {
-    return `${this.prefix}key:${digest}`;
+  apiKeyRecord(id: string): string {
+    return `${this.prefix}key:${id}`;
   }
 
-  apiKeyId(id: string): string {
-    return `${this.prefix}key-id:${id}`;
+  /** The channel on which every change to a key is announced (its digest). */
+  keyChanges(): string {
+    return `${this.prefix}key-changes`;
   }
 
   ownerKeys(owner: string): string {

@@ -1,19 +1,11 @@
 import { RedisAuditSink } from "@portcullis/redis";
-import { describeAuditSinkContract, listAllAuditEvents, sampleAuditEvent, useRedisCluster, useRedisServer } from "@portcullis/testing";
+import { describeAuditSinkContract, eventually, listAllAuditEvents, sampleAuditEvent, useRedisCluster, useRedisServer } from "@portcullis/testing";
 
 const redis = useRedisServer();
 let n = 0;
 const uniquePrefix = (name: string) => `${name}${++n}:`;
 
 describeAuditSinkContract("RedisAuditSink", () => new RedisAuditSink(redis().client(), { prefix: uniquePrefix("contract") }));
-
-/** Resolves once `check` holds, polling briefly; for the background writes no test should flush itself. */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let tries = 0; !(await check()); tries++) {
-    if (tries > 200) throw new Error("eventually: the condition never held");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe("RedisAuditSink", () => {
   test("a client that is not ioredis, or an unknown option, is refused at creation", () => {

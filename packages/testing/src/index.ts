@@ -4,3 +4,4 @@ export * from "./key-store-contract";
 export * from "./user-store-contract";
 export * from "./audit-sink-contract";
 export * from "./example-server";
+export * from "./eventually";

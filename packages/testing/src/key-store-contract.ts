@@ -1,13 +1,20 @@
-import type { KeyStore, StoredApiKey } from "@portcullis/core";
+import { randomBytes } from "node:crypto";
+import { keyIdOf, type KeyStore, type StoredApiKey } from "@portcullis/core";
+import { eventually } from "./eventually";
 
 let counter = 0;
+
+/** A digest as `KeyHasher` makes them, and the id it gives (`keyIdOf`), as every record has. */
+export function sampleDigest(): { digest: string; id: string } {
+  const digest = randomBytes(32).toString("base64url");
+  return { digest, id: keyIdOf(digest) };
+}
 
 /** A distinct, complete record; fields can be overridden. */
 export function sampleRecord(overrides: Partial<StoredApiKey> = {}): StoredApiKey {
   counter += 1;
   return {
-    id: `key_test${counter}`,
-    digest: `digest-${counter}-${"x".repeat(30)}`,
+    ...sampleDigest(),
     name: `Key ${counter}`,
     owner: "alice",
     scopes: ["read", "write"],
@@ -60,6 +67,15 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       await store.insert(sampleRecord());
       expect(await store.findByDigest("no-such-digest")).toBeUndefined();
       expect(await store.findById("key_nope")).toBeUndefined();
+    });
+
+    test("a digest that shares a stored one's id but not the rest finds nothing", async () => {
+      const record = sampleRecord();
+      await store.insert(record);
+      const bytes = Buffer.from(record.digest, "base64url");
+      bytes[31] = bytes[31]! ^ 0xff; // past the 16 bytes the id is cut from
+      expect(keyIdOf(bytes.toString("base64url"))).toBe(record.id);
+      expect(await store.findByDigest(bytes.toString("base64url"))).toBeUndefined();
     });
 
     test("inserting an id twice is refused and leaves the first record", async () => {
@@ -206,6 +222,26 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       expect(await store.usage("nobody", { days: 1, now: day })).toEqual([{ date: "2026-06-10", requests: 0 }]);
     });
 
+    test("a watcher, where the store has one, hears of revocations and removals, and stops on close", async () => {
+      if (!store.watch) return; // optional: ApiKeys then trusts a cached key for its time to live
+      const [revoked, removed, unheard] = [sampleRecord(), sampleRecord(), sampleRecord()];
+      for (const record of [revoked, removed, unheard]) await store.insert(record);
+      let heard: string[] = [];
+      const watch = store.watch({ changed: (digest) => heard.push(digest), lost: () => {} });
+      const probe = await untilWatching(store);
+      const real = () => (heard = heard.filter((digest) => digest !== probe));
+      await store.update(revoked.id, { revokedAt: 1_750_000_000_000 });
+      await store.remove(removed.id);
+      await eventually(() => real().length >= 2);
+      expect(heard).toEqual([revoked.digest, removed.digest]);
+
+      watch.close();
+      await store.update(unheard.id, { revokedAt: 1_750_000_000_000 });
+      await store.remove(removed.id); // already gone: nothing to announce
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(real()).toHaveLength(2);
+    });
+
     test("a use of a record that is gone does not resurrect it", async () => {
       const ghost = sampleRecord();
       store.recordUse(ghost, 1_700_000_100_000);
@@ -214,4 +250,21 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       expect(await store.findByDigest(ghost.digest)).toBeUndefined();
     });
   });
+}
+
+/**
+ * A store that hears changes over a connection of its own (Redis pub/sub) misses those made before
+ * it has subscribed: change a probe key until a change is heard. Returns the probe's digest.
+ */
+async function untilWatching(store: KeyStore): Promise<string> {
+  const probe = sampleRecord();
+  await store.insert(probe);
+  let heard = false;
+  const watch = store.watch!({ changed: (digest) => (heard ||= digest === probe.digest), lost: () => {} });
+  await eventually(async () => {
+    if (!heard) await store.update(probe.id, { expiresAt: Date.now() });
+    return heard;
+  });
+  watch.close();
+  return probe.digest;
 }
