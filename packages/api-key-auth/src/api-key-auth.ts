@@ -109,7 +109,17 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   };
 }
 
+/** Principals of cached records: a key verified from the cache is the same record every time. */
+const principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
+
+/** The principal of a verified key, made once per record and frozen, as the record is. */
 function principalOf(record: ApiKeyRecord): ApiKeyPrincipal {
+  let principal = principals.get(record);
+  if (!principal) principals.set(record, (principal = Object.freeze(newPrincipal(record))));
+  return principal;
+}
+
+function newPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {
   return {
     kind: "api_key",
     keyId: record.id,

@@ -46,6 +46,12 @@ export class ScopePolicy {
   readonly known: ReadonlySet<string> | undefined;
   /** For each implying scope, everything it grants (transitively), or `"*"`. */
   readonly #closure = new Map<string, Granted>();
+  /**
+   * What a held scope list grants and the endpoints it is limited to, worked out once per frozen
+   * list: a cached key, or a session role, hands every request the same frozen array.
+   */
+  readonly #expanded = new WeakMap<readonly string[], Granted>();
+  readonly #endpoints = new WeakMap<readonly string[], ReadonlySet<string>>();
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
     assertKnownOptions("ScopePolicy", options, ["known", "implies"]);
@@ -120,6 +126,13 @@ export class ScopePolicy {
 
   /** The endpoint scopes `held` carries, directly or through implications: its endpoint limit. */
   endpointsOf(held: readonly string[]): ReadonlySet<string> {
+    if (!Object.isFrozen(held)) return this.#endpointsOf(held);
+    let endpoints = this.#endpoints.get(held);
+    if (!endpoints) this.#endpoints.set(held, (endpoints = this.#endpointsOf(held)));
+    return endpoints;
+  }
+
+  #endpointsOf(held: readonly string[]): ReadonlySet<string> {
     const endpoints = new Set<string>();
     for (const scope of held) {
       if (scopeKind(scope) === "endpoint") endpoints.add(scope);
@@ -145,6 +158,13 @@ export class ScopePolicy {
 
   /** Everything `held` grants once implications are applied (wildcards kept as written). */
   expand(held: readonly string[]): Granted {
+    if (!Object.isFrozen(held)) return this.#expand(held);
+    let granted = this.#expanded.get(held);
+    if (!granted) this.#expanded.set(held, (granted = this.#expand(held)));
+    return granted;
+  }
+
+  #expand(held: readonly string[]): Granted {
     const granted = new Set<string>();
     for (const scope of held) {
       granted.add(scope);

@@ -262,7 +262,8 @@ function resolve(options: Readonly<SessionAuthOptions>) {
   assertRealm("sessionAuth", realm);
   return {
     secrets: [...secrets],
-    roles,
+    // A copy, frozen: every session of a role then shares one scope list, compiled once.
+    roles: Object.freeze(Object.fromEntries(Object.entries(roles).map(([role, scopes]) => [role, Object.freeze([...scopes])]))),
     secure,
     cookieName,
     timeouts: { idleTimeoutMs, absoluteTimeoutMs },
