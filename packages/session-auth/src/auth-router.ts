@@ -200,7 +200,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
 /** Login CSRF too: a cross-site page must not sign a visitor in to someone else's account. */
 function sameSiteOnly(req: Request, _res: Response, next: NextFunction): void {
   const context: SessionContext = sessionContextOf(req, "authRouter");
-  if (!isSameSiteRequest(req.method, req.headers, ownOrigin(req), context.sameSite)) throw new PortcullisError("cross_site_request");
+  if (!isSameSiteRequest(req.method, req.headers, () => ownOrigin(req), context.sameSite)) throw new PortcullisError("cross_site_request");
   next();
 }
 

@@ -2,6 +2,11 @@ import type { IncomingHttpHeaders } from "node:http";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** GET, HEAD and OPTIONS: requests a forgery cannot abuse, so no site check applies to them. */
+export function isSafeMethod(method: string): boolean {
+  return SAFE_METHODS.has(method);
+}
+
 export interface SameSitePolicy {
   /** Origins other than the request's own that may send unsafe requests with the session. */
   readonly allowedOrigins: ReadonlySet<string>;
@@ -17,9 +22,15 @@ export interface SameSitePolicy {
  *
  * @example
  * isSameSiteRequest("POST", req.headers, "https://app.example.com", policy);
+ * isSameSiteRequest(req.method, req.headers, () => ownOrigin(req), policy); // only when needed
  */
-export function isSameSiteRequest(method: string, headers: IncomingHttpHeaders, ownOrigin: string, policy: SameSitePolicy): boolean {
-  if (SAFE_METHODS.has(method)) return true;
+export function isSameSiteRequest(
+  method: string,
+  headers: IncomingHttpHeaders,
+  ownOrigin: string | (() => string),
+  policy: SameSitePolicy,
+): boolean {
+  if (isSafeMethod(method)) return true;
   const site = headers["sec-fetch-site"];
   if (typeof site === "string") {
     if (site === "same-origin" || site === "none") return true;
@@ -28,5 +39,6 @@ export function isSameSiteRequest(method: string, headers: IncomingHttpHeaders, 
   }
   const origin = headers.origin;
   if (origin === undefined) return true;
-  return origin === ownOrigin || policy.allowedOrigins.has(origin);
+  // The own origin is worked out only here: most requests are safe ones and never need it.
+  return origin === (typeof ownOrigin === "function" ? ownOrigin() : ownOrigin) || policy.allowedOrigins.has(origin);
 }

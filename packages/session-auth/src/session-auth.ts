@@ -20,7 +20,7 @@ import { DEFAULT_REDIS_PREFIX, RedisKeys, type RedisClient } from "@portcullis/r
 import { GuardedRedisStore } from "./guarded-redis-store";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemorySessionIndex, RedisSessionIndex } from "./session-index";
-import { isSameSiteRequest } from "./same-site";
+import { isSafeMethod, isSameSiteRequest } from "./same-site";
 import { ownOrigin, setSessionContext, type SessionContext } from "./session-context";
 import { sessionDeadline, sessionTtlSeconds, type PortcullisSessionData } from "./session-data";
 
@@ -172,8 +172,9 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       if (at >= sessionDeadline(data, timeouts)) return end();
       // An API key already authenticated this request; the ambient cookie is not a second credential.
       if (req.auth) return next();
-      res.vary("Sec-Fetch-Site").vary("Origin");
-      if (!isSameSiteRequest(req.method, req.headers, ownOrigin(req), config.sameSite)) {
+      // Only an unsafe request's answer depends on where it came from.
+      if (!isSafeMethod(req.method)) res.vary("Sec-Fetch-Site").vary("Origin");
+      if (!isSameSiteRequest(req.method, req.headers, () => ownOrigin(req), config.sameSite)) {
         context.record(req, { action: "session.authenticate", outcome: "failure", code: "cross_site_request", ...sessionOf });
         return respond(new PortcullisError("cross_site_request"), req, res, next);
       }

@@ -19,6 +19,7 @@ describe("CSRF: an unsafe request a session authenticates must come from the app
     const { app, cookie } = await signedIn();
     const res = await request(app).post("/api/projects").set("Cookie", cookie).set(headers).expect(status);
     if (status === 403) expect(res.body).toEqual({ error: "cross_site_request", detail: "Requests from another site cannot use this session." });
+    expect(res.headers.vary).toMatch(/Sec-Fetch-Site, Origin/); // the answer depends on them: caches must know
   });
 
   test("the app's own Origin and the allowed origins pass; a GET from anywhere passes", async () => {
