@@ -13,10 +13,11 @@ import {
   type ApiKeys,
   type AuditRecorder,
   type ErrorResponseOptions,
+  type Verification,
   type VerificationFailure,
 } from "@portcullis/core";
 import { compileSources, DEFAULT_SOURCES, type CredentialSource } from "./credential-sources";
-import { extractApiKey, MAX_PRESENTED_KEY_LENGTH } from "./extract-api-key";
+import { extractApiKey, headersToRead, MAX_PRESENTED_KEY_LENGTH } from "./extract-api-key";
 
 export interface ApiKeyAuthOptions extends ErrorResponseOptions {
   /** The key service that verifies presented keys. */
@@ -85,7 +86,7 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   return function apiKeyAuthMiddleware(req, res, next) {
     // Mounted twice on one path (app-wide and on a router): the key was checked once already.
     if (req.auth?.kind === "api_key") return next();
-    const found = extractApiKey(req.headersDistinct, sources);
+    const found = extractApiKey(headersToRead(req.rawHeaders, sources), sources);
     if (found.kind === "none" || found.kind === "foreign_scheme") {
       if (optional || req.auth) return next();
       return respond(found.kind === "none" ? refusals.missing() : refusals.foreignScheme(), req, res, next);
@@ -95,15 +96,18 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
     if (found.kind === "several" || req.auth) return refuse(refusals.several(), req, res, next);
     if (found.key.length > MAX_PRESENTED_KEY_LENGTH) return refuse(refusals.failed("invalid_key"), req, res, next);
 
-    keys
-      .verify(found.key)
-      .then((result) => {
-        if (!result.ok) return refuse(refusals.failed(result.code), req, res, next, result.record);
-        req.auth = principalOf(result.record);
-        const { id: keyId, owner } = result.record;
-        audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "success", keyId, owner }));
-        next();
-      })
+    const admit = (result: Verification) => {
+      if (!result.ok) return refuse(refusals.failed(result.code), req, res, next, result.record);
+      req.auth = principalOf(result.record);
+      const { id: keyId, owner } = result.record;
+      audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "success", keyId, owner }));
+      next();
+    };
+    // A warm key is answered in this tick; only a store lookup waits.
+    const verdict = keys.verifyFast(found.key);
+    if (!(verdict instanceof Promise)) return admit(verdict);
+    verdict
+      .then(admit)
       .catch((error: unknown) => (error instanceof PortcullisError ? refuse(error, req, res, next) : respond(error, req, res, next)))
       .catch(next); // a responder that throws must not become an unhandled rejection
   };

@@ -90,6 +90,17 @@ describe("ApiKeys verified-key cache", () => {
     expect(await other.verify(key)).toMatchObject({ ok: false, code: "revoked_key" });
   });
 
+  it("verifyFast answers a malformed or a warm key synchronously, and only a lookup with a promise", async () => {
+    const { keys } = createKeys();
+    const { key } = await keys.create({ owner: "alice", name: "CI", scopes: ["read"] });
+
+    expect(keys.verifyFast("cpx_live.nope")).toMatchObject({ ok: false, code: "invalid_key" });
+    const first = keys.verifyFast(key);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ ok: true });
+    expect(keys.verifyFast(key)).toMatchObject({ ok: true });
+  });
+
   it("with cache: false, asks the store on every verification", async () => {
     const store = new CountingKeyStore();
     const keys = new ApiKeys({ store, secret: SECRET, prefix: PREFIX, cache: false });
