@@ -7,11 +7,12 @@ export const RESULTS_FILE = join(__dirname, "..", "..", "BENCHMARKS.md");
 const INTRO = `# Benchmarks
 
 Measured by the suite in \`bench/\` (see bench/README.md): \`npm run bench\` rebuilds the packages
-and rewrites both sections below; \`npm run bench:http\` and \`npm run bench:scale\` rewrite one each.
+and rewrites the first two sections below; \`npm run bench:http\`, \`npm run bench:scale\` and
+\`npm run bench:instructions\` rewrite one each.
 Numbers depend on the machine each section names; compare rows within a section, not across machines.
 `;
 
-const SECTIONS = ["http", "scale"] as const;
+const SECTIONS = ["http", "scale", "instructions"] as const;
 const markers = (section: string) => ({ start: `<!-- ${section}:start -->`, end: `<!-- ${section}:end -->` });
 /** A new file: the intro and both sections, empty, in their order. */
 const NEW_FILE = [INTRO, ...SECTIONS.map((section) => `${markers(section).start}\n${markers(section).end}\n`)].join("\n");

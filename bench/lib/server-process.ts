@@ -55,8 +55,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
  * Starts bench/servers/<name>.js on a free loopback port and waits for its ready line. The server
  * also exits when this process's end of its stdin closes, so it cannot outlive the driver.
  */
-export async function startServer(name: string, redisUrl: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, [join(SERVERS_DIR, `${name}.js`)], {
+export async function startServer(name: string, redisUrl: string, { wrapper = [] }: { wrapper?: readonly string[] } = {}): Promise<RunningServer> {
+  // A wrapper (valgrind) runs the server inside itself, in the same process.
+  const [command, ...args] = [...wrapper, process.execPath, join(SERVERS_DIR, `${name}.js`)];
+  const child = spawn(command!, args, {
     env: { ...process.env, PORT: "0", REDIS_URL: redisUrl, EXIT_WITH_STDIN: "1" },
     stdio: ["pipe", "pipe", "pipe"],
   });
