@@ -262,6 +262,8 @@ export class RedisKeyStore implements KeyStore {
     subscriber.on("error", () => {}); // reconnection is ioredis's job; requests never wait on this connection
     // The host ends its client when it shuts down; the subscription goes with it.
     this.#redis.once("end", this.#unsubscribe);
+    // A client made with lazyConnect hands that on: this connection would never open by itself.
+    if (subscriber.status === "wait") subscriber.connect().catch(() => {});
     return subscriber;
   }
 

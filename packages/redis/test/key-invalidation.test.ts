@@ -103,6 +103,14 @@ describe("RedisKeyStore change feed", () => {
     await close();
   });
 
+  test("a host client made with lazyConnect still gets its change feed", async () => {
+    const { a, b, key, record, close } = await twoProcesses(() => redis().client({ lazyConnect: true }));
+
+    await a.keys.revoke(record.id);
+    await eventually(async () => (await b.keys.verify(key)).ok === false);
+    await close();
+  });
+
   test("closing the host's client ends the store's subscription with it", async () => {
     const client = redis().client();
     const { store, keys } = process(client, `inv${++run}:`);
