@@ -85,9 +85,8 @@ export class MemoryKeyStore implements KeyStore {
 
   /** Changes are heard at once: everything sharing this store runs in this process. */
   watch(listener: KeyChangeListener): KeyWatch {
-    const entry = { changed: (digest: string) => listener.changed(digest), lost: () => listener.lost() };
-    this.#watchers.add(entry);
-    return { close: () => void this.#watchers.delete(entry) };
+    this.#watchers.add(listener);
+    return { close: () => void this.#watchers.delete(listener) };
   }
 
   #changed(digest: string): void {

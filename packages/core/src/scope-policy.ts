@@ -126,10 +126,7 @@ export class ScopePolicy {
 
   /** The endpoint scopes `held` carries, directly or through implications: its endpoint limit. */
   endpointsOf(held: readonly string[]): ReadonlySet<string> {
-    if (!Object.isFrozen(held)) return this.#endpointsOf(held);
-    let endpoints = this.#endpoints.get(held);
-    if (!endpoints) this.#endpoints.set(held, (endpoints = this.#endpointsOf(held)));
-    return endpoints;
+    return rememberedFor(held, this.#endpoints, () => this.#endpointsOf(held));
   }
 
   #endpointsOf(held: readonly string[]): ReadonlySet<string> {
@@ -158,10 +155,7 @@ export class ScopePolicy {
 
   /** Everything `held` grants once implications are applied (wildcards kept as written). */
   expand(held: readonly string[]): Granted {
-    if (!Object.isFrozen(held)) return this.#expand(held);
-    let granted = this.#expanded.get(held);
-    if (!granted) this.#expanded.set(held, (granted = this.#expand(held)));
-    return granted;
+    return rememberedFor(held, this.#expanded, () => this.#expand(held));
   }
 
   #expand(held: readonly string[]): Granted {
@@ -181,6 +175,14 @@ export class ScopePolicy {
     for (const known of this.known) if (scopeGrants(scope, known)) return true;
     return false;
   }
+}
+
+/** `compute()`, remembered per frozen scope list (an unfrozen one could change under the memo). */
+function rememberedFor<T>(held: readonly string[], memo: WeakMap<readonly string[], T>, compute: () => T): T {
+  if (!Object.isFrozen(held)) return compute();
+  let value = memo.get(held);
+  if (value === undefined) memo.set(held, (value = compute()));
+  return value;
 }
 
 function grants(granted: ReadonlySet<string>, required: string): boolean {

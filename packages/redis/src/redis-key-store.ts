@@ -228,10 +228,9 @@ export class RedisKeyStore implements KeyStore {
    * (re)established the listeners are told changes may have been lost, so caches start afresh.
    */
   watch(listener: KeyChangeListener): KeyWatch {
-    const entry = { changed: (digest: string) => listener.changed(digest), lost: () => listener.lost() };
-    this.#watchers.add(entry);
+    this.#watchers.add(listener);
     this.#subscriber ??= this.#subscribe();
-    return { close: () => void this.#watchers.delete(entry) };
+    return { close: () => void this.#watchers.delete(listener) };
   }
 
   /** Closes the change feed's connection, once: ioredis leaves a 2 s timer behind a second close. */

@@ -21,13 +21,12 @@ export interface SameSitePolicy {
  * not from a browser (curl, requests) and cannot be a cross-site forgery: it goes on.
  *
  * @example
- * isSameSiteRequest("POST", req.headers, "https://app.example.com", policy);
- * isSameSiteRequest(req.method, req.headers, () => ownOrigin(req), policy); // only when needed
+ * isSameSiteRequest(req.method, req.headers, () => ownOrigin(req), policy);
  */
 export function isSameSiteRequest(
   method: string,
   headers: IncomingHttpHeaders,
-  ownOrigin: string | (() => string),
+  ownOrigin: () => string,
   policy: SameSitePolicy,
 ): boolean {
   if (isSafeMethod(method)) return true;
@@ -40,5 +39,5 @@ export function isSameSiteRequest(
   const origin = headers.origin;
   if (origin === undefined) return true;
   // The own origin is worked out only here: most requests are safe ones and never need it.
-  return origin === (typeof ownOrigin === "function" ? ownOrigin() : ownOrigin) || policy.allowedOrigins.has(origin);
+  return origin === ownOrigin() || policy.allowedOrigins.has(origin);
 }
