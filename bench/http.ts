@@ -6,7 +6,7 @@ import { runWithCleanup } from "./lib/cleanup";
 import { intFromEnv } from "./lib/env-settings";
 import { describeEnvironment, runStart } from "./lib/environment";
 import { httpTable, httpTargets, renderHttpSection } from "./lib/http-report";
-import { drain, runLoad, type LoadResult } from "./lib/load";
+import { runLoad, type LoadResult } from "./lib/load";
 import { processCpuSeconds, redisCpuSeconds } from "./lib/process-cpu";
 import { writeResultsSection } from "./lib/results-file";
 import { startServer, type RunningServer } from "./lib/server-process";
@@ -67,8 +67,7 @@ runWithCleanup("bench:http", async ({ defer }) => {
       const server = servers.get(variant.name)!;
       const options = { connections, expectedStatus: variant.expectedStatus };
       if (warmupSeconds > 0) {
-        await runLoad(server, { ...options, seconds: warmupSeconds, requireResponses: false });
-        await drain(server);
+        await runLoad(server, { ...options, seconds: warmupSeconds, requireResponses: false }); // drains too
       }
       const result = await runLoad(server, { ...options, seconds }, { server: () => processCpuSeconds(server.pid), redis: () => redisCpuSeconds(probe) });
       results.get(variant.name)![round] = result;
