@@ -237,8 +237,19 @@ export class RedisKeyStore implements KeyStore {
   readonly #unsubscribe = (): void => {
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
-    this.#redis.off("end", this.#unsubscribe);
+    this.#redis.off("end", this.#hostEnded);
+    this.#redis.off("ready", this.#resubscribe);
     if (subscriber && subscriber.status !== "end") subscriber.disconnect();
+  };
+
+  /** The host ended its client: the feed goes with it, and comes back if the host connects again. */
+  readonly #hostEnded = (): void => {
+    this.#unsubscribe();
+    this.#redis.once("ready", this.#resubscribe);
+  };
+
+  readonly #resubscribe = (): void => {
+    if (this.#watchers.size > 0) this.#subscriber ??= this.#subscribe();
   };
 
   #subscribe(): RedisClient {
@@ -260,7 +271,7 @@ export class RedisKeyStore implements KeyStore {
     });
     subscriber.on("error", () => {}); // reconnection is ioredis's job; requests never wait on this connection
     // The host ends its client when it shuts down; the subscription goes with it.
-    this.#redis.once("end", this.#unsubscribe);
+    this.#redis.once("end", this.#hostEnded);
     // A client made with lazyConnect hands that on: this connection would never open by itself.
     if (subscriber.status === "wait") subscriber.connect().catch(() => {});
     return subscriber;

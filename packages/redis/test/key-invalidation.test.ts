@@ -123,6 +123,27 @@ describe("RedisKeyStore change feed", () => {
     client.disconnect();
     await eventually(async () => !(await subscribed(store)));
   });
+
+  test("a host client that ends and connects again gets its change feed back", async () => {
+    const prefix = `inv${++run}:`;
+    const client = redis().client();
+    const b = process(client, prefix);
+    const a = process(redis().client(), prefix);
+    const { key, record } = await a.keys.create({ owner: "alice", name: "CI", scopes: ["read"] });
+    expect((await b.keys.verify(key)).ok).toBe(true);
+    await eventually(() => subscribed(b.store));
+
+    client.disconnect();
+    await eventually(async () => !(await subscribed(b.store)));
+    await client.connect();
+    await eventually(() => subscribed(b.store));
+    expect((await b.keys.verify(key)).ok).toBe(true);
+    await a.keys.revoke(record.id);
+    await eventually(async () => (await b.keys.verify(key)).ok === false);
+    a.keys.close();
+    b.keys.close();
+    await Promise.all([a.store.close(), b.store.close()]);
+  });
 });
 
 describe("RedisKeyStore change feed on Redis Cluster", () => {
