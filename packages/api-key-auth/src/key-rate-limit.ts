@@ -1,14 +1,16 @@
 import type { RequestHandler } from "express";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import {
   assertKnownOptions,
   configError,
   createErrorResponder,
+  failOverAfter,
   MAX_RATE_LIMIT_POINTS,
   RATE_LIMIT_WINDOWS,
   PortcullisError,
   rateLimitHeaders,
   rateLimitProblem,
+  resolveTimeoutMs,
   storeUnavailable,
   isIoredisLike,
   type ErrorResponseOptions,
@@ -23,15 +25,25 @@ export interface KeyRateLimitOptions extends ErrorResponseOptions {
    */
   readonly default?: KeyRateLimit | false;
   /**
-   * Count on Redis, shared by every process (a memory limiter takes over while Redis fails).
+   * Count on Redis, shared by every process (a memory limiter takes over while Redis fails, or
+   * does not answer within `timeoutMs`).
    * @default undefined (in this process's memory)
    */
   readonly redis?: IoredisLike;
+  /**
+   * How long a count on Redis may take, in milliseconds, before the memory limiter counts the
+   * request instead, so a stalled Redis never holds a request.
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
   /** @default "portcullis:" */
   readonly keyPrefix?: string;
 }
 
-const KNOWN_OPTIONS = new Set(["default", "redis", "keyPrefix", "onError", "formatError"]);
+const KNOWN_OPTIONS = new Set(["default", "redis", "timeoutMs", "keyPrefix", "onError", "formatError"]);
+
+/** Counts one point per request; in memory when Redis fails or stalls. */
+type Count = (id: string) => Promise<RateLimiterRes>;
 
 /**
  * Limits each API key to its own rate (`rate_limit` on the key) or the host's default, with
@@ -48,16 +60,22 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
   if (redis !== undefined && !isIoredisLike(redis)) {
     throw configError("keyRateLimit", `"redis" must be an ioredis client (new Redis(url) or new Cluster(nodes)); leave it out to count in memory`);
   }
+  const timeoutMs = resolveTimeoutMs("keyRateLimit", options.timeoutMs);
   const fallback = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;
   if (fallback !== false) assertLimit(fallback);
   const respond = createErrorResponder("keyRateLimit", options);
   // One limiter per window, counting up to the largest budget; each key's own budget is then
   // compared with its count. The set of windows is fixed, so limiters are never evicted.
-  const limiters = new Map<number, RateLimiterAbstract>();
+  const limiters = new Map<number, Count>();
   for (const window of RATE_LIMIT_WINDOWS) {
     const shape = { points: MAX_RATE_LIMIT_POINTS, duration: window, keyPrefix: `${keyPrefix}key-rate:${window}` };
     const memory = new RateLimiterMemory(shape);
-    limiters.set(window, redis ? new RateLimiterRedis({ ...shape, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true }) : memory);
+    if (!redis) {
+      limiters.set(window, (id) => memory.consume(id));
+      continue;
+    }
+    const store = new RateLimiterRedis({ ...shape, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true });
+    limiters.set(window, (id) => failOverAfter(store.consume(id), timeoutMs, () => memory.consume(id)));
   }
 
   return function keyRateLimitMiddleware(req, res, next) {
@@ -71,8 +89,7 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
       respond(new PortcullisError("rate_limit_exceeded", "This key has made too many requests; retry later.", { headers }), req, res, next);
     };
     limiters
-      .get(limit.durationSeconds)!
-      .consume(principal.keyId)
+      .get(limit.durationSeconds)!(principal.keyId)
       .then(
         (state) => {
           if (state.consumedPoints > limit.points) return refuse(state.msBeforeNext);

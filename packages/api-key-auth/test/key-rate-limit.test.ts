@@ -70,6 +70,7 @@ test("a key's limit is validated when the key is created, and the host default w
   await expect(keys.create({ owner: "a", name: "k", scopes: ["read"], rateLimit: { points: 5, durationSeconds: 30 } })).rejects.toMatchObject({ code: "invalid_request" });
   expect(() => keyRateLimit({ default: { points: -1, durationSeconds: 60 } })).toThrow(/^keyRateLimit: "default.points"/);
   expect(() => keyRateLimit({ limit: 5 } as never)).toThrow(/unknown option "limit"/);
+  expect(() => keyRateLimit({ timeoutMs: 1.5 })).toThrow(/^keyRateLimit: "timeoutMs" must be a whole number/);
 });
 
 test("a limit's window is one of a fixed set, and many keys with distinct limits never reset another key's count", async () => {
@@ -84,4 +85,21 @@ test("a limit's window is one of a fixed set, and many keys with distinct limits
     await request(app).get("/models").set("x-api-key", key).expect(200);
   }
   await request(app).get("/models").set("x-api-key", victim).expect(429);
+});
+
+test("a Redis that takes commands but does not answer them: after timeoutMs the memory limiter counts, and still limits", async () => {
+  const client = redis().client();
+  const { app, keys } = createApp(new MemoryKeyStore(), { redis: client, keyPrefix: "stalled:", timeoutMs: 50 });
+  const { key, record } = await keys.create({ owner: "acct", name: "k", scopes: ["read"], rateLimit: { points: 2, durationSeconds: 60 } });
+  const admin = redis().client();
+  await admin.client("PAUSE", 20_000, "WRITE"); // scripts and writes wait; reads, like KEYS below, still answer
+  try {
+    await request(app).get("/models").set("x-api-key", key).expect(200);
+    await request(app).get("/models").set("x-api-key", key).expect(200);
+    await request(app).get("/models").set("x-api-key", key).expect(429);
+    // Answered while Redis still held every count: the memory limiter made those decisions.
+    expect(await admin.keys(`stalled:*${record.id}*`)).toEqual([]);
+  } finally {
+    await admin.client("UNPAUSE");
+  }
 });

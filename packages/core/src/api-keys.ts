@@ -1,6 +1,6 @@
-import { assertKnownOptions } from "./options";
+import { assertKnownOptions, resolveTimeoutMs } from "./options";
 import { configError, PortcullisError } from "./errors";
-import { DEFAULT_STORE_TIMEOUT_MS, guardStore } from "./store-guard";
+import { guardStore } from "./store-guard";
 import { KeyFormat } from "./key-format";
 import { KeyHasher, keyIdOf } from "./key-hasher";
 import { keyStatus, type ApiKeyRecord, type KeyMetadata, type KeyRateLimit, type StoredApiKey } from "./key-record";
@@ -144,11 +144,7 @@ export class ApiKeys {
     this.store = options.store;
     this.scopes = options.scopes ?? new ScopePolicy();
     this.now = options.now ?? Date.now;
-    const { timeoutMs = DEFAULT_STORE_TIMEOUT_MS } = options;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-      throw configError("ApiKeys", `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`);
-    }
-    this.#timeoutMs = timeoutMs;
+    this.#timeoutMs = resolveTimeoutMs("ApiKeys", options.timeoutMs);
     const { cache = {} } = options;
     this.#cache = cache === false ? undefined : new VerifiedKeyCache(cache, this.now);
   }

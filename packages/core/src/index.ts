@@ -20,6 +20,7 @@ export * from "./memory-audit-sink";
 export * from "./rate-limit-headers";
 export * from "./ioredis-like";
 export * from "./store-guard";
+export * from "./fail-over";
 export * from "./audit-actor";
 export * from "./options";
 export * from "./request-schema";

@@ -1,4 +1,5 @@
 import { configError } from "./errors";
+import { DEFAULT_STORE_TIMEOUT_MS } from "./store-guard";
 
 /**
  * Refuses option names a factory does not know: in security options a typo (`optinal`,
@@ -12,4 +13,17 @@ export function assertKnownOptions(factory: string, options: object | null | und
   for (const name of Object.keys(options ?? {})) {
     if (!names.has(name)) throw configError(factory, `unknown option "${name}"; the options are ${[...names].join(", ")}`);
   }
+}
+
+/**
+ * A store call's time limit in milliseconds, checked: a whole number from 1 to 60000.
+ *
+ * @example
+ * const timeoutMs = resolveTimeoutMs("keyRateLimit", options.timeoutMs);
+ */
+export function resolveTimeoutMs(factory: string, timeoutMs: number | undefined = DEFAULT_STORE_TIMEOUT_MS): number {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+    throw configError(factory, `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`);
+  }
+  return timeoutMs;
 }

@@ -4,8 +4,10 @@ import {
   assertKnownOptions,
   configError,
   createErrorResponder,
+  failOverAfter,
   isIoredisLike,
   PortcullisError,
+  resolveTimeoutMs,
   storeUnavailable,
   type ErrorResponseOptions,
   type IoredisLike,
@@ -65,11 +67,16 @@ export interface LoginRateLimitOptions extends ErrorResponseOptions {
    * Either way a memory limiter is the insurance: while Redis fails, or is not connected, the
    * attempts are counted in memory instead, so an outage neither crashes a request nor opens the
    * gate. Those counts are per process and are not copied to Redis when it comes back. A Redis
-   * that accepts commands but never answers holds a request until the client's own timeout: set
-   * ioredis's `commandTimeout` so that it fails over instead.
+   * that accepts commands but does not answer within `timeoutMs` is failed over in the same way.
    * @default undefined (in memory, per process)
    */
   readonly redis?: IoredisLike;
+  /**
+   * How long a count on Redis may take, in milliseconds, before the memory insurance counts the
+   * attempt instead, so a stalled Redis never holds a login.
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
   /**
    * Starts every Redis key, so several apps can share one Redis. Keys are
    * `<keyPrefix>login-fails:…` and `<keyPrefix>login-ip:…` (see `loginRedisKeys`).
@@ -109,6 +116,7 @@ const NAME = "loginRateLimit";
 const KNOWN_OPTIONS = new Set([
   "username",
   "redis",
+  "timeoutMs",
   "keyPrefix",
   "consecutiveFailures",
   "perIpPerDay",
@@ -134,6 +142,8 @@ interface Limiter {
   readonly policy: ResolvedLimit;
   readonly store: RateLimiterAbstract;
   readonly memory: RateLimiterMemory;
+  /** Counts one point in the store, or in memory when the store fails or stalls. */
+  readonly consume: (id: string) => Promise<RateLimiterRes>;
 }
 
 /**
@@ -171,16 +181,19 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
     throw configError(NAME, `"redis" must be an ioredis client (new Redis(url) or new Cluster(nodes)); leave it out to count in memory`);
   }
   const prefixes = limiterPrefixes(keyPrefix);
+  const timeoutMs = resolveTimeoutMs(NAME, options.timeoutMs);
   const limiters = {
     consecutiveFailures: createLimiter(
       resolveLimit("consecutiveFailures", options.consecutiveFailures, { points: 10, blockSeconds: 900, windowSeconds: DAY }),
       prefixes.consecutiveFailures,
       redis,
+      timeoutMs,
     ),
     perIpPerDay: createLimiter(
       resolveLimit("perIpPerDay", options.perIpPerDay, { points: 100, blockSeconds: DAY, windowSeconds: DAY }),
       prefixes.perIpPerDay,
       redis,
+      timeoutMs,
     ),
   };
   const respond = createErrorResponder(NAME, options);
@@ -258,14 +271,14 @@ function ignore(): void {
   // to; if it fails, the attempt simply stays counted, which is the stricter outcome.
 }
 
-function createLimiter(policy: ResolvedLimit, keyPrefix: string, redis: IoredisLike | undefined): Limiter {
+function createLimiter(policy: ResolvedLimit, keyPrefix: string, redis: IoredisLike | undefined, timeoutMs: number): Limiter {
   const settings = { points: policy.points, duration: policy.windowSeconds, blockDuration: policy.blockSeconds, keyPrefix };
   const memory = new RateLimiterMemory(settings);
-  if (redis === undefined) return { policy, store: memory, memory };
+  if (redis === undefined) return { policy, store: memory, memory, consume: (id) => memory.consume(id) };
   // rejectIfRedisNotReady: while the client is reconnecting, fail over at once instead of
   // queueing the command until Redis is back.
   const store = new RateLimiterRedis({ ...settings, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
-  return { policy, store, memory };
+  return { policy, store, memory, consume: (id) => failOverAfter(store.consume(id), timeoutMs, () => memory.consume(id)) };
 }
 
 /** Consumes one point; a refusal (a `RateLimiterRes`) is a count like any other, an `Error` is not. */
@@ -277,7 +290,7 @@ function count(limiter: Limiter, ids: LoginCounterIds): Promise<LimitReading> {
     consumed: res.consumedPoints,
     msBeforeReset: res.msBeforeNext,
   });
-  return limiter.store.consume(ids[limiter.policy.limit]).then(read, (rejection: unknown) => {
+  return limiter.consume(ids[limiter.policy.limit]).then(read, (rejection: unknown) => {
     if (rejection instanceof RateLimiterRes) return read(rejection);
     throw rejection;
   });

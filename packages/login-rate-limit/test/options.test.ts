@@ -69,6 +69,7 @@ describe("loginRateLimit options", () => {
     [{ username, usernme: 1 }, /unknown option "usernme"/],
     [{ username, ip: "x-forwarded-for" }, /"ip" must be a function/],
     [{ username, keyPrefix: 5 }, /"keyPrefix" must be a string/],
+    [{ username, timeoutMs: 0 }, /"timeoutMs" must be a whole number of milliseconds from 1 to 60000/],
     [{ username, redis: {} }, /"redis" must be an ioredis client/],
     [{ username, redis: "redis://localhost" }, /"redis" must be an ioredis client/],
     [{ username, consecutiveFailures: 10 }, /"consecutiveFailures" must be an object/],

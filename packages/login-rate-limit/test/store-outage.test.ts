@@ -55,3 +55,19 @@ test("if the insurance failed too, the attempt is refused with 503 auth_unavaila
     await client.connect();
   }
 });
+
+test("a Redis that takes commands but does not answer them: after timeoutMs the insurance counts, and still blocks", async () => {
+  const client = await readyClient(redis());
+  const keyPrefix = `stalled${++n}:`;
+  const { app } = createApp({ limit: { redis: client, keyPrefix, timeoutMs: 50, consecutiveFailures: { points: 2, blockSeconds: 900 } } });
+  const admin = await readyClient(redis());
+  await admin.client("PAUSE", 20_000, "WRITE"); // scripts and writes wait; reads, like the EXISTS below, still answer
+  try {
+    expect(await fail(app, 2)).toEqual([401, 401]);
+    await attempt(app).expect(429);
+    // Answered while Redis still held every count: the memory insurance made those decisions.
+    expect(await admin.exists(loginRedisKeys("10.0.0.1", "alice", keyPrefix).consecutiveFailures)).toBe(0);
+  } finally {
+    await admin.client("UNPAUSE");
+  }
+});

@@ -8,8 +8,8 @@ import {
   markSessionExpired,
   PortcullisError,
   storeUnavailable,
-  DEFAULT_STORE_TIMEOUT_MS,
   guardStore,
+  resolveTimeoutMs,
   auditEventFromRequest,
   type AuditRecorder,
   type ErrorResponseOptions,
@@ -232,12 +232,9 @@ function resolve(options: Readonly<SessionAuthOptions>) {
     now = Date.now,
     realm = "api",
     redisPrefix = DEFAULT_REDIS_PREFIX,
-    timeoutMs = DEFAULT_STORE_TIMEOUT_MS,
     users,
   } = options;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-    throw configError("sessionAuth", `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`);
-  }
+  const timeoutMs = resolveTimeoutMs("sessionAuth", options.timeoutMs);
   if (options.audit !== undefined && typeof options.audit?.record !== "function") {
     throw configError("sessionAuth", `"audit" must be an AuditSink, such as new MemoryAuditSink()`);
   }
