@@ -33,12 +33,13 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
  *   sessionSecret: string,
  *   redis?: import("portcullis").RedisClient,
  *   now?: () => number,
- * }} options
+ *   cache?: import("portcullis").ApiKeysOptions["cache"],
+ * }} options `cache` is handed to ApiKeys as is (its default when absent).
  */
-function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now }) {
+function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now, cache }) {
   const clock = now ? { now } : {};
   const onRedis = redis ? { redis } : {};
-  const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes: policy, ...clock });
+  const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes: policy, ...clock, ...(cache === undefined ? {} : { cache }) });
   const { requireScope } = scopeGuards({ policy });
   const resources = createResources();
   const known = new Map(); // users made through /api/users, for listing (UserStore has no list)
