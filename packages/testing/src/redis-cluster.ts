@@ -136,3 +136,25 @@ export function useRedisCluster(): () => TestRedisCluster {
     return cluster;
   };
 }
+
+/**
+ * How many keys matching `pattern` each master holds, in the client's order of masters. SCAN
+ * reaches one node only, so each master is scanned in turn.
+ *
+ * @example
+ * expect((await keysPerMaster(client, "portcullis:sess:*")).filter((n) => n > 0).length).toBeGreaterThan(1);
+ */
+export async function keysPerMaster(client: Cluster, pattern: string): Promise<number[]> {
+  return Promise.all(
+    client.nodes("master").map(async (node) => {
+      let count = 0;
+      let cursor = "0";
+      do {
+        const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+        cursor = next;
+        count += keys.length;
+      } while (cursor !== "0");
+      return count;
+    }),
+  );
+}

@@ -26,7 +26,8 @@ export function assertRedisServerInstalled(binary = "redis-server"): void {
   if (probe.error || probe.status !== 0) throw new Error(INSTALL_HINT);
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on at this moment, on loopback; another process may still take it first. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
