@@ -1,8 +1,10 @@
 import {
   configError,
+  guardStore,
   newUserId,
   normalizeEmail,
   PortcullisError,
+  resolveTimeoutMs,
   validateNewUser,
   type NewUser,
   type PasswordHasher,
@@ -19,6 +21,13 @@ export interface RedisUserStoreOptions {
   readonly prefix?: string;
   /** Stamps password changes; pass the clock sessions use. @default Date.now */
   readonly now?: () => number;
+  /**
+   * How long one Redis call may take, in milliseconds, before it fails with 503. Password checks
+   * and hashes are not counted: under load they queue for bcrypt's threads, and a slow bcrypt is
+   * no outage.
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
 }
 
 const SET_PASSWORD = `
@@ -35,6 +44,7 @@ export class RedisUserStore implements UserStore {
   readonly #redis: RedisClient;
   readonly #passwords: PasswordHasher;
   readonly #now: () => number;
+  readonly #timeoutMs: number;
 
   constructor(redis: RedisClient, options: Readonly<RedisUserStoreOptions>) {
     if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
@@ -44,6 +54,7 @@ export class RedisUserStore implements UserStore {
     this.#redis = redis;
     this.#passwords = options.passwords;
     this.#now = options.now ?? Date.now;
+    this.#timeoutMs = resolveTimeoutMs("RedisUserStore", options.timeoutMs);
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
   }
 
@@ -54,26 +65,26 @@ export class RedisUserStore implements UserStore {
     const hash = await this.#passwords.hash(user.password);
     const id = newUserId();
     // The email is claimed first, so two sign-ups with one address cannot both succeed.
-    if ((await this.#redis.set(this.keys.userByEmail(email), id, "NX")) !== "OK") {
+    if ((await this.#guard(this.#redis.set(this.keys.userByEmail(email), id, "NX"))) !== "OK") {
       throw new PortcullisError("conflict", "email: already registered");
     }
-    await this.#redis.hset(this.keys.user(id), { id, email, role: user.role, hash });
+    await this.#guard(this.#redis.hset(this.keys.user(id), { id, email, role: user.role, hash }));
     return { id, email, role: user.role };
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
-    return publicUser(await this.#redis.hgetall(this.keys.user(id)));
+    return publicUser(await this.#guard(this.#redis.hgetall(this.keys.user(id))));
   }
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {
-    const id = await this.#redis.get(this.keys.userByEmail(normalizeEmail(email)));
+    const id = await this.#guard(this.#redis.get(this.keys.userByEmail(normalizeEmail(email))));
     return id === null ? undefined : this.findById(id);
   }
 
   async verifyCredentials(email: string, password: string): Promise<UserRecord | undefined> {
-    const id = await this.#redis.get(this.keys.userByEmail(normalizeEmail(email)));
+    const id = await this.#guard(this.#redis.get(this.keys.userByEmail(normalizeEmail(email))));
     // An unknown email reads a user that cannot exist, so both paths cost two round trips.
-    const hash = await this.#redis.hgetall(this.keys.user(id ?? "usr_none"));
+    const hash = await this.#guard(this.#redis.hgetall(this.keys.user(id ?? "usr_none")));
     const matches = await this.#passwords.verify(password, hash.hash ?? this.#passwords.dummyHash);
     return matches ? publicUser(hash) : undefined;
   }
@@ -81,7 +92,11 @@ export class RedisUserStore implements UserStore {
   async changePassword(userId: string, newPassword: string): Promise<boolean> {
     this.#passwords.assertStorable(newPassword);
     const hash = await this.#passwords.hash(newPassword);
-    return (await this.#redis.eval(SET_PASSWORD, 1, this.keys.user(userId), hash, this.#now())) === 1;
+    return (await this.#guard(this.#redis.eval(SET_PASSWORD, 1, this.keys.user(userId), hash, this.#now()))) === 1;
+  }
+
+  #guard<T>(command: Promise<T>): Promise<T> {
+    return guardStore(command, this.#timeoutMs);
   }
 }
 
