@@ -11,6 +11,8 @@ export interface CliConfig {
   readonly redisUrl: string;
   /** REDIS_URL without its password or query, safe to print. */
   readonly redisDisplayUrl: string;
+  /** PORTCULLIS_REDIS_CLUSTER: REDIS_URL is one node of a Redis Cluster, which tells of the rest. */
+  readonly cluster: boolean;
   readonly secret: string;
   readonly keyPrefix: string;
   readonly redisPrefix: string;
@@ -38,6 +40,14 @@ export function readConfig(
   if (!parsed) throw failure("REDIS_URL is not a redis:// or rediss:// URL (its value is not shown: it may hold a password)");
   if (!/^\/?(\d{1,5})?$/.test(parsed.pathname)) {
     throw failure("REDIS_URL's path must be a database number, such as redis://localhost:6379/0");
+  }
+  const clusterFlag = variable(env, "PORTCULLIS_REDIS_CLUSTER");
+  if (clusterFlag !== undefined && !/^(true|false|1|0)$/.test(clusterFlag)) {
+    throw failure(`PORTCULLIS_REDIS_CLUSTER must be true or false; got ${JSON.stringify(clusterFlag)}`);
+  }
+  const cluster = clusterFlag === "true" || clusterFlag === "1";
+  if (cluster && !/^\/?0?$/.test(parsed.pathname)) {
+    throw failure("REDIS_URL names a database, but a Redis Cluster has only database 0");
   }
 
   const secret = variable(env, "PORTCULLIS_SECRET");
@@ -69,6 +79,7 @@ export function readConfig(
   return {
     redisUrl,
     redisDisplayUrl: displayRedisUrl(parsed),
+    cluster,
     scopes,
     secret,
     keyPrefix,

@@ -1,6 +1,6 @@
 import { ApiKeys } from "@portcullis/core";
 import { RedisKeyStore } from "@portcullis/redis";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
 import { failure, messageOf } from "./cli-error";
 import type { CliConfig } from "./config";
 
@@ -26,17 +26,7 @@ export interface KeyService {
  * try { await service.keys.revoke("key_4fQa"); } finally { await service.close(); }
  */
 export async function openKeyService(config: CliConfig): Promise<KeyService> {
-  const redis = new (loadIoredis().Redis)(config.redisUrl, {
-    // One attempt, bounded in time, then an error: a CLI in a pipeline must fail, never hang.
-    lazyConnect: true,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-    // So an operator reading CLIENT LIST can tell the CLI's connection from the servers'.
-    connectionName: "portcullis-cli",
-  });
+  const redis = connectionTo(config);
   // Heard here so ioredis does not log it; kept because connect() rejects with a vaguer
   // "Connection is closed." than the error that closed it (ECONNREFUSED, ENOTFOUND, WRONGPASS).
   let connectionError: unknown;
@@ -51,7 +41,7 @@ export async function openKeyService(config: CliConfig): Promise<KeyService> {
   }
   // ioredis falls back to database 0 when the URL's database does not exist; say so instead.
   const db = Number(new URL(config.redisUrl).pathname.slice(1) || "0");
-  if (db !== 0) {
+  if (db !== 0 && !config.cluster) {
     try {
       await redis.select(db);
     } catch (error) {
@@ -59,7 +49,7 @@ export async function openKeyService(config: CliConfig): Promise<KeyService> {
       throw failure(`REDIS_URL names database ${db}, which this Redis does not have`, error);
     }
   }
-  const store = new RedisKeyStore(redis, { prefix: config.redisPrefix });
+  const store = new RedisKeyStore(redis as Redis, { prefix: config.redisPrefix });
   const keys = new ApiKeys({ store, secret: config.secret, prefix: config.keyPrefix, scopes: config.scopes });
   return {
     keys,
@@ -88,6 +78,37 @@ export function unreachable(config: CliConfig, error: unknown): Error {
   return failure(`cannot reach Redis at ${config.redisDisplayUrl}${reason}`, error);
 }
 
+/** A client that makes one attempt, bounded in time, then errs: a CLI in a pipeline must fail, never hang. */
+function connectionTo(config: CliConfig): Redis | Cluster {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    // So an operator reading CLIENT LIST can tell the CLI's connection from the servers'.
+    connectionName: "portcullis-cli",
+  };
+  const ioredis = loadIoredis();
+  if (!config.cluster) return new ioredis.Redis(config.redisUrl, options);
+  const { lazyConnect: _connectsWithTheCluster, ...nodeOptions } = options;
+  // The one node given tells the client where every other master is.
+  const url = new URL(config.redisUrl);
+  const node = { host: url.hostname, port: Number(url.port || 6379) };
+  const credentials = {
+    ...(url.username === "" ? {} : { username: decodeURIComponent(url.username) }),
+    ...(url.password === "" ? {} : { password: decodeURIComponent(url.password) }),
+    ...(url.protocol === "rediss:" ? { tls: {} } : {}),
+  };
+  return new ioredis.Cluster([node], {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    clusterRetryStrategy: () => null,
+    redisOptions: { ...nodeOptions, ...credentials },
+  });
+}
+
 /** ioredis is an optional peer of portcullis; load it only when a command needs Redis. */
 function loadIoredis(): typeof import("ioredis") {
   try {
@@ -98,7 +119,7 @@ function loadIoredis(): typeof import("ioredis") {
   }
 }
 
-async function disconnect(redis: Redis): Promise<void> {
+async function disconnect(redis: Redis | Cluster): Promise<void> {
   // An ended client has no socket left; disconnecting it again would start a 2 s timer
   // (ioredis's disconnectTimeout) that holds the process open for nothing.
   if (redis.status === "end") return;

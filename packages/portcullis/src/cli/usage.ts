@@ -9,6 +9,7 @@ const ENVIRONMENT = `Environment:
   PORTCULLIS_KEY_PREFIX    Starts every new key. Default "${DEFAULT_KEY_PREFIX}"; --prefix overrides it.
   PORTCULLIS_REDIS_PREFIX  Starts every Redis key, as the server's RedisKeyStore prefix.
                            Default "${DEFAULT_REDIS_PREFIX}".
+  PORTCULLIS_REDIS_CLUSTER true if REDIS_URL is a node of a Redis Cluster (any one master).
   PORTCULLIS_SCOPES        The server's known scopes, comma-separated (read,write,admin), so a
                            misspelt scope is refused here as the server would. Default: any.
   A variable set to the empty string counts as unset.`;
