@@ -1,8 +1,10 @@
 // @ts-check
 const path = require("node:path");
+const { randomBytes } = require("node:crypto");
 const express = require("express");
 const {
   ApiKeys,
+  MemoryMfaStore,
   ScopePolicy,
   accessLogRouter,
   apiKeyAuth,
@@ -10,6 +12,7 @@ const {
   authRouter,
   keyRateLimit,
   loginRateLimit,
+  pendingMfaLogin,
   redactResponse,
   scopeGuards,
   sessionAuth,
@@ -22,8 +25,9 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
 /**
  * The demo: an ML platform's API guarded per route, as the CorePlexML page lays it out, with the
  * web console at /. Every portcullis middleware is here: keys or a session on /api, login and its
- * brute-force limit, key management, the access log, scope guards, per-key rate limits, and a
- * model's `training_data` redacted for anyone but an admin.
+ * brute-force limit, two-factor authentication (TOTP and recovery codes), key management, the
+ * access log, scope guards, per-key rate limits, and a model's `training_data` redacted for anyone
+ * but an admin.
  *
  * @param {{
  *   keyStore: import("portcullis").KeyStore,
@@ -34,9 +38,13 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
  *   redis?: import("portcullis").RedisClient,
  *   now?: () => number,
  *   cache?: import("portcullis").ApiKeysOptions["cache"],
- * }} options `cache` is handed to ApiKeys as is (its default when absent).
+ *   mfaStore?: import("portcullis").MfaStore,
+ *   mfaEncryptionKey?: string,
+ * }} options `cache` is handed to ApiKeys as is (its default when absent). Second factors live in
+ * `mfaStore` (in memory when absent), their secrets sealed under `mfaEncryptionKey` (a random key
+ * when absent: enrolments then last as long as the process).
  */
-function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now, cache }) {
+function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now, cache, mfaStore, mfaEncryptionKey }) {
   const clock = now ? { now } : {};
   const onRedis = redis ? { redis } : {};
   const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes: policy, ...clock, ...(cache === undefined ? {} : { cache }) });
@@ -49,7 +57,8 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
   app.use((_req, res, next) => {
     // The console has no inline script or style, so the strictest policy holds.
     res.set({
-      "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      // img-src allows data: for the enrolment QR code, an SVG the API answers as a data URL.
+      "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "no-referrer",
     });
@@ -63,8 +72,18 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
     sessionAuth({ secret: sessionSecret, roles: ROLES, users, audit, ...onRedis, ...clock }),
     keyRateLimit({ ...onRedis, default: { points: 600, durationSeconds: 60 } }),
   );
-  const limit = loginRateLimit({ ...onRedis, username: (req) => req.body?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined) });
-  app.use("/api/auth", authRouter({ users, rateLimit: limit }));
+  // A code step counts under the login name its password step was typed with, so wrong codes and
+  // wrong passwords share one count, and a right code clears it.
+  const limit = loginRateLimit({
+    ...onRedis,
+    username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined),
+  });
+  const mfa = {
+    store: mfaStore ?? new MemoryMfaStore(),
+    encryptionKey: mfaEncryptionKey ?? randomBytes(32).toString("base64url"),
+    issuer: "portcullis demo",
+  };
+  app.use("/api/auth", authRouter({ users, rateLimit: limit, mfa }));
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false, audit }));
   app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy }));
 

@@ -4,9 +4,11 @@ const { randomBytes } = require("node:crypto");
 const {
   MemoryAuditSink,
   MemoryKeyStore,
+  MemoryMfaStore,
   MemoryUserStore,
   RedisAuditSink,
   RedisKeyStore,
+  RedisMfaStore,
   RedisUserStore,
   bcryptPasswords,
 } = require("portcullis");
@@ -17,11 +19,14 @@ const randomSecret = () => randomBytes(32).toString("base64url");
 async function main() {
   const port = Number(process.env.PORT ?? 3000);
   const redisUrl = process.env.REDIS_URL;
-  if (redisUrl && (!process.env.PORTCULLIS_SECRET || !process.env.SESSION_SECRET)) {
-    throw new Error("PORTCULLIS_SECRET and SESSION_SECRET are required with REDIS_URL: keys and cookies made under random secrets would not survive a restart");
+  if (redisUrl && (!process.env.PORTCULLIS_SECRET || !process.env.SESSION_SECRET || !process.env.MFA_ENCRYPTION_KEY)) {
+    throw new Error(
+      "PORTCULLIS_SECRET, SESSION_SECRET and MFA_ENCRYPTION_KEY are required with REDIS_URL: keys, cookies and two-factor secrets made under random secrets would not survive a restart",
+    );
   }
   const secret = process.env.PORTCULLIS_SECRET ?? randomSecret();
   const sessionSecret = process.env.SESSION_SECRET ?? randomSecret();
+  const mfaEncryptionKey = process.env.MFA_ENCRYPTION_KEY ?? randomSecret();
   const passwords = bcryptPasswords();
 
   let redis;
@@ -30,14 +35,19 @@ async function main() {
     const { Redis } = require("ioredis");
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     await new Promise((resolve, reject) => redis.once("ready", resolve).once("error", reject));
-    stores = { keyStore: new RedisKeyStore(redis), users: new RedisUserStore(redis, { passwords }), audit: new RedisAuditSink(redis) };
+    stores = {
+      keyStore: new RedisKeyStore(redis),
+      users: new RedisUserStore(redis, { passwords }),
+      audit: new RedisAuditSink(redis),
+      mfaStore: new RedisMfaStore(redis),
+    };
   } else {
-    stores = { keyStore: new MemoryKeyStore(), users: new MemoryUserStore({ passwords }), audit: new MemoryAuditSink() };
+    stores = { keyStore: new MemoryKeyStore(), users: new MemoryUserStore({ passwords }), audit: new MemoryAuditSink(), mfaStore: new MemoryMfaStore() };
   }
 
   const email = process.env.PORTCULLIS_ADMIN_EMAIL ?? "admin@example.com";
   let password = process.env.PORTCULLIS_ADMIN_PASSWORD;
-  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, ...(redis ? { redis } : {}) });
+  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, ...(redis ? { redis } : {}) });
   const existing = await stores.users.findByEmail(email);
   if (existing) {
     known.set(existing.id, existing);

@@ -1,17 +1,21 @@
-// The demo's web console: sign in, then manage API keys and sessions and read the access log,
-// all through the JSON API under /api/auth. Plain browser JavaScript, no build step.
+// The demo's web console: sign in (with a second factor once it is on), then manage API keys,
+// sessions and two-factor authentication and read the access log, all through the JSON API under
+// /api/auth. Plain browser JavaScript, no build step.
 //
 // Two rules hold throughout. Data from the server is inserted with textContent or text nodes,
 // never as HTML; and the page has no inline script, style or event handler, so it runs under
-// `Content-Security-Policy: default-src 'self'`. A new key lives only in the text of its box:
-// never in storage, a cookie or the URL, and it is gone once the box is dismissed or the page reloads.
+// `Content-Security-Policy: default-src 'self'` (with data: images for the QR code). A new key, a
+// TOTP secret and recovery codes live only in the text of their boxes: never in storage, a cookie or
+// the URL, and they are gone once the box is dismissed or the page reloads.
 "use strict";
 
 (function portcullisConsole() {
-  const PAGES = ["keys", "sessions", "access-log"];
+  const PAGES = ["keys", "sessions", "access-log", "mfa"];
   /** Refusals meaning the session is gone: the console goes back to the sign-in form. */
   const SIGNED_OUT = new Set(["missing_credentials", "session_expired"]);
   const KEY_STATUSES = new Set(["active", "expired", "revoked"]);
+  /** Six digits is a code from the app; anything else is sent as a recovery code. */
+  const TOTP_CODE = /^[0-9]{6}$/;
 
   /** A refused or failed API call, with the server's code and its readable `detail`. */
   class ApiError extends Error {
@@ -164,9 +168,33 @@
     byId("app-view").hidden = true;
     byId("account").hidden = true;
     byId("signin-view").hidden = false;
+    showPasswordStep();
     setMessage(byId("signin-notice"), notice);
     setMessage(byId("signin-error"), "");
     byId("signin-email").focus();
+  }
+
+  /** Back to the email and password form (the first step of a sign-in). */
+  function showPasswordStep() {
+    byId("mfa-signin-code").value = "";
+    setMessage(byId("mfa-signin-error"), "");
+    byId("mfa-signin-form").hidden = true;
+    byId("signin-form").hidden = false;
+  }
+
+  /** The password was right and the account has two-factor authentication: ask for a code. */
+  function showCodeStep() {
+    byId("signin-form").hidden = true;
+    setMessage(byId("mfa-signin-error"), "");
+    byId("mfa-signin-code").value = "";
+    byId("mfa-signin-form").hidden = false;
+    byId("mfa-signin-code").focus();
+  }
+
+  /** `{ code }` for six digits, `{ recovery_code }` for anything else. */
+  function secondFactorOf(typed) {
+    const value = typed.trim();
+    return TOTP_CODE.test(value) ? { code: value } : { recovery_code: value };
   }
 
   function showApp(me) {
@@ -180,12 +208,13 @@
     route();
   }
 
-  /** Forgets everything the last user saw, the new-key box first. */
+  /** Forgets everything the last user saw, the new-key box and any secret or recovery code first. */
   function resetApp() {
     dismissKey();
+    resetMfa();
     for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close("cancel");
     for (const id of ["keys-body", "sessions-body", "access-log-body"]) byId(id).replaceChildren();
-    for (const id of ["keys-error", "keys-status", "sessions-error", "sessions-status", "access-log-error"]) setMessage(byId(id), "");
+    for (const id of ["keys-error", "keys-status", "sessions-error", "sessions-status", "access-log-error", "mfa-error", "mfa-message"]) setMessage(byId(id), "");
     byId("create-key-form").reset();
     state.keys.clear();
     state.keysCursor = null;
@@ -201,7 +230,7 @@
       if (link.dataset.page === page) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     }
-    ({ keys: loadKeys, sessions: loadSessions, "access-log": loadAccessLog })[page]();
+    ({ keys: loadKeys, sessions: loadSessions, "access-log": loadAccessLog, mfa: loadMfa })[page]();
   }
 
   async function signIn(event) {
@@ -216,8 +245,29 @@
         password.value = "";
         showApp(me);
       } catch (failure) {
+        if (failure instanceof ApiError && failure.code === "mfa_required") {
+          password.value = "";
+          return showCodeStep();
+        }
         setMessage(error, messageOf(failure));
         password.select();
+      }
+    });
+  }
+
+  async function submitSignInCode(event) {
+    event.preventDefault();
+    const input = byId("mfa-signin-code");
+    const error = byId("mfa-signin-error");
+    if (!input.value.trim()) return setMessage(error, "Enter the code from your authenticator app, or a recovery code.");
+    await busy(byId("mfa-signin-form").querySelector("button[type=submit]"), async () => {
+      try {
+        const me = await send("POST", "/api/auth/login/mfa", secondFactorOf(input.value));
+        input.value = "";
+        showApp(me);
+      } catch (failure) {
+        setMessage(error, messageOf(failure));
+        input.select();
       }
     });
   }
@@ -498,6 +548,134 @@
     ]);
   }
 
+  // ---- Two-factor authentication -------------------------------------------------------------
+
+  async function loadMfa() {
+    try {
+      const status = await api("GET", "/api/auth/mfa");
+      const enrolling = !byId("mfa-enrol-form").hidden;
+      byId("mfa-status").textContent = status.enabled
+        ? `Two-factor authentication is on. ${status.recovery_codes_remaining === 1 ? "1 recovery code" : `${status.recovery_codes_remaining} recovery codes`} left.`
+        : "Two-factor authentication is off.";
+      byId("mfa-status").dataset.enabled = String(status.enabled);
+      byId("mfa-on").hidden = !status.enabled;
+      byId("mfa-off").hidden = status.enabled || enrolling;
+      setMessage(byId("mfa-error"), "");
+    } catch (error) {
+      report(byId("mfa-error"), error);
+    }
+  }
+
+  /** Hides the secret, the QR code and the recovery codes, and clears every code field. */
+  function resetMfa() {
+    forgetEnrolment();
+    dismissRecoveryCodes();
+    for (const id of ["mfa-enrol-code", "mfa-codes-code", "mfa-disable-code"]) byId(id).value = "";
+  }
+
+  function forgetEnrolment() {
+    byId("mfa-secret").textContent = "";
+    byId("mfa-qr").removeAttribute("src");
+    byId("mfa-enrol-code").value = "";
+    byId("mfa-enrol-form").hidden = true;
+  }
+
+  async function startEnrolment() {
+    setMessage(byId("mfa-message"), "");
+    await busy(byId("mfa-start"), async () => {
+      try {
+        const enrolment = await api("POST", "/api/auth/mfa/enrol");
+        // Only an image the API made as a data URL; never markup.
+        if (typeof enrolment.qr_code !== "string" || !enrolment.qr_code.startsWith("data:image/")) {
+          throw new ApiError(0, "bad_response", "The server's answer was not the QR code the console expected.");
+        }
+        byId("mfa-qr").src = enrolment.qr_code;
+        byId("mfa-secret").textContent = enrolment.secret;
+        byId("mfa-off").hidden = true;
+        byId("mfa-enrol-form").hidden = false;
+        setMessage(byId("mfa-error"), "");
+        byId("mfa-enrol-code").focus();
+      } catch (error) {
+        report(byId("mfa-error"), error);
+      }
+    });
+  }
+
+  async function confirmEnrolment(event) {
+    event.preventDefault();
+    const code = byId("mfa-enrol-code").value.trim();
+    if (!TOTP_CODE.test(code)) return setMessage(byId("mfa-error"), "Enter the 6 digits your authenticator app shows.");
+    await busy(byId("mfa-confirm"), async () => {
+      try {
+        const { recovery_codes: codes } = await api("POST", "/api/auth/mfa/confirm", { code });
+        forgetEnrolment();
+        setMessage(byId("mfa-error"), "");
+        setMessage(byId("mfa-message"), "Two-factor authentication is on: signing in now takes a code as well.");
+        showRecoveryCodes(codes);
+        await loadMfa();
+      } catch (error) {
+        report(byId("mfa-error"), error);
+        byId("mfa-enrol-code").select();
+      }
+    });
+  }
+
+  async function cancelEnrolment() {
+    forgetEnrolment();
+    setMessage(byId("mfa-error"), "");
+    await loadMfa();
+  }
+
+  /** The recovery codes, once: only in this box's text, until it is dismissed or the page reloads. */
+  function showRecoveryCodes(codes) {
+    byId("recovery-list").replaceChildren(...codes.map((code) => h("li", { testid: "recovery-code", text: code })));
+    const box = byId("recovery-box");
+    box.hidden = false;
+    box.focus();
+  }
+
+  function dismissRecoveryCodes() {
+    byId("recovery-list").replaceChildren();
+    byId("recovery-box").hidden = true;
+    window.getSelection()?.removeAllRanges();
+  }
+
+  async function newRecoveryCodes(event) {
+    event.preventDefault();
+    const input = byId("mfa-codes-code");
+    if (!TOTP_CODE.test(input.value.trim())) return setMessage(byId("mfa-error"), "Enter the 6 digits your authenticator app shows.");
+    await busy(byId("mfa-codes"), async () => {
+      try {
+        const { recovery_codes: codes } = await api("POST", "/api/auth/mfa/recovery-codes", { code: input.value.trim() });
+        input.value = "";
+        setMessage(byId("mfa-error"), "");
+        setMessage(byId("mfa-message"), "New recovery codes made: the old ones no longer work.");
+        showRecoveryCodes(codes);
+        await loadMfa();
+      } catch (error) {
+        report(byId("mfa-error"), error);
+      }
+    });
+  }
+
+  async function disableMfa(event) {
+    event.preventDefault();
+    const input = byId("mfa-disable-code");
+    if (!input.value.trim()) return setMessage(byId("mfa-error"), "Enter a code from your authenticator app, or a recovery code.");
+    await busy(byId("mfa-disable"), async () => {
+      try {
+        await api("POST", "/api/auth/mfa/disable", secondFactorOf(input.value));
+        input.value = "";
+        dismissRecoveryCodes();
+        setMessage(byId("mfa-error"), "");
+        setMessage(byId("mfa-message"), "Two-factor authentication is off: signing in takes your password alone.");
+        await loadMfa();
+      } catch (error) {
+        report(byId("mfa-error"), error);
+      }
+    });
+  }
+
   // ---- Dialogs -------------------------------------------------------------------------------
 
   /** Resolves true when the user confirms; the rotate dialog also offers a grace period. */
@@ -566,6 +744,11 @@
   window.addEventListener("hashchange", route);
 
   byId("signin-form").addEventListener("submit", signIn);
+  byId("mfa-signin-form").addEventListener("submit", submitSignInCode);
+  byId("mfa-signin-back").addEventListener("click", () => {
+    showPasswordStep();
+    byId("signin-password").focus();
+  });
   byId("sign-out").addEventListener("click", signOut);
   byId("create-key-form").addEventListener("submit", createKey);
   byId("keys-body").addEventListener("click", onKeyAction);
@@ -578,6 +761,12 @@
   byId("sessions-body").addEventListener("click", onSessionAction);
   byId("revoke-others").addEventListener("click", revokeOtherSessions);
   byId("access-log-refresh").addEventListener("click", loadAccessLog);
+  byId("mfa-start").addEventListener("click", startEnrolment);
+  byId("mfa-enrol-form").addEventListener("submit", confirmEnrolment);
+  byId("mfa-cancel").addEventListener("click", cancelEnrolment);
+  byId("recovery-done").addEventListener("click", dismissRecoveryCodes);
+  byId("mfa-codes-form").addEventListener("submit", newRecoveryCodes);
+  byId("mfa-disable-form").addEventListener("submit", disableMfa);
   byId("confirm-form").addEventListener("submit", (event) => {
     event.preventDefault();
     byId("confirm-dialog").close("ok");

@@ -1,12 +1,14 @@
 /**
  * The demo's web console in headless Chromium, used as a person uses it: sign in, make a key that
- * is shown once, call the API with it, revoke it, then read the sessions and the access log. The
- * tests are one journey, run in order in one browser against `node server.js`; each step leaves a
- * screenshot in examples/demo-server/screenshots/.
+ * is shown once, call the API with it, revoke it, read the sessions and the access log, then turn
+ * on two-factor authentication and sign in with a code and with a recovery code. The tests are one
+ * journey, run in order in one browser against `node server.js`; each step leaves a screenshot in
+ * examples/demo-server/screenshots/.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { generate } from "otplib";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { startExampleServer, type ExampleServer } from "@portcullis/testing";
 
@@ -24,6 +26,10 @@ let page: Page;
 let profile = "";
 let key = "";
 let keyId = "";
+let totpSecret = "";
+let recoveryCodes: string[] = [];
+/** The last TOTP time step a code was sent for: the server refuses it, or any earlier one, again. */
+let lastStep = -1;
 /** Uncaught exceptions and console errors (a CSP violation is one) other than failed requests. */
 const problems: string[] = [];
 
@@ -63,6 +69,27 @@ const withKey = (apiKey: string) => ({ headers: { Authorization: `Bearer ${apiKe
 /** Everything the page could keep across loads: both storages, its readable cookies, its URL. */
 const keptByThePage = () =>
   page.evaluate<string>("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie, location.href])");
+
+/**
+ * A code an authenticator app would show, for the first step not used yet: the current one, or
+ * the next (the server accepts a step either side), so a fast test never replays a step.
+ */
+async function nextCode(): Promise<string> {
+  const step = Math.max(Math.floor(Date.now() / 30_000), lastStep + 1);
+  lastStep = step;
+  return generate({ secret: totpSecret, epoch: step * 30 });
+}
+
+/** Signs out, then signs in with the password: the console asks for a second factor. */
+async function signInToTheCodeStep() {
+  await page.getByTestId("sign-out").click();
+  const form = page.getByTestId("signin-form");
+  await form.getByLabel("Email").fill(ADMIN.email);
+  await form.getByLabel("Password").fill(ADMIN.password);
+  await form.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("mfa-signin-form").waitFor();
+  expect(await page.getByTestId("app-view").isHidden()).toBe(true);
+}
 
 /** The masked form the server shows: the prefix, then the first and last four characters. */
 function previewOf(fullKey: string): string {
@@ -160,5 +187,83 @@ test("the access log shows the revoked key's refused request, and never the key"
   expect(await refusal.getAttribute("data-outcome")).toBe("failure");
   expect(await page.locator("body").innerText()).not.toContain(key);
   await screenshot("06-access-log.png");
+  expect(problems).toEqual([]);
+});
+
+test("two-factor authentication: enrol with the QR code, confirm with a code, and see ten recovery codes once", async () => {
+  await page.getByRole("link", { name: "Two-factor authentication" }).click();
+  await page.getByTestId("mfa-status").filter({ hasText: "Two-factor authentication is off." }).waitFor();
+  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
+  const qr = page.getByTestId("mfa-qr");
+  await qr.waitFor();
+  expect(await qr.getAttribute("src")).toMatch(/^data:image\/svg\+xml;base64,/);
+  // The image really rendered under the CSP: a blocked data: URL would leave it 0 wide.
+  await page.waitForFunction(() => ((document.getElementById("mfa-qr") as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, { timeout: 10_000 });
+  totpSecret = ((await page.getByTestId("mfa-secret").textContent()) ?? "").trim();
+  expect(totpSecret).toMatch(/^[A-Z2-7]{32}$/);
+  await screenshot("07-mfa-enrol.png");
+
+  await page.getByTestId("mfa-enrol-code").fill(await nextCode());
+  await page.getByRole("button", { name: "Turn on" }).click();
+  const codes = page.getByTestId("recovery-code");
+  await page.getByTestId("recovery-box").filter({ hasText: "This is the only time these codes are shown" }).waitFor();
+  recoveryCodes = (await codes.allTextContents()).map((code) => code.trim());
+  expect(recoveryCodes).toHaveLength(10);
+  for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{5}-[0-9a-z]{5}$/);
+  await page.getByTestId("mfa-status").filter({ hasText: "Two-factor authentication is on. 10 recovery codes left." }).waitFor();
+  expect(await page.getByTestId("mfa-secret").textContent()).toBe(""); // the secret went with the set-up form
+  await screenshot("08-mfa-recovery-codes.png");
+
+  await page.getByRole("button", { name: "Done, I have saved them" }).click();
+  await page.getByTestId("recovery-box").waitFor({ state: "hidden" });
+  const shown = (await page.locator("body").innerText()) + (await keptByThePage());
+  for (const secret of [totpSecret, ...recoveryCodes]) expect(shown).not.toContain(secret);
+  await page.reload();
+  await page.getByTestId("mfa-status").filter({ hasText: "10 recovery codes left" }).waitFor();
+  expect(await page.content()).not.toContain(totpSecret);
+});
+
+test("with it on, the password alone is not enough: the console asks for a code, and a code computed here signs in", async () => {
+  await signInToTheCodeStep();
+  const api = await fetch(`${server.baseUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(ADMIN),
+  });
+  expect(api.status).toBe(401);
+  expect(await api.json()).toMatchObject({ error: "mfa_required", methods: ["totp", "recovery_code"] });
+  await screenshot("09-mfa-code-step.png");
+
+  await page.getByTestId("mfa-signin-code").fill("000000");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByTestId("mfa-signin-error").filter({ hasText: "Invalid or already used code." }).waitFor();
+  await page.getByTestId("mfa-signin-code").fill(await nextCode());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByTestId("user-email").filter({ hasText: ADMIN.email }).waitFor();
+});
+
+test("a recovery code signs in once; then two-factor authentication can be turned off with another", async () => {
+  await signInToTheCodeStep();
+  await page.getByTestId("mfa-signin-code").fill(recoveryCodes[0]!.toUpperCase());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByTestId("user-email").filter({ hasText: ADMIN.email }).waitFor();
+  await page.getByRole("link", { name: "Two-factor authentication" }).click();
+  await page.getByTestId("mfa-status").filter({ hasText: "9 recovery codes left" }).waitFor();
+
+  await signInToTheCodeStep();
+  await page.getByTestId("mfa-signin-code").fill(recoveryCodes[0]!);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByTestId("mfa-signin-error").filter({ hasText: "Invalid or already used code." }).waitFor();
+  await page.getByTestId("mfa-signin-code").fill(recoveryCodes[1]!);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByTestId("user-email").filter({ hasText: ADMIN.email }).waitFor();
+
+  await page.getByRole("link", { name: "Two-factor authentication" }).click();
+  await page.getByTestId("mfa-disable-code").fill(recoveryCodes[2]!);
+  await page.getByRole("button", { name: "Turn off two-factor authentication" }).click();
+  await page.getByTestId("mfa-status").filter({ hasText: "Two-factor authentication is off." }).waitFor();
+  await screenshot("10-mfa-off.png");
+  const login = await fetch(`${server.baseUrl}/api/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(ADMIN) });
+  expect(login.status).toBe(200);
   expect(problems).toEqual([]);
 });

@@ -12,6 +12,7 @@ test("the demo on Redis keeps keys, sessions, login limits and the access log th
     REDIS_URL: redis().url,
     PORTCULLIS_SECRET: "s".repeat(40),
     SESSION_SECRET: "t".repeat(40),
+    MFA_ENCRYPTION_KEY: "m".repeat(40),
     PORTCULLIS_ADMIN_EMAIL: "admin@example.com",
     PORTCULLIS_ADMIN_PASSWORD: "demo-password-123",
   });

@@ -29,6 +29,7 @@ test("with Redis down every request that needs it gets 503 or a limit, nothing c
     REDIS_URL: redis().url,
     PORTCULLIS_SECRET: "s".repeat(40),
     SESSION_SECRET: "t".repeat(40),
+    MFA_ENCRYPTION_KEY: "m".repeat(40),
     PORTCULLIS_ADMIN_EMAIL: ADMIN.email,
     PORTCULLIS_ADMIN_PASSWORD: ADMIN.password,
   });

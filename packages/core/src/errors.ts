@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   invalid_credentials: { status: 401, detail: "Invalid email or password." },
   session_expired: { status: 401, detail: "The session has expired; sign in again." },
   reauthentication_required: { status: 401, detail: "Confirm your password to continue." },
+  mfa_required: { status: 401, detail: "Enter a code from your authenticator app, or a recovery code, to finish signing in." },
   insufficient_permissions: { status: 403, detail: "The credentials lack the permissions this operation requires." },
   cross_site_request: { status: 403, detail: "Requests from another site cannot use this session." },
   not_found: { status: 404, detail: "Not found." },

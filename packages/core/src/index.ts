@@ -15,6 +15,8 @@ export * from "./verified-key-cache";
 export * from "./unauthenticated";
 export * from "./user-store";
 export * from "./memory-user-store";
+export * from "./mfa-store";
+export * from "./memory-mfa-store";
 export * from "./audit-sink";
 export * from "./memory-audit-sink";
 export * from "./rate-limit-headers";

@@ -27,6 +27,8 @@ export interface SessionPrincipal extends PrincipalBase {
   readonly sessionId: string;
   /** When the user last proved their password (login or re-authentication), in ms since the epoch. */
   readonly authenticatedAt: number;
+  /** When the user last proved a second factor (a TOTP or recovery code), if they did in this session. */
+  readonly secondFactorAt?: number;
 }
 
 /** Who made the request: set once on `req.auth` by the middleware that authenticated it. */

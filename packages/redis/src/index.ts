@@ -2,4 +2,5 @@ export * from "./redis-keys";
 export type * from "./redis-client";
 export * from "./redis-key-store";
 export * from "./redis-user-store";
+export * from "./redis-mfa-store";
 export * from "./redis-audit-sink";

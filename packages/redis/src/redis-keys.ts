@@ -11,6 +11,7 @@
  * | `<prefix>key-rate:<limit>:<id>`   | string | a key's request count (rate-limiter-flexible)      |
  * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
+ * | `<prefix>mfa:<user id>`           | hash   | a user's second factor: sealed TOTP secret, times, last step, `rc:<digest>` per recovery code |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
  * | `<prefix>user-sessions:<id>`      | zset   | a user's session ids, scored by when they may go   |
  * | `<prefix>audit`                   | stream | the access log, capped (XADD MAXLEN ~)             |
@@ -53,6 +54,11 @@ export class RedisKeys {
 
   userByEmail(normalizedEmail: string): string {
     return `${this.prefix}user-email:${normalizedEmail}`;
+  }
+
+  /** One hash per user, so every MFA operation touches a single key (one Cluster slot). */
+  mfa(userId: string): string {
+    return `${this.prefix}mfa:${userId}`;
   }
 
   userSessions(userId: string): string {

@@ -8,44 +8,64 @@ import {
   PortcullisError,
   unauthenticated,
   type ErrorResponseOptions,
+  type SessionPrincipal,
 } from "@portcullis/core";
 
 export interface RequireRecentAuthOptions extends ErrorResponseOptions {
   /**
-   * How long ago, in milliseconds, the user may last have proved their password.
+   * How long ago, in milliseconds, the user may last have proved their password (and, with
+   * `secondFactor`, a second factor).
    * @default 900000 (15 minutes)
    */
   readonly maxAgeMs?: number;
+  /**
+   * Demand a second factor too: the session must have proved a TOTP or recovery code within
+   * `maxAgeMs` (at a two-step login, or `POST /reauthenticate` with a `code`). A user without MFA
+   * can never pass, so guard with it only actions that should need MFA.
+   * @default false
+   */
+  readonly secondFactor?: boolean;
   /** @default Date.now */
   readonly now?: () => number;
   /** @default "api" */
   readonly realm?: string;
 }
 
-const KNOWN_OPTIONS = new Set(["maxAgeMs", "now", "realm", "onError", "formatError"]);
+const KNOWN_OPTIONS = new Set(["maxAgeMs", "secondFactor", "now", "realm", "onError", "formatError"]);
+const SECOND_FACTOR_DETAIL = "Confirm your password and a code from your authenticator app to continue.";
 
 /**
  * Guards a sensitive action (a new API key, a password change): a session whose last password
  * check is older than `maxAgeMs` gets 401 `reauthentication_required`, with the RFC 9470
- * `insufficient_user_authentication` challenge; POST /reauthenticate renews it. Requests
- * authenticated by an API key pass: a key has no password to confirm.
+ * `insufficient_user_authentication` challenge; POST /reauthenticate renews it. With
+ * `secondFactor: true` a recent code is needed as well (the challenge then asks for
+ * `acr_values="mfa"`). Requests authenticated by an API key pass: a key has no password to confirm.
  *
  * @example
  * app.post("/api/account/password", requireRecentAuth({ maxAgeMs: 5 * 60_000 }), changePassword);
+ * app.delete("/api/organisation", requireRecentAuth({ maxAgeMs: 5 * 60_000, secondFactor: true }), deleteOrganisation);
  */
 export function requireRecentAuth(options: Readonly<RequireRecentAuthOptions> = {}): RequestHandler {
   assertKnownOptions("requireRecentAuth", options, KNOWN_OPTIONS);
-  const { maxAgeMs = 15 * 60_000, now = Date.now, realm = "api" } = options;
+  const { maxAgeMs = 15 * 60_000, secondFactor = false, now = Date.now, realm = "api" } = options;
   if (!Number.isInteger(maxAgeMs) || maxAgeMs < 0) throw configError("requireRecentAuth", `"maxAgeMs" must be a whole number of milliseconds`);
+  if (typeof secondFactor !== "boolean") throw configError("requireRecentAuth", `"secondFactor" must be a boolean`);
   if (typeof now !== "function") throw configError("requireRecentAuth", `"now" must be a function returning milliseconds`);
   assertRealm("requireRecentAuth", realm);
   const respond = createErrorResponder("requireRecentAuth", options);
-  const header = challenge("Bearer", realm, { error: "insufficient_user_authentication", max_age: String(Math.floor(maxAgeMs / 1000)) });
+  const header = challenge("Bearer", realm, {
+    error: "insufficient_user_authentication",
+    ...(secondFactor ? { acr_values: "mfa" } : {}),
+    max_age: String(Math.floor(maxAgeMs / 1000)),
+  });
+  const isRecent = (at: number | undefined) => at !== undefined && now() - at <= maxAgeMs;
+  const isFresh = (principal: SessionPrincipal) => isRecent(principal.authenticatedAt) && (!secondFactor || isRecent(principal.secondFactorAt));
 
   return function requireRecentAuthMiddleware(req, res, next) {
     const principal = req.auth;
     if (!principal) return respond(unauthenticated(req, realm), req, res, next);
-    if (principal.kind !== "session" || now() - principal.authenticatedAt <= maxAgeMs) return next();
-    respond(new PortcullisError("reauthentication_required", undefined, { headers: { "WWW-Authenticate": header } }), req, res, next);
+    if (principal.kind !== "session" || isFresh(principal)) return next();
+    const detail = secondFactor ? SECOND_FACTOR_DETAIL : undefined;
+    respond(new PortcullisError("reauthentication_required", detail, { headers: { "WWW-Authenticate": header } }), req, res, next);
   };
 }

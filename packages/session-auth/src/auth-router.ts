@@ -8,20 +8,24 @@ import {
   fromBodyParserError,
   guardStore,
   PortcullisError,
-  randomBase62,
   unauthenticated,
   type ErrorResponseOptions,
-  type UserRecord,
   type UserStore,
 } from "@portcullis/core";
 import { requireRecentAuth } from "@portcullis/require-scope";
 import { z } from "zod";
-import { isSameSiteRequest } from "./same-site";
-import { ownOrigin, sessionContextOf, type SessionContext } from "./session-context";
-import { principalOf } from "./session-auth";
-import { sessionDeadline, sessionForgetAt, type PortcullisSessionData } from "./session-data";
-import { destroyById, destroyCurrent, loadById, regenerate, save } from "./session-ops";
-import { markCreating } from "./session-writes";
+import { completeLogin, endSession, meJson, startSession } from "./login-session";
+import { authRouterErrorFormat, beginMfaLogin, mfaRequired } from "./mfa-login";
+import { addMfaRoutes } from "./mfa-routes";
+import { requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
+import { auditCodeOf, confirmedEnrolment, invalidCode, resolveMfa, spendSecondFactor, type AuthRouterMfaOptions, type MfaConfig } from "./second-factor";
+import { sessionContextOf, type SessionContext } from "./session-context";
+import { sessionDeadline, type PortcullisSessionData } from "./session-data";
+import { destroyCurrent, loadById, regenerate, save } from "./session-ops";
+import { TOTP_CODE } from "./totp";
+
+export { MAX_SESSIONS_PER_USER } from "./login-session";
+export type { AuthRouterMfaOptions } from "./second-factor";
 
 export interface AuthRouterOptions extends ErrorResponseOptions {
   /** Where users and their passwords live. */
@@ -37,17 +41,24 @@ export interface AuthRouterOptions extends ErrorResponseOptions {
    * @default 900000 (15 minutes)
    */
   readonly recentAuthMaxAgeMs?: number;
+  /**
+   * Multi-factor authentication: TOTP codes from an authenticator app, and recovery codes. A user
+   * who enrols signs in in two steps (`POST /login` answers 401 `mfa_required`, `POST /login/mfa`
+   * finishes); the routes under `/mfa` enrol, confirm and disable. Give the login rate limit's
+   * `username` function `pendingMfaLogin(req)?.email`, so wrong codes count with wrong passwords.
+   * @default undefined (passwords only; the MFA routes are not mounted)
+   */
+  readonly mfa?: Readonly<AuthRouterMfaOptions>;
 }
 
-const KNOWN_OPTIONS = new Set(["users", "rateLimit", "recentAuthMaxAgeMs", "onError", "formatError"]);
-const MAX_USER_AGENT = 256;
-/** Past this many sessions per user the oldest are signed out at each login. */
-export const MAX_SESSIONS_PER_USER = 50;
+const KNOWN_OPTIONS = new Set(["users", "rateLimit", "recentAuthMaxAgeMs", "mfa", "onError", "formatError"]);
 
 // Passwords are capped far above bcrypt's 72 bytes, so an over-long one is still checked (and
 // fails) in the usual time rather than refused early, which would tell it apart.
 const loginBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }).strict();
 const reauthenticateBody = z.object({ password: z.string().min(1).max(1024) }).strict();
+/** With MFA on, re-authentication may carry a code too, which renews the second-factor check. */
+const reauthenticateWithCodeBody = reauthenticateBody.extend({ code: z.string().regex(TOTP_CODE, "must be the 6 digits your authenticator app shows").optional() }).strict();
 const changePasswordBody = z.object({ current_password: z.string().min(1).max(1024), new_password: z.string().min(1).max(1024) }).strict();
 const HANDLE = /^[0-9A-Za-z]{16}$/;
 
@@ -55,10 +66,15 @@ const HANDLE = /^[0-9A-Za-z]{16}$/;
  * POST /login, POST /logout, GET /me, POST /reauthenticate, the user's sessions and POST
  * /password, mounted where the host likes (the seeds use /api/auth) after `sessionAuth`. A wrong
  * email and a wrong password get the same status, body and (within noise) time; the session id
- * changes at login and at a password change, and is destroyed at logout.
+ * changes at login and at a password change, and is destroyed at logout. With `mfa`, also POST
+ * /login/mfa and the /mfa routes (see `AuthRouterOptions.mfa`).
  *
  * @example
  * app.use("/api/auth", authRouter({ users, rateLimit: loginRateLimit({ username: (req) => req.body?.email }) }));
+ * @example
+ * const mfa = { store: new RedisMfaStore(redis), encryptionKey: process.env.MFA_ENCRYPTION_KEY!, issuer: "Acme" };
+ * const rateLimit = loginRateLimit({ redis, username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email });
+ * app.use("/api/auth", authRouter({ users, rateLimit, mfa }));
  */
 export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   if (options === null || typeof options !== "object") throw configError("authRouter", "options are required: authRouter({ users })");
@@ -68,7 +84,8 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     throw configError("authRouter", `"users" is required: a UserStore such as new MemoryUserStore({ passwords: bcryptPasswords() })`);
   }
   if (rateLimit !== undefined && typeof rateLimit !== "function") throw configError("authRouter", `"rateLimit" must be a middleware`);
-  const respond = createErrorResponder("authRouter", options);
+  const mfa = resolveMfa(options.mfa);
+  const respond = createErrorResponder("authRouter", { ...options, formatError: options.formatError ?? authRouterErrorFormat });
   const { recentAuthMaxAgeMs = 15 * 60_000 } = options;
   if (!Number.isInteger(recentAuthMaxAgeMs) || recentAuthMaxAgeMs < 0) {
     throw configError("authRouter", `"recentAuthMaxAgeMs" must be a whole number of milliseconds`);
@@ -96,11 +113,12 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
       context.record(req, { action: "session.login", outcome: "failure", code: "invalid_credentials" });
       throw new PortcullisError("invalid_credentials");
     }
+    if (mfa && (await confirmedEnrolment(mfa, context, user.id))) {
+      await beginMfaLogin(req, context, user, email);
+      throw mfaRequired(context.realm);
+    }
     await regenerate(req, context.timeoutMs, context.realm);
-    await startSession(req, context, newSessionData(req, user, context.now()));
-    await signOutBeyondCap(context, user.id);
-    context.record(req, { action: "session.login", outcome: "success", userId: user.id, owner: user.id });
-    res.set("Cache-Control", "no-store").json(meJson(user, principalOf(req.session.portcullis!, req.sessionID, context.roles).scopes));
+    await completeLogin(req, res, context, user, { authenticatedAt: context.now() });
   });
 
   router.post("/logout", sameSiteOnly, async function logout(req, res) {
@@ -111,6 +129,8 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
       await destroyCurrent(req, context.timeoutMs, context.realm);
       await guardStore(context.index.remove(data.userId, sessionId), context.timeoutMs);
       context.record(req, { action: "session.logout", outcome: "success", userId: data.userId, owner: data.userId });
+    } else if (req.session?.portcullisMfaLogin) {
+      await destroyCurrent(req, context.timeoutMs, context.realm); // a sign-in still waiting for its code
     }
     context.clearCookie(res);
     res.status(204).end();
@@ -131,13 +151,19 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
 
   router.post("/reauthenticate", json, requireJsonBody, sameSiteOnly, ...limited, async function reauthenticate(req, res) {
     const { context, userId } = sessionOwner(req);
-    const { password } = parseRequest(reauthenticateBody, req.body, "body");
+    const { password, code } = parseRequest<{ password: string; code?: string }>(mfa ? reauthenticateWithCodeBody : reauthenticateBody, req.body, "body");
     await confirmPassword(users, context, userId, password, "session.reauthenticate", req);
+    const now = context.now();
+    if (code !== undefined) await confirmCode(mfa!, context, userId, code, req);
     const data = req.session.portcullis!;
-    data.authenticatedAt = context.now();
+    data.authenticatedAt = now;
+    if (code !== undefined) data.secondFactorAt = now;
     await save(req, context.timeoutMs, context.realm); // 401 if the session was revoked meanwhile
     context.record(req, { action: "session.reauthenticate", outcome: "success", userId, owner: userId });
-    res.json({ reauthenticated_at: new Date(data.authenticatedAt).toISOString() });
+    res.json({
+      reauthenticated_at: new Date(now).toISOString(),
+      ...(code === undefined ? {} : { second_factor_at: new Date(now).toISOString() }),
+    });
   });
 
   router.get("/sessions", async function listSessions(req, res) {
@@ -191,62 +217,12 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     res.json({ password_changed: true, other_sessions_revoked: revoked });
   });
 
+  if (mfa) addMfaRoutes(router, { users, mfa, json, limited, recentAuth });
+
   router.use(function authRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
     respond(fromBodyParserError(error), req, res, next);
   });
   return router;
-}
-
-/** Login CSRF too: a cross-site page must not sign a visitor in to someone else's account. */
-function sameSiteOnly(req: Request, _res: Response, next: NextFunction): void {
-  const context: SessionContext = sessionContextOf(req, "authRouter");
-  if (!isSameSiteRequest(req.method, req.headers, () => ownOrigin(req), context.sameSite)) throw new PortcullisError("cross_site_request");
-  next();
-}
-
-function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
-  next();
-}
-
-function meJson(user: UserRecord, scopes: readonly string[]) {
-  return { kind: "session", user: { id: user.id, email: user.email, role: user.role }, scopes };
-}
-
-function newSessionData(req: Request, user: UserRecord, at: number): PortcullisSessionData {
-  return {
-    handle: randomBase62(16),
-    userId: user.id,
-    role: user.role,
-    createdAt: at,
-    authenticatedAt: at,
-    lastSeenAt: at,
-    ip: req.ip ?? "",
-    userAgent: (req.get("user-agent") ?? "").slice(0, MAX_USER_AGENT),
-  };
-}
-
-/**
- * Writes a just-generated session. Its index entry comes first, so no session can exist that
- * "revoke others" or a password change cannot reach; a failed save leaves at worst an entry that
- * the next listing prunes.
- */
-async function startSession(req: Request, context: SessionContext, data: PortcullisSessionData): Promise<void> {
-  await guardStore(context.index.add(data.userId, req.sessionID, sessionForgetAt(data, context.timeouts)), context.timeoutMs);
-  markCreating(req.session);
-  req.session.portcullis = data;
-  await save(req, context.timeoutMs, context.realm);
-}
-
-/** The signed-in user behind a session-only route; API keys do not manage sessions. */
-function sessionOwner(req: Request): { context: SessionContext; userId: string } {
-  const context = sessionContextOf(req, "authRouter");
-  const principal = req.auth;
-  if (!principal) throw unauthenticated(req, context.realm);
-  if (principal.kind !== "session" || !req.session?.portcullis) {
-    throw new PortcullisError("insufficient_permissions", "Sessions are managed from a signed-in session, not with an API key.");
-  }
-  return { context, userId: principal.userId };
 }
 
 async function confirmPassword(
@@ -277,11 +253,6 @@ async function liveSessions(context: SessionContext, userId: string) {
   return live;
 }
 
-async function endSession(context: SessionContext, userId: string, sessionId: string): Promise<void> {
-  await destroyById(context.store, sessionId, context.timeoutMs);
-  await guardStore(context.index.remove(userId, sessionId), context.timeoutMs);
-}
-
 async function revokeAllBut(context: SessionContext, userId: string, keep: string): Promise<number> {
   let revoked = 0;
   for (const { sessionId } of await liveSessions(context, userId)) {
@@ -292,10 +263,13 @@ async function revokeAllBut(context: SessionContext, userId: string, keep: strin
   return revoked;
 }
 
-/** Keeps the number of a user's sessions bounded: the oldest are signed out first. */
-async function signOutBeyondCap(context: SessionContext, userId: string): Promise<void> {
-  const sessionIds = await guardStore(context.index.list(userId, context.now()), context.timeoutMs);
-  for (const sessionId of sessionIds.slice(0, Math.max(0, sessionIds.length - MAX_SESSIONS_PER_USER))) {
-    await endSession(context, userId, sessionId);
+/** Re-authentication with a code: a confirmed enrolment is needed, and a wrong code is refused like a wrong password. */
+async function confirmCode(mfa: MfaConfig, context: SessionContext, userId: string, code: string, req: Request): Promise<void> {
+  const enrolment = await confirmedEnrolment(mfa, context, userId);
+  if (!enrolment) throw new PortcullisError("invalid_request", "code: two-factor authentication is not on for this account");
+  const outcome = await spendSecondFactor(mfa, context, userId, enrolment, { code });
+  if (!outcome.ok) {
+    context.record(req, { action: "session.reauthenticate", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
+    throw invalidCode("Invalid password or code.");
   }
 }

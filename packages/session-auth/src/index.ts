@@ -4,3 +4,7 @@ export * from "./bcrypt-passwords";
 export * from "./memory-session-store";
 export * from "./same-site";
 export type * from "./session-data";
+export { pendingMfaLogin, mfaRequired, authRouterErrorFormat, MFA_LOGIN_TTL_MS, MAX_MFA_CODE_FAILURES, MFA_METHODS } from "./mfa-login";
+export * from "./totp";
+export { SecretBox, deriveKey, type MfaEncryptionKey } from "./secret-box";
+export * from "./recovery-codes";

@@ -209,6 +209,7 @@ export function principalOf(data: PortcullisSessionData, sessionId: string, role
     sessionId,
     scopes: Object.hasOwn(roles, data.role) ? roles[data.role]! : [],
     authenticatedAt: data.authenticatedAt,
+    ...(data.secondFactorAt === undefined ? {} : { secondFactorAt: data.secondFactorAt }),
   };
 }
 

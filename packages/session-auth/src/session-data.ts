@@ -8,15 +8,34 @@ export interface PortcullisSessionData {
   createdAt: number;
   /** When the user last proved their password (login or re-authentication). */
   authenticatedAt: number;
+  /** When the user last proved a second factor (a TOTP or recovery code), if ever in this session. */
+  secondFactorAt?: number;
   /** The last request seen, for the idle timeout; written at most once a minute. */
   lastSeenAt: number;
   ip: string;
   userAgent: string;
 }
 
+/**
+ * A sign-in halfway through: the password was right, a second factor is still due. It lives in a
+ * session of its own, apart from `portcullis`, so `sessionAuth` finds no principal in it.
+ */
+export interface PendingMfaLogin {
+  userId: string;
+  /** The login name as typed, for the login rate limit's count (see `pendingMfaLogin`). */
+  email: string;
+  /** When the password was proven; the session's `authenticatedAt` once a code completes it. */
+  passwordAt: number;
+  /** A code must come before this instant, or the user starts again with the password. */
+  expiresAt: number;
+  /** Wrong codes so far; at `MAX_MFA_CODE_FAILURES` the pending sign-in is dropped. */
+  failures: number;
+}
+
 declare module "express-session" {
   interface SessionData {
     portcullis?: PortcullisSessionData;
+    portcullisMfaLogin?: PendingMfaLogin;
   }
 }
 

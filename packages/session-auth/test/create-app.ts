@@ -4,7 +4,7 @@ import { apiKeyAuth } from "@portcullis/api-key-auth";
 import { apiKeysRouter } from "@portcullis/api-keys-router";
 import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
 import { RedisUserStore, type RedisClient } from "@portcullis/redis";
-import { authRouter, bcryptPasswords, sessionAuth, type SessionAuthOptions } from "@portcullis/session-auth";
+import { authRouter, bcryptPasswords, sessionAuth, type AuthRouterOptions, type SessionAuthOptions } from "@portcullis/session-auth";
 
 export const EMAIL = "you@example.com";
 export const PASSWORD = "your-password"; // the CorePlexML page's own example credentials
@@ -21,6 +21,8 @@ export async function createApp(
     rateLimit?: RequestHandler;
     /** Users on Redis (the same client) instead of in memory. */
     redisUsers?: boolean;
+    /** Multi-factor authentication on the auth router. */
+    mfa?: AuthRouterOptions["mfa"];
   } = {},
 ) {
   const clock = { now: Date.UTC(2026, 0, 1), advance: (ms: number) => void (clock.now += ms) };
@@ -48,11 +50,12 @@ export async function createApp(
       ...options.session,
     }),
   );
-  app.use("/api/auth", authRouter({ users, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) }));
+  app.use("/api/auth", authRouter({ users, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}), ...(options.mfa ? { mfa: options.mfa } : {}) }));
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false }));
   app.get("/api/projects", requireScope("read", { policy }), (_req, res) => void res.json([{ id: "p1" }]));
   app.post("/api/projects", requireScope("write", { policy }), (_req, res) => void res.status(201).json({ id: "p2" }));
   app.post("/api/account/danger", requireRecentAuth({ maxAgeMs: 5 * 60_000, now }), (_req, res) => void res.json({ done: true }));
+  app.post("/api/account/critical", requireRecentAuth({ maxAgeMs: 5 * 60_000, secondFactor: true, now }), (_req, res) => void res.json({ done: true }));
   return { app, keys, users, clock, admin, member };
 }
 

@@ -1,0 +1,68 @@
+import type { MfaConfirmation, MfaEnrolment, MfaStore } from "./mfa-store";
+
+interface Entry {
+  secret: string;
+  startedAt: number;
+  confirmedAt?: number;
+  recoveryCodes: Set<string>;
+  lastStep?: number;
+}
+
+/**
+ * Second factors in this process, for development, tests and the demo. Each operation runs to
+ * completion without awaiting, so it is atomic as the port requires; nothing survives a restart.
+ *
+ * @example
+ * authRouter({ users, mfa: { store: new MemoryMfaStore(), encryptionKey, issuer: "Acme" } });
+ */
+export class MemoryMfaStore implements MfaStore {
+  readonly #byUser = new Map<string, Entry>();
+
+  async find(userId: string): Promise<MfaEnrolment | undefined> {
+    const entry = this.#byUser.get(userId);
+    if (!entry) return undefined;
+    return {
+      secret: entry.secret,
+      startedAt: entry.startedAt,
+      recoveryCodes: [...entry.recoveryCodes],
+      ...(entry.confirmedAt === undefined ? {} : { confirmedAt: entry.confirmedAt }),
+      ...(entry.lastStep === undefined ? {} : { lastStep: entry.lastStep }),
+    };
+  }
+
+  async startEnrolment(userId: string, sealedSecret: string, at: number): Promise<boolean> {
+    if (this.#byUser.get(userId)?.confirmedAt !== undefined) return false;
+    this.#byUser.set(userId, { secret: sealedSecret, startedAt: at, recoveryCodes: new Set() });
+    return true;
+  }
+
+  async confirm(userId: string, { secret, recoveryCodes, at, step }: MfaConfirmation): Promise<boolean> {
+    const entry = this.#byUser.get(userId);
+    if (!entry || entry.confirmedAt !== undefined || entry.secret !== secret) return false;
+    Object.assign(entry, { confirmedAt: at, lastStep: step, recoveryCodes: new Set(recoveryCodes) });
+    return true;
+  }
+
+  async useStep(userId: string, step: number): Promise<boolean> {
+    const entry = this.#byUser.get(userId);
+    if (entry?.confirmedAt === undefined || step <= (entry.lastStep ?? -1)) return false;
+    entry.lastStep = step;
+    return true;
+  }
+
+  async useRecoveryCode(userId: string, digest: string): Promise<boolean> {
+    const entry = this.#byUser.get(userId);
+    return entry?.confirmedAt !== undefined && entry.recoveryCodes.delete(digest);
+  }
+
+  async replaceRecoveryCodes(userId: string, digests: readonly string[]): Promise<boolean> {
+    const entry = this.#byUser.get(userId);
+    if (entry?.confirmedAt === undefined) return false;
+    entry.recoveryCodes = new Set(digests);
+    return true;
+  }
+
+  async remove(userId: string): Promise<boolean> {
+    return this.#byUser.delete(userId);
+  }
+}

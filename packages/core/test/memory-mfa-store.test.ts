@@ -1,0 +1,13 @@
+import { MemoryMfaStore } from "@portcullis/core";
+import { describeMfaStoreContract } from "@portcullis/testing";
+
+describeMfaStoreContract("MemoryMfaStore", () => new MemoryMfaStore());
+
+test("what find returns is a copy: changing it changes nothing stored", async () => {
+  const store = new MemoryMfaStore();
+  await store.startEnrolment("usr_1", "sealed", 1);
+  await store.confirm("usr_1", { secret: "sealed", recoveryCodes: ["d1", "d2"], at: 2, step: 3 });
+  const found = await store.find("usr_1");
+  (found!.recoveryCodes as string[]).length = 0;
+  expect((await store.find("usr_1"))!.recoveryCodes).toEqual(["d1", "d2"]);
+});

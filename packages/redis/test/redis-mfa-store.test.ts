@@ -1,0 +1,28 @@
+import { RedisMfaStore } from "@portcullis/redis";
+import { describeMfaStoreContract, useRedisServer } from "@portcullis/testing";
+
+const redis = useRedisServer();
+let run = 0;
+
+describeMfaStoreContract("RedisMfaStore", () => new RedisMfaStore(redis().client(), { prefix: `m${++run}:` }));
+
+test("one hash per user under <prefix>mfa:<id>, recovery codes as rc: fields", async () => {
+  const client = redis().client();
+  const store = new RedisMfaStore(client, { prefix: "layout:" });
+  await store.startEnrolment("usr_1", "v1.sealed", 1_700_000_000_000);
+  await store.confirm("usr_1", { secret: "v1.sealed", recoveryCodes: ["d1", "d2"], at: 1_700_000_060_000, step: 42 });
+  expect(await client.keys("layout:*")).toEqual(["layout:mfa:usr_1"]);
+  expect(await client.hgetall("layout:mfa:usr_1")).toEqual({
+    secret: "v1.sealed",
+    started: "1700000000000",
+    confirmed: "1700000060000",
+    last_step: "42",
+    "rc:d1": "1",
+    "rc:d2": "1",
+  });
+});
+
+test("options are checked when the store is made", () => {
+  expect(() => new RedisMfaStore({} as never)).toThrow(/^RedisMfaStore: the first argument must be an ioredis client/);
+  expect(() => new RedisMfaStore(redis().client(), { prefx: "x" } as never)).toThrow(/^RedisMfaStore: unknown option "prefx"/);
+});

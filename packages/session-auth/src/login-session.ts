@@ -1,0 +1,72 @@
+import type { Request, Response } from "express";
+import { guardStore, randomBase62, type UserRecord } from "@portcullis/core";
+import { principalOf } from "./session-auth";
+import type { SessionContext } from "./session-context";
+import { sessionForgetAt, type PortcullisSessionData } from "./session-data";
+import { destroyById, save } from "./session-ops";
+import { markCreating } from "./session-writes";
+
+const MAX_USER_AGENT = 256;
+/** Past this many sessions per user the oldest are signed out at each login. */
+export const MAX_SESSIONS_PER_USER = 50;
+
+/** When the user proved what, for a session being started. */
+export interface LoginProof {
+  readonly authenticatedAt: number;
+  readonly secondFactorAt?: number;
+}
+
+export function meJson(user: UserRecord, scopes: readonly string[]) {
+  return { kind: "session", user: { id: user.id, email: user.email, role: user.role }, scopes };
+}
+
+function newSessionData(req: Request, user: UserRecord, at: number, proof: LoginProof): PortcullisSessionData {
+  return {
+    handle: randomBase62(16),
+    userId: user.id,
+    role: user.role,
+    createdAt: at,
+    authenticatedAt: proof.authenticatedAt,
+    ...(proof.secondFactorAt === undefined ? {} : { secondFactorAt: proof.secondFactorAt }),
+    lastSeenAt: at,
+    ip: req.ip ?? "",
+    userAgent: (req.get("user-agent") ?? "").slice(0, MAX_USER_AGENT),
+  };
+}
+
+/**
+ * Writes a just-generated session. Its index entry comes first, so no session can exist that
+ * "revoke others" or a password change cannot reach; a failed save leaves at worst an entry that
+ * the next listing prunes.
+ */
+export async function startSession(req: Request, context: SessionContext, data: PortcullisSessionData): Promise<void> {
+  await guardStore(context.index.add(data.userId, req.sessionID, sessionForgetAt(data, context.timeouts)), context.timeoutMs);
+  markCreating(req.session);
+  req.session.portcullis = data;
+  await save(req, context.timeoutMs, context.realm);
+}
+
+/**
+ * The end of every successful sign-in, with a password alone or with a second factor: the
+ * session (already under a new id) is started, the oldest sessions past the cap are signed out,
+ * the login is recorded and the user answered.
+ */
+export async function completeLogin(req: Request, res: Response, context: SessionContext, user: UserRecord, proof: LoginProof): Promise<void> {
+  await startSession(req, context, newSessionData(req, user, context.now(), proof));
+  await signOutBeyondCap(context, user.id);
+  context.record(req, { action: "session.login", outcome: "success", userId: user.id, owner: user.id });
+  res.set("Cache-Control", "no-store").json(meJson(user, principalOf(req.session.portcullis!, req.sessionID, context.roles).scopes));
+}
+
+export async function endSession(context: SessionContext, userId: string, sessionId: string): Promise<void> {
+  await destroyById(context.store, sessionId, context.timeoutMs);
+  await guardStore(context.index.remove(userId, sessionId), context.timeoutMs);
+}
+
+/** Keeps the number of a user's sessions bounded: the oldest are signed out first. */
+async function signOutBeyondCap(context: SessionContext, userId: string): Promise<void> {
+  const sessionIds = await guardStore(context.index.list(userId, context.now()), context.timeoutMs);
+  for (const sessionId of sessionIds.slice(0, Math.max(0, sessionIds.length - MAX_SESSIONS_PER_USER))) {
+    await endSession(context, userId, sessionId);
+  }
+}

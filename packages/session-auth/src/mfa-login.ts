@@ -1,0 +1,132 @@
+import type { Request, Response } from "express";
+import {
+  challenge,
+  defaultErrorFormat,
+  guardStore,
+  parseRequest,
+  PortcullisError,
+  type ErrorFormatter,
+  type UserRecord,
+  type UserStore,
+} from "@portcullis/core";
+import { completeLogin } from "./login-session";
+import { auditCodeOf, confirmedEnrolment, invalidCode, secondFactorBody, spendSecondFactor, type MfaConfig } from "./second-factor";
+import { sessionContextOf, type SessionContext } from "./session-context";
+import type { PendingMfaLogin } from "./session-data";
+import { destroyCurrent, regenerate, save } from "./session-ops";
+import { markCreating } from "./session-writes";
+
+/** How long after the password a code may finish the sign-in. */
+export const MFA_LOGIN_TTL_MS = 5 * 60_000;
+/** Wrong codes allowed per pending sign-in; the next wrong one sends the user back to the password. */
+export const MAX_MFA_CODE_FAILURES = 5;
+/** The second factors `POST /login/mfa` takes, as the `mfa_required` answer lists them. */
+export const MFA_METHODS = Object.freeze(["totp", "recovery_code"] as const);
+
+/**
+ * The sign-in waiting for a second factor on this request's session, if any: who it is for and
+ * the login name typed at the password step. `req.auth` is absent on `POST /login/mfa` (nobody is
+ * signed in yet), so a login rate limit's `username` function reads this instead, and wrong
+ * codes count against the same username as wrong passwords (and a right code clears both).
+ *
+ * @example
+ * loginRateLimit({ username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email ?? req.auth?.owner });
+ */
+export function pendingMfaLogin(req: Request): { readonly userId: string; readonly email: string } | undefined {
+  const pending = req.session?.portcullisMfaLogin;
+  return pending ? { userId: pending.userId, email: pending.email } : undefined;
+}
+
+/**
+ * The password was right and the user has a second factor: the session gets a new id holding only
+ * the pending sign-in, so `sessionAuth` finds no principal in it until a code completes it.
+ */
+export async function beginMfaLogin(req: Request, context: SessionContext, user: UserRecord, email: string): Promise<void> {
+  await regenerate(req, context.timeoutMs, context.realm);
+  markCreating(req.session);
+  const now = context.now();
+  req.session.portcullisMfaLogin = { userId: user.id, email, passwordAt: now, expiresAt: now + MFA_LOGIN_TTL_MS, failures: 0 };
+  await save(req, context.timeoutMs, context.realm);
+  context.record(req, { action: "session.login", outcome: "failure", code: "mfa_required", userId: user.id, owner: user.id });
+}
+
+/**
+ * The password step's answer for a user with a second factor: 401 `mfa_required`, naming the
+ * methods `POST /login/mfa` takes.
+ *
+ * @example
+ * throw mfaRequired("api"); // {"error": "mfa_required", "detail": "…", "methods": ["totp", "recovery_code"]}
+ */
+export function mfaRequired(realm: string): PortcullisError {
+  return new PortcullisError("mfa_required", undefined, {
+    headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_user_authentication" }) },
+    data: { methods: [...MFA_METHODS] },
+  });
+}
+
+/**
+ * `authRouter`'s error body when the host gives no `formatError`: the default one, plus the
+ * `methods` of an `mfa_required` answer (a host's own formatter finds them in `error.data`).
+ *
+ * @example
+ * portcullisErrorHandler({ formatError: authRouterErrorFormat }); // with onError: "next", keeps `methods`
+ */
+export const authRouterErrorFormat: ErrorFormatter = (error, req) => {
+  const formatted = defaultErrorFormat(error, req);
+  if (error.code !== "mfa_required") return formatted;
+  return { ...formatted, body: { ...(formatted.body as object), methods: error.data.methods } };
+};
+
+const noPendingLogin = () => new PortcullisError("invalid_credentials", "No sign-in is waiting for a code: sign in with your email and password first.");
+
+/**
+ * `POST /login/mfa`: `{ code }` or `{ recovery_code }` finishes the sign-in the password started.
+ * A right code gives a new session id and a full session, as a password-only login does; a
+ * wrong one counts, and the fifth drops the pending sign-in.
+ */
+export function loginWithSecondFactor(users: UserStore, mfa: MfaConfig) {
+  return async function loginMfa(req: Request, res: Response): Promise<void> {
+    const context = sessionContextOf(req, "authRouter");
+    const proof = parseRequest(secondFactorBody, req.body, "body");
+    const pending = req.session?.portcullisMfaLogin;
+    const now = context.now();
+    if (!pending) throw noPendingLogin();
+    if (now >= pending.expiresAt) {
+      await dropPendingLogin(req, res, context);
+      throw new PortcullisError("invalid_credentials", "The sign-in took too long: sign in with your email and password again.");
+    }
+    const { userId } = pending;
+    const enrolment = await confirmedEnrolment(mfa, context, userId);
+    const outcome = enrolment ? await spendSecondFactor(mfa, context, userId, enrolment, proof) : ({ ok: false, reason: "invalid_code" } as const);
+    if (!outcome.ok) {
+      context.record(req, { action: "session.login", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
+      throw await countWrongCode(req, res, context, pending);
+    }
+    const user = await guardStore(users.findById(userId), context.timeoutMs);
+    // A password changed (or an account removed) since the password step ends this sign-in too.
+    if (!user || (user.passwordChangedAt ?? 0) > pending.passwordAt) {
+      await dropPendingLogin(req, res, context);
+      throw noPendingLogin();
+    }
+    // The pending session becomes a signed-in one under a new id, but only if it is still there:
+    // a concurrent request that dropped it (the fifth wrong code) wins.
+    if (!(await guardStore(context.store.take(req.sessionID), context.timeoutMs))) throw noPendingLogin();
+    req.sessionStore.generate(req);
+    await completeLogin(req, res, context, user, { authenticatedAt: pending.passwordAt, secondFactorAt: now });
+  };
+}
+
+async function countWrongCode(req: Request, res: Response, context: SessionContext, pending: PendingMfaLogin): Promise<PortcullisError> {
+  pending.failures += 1;
+  if (pending.failures >= MAX_MFA_CODE_FAILURES) {
+    await dropPendingLogin(req, res, context);
+    return invalidCode("Invalid code. Too many wrong codes: sign in with your email and password again.");
+  }
+  await save(req, context.timeoutMs, context.realm);
+  return invalidCode();
+}
+
+async function dropPendingLogin(req: Request, res: Response, context: SessionContext): Promise<void> {
+  await destroyCurrent(req, context.timeoutMs, context.realm);
+  context.clearCookie(res);
+}

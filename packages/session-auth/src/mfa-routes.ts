@@ -1,0 +1,125 @@
+import type { RequestHandler, Router } from "express";
+import { guardStore, parseRequest, PortcullisError, unauthenticated, type UserStore } from "@portcullis/core";
+import QRCode from "qrcode";
+import { loginWithSecondFactor } from "./mfa-login";
+import { newRecoveryCodes } from "./recovery-codes";
+import { requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
+import {
+  auditCodeOf,
+  codeBody,
+  confirmedEnrolment,
+  invalidCode,
+  secondFactorBody,
+  spendSecondFactor,
+  type MfaConfig,
+} from "./second-factor";
+import { newTotpSecret, totpUri, verifyTotp } from "./totp";
+
+/** What `authRouter` hands its MFA routes: the stores, and its middleware for bodies, limits and recent auth. */
+export interface MfaRouteParts {
+  readonly users: UserStore;
+  readonly mfa: MfaConfig;
+  readonly json: RequestHandler;
+  readonly limited: readonly RequestHandler[];
+  readonly recentAuth: RequestHandler;
+}
+
+const notEnabled = () => new PortcullisError("conflict", "Two-factor authentication is not on for this account.");
+
+/** An SVG QR code of the `otpauth://` URI, as a data URL an `<img>` can show. */
+async function qrCodeDataUrl(uri: string): Promise<string> {
+  const svg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`;
+}
+
+/**
+ * The second-factor routes, on `authRouter`'s own router: `POST /login/mfa` finishes a sign-in,
+ * and the signed-in user's `GET /mfa`, `POST /mfa/enrol`, `/mfa/confirm`, `/mfa/disable` and
+ * `/mfa/recovery-codes`. Every route that checks a code sits behind the login rate limit, so
+ * wrong codes count as wrong passwords do; the secret and the recovery codes are shown once,
+ * with `Cache-Control: no-store`, and never again.
+ */
+export function addMfaRoutes(router: Router, { users, mfa, json, limited, recentAuth }: MfaRouteParts): void {
+  router.post("/login/mfa", json, requireJsonBody, sameSiteOnly, ...limited, loginWithSecondFactor(users, mfa));
+
+  router.get("/mfa", async function mfaStatus(req, res) {
+    const { context, userId } = sessionOwner(req);
+    const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
+    const enabled = enrolment?.confirmedAt !== undefined;
+    res.set("Cache-Control", "no-store").json({
+      enabled,
+      pending: enrolment !== undefined && !enabled,
+      recovery_codes_remaining: enabled ? enrolment.recoveryCodes.length : 0,
+    });
+  });
+
+  router.post("/mfa/enrol", sameSiteOnly, recentAuth, async function startEnrolment(req, res) {
+    const { context, userId } = sessionOwner(req);
+    const user = await guardStore(users.findById(userId), context.timeoutMs);
+    if (!user) throw unauthenticated(req, context.realm);
+    const secret = newTotpSecret();
+    const started = await guardStore(mfa.store.startEnrolment(userId, mfa.box.seal(secret, userId), context.now()), context.timeoutMs);
+    if (!started) throw new PortcullisError("conflict", "Two-factor authentication is already on: turn it off before setting it up again.");
+    const otpauthUrl = totpUri({ issuer: mfa.issuer, account: user.email, secret });
+    res.set("Cache-Control", "no-store").json({ secret, otpauth_url: otpauthUrl, qr_code: await qrCodeDataUrl(otpauthUrl) });
+  });
+
+  router.post("/mfa/confirm", json, requireJsonBody, sameSiteOnly, ...limited, async function confirmEnrolment(req, res) {
+    const { context, userId } = sessionOwner(req);
+    const { code } = parseRequest(codeBody, req.body, "body");
+    const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
+    if (!enrolment || enrolment.confirmedAt !== undefined) {
+      throw new PortcullisError("conflict", "No two-factor set-up is waiting for a code: start one with POST /mfa/enrol.");
+    }
+    const secret = mfa.box.open(enrolment.secret, userId);
+    const step = secret === undefined ? undefined : await verifyTotp(secret, code, context.now());
+    if (step === undefined) {
+      context.record(req, { action: "mfa.enable", outcome: "failure", code: secret === undefined ? "mfa_secret_unreadable" : "invalid_credentials", userId, owner: userId });
+      throw invalidCode("Invalid code: enter the 6 digits your authenticator app shows now.");
+    }
+    const recoveryCodes = newRecoveryCodes();
+    const confirmation = {
+      secret: enrolment.secret,
+      recoveryCodes: recoveryCodes.map((recoveryCode) => mfa.recoveryCodes.digest(userId, recoveryCode)),
+      at: context.now(),
+      step, // recorded, so this code cannot also sign in
+    };
+    if (!(await guardStore(mfa.store.confirm(userId, confirmation), context.timeoutMs))) {
+      throw new PortcullisError("conflict", "The two-factor set-up changed meanwhile: start again with POST /mfa/enrol.");
+    }
+    context.record(req, { action: "mfa.enable", outcome: "success", userId, owner: userId });
+    res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes });
+  });
+
+  router.post("/mfa/disable", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function disable(req, res) {
+    const { context, userId } = sessionOwner(req);
+    const proof = parseRequest(secondFactorBody, req.body, "body");
+    const enrolment = await confirmedEnrolment(mfa, context, userId);
+    if (!enrolment) throw notEnabled();
+    const outcome = await spendSecondFactor(mfa, context, userId, enrolment, proof);
+    if (!outcome.ok) {
+      context.record(req, { action: "mfa.disable", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
+      throw invalidCode();
+    }
+    await guardStore(mfa.store.remove(userId), context.timeoutMs);
+    context.record(req, { action: "mfa.disable", outcome: "success", userId, owner: userId });
+    res.json({ enabled: false });
+  });
+
+  router.post("/mfa/recovery-codes", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function replaceRecoveryCodes(req, res) {
+    const { context, userId } = sessionOwner(req);
+    const proof = parseRequest(codeBody, req.body, "body");
+    const enrolment = await confirmedEnrolment(mfa, context, userId);
+    if (!enrolment) throw notEnabled();
+    const outcome = await spendSecondFactor(mfa, context, userId, enrolment, proof);
+    if (!outcome.ok) {
+      context.record(req, { action: "mfa.recovery_codes", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
+      throw invalidCode();
+    }
+    const recoveryCodes = newRecoveryCodes();
+    const digests = recoveryCodes.map((recoveryCode) => mfa.recoveryCodes.digest(userId, recoveryCode));
+    if (!(await guardStore(mfa.store.replaceRecoveryCodes(userId, digests), context.timeoutMs))) throw notEnabled();
+    context.record(req, { action: "mfa.recovery_codes", outcome: "success", userId, owner: userId });
+    res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes });
+  });
+}

@@ -1,0 +1,27 @@
+import type { NextFunction, Request, Response } from "express";
+import { PortcullisError, unauthenticated } from "@portcullis/core";
+import { isSameSiteRequest } from "./same-site";
+import { ownOrigin, sessionContextOf, type SessionContext } from "./session-context";
+
+/** Login CSRF too: a cross-site page must not sign a visitor in to someone else's account. */
+export function sameSiteOnly(req: Request, _res: Response, next: NextFunction): void {
+  const context: SessionContext = sessionContextOf(req, "authRouter");
+  if (!isSameSiteRequest(req.method, req.headers, () => ownOrigin(req), context.sameSite)) throw new PortcullisError("cross_site_request");
+  next();
+}
+
+export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+  next();
+}
+
+/** The signed-in user behind a session-only route; API keys do not manage sessions. */
+export function sessionOwner(req: Request): { context: SessionContext; userId: string } {
+  const context = sessionContextOf(req, "authRouter");
+  const principal = req.auth;
+  if (!principal) throw unauthenticated(req, context.realm);
+  if (principal.kind !== "session" || !req.session?.portcullis) {
+    throw new PortcullisError("insufficient_permissions", "Sessions are managed from a signed-in session, not with an API key.");
+  }
+  return { context, userId: principal.userId };
+}

@@ -1,0 +1,122 @@
+import { configError, guardStore, PortcullisError, type MfaEnrolment, type MfaStore } from "@portcullis/core";
+import { z } from "zod";
+import { RecoveryCodeHasher, normalizeRecoveryCode } from "./recovery-codes";
+import { encryptionKeysOf, SecretBox, type MfaEncryptionKey } from "./secret-box";
+import type { SessionContext } from "./session-context";
+import { TOTP_CODE, verifyTotp } from "./totp";
+
+/** Multi-factor authentication for `authRouter`: TOTP codes from an authenticator app, and recovery codes. */
+export interface AuthRouterMfaOptions {
+  /** Where each user's second factor lives: `new RedisMfaStore(redis)` or `new MemoryMfaStore()`. */
+  readonly store: MfaStore;
+  /**
+   * Encrypts the TOTP secrets (AES-256-GCM) and keys the recovery codes' HMAC, through HKDF: a
+   * random string of 32+ bytes kept out of the store and the repository. To rotate it, pass
+   * `[newKey, oldKey]`: the first seals, every one opens.
+   */
+  readonly encryptionKey: MfaEncryptionKey;
+  /** The name authenticator apps show beside the account, such as `"Acme"`; no colon. */
+  readonly issuer: string;
+}
+
+/** The MFA options, resolved once when the router is made. */
+export interface MfaConfig {
+  readonly store: MfaStore;
+  readonly box: SecretBox;
+  readonly recoveryCodes: RecoveryCodeHasher;
+  readonly issuer: string;
+}
+
+const KNOWN_MFA_OPTIONS = ["store", "encryptionKey", "issuer"];
+
+/** Checks `authRouter`'s `mfa` option; undefined when MFA is off. */
+export function resolveMfa(mfa: Readonly<AuthRouterMfaOptions> | undefined): MfaConfig | undefined {
+  if (mfa === undefined) return undefined;
+  if (mfa === null || typeof mfa !== "object") throw configError("authRouter", `"mfa" must be { store, encryptionKey, issuer }`);
+  for (const name of Object.keys(mfa)) {
+    if (!KNOWN_MFA_OPTIONS.includes(name)) {
+      throw configError("authRouter", `unknown option "mfa.${name}"; the options are ${KNOWN_MFA_OPTIONS.map((known) => `mfa.${known}`).join(", ")}`);
+    }
+  }
+  const { store, encryptionKey, issuer } = mfa;
+  if (!store || typeof store.useStep !== "function" || typeof store.useRecoveryCode !== "function") {
+    throw configError("authRouter", `"mfa.store" is required: an MfaStore such as new RedisMfaStore(redis) or new MemoryMfaStore()`);
+  }
+  if (!encryptionKeysOf(encryptionKey)) {
+    throw configError(
+      "authRouter",
+      `"mfa.encryptionKey" must be a string of at least 32 bytes, or an array of them (the first seals): a random key such as \`openssl rand -base64 32\`, kept out of the store`,
+    );
+  }
+  if (typeof issuer !== "string" || !/^[^:\x00-\x1f]{1,64}$/.test(issuer)) {
+    throw configError("authRouter", `"mfa.issuer" must be 1 to 64 characters without ":", such as "Acme": authenticator apps show it`);
+  }
+  return { store, box: new SecretBox(encryptionKey), recoveryCodes: new RecoveryCodeHasher(encryptionKey), issuer };
+}
+
+// A code is exactly six ASCII digits and a recovery code ten characters of its alphabet: anything
+// else is a 400 before any check, and never counts as a wrong code.
+const code = z.string().regex(TOTP_CODE, "must be the 6 digits your authenticator app shows");
+const recoveryCode = z
+  .string()
+  .max(40)
+  .refine((typed) => normalizeRecoveryCode(typed) !== undefined, "must be a recovery code such as abcde-12345");
+
+/** `{ code }`: a TOTP code only. */
+export const codeBody = z.object({ code }).strict();
+
+/** `{ code }` or `{ recovery_code }`, exactly one of them. */
+export const secondFactorBody = z
+  .object({ code: code.optional(), recovery_code: recoveryCode.optional() })
+  .strict()
+  .refine((body) => (body.code === undefined) !== (body.recovery_code === undefined), "send exactly one of code and recovery_code")
+  .transform((body): SecondFactorProof => (body.code !== undefined ? { code: body.code } : { recovery_code: body.recovery_code! }));
+
+export type SecondFactorProof = { readonly code: string } | { readonly recovery_code: string };
+
+/** Why a second factor was refused; `unreadable_secret` means no server key opens the stored secret. */
+export type SecondFactorOutcome =
+  | { readonly ok: true; readonly method: "totp" | "recovery_code" }
+  | { readonly ok: false; readonly reason: "invalid_code" | "unreadable_secret" };
+
+/**
+ * Checks and spends a second factor of a confirmed enrolment. A TOTP code must match the current
+ * step or one either side and be later than the last one accepted (`useStep`, atomic: a replay
+ * fails); a recovery code is found by its digest and removed in one step (`useRecoveryCode`).
+ * A secret that no server key opens (tampered, or the key since dropped) refuses every code:
+ * it fails closed, never as "not enrolled".
+ */
+export async function spendSecondFactor(
+  mfa: MfaConfig,
+  context: SessionContext,
+  userId: string,
+  enrolment: MfaEnrolment,
+  proof: SecondFactorProof,
+): Promise<SecondFactorOutcome> {
+  if ("code" in proof) {
+    const secret = mfa.box.open(enrolment.secret, userId);
+    if (secret === undefined) return { ok: false, reason: "unreadable_secret" };
+    const step = await verifyTotp(secret, proof.code, context.now());
+    const spent = step !== undefined && (await guardStore(mfa.store.useStep(userId, step), context.timeoutMs));
+    return spent ? { ok: true, method: "totp" } : { ok: false, reason: "invalid_code" };
+  }
+  for (const digest of mfa.recoveryCodes.candidates(userId, proof.recovery_code)) {
+    if (await guardStore(mfa.store.useRecoveryCode(userId, digest), context.timeoutMs)) return { ok: true, method: "recovery_code" };
+  }
+  return { ok: false, reason: "invalid_code" };
+}
+
+/** The user's confirmed enrolment, or undefined while MFA is off (or only pending) for them. */
+export async function confirmedEnrolment(mfa: MfaConfig, context: SessionContext, userId: string): Promise<MfaEnrolment | undefined> {
+  const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
+  return enrolment?.confirmedAt === undefined ? undefined : enrolment;
+}
+
+/** The audit code of a refused second factor: an unreadable secret is told apart for operators. */
+export function auditCodeOf(outcome: { readonly reason: "invalid_code" | "unreadable_secret" }): string {
+  return outcome.reason === "unreadable_secret" ? "mfa_secret_unreadable" : "invalid_credentials";
+}
+
+export function invalidCode(detail = "Invalid or already used code."): PortcullisError {
+  return new PortcullisError("invalid_credentials", detail);
+}

@@ -1,0 +1,30 @@
+import { loginRateLimit } from "@portcullis/login-rate-limit";
+import { pendingMfaLogin } from "@portcullis/session-auth";
+import { sessionCookie } from "./create-app";
+import { codeAt, createMfaApp, enrolAdmin, mfaLogin, passwordLogin, secondStep, STEP_MS } from "./mfa-support";
+
+/** The real login limit, counting a code step under the login name its password step was typed with. */
+const limit = () =>
+  loginRateLimit({ username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined) });
+
+test("wrong codes count against the login rate limit with wrong passwords: the eleventh failure in a row is a 429, even with the right code", async () => {
+  const { app, clock } = await createMfaApp({ rateLimit: limit() });
+  const { secret } = await enrolAdmin(app, clock);
+  let pending = sessionCookie(await passwordLogin(app).expect(401)); // 1: a password step is not a 2xx
+  for (let i = 2; i <= 6; i++) await secondStep(app, pending, { code: "000000" }).expect(401); // the sixth drops the sign-in
+  pending = sessionCookie(await passwordLogin(app).expect(401)); // 7
+  for (let i = 8; i <= 10; i++) await secondStep(app, pending, { code: "000000" }).expect(401);
+  const blocked = await secondStep(app, pending, { code: await codeAt(secret, clock) }).expect(429);
+  expect(blocked.body.error).toBe("rate_limit_exceeded");
+  expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
+  await passwordLogin(app).expect(429);
+});
+
+test("a right code clears the count: an enrolled user signing in again and again is never blocked", async () => {
+  const { app, clock } = await createMfaApp({ rateLimit: limit() });
+  const { secret } = await enrolAdmin(app, clock);
+  for (let i = 0; i < 12; i++) {
+    await mfaLogin(app, clock, secret);
+    clock.advance(STEP_MS);
+  }
+});
