@@ -37,6 +37,7 @@ runWithCleanup("soak", async ({ defer }) => {
     REDIS_URL: redis.url,
     PORTCULLIS_SECRET: randomBytes(32).toString("base64url"),
     SESSION_SECRET: randomBytes(32).toString("base64url"),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
     PORTCULLIS_ADMIN_EMAIL: admin.email,
     PORTCULLIS_ADMIN_PASSWORD: admin.password,
   };
