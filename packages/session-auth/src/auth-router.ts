@@ -7,6 +7,7 @@ import {
   errorOptionsOf,
   fromBodyParserError,
   guardStore,
+  resolveTimeoutMs,
   PortcullisError,
   unauthenticated,
   type ErrorResponseOptions,
@@ -42,6 +43,14 @@ export interface AuthRouterOptions extends ErrorResponseOptions {
    */
   readonly recentAuthMaxAgeMs?: number;
   /**
+   * How long a password check or change may take (the user store's `verifyCredentials` and
+   * `changePassword`, bcrypt included) before the request gets 503. It is longer than the
+   * store's `timeoutMs` because bcrypt queues for libuv's four threads under load, and a busy
+   * machine is no outage; `RedisUserStore` bounds its own Redis calls by its `timeoutMs`.
+   * @default 10000
+   */
+  readonly passwordTimeoutMs?: number;
+  /**
    * Multi-factor authentication: TOTP codes from an authenticator app, and recovery codes. A user
    * who enrols signs in in two steps (`POST /login` answers 401 `mfa_required`, `POST /login/mfa`
    * finishes); the routes under `/mfa` enrol, confirm and disable. Give the login rate limit's
@@ -51,7 +60,7 @@ export interface AuthRouterOptions extends ErrorResponseOptions {
   readonly mfa?: Readonly<AuthRouterMfaOptions>;
 }
 
-const KNOWN_OPTIONS = new Set(["users", "rateLimit", "recentAuthMaxAgeMs", "mfa", "onError", "formatError"]);
+const KNOWN_OPTIONS = new Set(["users", "rateLimit", "recentAuthMaxAgeMs", "passwordTimeoutMs", "mfa", "onError", "formatError"]);
 
 // Passwords are capped far above bcrypt's 72 bytes, so an over-long one is still checked (and
 // fails) in the usual time rather than refused early, which would tell it apart.
@@ -85,6 +94,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   }
   if (rateLimit !== undefined && typeof rateLimit !== "function") throw configError("authRouter", `"rateLimit" must be a middleware`);
   const mfa = resolveMfa(options.mfa);
+  const passwords = boundedPasswordChecks(users, resolveTimeoutMs("authRouter", options.passwordTimeoutMs ?? 10_000));
   const respond = createErrorResponder("authRouter", { ...options, formatError: options.formatError ?? authRouterErrorFormat });
   const { recentAuthMaxAgeMs = 15 * 60_000 } = options;
   if (!Number.isInteger(recentAuthMaxAgeMs) || recentAuthMaxAgeMs < 0) {
@@ -108,7 +118,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.post("/login", json, requireJsonBody, sameSiteOnly, ...limited, async function login(req, res) {
     const context = sessionContextOf(req, "authRouter");
     const { email, password } = parseRequest(loginBody, req.body, "body");
-    const user = await guardStore(users.verifyCredentials(email, password), context.timeoutMs);
+    const user = await passwords.verifyCredentials(email, password);
     if (!user) {
       context.record(req, { action: "session.login", outcome: "failure", code: "invalid_credentials" });
       throw new PortcullisError("invalid_credentials");
@@ -152,7 +162,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.post("/reauthenticate", json, requireJsonBody, sameSiteOnly, ...limited, async function reauthenticate(req, res) {
     const { context, userId } = sessionOwner(req);
     const { password, code } = parseRequest<{ password: string; code?: string }>(mfa ? reauthenticateWithCodeBody : reauthenticateBody, req.body, "body");
-    await confirmPassword(users, context, userId, password, "session.reauthenticate", req);
+    await confirmPassword(users, passwords, context, userId, password, "session.reauthenticate", req);
     const now = context.now();
     if (code !== undefined) await confirmCode(mfa!, context, userId, code, req);
     const data = req.session.portcullis!;
@@ -202,8 +212,8 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.post("/password", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
     const { context, userId } = sessionOwner(req);
     const { current_password: current, new_password: password } = parseRequest(changePasswordBody, req.body, "body");
-    await confirmPassword(users, context, userId, current, "password.change", req);
-    if (!(await guardStore(users.changePassword(userId, password), context.timeoutMs))) throw unauthenticated(req, context.realm);
+    await confirmPassword(users, passwords, context, userId, current, "password.change", req);
+    if (!(await passwords.changePassword(userId, password))) throw unauthenticated(req, context.realm);
     const revoked = await revokeAllBut(context, userId, req.sessionID);
     // This session continues under a new id, but only if it still exists: a logout or a
     // revocation that came while the password was hashed wins, and nothing is written back.
@@ -225,8 +235,19 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   return router;
 }
 
+/** The user store's password work, each call bounded by `timeoutMs`. */
+type PasswordChecks = Pick<UserStore, "verifyCredentials" | "changePassword">;
+
+function boundedPasswordChecks(users: UserStore, timeoutMs: number): PasswordChecks {
+  return {
+    verifyCredentials: (email, password) => guardStore(users.verifyCredentials(email, password), timeoutMs),
+    changePassword: (userId, password) => guardStore(users.changePassword(userId, password), timeoutMs),
+  };
+}
+
 async function confirmPassword(
   users: UserStore,
+  passwords: PasswordChecks,
   context: SessionContext,
   userId: string,
   password: string,
@@ -234,7 +255,7 @@ async function confirmPassword(
   req: Request,
 ): Promise<void> {
   const current = await guardStore(users.findById(userId), context.timeoutMs);
-  const confirmed = current && (await guardStore(users.verifyCredentials(current.email, password), context.timeoutMs));
+  const confirmed = current && (await passwords.verifyCredentials(current.email, password));
   if (!confirmed || confirmed.id !== userId) {
     context.record(req, { action, outcome: "failure", code: "invalid_credentials", userId, owner: userId });
     throw new PortcullisError("invalid_credentials", "Invalid password.");

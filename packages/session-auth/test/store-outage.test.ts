@@ -1,4 +1,7 @@
+import express from "express";
 import request from "supertest";
+import { MemoryUserStore } from "@portcullis/core";
+import { authRouter, bcryptPasswords, sessionAuth, type AuthRouterOptions } from "@portcullis/session-auth";
 import { useRedisServer } from "@portcullis/testing";
 import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";
 
@@ -20,4 +23,30 @@ test("with the session store unreachable, a session request and a login get 503,
 
   await client.connect();
   await request(app).get("/api/projects").set("Cookie", cookie).expect(200);
+});
+
+describe("a password check slower than the store's time limit", () => {
+  /** An app whose bcrypt takes `delayMs` longer than usual, as on a busy machine. */
+  async function appWithSlowBcrypt(delayMs: number, router: Partial<AuthRouterOptions> = {}) {
+    const passwords = bcryptPasswords({ cost: 4 });
+    const slow = { ...passwords, verify: async (password: string, hash: string) => (await sleep(delayMs), passwords.verify(password, hash)) };
+    const users = new MemoryUserStore({ passwords: slow });
+    await users.create({ email: EMAIL, password: PASSWORD, role: "admin" });
+    const app = express();
+    app.use("/api", sessionAuth({ secret: "session-secret-of-at-least-32-bytes!!", roles: { admin: ["admin"] }, timeoutMs: 50 }));
+    app.use("/api/auth", authRouter({ users, ...router }));
+    return app;
+  }
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  test("is no outage: the login succeeds, bounded by passwordTimeoutMs and not by the store's timeoutMs", async () => {
+    const app = await appWithSlowBcrypt(150);
+    await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200);
+  });
+
+  test("past passwordTimeoutMs it is a 503, never a pass", async () => {
+    const app = await appWithSlowBcrypt(300, { passwordTimeoutMs: 100 });
+    const res = await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(503);
+    expect(res.body.error).toBe("auth_unavailable");
+  });
 });
