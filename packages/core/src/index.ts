@@ -23,6 +23,7 @@ export * from "./rate-limit-headers";
 export * from "./ioredis-like";
 export * from "./store-guard";
 export * from "./fail-over";
+export * from "./login-outcome";
 export * from "./audit-actor";
 export * from "./options";
 export * from "./request-schema";

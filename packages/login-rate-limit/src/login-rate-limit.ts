@@ -6,6 +6,7 @@ import {
   createErrorResponder,
   failOverAfter,
   isIoredisLike,
+  isPasswordAccepted,
   PortcullisError,
   resolveTimeoutMs,
   storeUnavailable,
@@ -216,10 +217,15 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
     return decideLoginAttempt([await count(limiters.consecutiveFailures, ids), perIp]);
   };
 
+  /** The IP's attempt was not a failure: a success, or a right password awaiting its second factor. */
+  const refundIp = (ids: LoginCounterIds) => {
+    limiters.perIpPerDay.store.reward(ids.perIpPerDay).catch(ignore);
+  };
+
   /** A success: the failures in a row are over, and the IP's attempt was not a failure. */
   const succeeded = (ids: LoginCounterIds) => {
     forget(limiters.consecutiveFailures, ids.consecutiveFailures).catch(ignore);
-    limiters.perIpPerDay.store.reward(ids.perIpPerDay).catch(ignore);
+    refundIp(ids);
   };
 
   function loginRateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -243,6 +249,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
           for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
           res.once("finish", () => {
             if (res.statusCode >= 200 && res.statusCode < 300) succeeded(ids);
+            else if (isPasswordAccepted(res)) refundIp(ids);
           });
           next();
         },

@@ -7,6 +7,7 @@ import {
   errorOptionsOf,
   fromBodyParserError,
   guardStore,
+  markPasswordAccepted,
   resolveTimeoutMs,
   PortcullisError,
   unauthenticated,
@@ -125,6 +126,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     }
     if (mfa && (await confirmedEnrolment(mfa, context, user.id))) {
       await beginMfaLogin(req, context, user, email);
+      markPasswordAccepted(res);
       throw mfaRequired(context.realm);
     }
     await regenerate(req, context.timeoutMs, context.realm);

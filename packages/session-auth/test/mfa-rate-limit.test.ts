@@ -28,3 +28,13 @@ test("a right code clears the count: an enrolled user signing in again and again
     clock.advance(STEP_MS);
   }
 });
+
+test("a right password awaiting its code costs the IP nothing: MFA sign-ins never use up the IP's daily failures", async () => {
+  const perIpPerDay = loginRateLimit({ username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email, perIpPerDay: { points: 3, blockSeconds: 3600 } });
+  const { app, clock } = await createMfaApp({ rateLimit: perIpPerDay });
+  const { secret } = await enrolAdmin(app, clock);
+  for (let i = 0; i < 5; i++) {
+    await mfaLogin(app, clock, secret);
+    clock.advance(STEP_MS);
+  }
+});
