@@ -141,16 +141,30 @@ export class ScopePolicy {
 
   /**
    * What a holder of `held` may not hand out in a new key of `requested` scopes: the scopes it
-   * does not hold; the endpoints outside its own endpoint limit; and `ANY_ENDPOINT` when it is
-   * limited to some endpoints but the new key would be limited to none (which would be broader).
+   * does not hold, or holds without what they imply; the endpoints (named or implied) outside its
+   * own endpoint limit; and `ANY_ENDPOINT` when it is limited to some endpoints but the new key
+   * would be limited to none (which would be broader).
    */
   cannotGrant(held: readonly string[], requested: readonly string[]): string[] {
     const limit = this.endpointsOf(held);
-    const requestedEndpoints = requested.filter((scope) => scopeKind(scope) === "endpoint");
-    const others = this.missing(held, requested.filter((scope) => scopeKind(scope) !== "endpoint"));
+    const others = requested.filter((scope) => scopeKind(scope) !== "endpoint" && !this.#mayHandOut(held, scope));
     if (limit.size === 0) return others;
-    const outside = requestedEndpoints.filter((scope) => !limit.has(scope));
-    return [...others, ...outside, ...(requestedEndpoints.length === 0 ? [ANY_ENDPOINT] : [])];
+    // The new key's limit is the endpoints its scopes imply as well as those it names.
+    const newLimit = this.#endpointsOf(requested);
+    const outside = [...newLimit].filter((scope) => !limit.has(scope));
+    return [...others, ...outside, ...(newLimit.size === 0 ? [ANY_ENDPOINT] : [])];
+  }
+
+  /**
+   * Whether `held` grants `scope` and everything `scope` implies. A wildcard (`Models:*`) grants
+   * `Models:Admin` but not what `Models:Admin` implies, so it must not hand that out.
+   */
+  #mayHandOut(held: readonly string[], scope: string): boolean {
+    if (this.missing(held, [scope]).length > 0) return false;
+    const implied = this.#closure.get(scope);
+    if (implied === undefined) return true;
+    if (implied === ALL_SCOPES) return this.expand(held) === ALL_SCOPES;
+    return this.missing(held, [...implied].filter((s) => scopeKind(s) !== "endpoint")).length === 0;
   }
 
   /** Everything `held` grants once implications are applied (wildcards kept as written). */
