@@ -27,9 +27,10 @@ export function compileSources(sources: readonly CredentialSource[]): CompiledSo
   const schemes = new Map<string, string>();
   const headers: string[] = [];
   for (const source of sources) {
-    if ("authorization" in source && typeof source.authorization === "string" && TOKEN.test(source.authorization)) {
+    const isObject = source !== null && typeof source === "object"; // `in` throws on null or a string
+    if (isObject && "authorization" in source && typeof source.authorization === "string" && TOKEN.test(source.authorization)) {
       schemes.set(source.authorization.toLowerCase(), source.authorization);
-    } else if ("header" in source && typeof source.header === "string" && TOKEN.test(source.header)) {
+    } else if (isObject && "header" in source && typeof source.header === "string" && TOKEN.test(source.header)) {
       const name = source.header.toLowerCase();
       if (name === "authorization" || name === "cookie") {
         throw configError("apiKeyAuth", `use { authorization: "<scheme>" } for the Authorization header; keys are never read from cookies`);
