@@ -17,7 +17,7 @@ const {
   scopeGuards,
   sessionAuth,
 } = require("portcullis");
-const { createResources, resourceRouter } = require("./resources");
+const { createResources, jsonBodyErrors, resourceRouter } = require("./resources");
 
 const policy = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
 const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: ["read"] };
@@ -118,6 +118,7 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
       next(error);
     }
   });
+  app.use("/api", jsonBodyErrors); // for the two routes above, which parse their own bodies
   return { app, keys, known };
 }
 

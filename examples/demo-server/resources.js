@@ -84,12 +84,19 @@ function resourceRouter(items, fields, requireScope, readExtras = []) {
     if (!items.remove(String(req.params.id))) return refuse(res, 404, "not_found", "Not found.");
     res.status(204).end();
   });
-  // express.json's own errors (bad JSON, too large) as the same { error, detail } body.
-  router.use((/** @type {any} */ error, /** @type {any} */ _req, /** @type {import("express").Response} */ res, /** @type {any} */ next) => {
-    if (typeof error?.status === "number" && error.status < 500) return refuse(res, error.status, error.status === 413 ? "payload_too_large" : "invalid_request", "The request body is not valid JSON.");
-    next(error);
-  });
+  router.use(jsonBodyErrors);
   return router;
+}
+
+/**
+ * express.json's own errors (bad JSON, too large) as the same { error, detail } body, rather than
+ * Express's HTML page (which shows a stack trace outside production).
+ * @type {import("express").ErrorRequestHandler}
+ */
+function jsonBodyErrors(error, _req, res, next) {
+  if (typeof error?.status !== "number" || error.status >= 500) return next(error);
+  const code = error.status === 413 ? "payload_too_large" : "invalid_request";
+  res.status(error.status).json({ error: code, detail: error.status === 413 ? "The request body is too large." : "The request body is not valid JSON." });
 }
 
 /** The demo's data: a project, a dataset and a model to start from. */
@@ -101,4 +108,4 @@ function createResources() {
   };
 }
 
-module.exports = { createResources, resourceRouter };
+module.exports = { createResources, resourceRouter, jsonBodyErrors };

@@ -52,6 +52,11 @@ test("an admin manages users; bad resource bodies are 400 and unknown ids 404, n
   await admin.post("/api/users").send({ email: "x@example.com", password: "pw", role: "god" }).expect(400);
   await admin.post("/api/projects").send({ name: 5 }).expect(400);
   await admin.post("/api/projects").set("Content-Type", "application/json").send("{oops").expect(400);
+  // Routes that parse their own bodies answer bad JSON in JSON too, never Express's HTML page with a stack.
+  for (const path of ["/api/users", "/api/models/mdl_1/predict"]) {
+    const bad = await admin.post(path).set("Content-Type", "application/json").send("{oops").expect(400);
+    expect(bad.body).toEqual({ error: "invalid_request", detail: "The request body is not valid JSON." });
+  }
   await admin.patch("/api/projects/prj_404").send({ name: "x" }).expect(404);
 });
 test("the console is served at / with a strict Content-Security-Policy", async () => {
