@@ -1,4 +1,4 @@
-import type { MfaConfirmation, MfaEnrolment, MfaStore } from "./mfa-store";
+import type { CodeAttempt, CodeAttemptPolicy, MfaConfirmation, MfaEnrolment, MfaStore } from "./mfa-store";
 
 interface Entry {
   secret: string;
@@ -6,6 +6,8 @@ interface Entry {
   confirmedAt?: number;
   recoveryCodes: Set<string>;
   lastStep?: number;
+  codeAttempts?: number;
+  lastCodeAttemptAt?: number;
 }
 
 /**
@@ -64,5 +66,23 @@ export class MemoryMfaStore implements MfaStore {
 
   async remove(userId: string): Promise<boolean> {
     return this.#byUser.delete(userId);
+  }
+
+  async beginCodeAttempt(userId: string, at: number, { maxFailures, lockMs }: CodeAttemptPolicy): Promise<CodeAttempt> {
+    const entry = this.#byUser.get(userId);
+    if (entry?.confirmedAt === undefined) return { allowed: true };
+    const tries = entry.codeAttempts ?? 0;
+    if (tries >= maxFailures) {
+      const retryAt = (entry.lastCodeAttemptAt ?? 0) + lockMs * (tries - maxFailures + 1);
+      if (at < retryAt) return { allowed: false, retryAt };
+    }
+    entry.codeAttempts = tries + 1;
+    entry.lastCodeAttemptAt = at;
+    return { allowed: true };
+  }
+
+  async clearCodeAttempts(userId: string): Promise<void> {
+    const entry = this.#byUser.get(userId);
+    if (entry) delete entry.codeAttempts;
   }
 }

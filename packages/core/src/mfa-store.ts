@@ -26,6 +26,17 @@ export interface MfaConfirmation {
   readonly step: number;
 }
 
+/** The account-wide limit on TOTP guesses, whatever the IP or the sign-in they come through. */
+export interface CodeAttemptPolicy {
+  /** Codes tried in a row without a right one before each further try must wait. */
+  readonly maxFailures: number;
+  /** The wait after the last try once past `maxFailures`; it grows by this much with each further try. */
+  readonly lockMs: number;
+}
+
+/** Whether a code may be checked now, and if not, from when. */
+export type CodeAttempt = { readonly allowed: true } | { readonly allowed: false; readonly retryAt: number };
+
 /**
  * Where second factors live, per user. Every operation that guards a sign-in is atomic, so two
  * requests with one code, or one recovery code, cannot both succeed. `MemoryMfaStore` and
@@ -61,4 +72,13 @@ export interface MfaStore {
   replaceRecoveryCodes(userId: string, digests: readonly string[]): Promise<boolean>;
   /** Deletes the enrolment, pending or confirmed; true if there was one. */
   remove(userId: string): Promise<boolean>;
+  /**
+   * Counts a TOTP code about to be checked against a confirmed enrolment, before it is checked,
+   * so concurrent guesses cannot overshoot. Past `policy.maxFailures` tries in a row, a try
+   * earlier than `lockMs` × (tries − maxFailures + 1) after the last one is refused and not
+   * counted. Users without a confirmed enrolment are always allowed and nothing is written. Atomic.
+   */
+  beginCodeAttempt(userId: string, at: number, policy: CodeAttemptPolicy): Promise<CodeAttempt>;
+  /** A right code was given: the tries in a row are forgotten. */
+  clearCodeAttempts(userId: string): Promise<void>;
 }

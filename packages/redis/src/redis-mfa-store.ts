@@ -1,4 +1,12 @@
-import { assertKnownOptions, configError, type MfaConfirmation, type MfaEnrolment, type MfaStore } from "@portcullis/core";
+import {
+  assertKnownOptions,
+  configError,
+  type CodeAttempt,
+  type CodeAttemptPolicy,
+  type MfaConfirmation,
+  type MfaEnrolment,
+  type MfaStore,
+} from "@portcullis/core";
 import type { RedisClient } from "./redis-client";
 import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
 
@@ -36,6 +44,18 @@ for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(field, 1, ${RECOVERY.length}) == '${RECOVERY}' then redis.call('HDEL', KEYS[1], field) end
 end
 for i = 1, #ARGV do redis.call('HSET', KEYS[1], '${RECOVERY}' .. ARGV[i], '1') end
+return 1`;
+
+// ARGV: now, maxFailures, lockMs. Returns 1, or the time from which a try is allowed again.
+const BEGIN_CODE_ATTEMPT = `
+if redis.call('HEXISTS', KEYS[1], 'confirmed') == 0 then return 1 end
+local tries = tonumber(redis.call('HGET', KEYS[1], 'code_tries') or '0')
+local max = tonumber(ARGV[2])
+if tries >= max then
+  local retry_at = tonumber(redis.call('HGET', KEYS[1], 'code_tried_at') or '0') + tonumber(ARGV[3]) * (tries - max + 1)
+  if tonumber(ARGV[1]) < retry_at then return retry_at end
+end
+redis.call('HSET', KEYS[1], 'code_tries', tries + 1, 'code_tried_at', ARGV[1])
 return 1`;
 
 /**
@@ -88,6 +108,15 @@ export class RedisMfaStore implements MfaStore {
 
   async remove(userId: string): Promise<boolean> {
     return (await this.#redis.del(this.keys.mfa(userId))) === 1;
+  }
+
+  async beginCodeAttempt(userId: string, at: number, { maxFailures, lockMs }: CodeAttemptPolicy): Promise<CodeAttempt> {
+    const answer = Number(await this.#redis.eval(BEGIN_CODE_ATTEMPT, 1, this.keys.mfa(userId), at, maxFailures, lockMs));
+    return answer === 1 ? { allowed: true } : { allowed: false, retryAt: answer };
+  }
+
+  async clearCodeAttempts(userId: string): Promise<void> {
+    await this.#redis.hdel(this.keys.mfa(userId), "code_tries");
   }
 }
 

@@ -21,7 +21,8 @@ export interface RequireRecentAuthOptions extends ErrorResponseOptions {
   /**
    * Demand a second factor too: the session must have proved a TOTP or recovery code within
    * `maxAgeMs` (at a two-step login, or `POST /reauthenticate` with a `code`). A user without MFA
-   * can never pass, so guard with it only actions that should need MFA.
+   * can never pass, and neither can an API key (403): a key could otherwise be made from a
+   * password-only session to step around the code. Guard with it only actions that need MFA.
    * @default false
    */
   readonly secondFactor?: boolean;
@@ -32,6 +33,7 @@ export interface RequireRecentAuthOptions extends ErrorResponseOptions {
 }
 
 const KNOWN_OPTIONS = new Set(["maxAgeMs", "secondFactor", "now", "realm", "onError", "formatError"]);
+const KEY_REFUSED = "This action needs a signed-in session with a recent second factor; an API key cannot perform it.";
 const SECOND_FACTOR_DETAIL = "Confirm your password and a code from your authenticator app to continue.";
 
 /**
@@ -39,7 +41,8 @@ const SECOND_FACTOR_DETAIL = "Confirm your password and a code from your authent
  * check is older than `maxAgeMs` gets 401 `reauthentication_required`, with the RFC 9470
  * `insufficient_user_authentication` challenge; POST /reauthenticate renews it. With
  * `secondFactor: true` a recent code is needed as well (the challenge then asks for
- * `acr_values="mfa"`). Requests authenticated by an API key pass: a key has no password to confirm.
+ * `acr_values="mfa"`). Requests authenticated by an API key pass (a key has no password to
+ * confirm), except with `secondFactor`, which refuses them with 403.
  *
  * @example
  * app.post("/api/account/password", requireRecentAuth({ maxAgeMs: 5 * 60_000 }), changePassword);
@@ -64,7 +67,8 @@ export function requireRecentAuth(options: Readonly<RequireRecentAuthOptions> = 
   return function requireRecentAuthMiddleware(req, res, next) {
     const principal = req.auth;
     if (!principal) return respond(unauthenticated(req, realm), req, res, next);
-    if (principal.kind !== "session" || isFresh(principal)) return next();
+    if (principal.kind !== "session") return secondFactor ? respond(new PortcullisError("insufficient_permissions", KEY_REFUSED), req, res, next) : next();
+    if (isFresh(principal)) return next();
     const detail = secondFactor ? SECOND_FACTOR_DETAIL : undefined;
     respond(new PortcullisError("reauthentication_required", detail, { headers: { "WWW-Authenticate": header } }), req, res, next);
   };

@@ -47,9 +47,11 @@ describe("requireRecentAuth", () => {
     }
   });
 
-  test("an API key passes (it has no password or second factor), and no principal is a 401 missing_credentials", async () => {
+  test("an API key passes a password-recency guard, but never a second-factor one; no principal is a 401 missing_credentials", async () => {
     const key: Principal = { kind: "api_key", keyId: "key_1", owner: "o", scopes: [] };
-    await guarded(key, { secondFactor: true }).expect(200);
+    await guarded(key, {}).expect(200);
+    // A key made from a password-only session must not step around the code.
+    expect((await guarded(key, { secondFactor: true }).expect(403)).body.error).toBe("insufficient_permissions");
     expect((await guarded(undefined, { secondFactor: true }).expect(401)).body.error).toBe("missing_credentials");
   });
 

@@ -1,4 +1,4 @@
-import { configError, guardStore, PortcullisError, type MfaEnrolment, type MfaStore } from "@portcullis/core";
+import { configError, guardStore, PortcullisError, type CodeAttemptPolicy, type MfaEnrolment, type MfaStore } from "@portcullis/core";
 import { z } from "zod";
 import { RecoveryCodeHasher, normalizeRecoveryCode } from "./recovery-codes";
 import { encryptionKeysOf, SecretBox, type MfaEncryptionKey } from "./secret-box";
@@ -80,6 +80,13 @@ export type SecondFactorOutcome =
   | { readonly ok: false; readonly reason: "invalid_code" | "unreadable_secret" };
 
 /**
+ * How many TOTP codes an account may have checked in a row without a right one, from any IP or
+ * sign-in, before each further try waits 15 minutes more than the last: the per-IP login limit
+ * alone would let someone who has the password spread guesses over many addresses.
+ */
+export const CODE_ATTEMPTS: CodeAttemptPolicy = Object.freeze({ maxFailures: 10, lockMs: 15 * 60_000 });
+
+/**
  * Checks and spends a second factor of a confirmed enrolment. A TOTP code must match the current
  * step or one either side and be later than the last one accepted (`useStep`, atomic: a replay
  * fails); a recovery code is found by its digest and removed in one step (`useRecoveryCode`).
@@ -94,11 +101,16 @@ export async function spendSecondFactor(
   proof: SecondFactorProof,
 ): Promise<SecondFactorOutcome> {
   if ("code" in proof) {
+    const now = context.now();
+    const attempt = await guardStore(mfa.store.beginCodeAttempt(userId, now, CODE_ATTEMPTS), context.timeoutMs);
+    if (!attempt.allowed) throw tooManyCodes(attempt.retryAt - now);
     const secret = mfa.box.open(enrolment.secret, userId);
     if (secret === undefined) return { ok: false, reason: "unreadable_secret" };
-    const step = await verifyTotp(secret, proof.code, context.now());
+    const step = await verifyTotp(secret, proof.code, now);
     const spent = step !== undefined && (await guardStore(mfa.store.useStep(userId, step), context.timeoutMs));
-    return spent ? { ok: true, method: "totp" } : { ok: false, reason: "invalid_code" };
+    if (!spent) return { ok: false, reason: "invalid_code" };
+    await guardStore(mfa.store.clearCodeAttempts(userId), context.timeoutMs);
+    return { ok: true, method: "totp" };
   }
   for (const digest of mfa.recoveryCodes.candidates(userId, proof.recovery_code)) {
     if (await guardStore(mfa.store.useRecoveryCode(userId, digest), context.timeoutMs)) return { ok: true, method: "recovery_code" };
@@ -115,6 +127,15 @@ export async function confirmedEnrolment(mfa: MfaConfig, context: SessionContext
 /** The audit code of a refused second factor: an unreadable secret is told apart for operators. */
 export function auditCodeOf(outcome: { readonly reason: "invalid_code" | "unreadable_secret" }): string {
   return outcome.reason === "unreadable_secret" ? "mfa_secret_unreadable" : "invalid_credentials";
+}
+
+/** 429 for an account past its wrong codes in a row; a recovery code still works meanwhile. */
+function tooManyCodes(waitMs: number): PortcullisError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new PortcullisError("rate_limit_exceeded", "Too many wrong codes for this account; retry later, or use a recovery code.", {
+    headers: { "Retry-After": String(seconds) },
+    data: { retry_after: seconds },
+  });
 }
 
 export function invalidCode(detail = "Invalid or already used code."): PortcullisError {

@@ -38,3 +38,31 @@ test("a right password awaiting its code costs the IP nothing: MFA sign-ins neve
     clock.advance(STEP_MS);
   }
 });
+
+test("wrong codes are limited per account, whatever the IP or sign-in: past ten in a row even the right code waits, a recovery code does not", async () => {
+  const { app, clock } = await createMfaApp(); // no login rate limit at all: only the account's own count stands
+  const { secret, recoveryCodes } = await enrolAdmin(app, clock);
+  for (let signIn = 0; signIn < 2; signIn++) {
+    const pending = sessionCookie(await passwordLogin(app).expect(401)); // a fresh sign-in, as from another IP
+    for (let i = 0; i < 5; i++) await secondStep(app, pending, { code: "000000" }).expect(401);
+  }
+  const pending = sessionCookie(await passwordLogin(app).expect(401));
+  const locked = await secondStep(app, pending, { code: await codeAt(secret, clock) }).expect(429);
+  expect(locked.body.error).toBe("rate_limit_exceeded");
+  expect(locked.headers["retry-after"]).toBe("900");
+  await secondStep(app, pending, { recovery_code: recoveryCodes[0] }).expect(200);
+});
+
+test("after the wait one more code may be tried, and a right one clears the count", async () => {
+  const { app, clock } = await createMfaApp();
+  const { secret } = await enrolAdmin(app, clock);
+  for (let signIn = 0; signIn < 2; signIn++) {
+    const pending = sessionCookie(await passwordLogin(app).expect(401));
+    for (let i = 0; i < 5; i++) await secondStep(app, pending, { code: "000000" }).expect(401);
+  }
+  clock.advance(15 * 60_000);
+  await mfaLogin(app, clock, secret);
+  clock.advance(STEP_MS);
+  const pending = sessionCookie(await passwordLogin(app).expect(401));
+  await secondStep(app, pending, { code: "000000" }).expect(401); // counted from zero again, not locked
+});
