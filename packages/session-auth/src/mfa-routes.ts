@@ -24,6 +24,8 @@ export interface MfaRouteParts {
   readonly recentAuth: RequestHandler;
 }
 
+/** How long a started set-up waits for its first code. */
+export const ENROLMENT_TTL_MS = 10 * 60_000;
 const notEnabled = () => new PortcullisError("conflict", "Two-factor authentication is not on for this account.");
 
 /** An SVG QR code of the `otpauth://` URI, as a data URL an `<img>` can show. */
@@ -68,7 +70,8 @@ export function addMfaRoutes(router: Router, { users, mfa, json, limited, recent
     const { context, userId } = sessionOwner(req);
     const { code } = parseRequest(codeBody, req.body, "body");
     const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
-    if (!enrolment || enrolment.confirmedAt !== undefined) {
+    // A set-up left waiting (its secret perhaps seen on a screen since) cannot be confirmed later.
+    if (!enrolment || enrolment.confirmedAt !== undefined || context.now() - enrolment.startedAt > ENROLMENT_TTL_MS) {
       throw new PortcullisError("conflict", "No two-factor set-up is waiting for a code: start one with POST /mfa/enrol.");
     }
     const secret = mfa.box.open(enrolment.secret, userId);

@@ -51,6 +51,15 @@ test("starting again replaces a pending enrolment (the old secret's codes no lon
   expect(reconfirm.body.error).toBe("conflict");
 });
 
+test("a set-up left waiting more than ten minutes cannot be confirmed, even with a right code", async () => {
+  const { app, clock } = await createMfaApp();
+  const cookie = sessionCookie(await passwordLogin(app).expect(200));
+  const { secret } = (await request(app).post("/api/auth/mfa/enrol").set("Cookie", cookie).expect(200)).body;
+  clock.advance(10 * 60_000 + 1);
+  const late = await request(app).post("/api/auth/mfa/confirm").set("Cookie", cookie).send({ code: await codeAt(secret, clock) }).expect(409);
+  expect(late.body.error).toBe("conflict");
+});
+
 test("enrolling needs a recent password check, as changing the password does", async () => {
   const { app, clock } = await createMfaApp();
   const cookie = sessionCookie(await passwordLogin(app).expect(200));
