@@ -166,11 +166,14 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const { password, code } = parseRequest<{ password: string; code?: string }>(mfa ? reauthenticateWithCodeBody : reauthenticateBody, req.body, "body");
     await confirmPassword(users, passwords, context, userId, password, "session.reauthenticate", req);
     const now = context.now();
-    if (code !== undefined) await confirmCode(mfa!, context, userId, code, req);
-    const data = req.session.portcullis!;
-    data.authenticatedAt = now;
-    if (code !== undefined) data.secondFactorAt = now;
-    await save(req, context.timeoutMs, context.realm); // 401 if the session was revoked meanwhile
+    if (code === undefined) {
+      req.session.portcullis!.authenticatedAt = now;
+      await save(req, context.timeoutMs, context.realm); // 401 if the session was revoked meanwhile
+    } else {
+      await confirmCode(mfa!, context, userId, code, req);
+      // A second factor raises what the session may do: it goes on under a new id.
+      await continueUnderNewId(req, context, userId, { ...req.session.portcullis!, authenticatedAt: now, secondFactorAt: now });
+    }
     context.record(req, { action: "session.reauthenticate", outcome: "success", userId, owner: userId });
     res.json({
       reauthenticated_at: new Date(now).toISOString(),
@@ -217,14 +220,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     await confirmPassword(users, passwords, context, userId, current, "password.change", req);
     if (!(await passwords.changePassword(userId, password))) throw unauthenticated(req, context.realm);
     const revoked = await revokeAllBut(context, userId, req.sessionID);
-    // This session continues under a new id, but only if it still exists: a logout or a
-    // revocation that came while the password was hashed wins, and nothing is written back.
-    const previousId = req.sessionID;
-    const data = { ...req.session.portcullis!, authenticatedAt: context.now() };
-    if (!(await guardStore(context.store.take(previousId), context.timeoutMs))) throw unauthenticated(req, context.realm);
-    await guardStore(context.index.remove(userId, previousId), context.timeoutMs);
-    req.sessionStore.generate(req);
-    await startSession(req, context, data);
+    await continueUnderNewId(req, context, userId, { ...req.session.portcullis!, authenticatedAt: context.now() });
     context.record(req, { action: "password.change", outcome: "success", userId, owner: userId });
     res.json({ password_changed: true, other_sessions_revoked: revoked });
   });
@@ -235,6 +231,19 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     respond(fromBodyParserError(error), req, res, next);
   });
   return router;
+}
+
+/**
+ * This session goes on under a new id with `data`, but only if it still exists: a logout or a
+ * revocation that came while a password was hashed or a code checked wins, and nothing is
+ * written back.
+ */
+async function continueUnderNewId(req: Request, context: SessionContext, userId: string, data: PortcullisSessionData): Promise<void> {
+  const previousId = req.sessionID;
+  if (!(await guardStore(context.store.take(previousId), context.timeoutMs))) throw unauthenticated(req, context.realm);
+  await guardStore(context.index.remove(userId, previousId), context.timeoutMs);
+  req.sessionStore.generate(req);
+  await startSession(req, context, data);
 }
 
 /** The user store's password work, each call bounded by `timeoutMs`. */

@@ -162,7 +162,11 @@ describe("a second factor for the most sensitive actions", () => {
     expect(wrong.body).toEqual({ error: "invalid_credentials", detail: "Invalid password or code." });
     const renewed = await request(app).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: "your-password", code: await codeAt(secret, clock) }).expect(200);
     expect(renewed.body).toEqual({ reauthenticated_at: new Date(clock.now).toISOString(), second_factor_at: new Date(clock.now).toISOString() });
-    await request(app).post("/api/account/critical").set("Cookie", cookie).expect(200);
+    // A second factor raises what the session may do, so it goes on under a new id; the old one is gone.
+    const raised = sessionCookie(renewed);
+    expect(raised).not.toBe(cookie);
+    await request(app).post("/api/account/critical").set("Cookie", raised).expect(200);
+    await request(app).post("/api/account/critical").set("Cookie", cookie).expect(401);
   });
 
   test("a user without MFA cannot pass a second-factor guard, nor send a code to /reauthenticate", async () => {
