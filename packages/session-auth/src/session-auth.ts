@@ -118,7 +118,9 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
   const config = resolve(options);
   const respond = createErrorResponder("sessionAuth", options);
   const { timeouts, now } = config;
-  const ttl = (data: session.SessionData) => sessionTtlSeconds(data.portcullis, timeouts, now());
+  // A sign-in waiting for its code lives only as long as it can be finished.
+  const ttl = (data: session.SessionData) =>
+    data.portcullisMfaLogin ? Math.max(1, Math.ceil((data.portcullisMfaLogin.expiresAt - now()) / 1000)) : sessionTtlSeconds(data.portcullis, timeouts, now());
   const keys = new RedisKeys(config.redisPrefix);
   const { timeoutMs, users } = config;
   const store = options.redis

@@ -74,3 +74,17 @@ test("a tampered sealed secret refuses every code instead of switching MFA off",
   await secondStep(app, pending, { code: await codeAt(secret, clock) }).expect(401);
   expect((await request(app).get("/api/auth/me").set("Cookie", pending)).status).toBe(401);
 });
+
+test("a sign-in waiting for its code is kept in Redis only as long as it can be finished (5 minutes)", async () => {
+  const prefix = `pending${++run}:`;
+  const client = redis().client();
+  const { app, clock } = await createMfaApp({ redis: client, mfaStore: new RedisMfaStore(client, { prefix }), session: { redisPrefix: prefix } });
+  const { cookie } = await enrolAdmin(app, clock);
+  await request(app).post("/api/auth/logout").set("Cookie", cookie).expect(204);
+  await passwordLogin(app).expect(401); // mfa_required: the pending sign-in is the only session left
+  const sessions = (await client.keys(`${prefix}*`)).filter((key) => !key.includes("mfa:") && !key.includes("user-sessions"));
+  expect(sessions).toHaveLength(1);
+  const ttl = await client.ttl(sessions[0]!);
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(300);
+});
