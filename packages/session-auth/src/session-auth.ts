@@ -118,9 +118,12 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
   const config = resolve(options);
   const respond = createErrorResponder("sessionAuth", options);
   const { timeouts, now } = config;
-  // A sign-in waiting for its code lives only as long as it can be finished.
+  // A sign-in waiting for its code lives only as long as it can be finished, and a minute more
+  // so that a late code is told it came too late rather than that nothing was waiting.
   const ttl = (data: session.SessionData) =>
-    data.portcullisMfaLogin ? Math.max(1, Math.ceil((data.portcullisMfaLogin.expiresAt - now()) / 1000)) : sessionTtlSeconds(data.portcullis, timeouts, now());
+    data.portcullisMfaLogin
+      ? Math.max(1, Math.ceil((data.portcullisMfaLogin.expiresAt + 60_000 - now()) / 1000))
+      : sessionTtlSeconds(data.portcullis, timeouts, now());
   const keys = new RedisKeys(config.redisPrefix);
   const { timeoutMs, users } = config;
   const store = options.redis

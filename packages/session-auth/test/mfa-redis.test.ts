@@ -75,7 +75,7 @@ test("a tampered sealed secret refuses every code instead of switching MFA off",
   expect((await request(app).get("/api/auth/me").set("Cookie", pending)).status).toBe(401);
 });
 
-test("a sign-in waiting for its code is kept in Redis only as long as it can be finished (5 minutes)", async () => {
+test("a sign-in waiting for its code is kept in Redis only as long as it can be finished (5 minutes, and 1 to say it came too late)", async () => {
   const prefix = `pending${++run}:`;
   const client = redis().client();
   const { app, clock } = await createMfaApp({ redis: client, mfaStore: new RedisMfaStore(client, { prefix }), session: { redisPrefix: prefix } });
@@ -86,5 +86,5 @@ test("a sign-in waiting for its code is kept in Redis only as long as it can be 
   expect(sessions).toHaveLength(1);
   const ttl = await client.ttl(sessions[0]!);
   expect(ttl).toBeGreaterThan(0);
-  expect(ttl).toBeLessThanOrEqual(300);
+  expect(ttl).toBeLessThanOrEqual(360);
 });
