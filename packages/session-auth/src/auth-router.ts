@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import {
   assertKnownOptions,
+  challenge,
   configError,
   createErrorResponder,
   parseRequest,
@@ -12,6 +13,7 @@ import {
   PortcullisError,
   unauthenticated,
   type ErrorResponseOptions,
+  type SessionPrincipal,
   type UserStore,
 } from "@portcullis/core";
 import { requireRecentAuth } from "@portcullis/require-scope";
@@ -103,6 +105,9 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   }
   // Built per context on first use, so it reads the same clock as sessionAuth.
   const recentGuards = new WeakMap<SessionContext, RequestHandler>();
+  /** Whether the session proved a second factor within `recentAuthMaxAgeMs`. */
+  const isRecent = (principal: SessionPrincipal, context: SessionContext) =>
+    principal.secondFactorAt !== undefined && context.now() - principal.secondFactorAt <= recentAuthMaxAgeMs;
   const recentAuth: RequestHandler = (req, res, next) => {
     const context = sessionContextOf(req, "authRouter");
     let guard = recentGuards.get(context);
@@ -217,6 +222,9 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.post("/password", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
     const { context, userId } = sessionOwner(req);
     const { current_password: current, new_password: password } = parseRequest(changePasswordBody, req.body, "body");
+    if (mfa && !isRecent(req.auth as SessionPrincipal, context) && (await confirmedEnrolment(mfa, context, userId))) {
+      throw secondFactorRequired(context.realm, recentAuthMaxAgeMs);
+    }
     await confirmPassword(users, passwords, context, userId, current, "password.change", req);
     if (!(await passwords.changePassword(userId, password))) throw unauthenticated(req, context.realm);
     const revoked = await revokeAllBut(context, userId, req.sessionID);
@@ -225,12 +233,20 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     res.json({ password_changed: true, other_sessions_revoked: revoked });
   });
 
-  if (mfa) addMfaRoutes(router, { users, mfa, json, limited, recentAuth });
+  if (mfa) addMfaRoutes(router, { users, mfa, json, limited, recentAuth, revokeOthers: revokeAllBut });
 
   router.use(function authRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
     respond(fromBodyParserError(error), req, res, next);
   });
   return router;
+}
+
+/** For a user with MFA, a password change needs a recent code too: a password alone would let whoever holds the session lock the owner out. */
+function secondFactorRequired(realm: string, maxAgeMs: number): PortcullisError {
+  const header = challenge("Bearer", realm, { error: "insufficient_user_authentication", acr_values: "mfa", max_age: String(Math.floor(maxAgeMs / 1000)) });
+  return new PortcullisError("reauthentication_required", "Confirm your password and a code from your authenticator app to continue.", {
+    headers: { "WWW-Authenticate": header },
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import QRCode from "qrcode";
 import { loginWithSecondFactor } from "./mfa-login";
 import { newRecoveryCodes } from "./recovery-codes";
 import { requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
+import type { SessionContext } from "./session-context";
 import {
   auditCodeOf,
   codeBody,
@@ -22,6 +23,8 @@ export interface MfaRouteParts {
   readonly json: RequestHandler;
   readonly limited: readonly RequestHandler[];
   readonly recentAuth: RequestHandler;
+  /** Signs out every session of the user but `keep`; how many there were. */
+  readonly revokeOthers: (context: SessionContext, userId: string, keep: string) => Promise<number>;
 }
 
 /** How long a started set-up waits for its first code. */
@@ -41,7 +44,7 @@ async function qrCodeDataUrl(uri: string): Promise<string> {
  * wrong codes count as wrong passwords do; the secret and the recovery codes are shown once,
  * with `Cache-Control: no-store`, and never again.
  */
-export function addMfaRoutes(router: Router, { users, mfa, json, limited, recentAuth }: MfaRouteParts): void {
+export function addMfaRoutes(router: Router, { users, mfa, json, limited, recentAuth, revokeOthers }: MfaRouteParts): void {
   router.post("/login/mfa", json, requireJsonBody, sameSiteOnly, ...limited, loginWithSecondFactor(users, mfa));
 
   router.get("/mfa", async function mfaStatus(req, res) {
@@ -90,8 +93,10 @@ export function addMfaRoutes(router: Router, { users, mfa, json, limited, recent
     if (!(await guardStore(mfa.store.confirm(userId, confirmation), context.timeoutMs))) {
       throw new PortcullisError("conflict", "The two-factor set-up changed meanwhile: start again with POST /mfa/enrol.");
     }
+    // Sessions opened with the password alone (perhaps by whoever made MFA necessary) end here.
+    const revoked = await revokeOthers(context, userId, req.sessionID);
     context.record(req, { action: "mfa.enable", outcome: "success", userId, owner: userId });
-    res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes });
+    res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes, other_sessions_revoked: revoked });
   });
 
   router.post("/mfa/disable", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function disable(req, res) {

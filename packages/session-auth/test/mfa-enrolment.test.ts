@@ -1,7 +1,7 @@
 import request from "supertest";
 import { MemoryMfaStore, MemoryUserStore } from "@portcullis/core";
 import { authRouter, bcryptPasswords } from "@portcullis/session-auth";
-import { createApp, sessionCookie } from "./create-app";
+import { createApp, PASSWORD, sessionCookie } from "./create-app";
 import { codeAt, createMfaApp, enrolAdmin, mfaLogin, MFA_KEY, passwordLogin, secondStep, STEP_MS } from "./mfa-support";
 
 const MINUTE = 60_000;
@@ -29,7 +29,7 @@ test("enrolment: a secret, its otpauth URI and a QR code once; a first valid cod
   const confirmed = await request(app).post("/api/auth/mfa/confirm").set("Cookie", cookie).send({ code: await codeAt(secret, clock) }).expect(200);
   expect(confirmed.headers["cache-control"]).toBe("no-store");
   expect(confirmed.body.recovery_codes).toHaveLength(10);
-  expect(Object.keys(confirmed.body)).toEqual(["recovery_codes"]);
+  expect(Object.keys(confirmed.body)).toEqual(["recovery_codes", "other_sessions_revoked"]);
 
   const enabled = await request(app).get("/api/auth/mfa").set("Cookie", cookie).expect(200);
   expect(enabled.body).toEqual({ enabled: true, pending: false, recovery_codes_remaining: 10 });
@@ -58,6 +58,31 @@ test("a set-up left waiting more than ten minutes cannot be confirmed, even with
   clock.advance(10 * 60_000 + 1);
   const late = await request(app).post("/api/auth/mfa/confirm").set("Cookie", cookie).send({ code: await codeAt(secret, clock) }).expect(409);
   expect(late.body.error).toBe("conflict");
+});
+
+test("turning MFA on signs out the user's other sessions, opened with the password alone", async () => {
+  const { app, clock } = await createMfaApp();
+  const elsewhere = sessionCookie(await passwordLogin(app).expect(200));
+  const cookie = sessionCookie(await passwordLogin(app).expect(200));
+  const { secret } = (await request(app).post("/api/auth/mfa/enrol").set("Cookie", cookie).expect(200)).body;
+  const confirmed = await request(app).post("/api/auth/mfa/confirm").set("Cookie", cookie).send({ code: await codeAt(secret, clock) }).expect(200);
+  expect(confirmed.body.other_sessions_revoked).toBe(1);
+  await request(app).get("/api/auth/me").set("Cookie", elsewhere).expect(401);
+  await request(app).get("/api/auth/me").set("Cookie", cookie).expect(200);
+});
+
+test("with MFA on, changing the password needs a recent code as well as the password", async () => {
+  const { app, clock } = await createMfaApp();
+  const { secret } = await enrolAdmin(app, clock);
+  let cookie = await mfaLogin(app, clock, secret);
+  clock.advance(16 * 60_000); // past the 15 minutes of the login's password and code
+  await request(app).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: PASSWORD }).expect(200);
+  const change = { current_password: PASSWORD, new_password: "a-new-password-123" };
+  const refused = await request(app).post("/api/auth/password").set("Cookie", cookie).send(change).expect(401);
+  expect(refused.body).toEqual({ error: "reauthentication_required", detail: "Confirm your password and a code from your authenticator app to continue." });
+  const renewed = await request(app).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: PASSWORD, code: await codeAt(secret, clock) }).expect(200);
+  cookie = sessionCookie(renewed);
+  await request(app).post("/api/auth/password").set("Cookie", cookie).send(change).expect(200);
 });
 
 test("enrolling needs a recent password check, as changing the password does", async () => {
