@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { stopChild } from "./stop-child";
 
 /** The request a server asks the driver to send, from its ready line. */
 export interface LoadRequest {
@@ -23,7 +24,6 @@ export interface RunningServer {
 
 const SERVERS_DIR = join(__dirname, "..", "servers");
 const READY_TIMEOUT_MS = 60_000; // eleven servers start at once on two cores; bcrypt at cost 12 runs three times
-const STOP_TIMEOUT_MS = 5_000;
 
 function isReadyLine(value: unknown): value is { ready: true; port: number; request: LoadRequest } {
   const line = value as { ready?: unknown; port?: unknown; request?: { method?: unknown; path?: unknown; headers?: unknown } };
@@ -34,21 +34,6 @@ function isReadyLine(value: unknown): value is { ready: true; port: number; requ
     typeof line.request.path === "string" &&
     typeof line.request.headers === "object"
   );
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  child.kill("SIGTERM");
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), STOP_TIMEOUT_MS)));
-  if ((await Promise.race([done, late])) === "late") child.kill("SIGKILL");
-  clearTimeout(timer);
-  await done;
 }
 
 /**

@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { stopChild } from "./stop-child";
 
 /** examples/demo-server/server.js, wrapped to stop when the driver's end of its stdin closes. */
 const SOAK_DEMO = join(__dirname, "..", "servers", "soak-demo.js");
 /** The line server.js prints once it listens. */
 const READY = /portcullis demo on http:\/\/localhost:(\d+)/;
 const READY_TIMEOUT_MS = 60_000; // bcrypt at cost 12 hashes at start-up, on a shared machine
-const STOP_TIMEOUT_MS = 5_000;
 
 /** One demo server process, listening on 127.0.0.1. */
 export interface DemoProcess {
@@ -15,21 +15,6 @@ export interface DemoProcess {
   readonly origin: string;
   /** SIGTERM (the demo closes its server and stores), then SIGKILL if it has not exited within a few seconds. */
   stop(): Promise<void>;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  child.kill("SIGTERM");
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), STOP_TIMEOUT_MS)));
-  if ((await Promise.race([done, late])) === "late") child.kill("SIGKILL");
-  clearTimeout(timer);
-  await done;
 }
 
 /**
