@@ -1,10 +1,9 @@
 import express from "express";
 import request from "supertest";
-import type { Cluster } from "ioredis";
 import { ApiKeys } from "@portcullis/core";
 import { RedisKeyStore } from "@portcullis/redis";
 import { apiKeyAuth, keyRateLimit } from "@portcullis/api-key-auth";
-import { keysPerMaster, useRedisCluster } from "@portcullis/testing";
+import { keysPerMaster, useRedisCluster, whenReady } from "@portcullis/testing";
 
 // keyRateLimit (rate-limiter-flexible's RateLimiterRedis) and the key store through ioredis's
 // Cluster client on three real masters: each key's counter is one Redis key in a slot of its own.
@@ -12,11 +11,7 @@ const cluster = useRedisCluster();
 let n = 0;
 
 /** A cluster client once it is ready: before that, requests are counted by the insurance in memory. */
-async function readyCluster(): Promise<Cluster> {
-  const client = cluster().client();
-  if (client.status !== "ready") await new Promise((resolve) => client.once("ready", resolve));
-  return client;
-}
+const readyCluster = () => whenReady(cluster().client());
 
 /** One process: its own cluster client, keys and limiter, over the shared prefix. */
 async function createApp(prefix: string) {

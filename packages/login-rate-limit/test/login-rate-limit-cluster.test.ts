@@ -1,5 +1,4 @@
-import type { Cluster } from "ioredis";
-import { eventually, keysPerMaster, useRedisCluster } from "@portcullis/testing";
+import { eventually, keysPerMaster, useRedisCluster, whenReady } from "@portcullis/testing";
 import { loginRedisKeys } from "@portcullis/login-rate-limit";
 import { attempt, createApp, fail } from "./create-app";
 
@@ -9,11 +8,7 @@ const cluster = useRedisCluster();
 let n = 0;
 
 /** A cluster client once it is ready: before that, attempts are counted by the insurance in memory. */
-async function readyCluster(): Promise<Cluster> {
-  const client = cluster().client();
-  if (client.status !== "ready") await new Promise((resolve) => client.once("ready", resolve));
-  return client;
-}
+const readyCluster = () => whenReady(cluster().client());
 
 test("ten wrong passwords in a row pass, the eleventh is blocked for 15 minutes, and the counts are on the cluster", async () => {
   const client = await readyCluster();

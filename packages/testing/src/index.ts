@@ -7,3 +7,4 @@ export * from "./mfa-store-contract";
 export * from "./audit-sink-contract";
 export * from "./example-server";
 export * from "./eventually";
+export * from "./when-ready";
