@@ -1,4 +1,4 @@
-import type { RequestHandler, Router } from "express";
+import type { Request, RequestHandler, Router } from "express";
 import { guardStore, parseRequest, PortcullisError, unauthenticated, type UserStore } from "@portcullis/core";
 import QRCode from "qrcode";
 import { loginWithSecondFactor } from "./mfa-login";
@@ -13,6 +13,7 @@ import {
   secondFactorBody,
   spendSecondFactor,
   type MfaConfig,
+  type SecondFactorProof,
 } from "./second-factor";
 import { newTotpSecret, totpUri, verifyTotp } from "./totp";
 
@@ -99,16 +100,19 @@ export function addMfaRoutes(router: Router, { users, mfa, json, limited, recent
     res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes, other_sessions_revoked: revoked });
   });
 
-  router.post("/mfa/disable", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function disable(req, res) {
-    const { context, userId } = sessionOwner(req);
-    const proof = parseRequest(secondFactorBody, req.body, "body");
+  /** Spends a code of the user's confirmed enrolment, or refuses (and records why). */
+  async function proveSecondFactor(req: Request, context: SessionContext, userId: string, proof: SecondFactorProof, action: "mfa.disable" | "mfa.recovery_codes") {
     const enrolment = await confirmedEnrolment(mfa, context, userId);
     if (!enrolment) throw notEnabled();
     const outcome = await spendSecondFactor(mfa, context, userId, enrolment, proof);
-    if (!outcome.ok) {
-      context.record(req, { action: "mfa.disable", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
-      throw invalidCode();
-    }
+    if (outcome.ok) return;
+    context.record(req, { action, outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
+    throw invalidCode();
+  }
+
+  router.post("/mfa/disable", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function disable(req, res) {
+    const { context, userId } = sessionOwner(req);
+    await proveSecondFactor(req, context, userId, parseRequest(secondFactorBody, req.body, "body"), "mfa.disable");
     await guardStore(mfa.store.remove(userId), context.timeoutMs);
     context.record(req, { action: "mfa.disable", outcome: "success", userId, owner: userId });
     res.json({ enabled: false });
@@ -116,14 +120,7 @@ export function addMfaRoutes(router: Router, { users, mfa, json, limited, recent
 
   router.post("/mfa/recovery-codes", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function replaceRecoveryCodes(req, res) {
     const { context, userId } = sessionOwner(req);
-    const proof = parseRequest(codeBody, req.body, "body");
-    const enrolment = await confirmedEnrolment(mfa, context, userId);
-    if (!enrolment) throw notEnabled();
-    const outcome = await spendSecondFactor(mfa, context, userId, enrolment, proof);
-    if (!outcome.ok) {
-      context.record(req, { action: "mfa.recovery_codes", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
-      throw invalidCode();
-    }
+    await proveSecondFactor(req, context, userId, parseRequest(codeBody, req.body, "body"), "mfa.recovery_codes");
     const recoveryCodes = newRecoveryCodes();
     const digests = recoveryCodes.map((recoveryCode) => mfa.recoveryCodes.digest(userId, recoveryCode));
     if (!(await guardStore(mfa.store.replaceRecoveryCodes(userId, digests), context.timeoutMs))) throw notEnabled();
