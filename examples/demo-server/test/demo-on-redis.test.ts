@@ -1,6 +1,6 @@
 /** `npm run demo` with REDIS_URL: keys, sessions, limits and the access log live in that Redis. */
-import { startExampleServer, useRedisServer, type ExampleServer } from "@portcullis/testing";
-import { resolve } from "node:path";
+import { useRedisServer, type ExampleServer } from "@portcullis/testing";
+import { DEMO_ADMIN, startDemoOnRedis } from "./support/demo-on-redis";
 
 const redis = useRedisServer();
 let demo: ExampleServer | undefined;
@@ -8,23 +8,16 @@ let demo: ExampleServer | undefined;
 afterAll(() => demo?.stop());
 
 test("the demo on Redis keeps keys, sessions, login limits and the access log there", async () => {
-  demo = await startExampleServer(resolve(__dirname, "../server.js"), "portcullis demo on", {
-    REDIS_URL: redis().url,
-    PORTCULLIS_SECRET: "s".repeat(40),
-    SESSION_SECRET: "t".repeat(40),
-    MFA_ENCRYPTION_KEY: "m".repeat(40),
-    PORTCULLIS_ADMIN_EMAIL: "admin@example.com",
-    PORTCULLIS_ADMIN_PASSWORD: "demo-password-123",
-  });
+  demo = await startDemoOnRedis(redis().url);
   const json = { "Content-Type": "application/json" };
-  const login = await fetch(`${demo.baseUrl}/api/auth/login`, { method: "POST", headers: json, body: JSON.stringify({ email: "admin@example.com", password: "demo-password-123" }) });
+  const login = await fetch(`${demo.baseUrl}/api/auth/login`, { method: "POST", headers: json, body: JSON.stringify(DEMO_ADMIN) });
   expect(login.status).toBe(200);
   const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
   const created = await fetch(`${demo.baseUrl}/api/auth/api-keys`, { method: "POST", headers: { ...json, Cookie: cookie }, body: JSON.stringify({ name: "ci", scopes: ["read"] }) });
   expect(created.status).toBe(201);
   const { key } = (await created.json()) as { key: string };
   expect((await fetch(`${demo.baseUrl}/api/projects`, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(200);
-  await fetch(`${demo.baseUrl}/api/auth/login`, { method: "POST", headers: json, body: JSON.stringify({ email: "admin@example.com", password: "wrong-password" }) });
+  await fetch(`${demo.baseUrl}/api/auth/login`, { method: "POST", headers: json, body: JSON.stringify({ ...DEMO_ADMIN, password: "wrong-password" }) });
 
   const client = redis().client();
   const names = await client.keys("*");

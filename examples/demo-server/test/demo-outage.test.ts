@@ -1,13 +1,12 @@
 /** The demo on Redis while that Redis goes away and comes back: fail closed, never crash, recover. */
-import { eventually, startExampleServer, useRedisServer, type ExampleServer } from "@portcullis/testing";
+import { eventually, useRedisServer, type ExampleServer } from "@portcullis/testing";
 import { DEFAULT_REDIS_PREFIX, RedisKeys } from "@portcullis/redis";
-import { resolve } from "node:path";
+import { DEMO_ADMIN, startDemoOnRedis } from "./support/demo-on-redis";
 
 const redis = useRedisServer();
 let demo: ExampleServer | undefined;
 afterAll(() => demo?.stop());
 
-const ADMIN = { email: "admin@example.com", password: "demo-password-123" };
 const json = { "Content-Type": "application/json" };
 
 function login(body: { email: string; password: string }) {
@@ -25,15 +24,8 @@ async function statusAndError(response: Promise<Response>): Promise<[number, str
 }
 
 test("with Redis down every request that needs it gets 503 or a limit, nothing crashes, and all recovers once it is back", async () => {
-  demo = await startExampleServer(resolve(__dirname, "../server.js"), "portcullis demo on", {
-    REDIS_URL: redis().url,
-    PORTCULLIS_SECRET: "s".repeat(40),
-    SESSION_SECRET: "t".repeat(40),
-    MFA_ENCRYPTION_KEY: "m".repeat(40),
-    PORTCULLIS_ADMIN_EMAIL: ADMIN.email,
-    PORTCULLIS_ADMIN_PASSWORD: ADMIN.password,
-  });
-  const signedIn = await login(ADMIN);
+  demo = await startDemoOnRedis(redis().url);
+  const signedIn = await login(DEMO_ADMIN);
   expect(signedIn.status).toBe(200);
   const session = { Cookie: signedIn.headers.get("set-cookie")!.split(";")[0]! };
   const createKey = async (name: string) => {
@@ -59,8 +51,8 @@ test("with Redis down every request that needs it gets 503 or a limit, nothing c
   // A key the cache verified serves on, within the cache's time to live (10 s by default).
   expect(await statusAndError(get("/api/projects", warm))).toEqual([200, undefined]);
   // Login cannot tell a right password from a wrong one without Redis: 503, never 401.
-  expect(await statusAndError(login(ADMIN))).toEqual([503, "auth_unavailable"]);
-  expect(await statusAndError(login({ ...ADMIN, password: "wrong-password" }))).toEqual([503, "auth_unavailable"]);
+  expect(await statusAndError(login(DEMO_ADMIN))).toEqual([503, "auth_unavailable"]);
+  expect(await statusAndError(login({ ...DEMO_ADMIN, password: "wrong-password" }))).toEqual([503, "auth_unavailable"]);
   // Guessing goes on counting in the per-process insurance limiter: ten in a row block the pair.
   const guesses: number[] = [];
   for (let i = 0; i < 10; i++) guesses.push((await login({ email: "victim@example.com", password: `guess-${i}` })).status);
@@ -71,7 +63,7 @@ test("with Redis down every request that needs it gets 503 or a limit, nothing c
   // ioredis reconnects by itself (backing off up to 2 s between tries); no restart of the demo.
   await eventually(async () => (await get("/api/projects", cold)).status === 200, { timeoutMs: 10_000 });
   expect((await get("/api/projects", session)).status).toBe(200);
-  expect((await login(ADMIN)).status).toBe(200);
+  expect((await login(DEMO_ADMIN)).status).toBe(200);
   expect((await get("/api/auth/audit", session)).status).toBe(200);
 
   // The process lived through it and reported no unhandled failure.

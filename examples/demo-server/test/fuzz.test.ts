@@ -4,9 +4,9 @@
  * demo running on its own Redis. Whatever arrives, the server answers without a 5xx, stays up,
  * and lets in only a request that carries a real credential, unmodified.
  */
-import { resolve } from "node:path";
 import fc from "fast-check";
-import { startExampleServer, useRedisServer, type ExampleServer } from "@portcullis/testing";
+import { useRedisServer, type ExampleServer } from "@portcullis/testing";
+import { startDemoOnRedis } from "./support/demo-on-redis";
 import { fuzzRequests, render, SESSION_COOKIE, type Credentials, type FuzzRequest, type FuzzWorld } from "./support/fuzz-requests";
 import { sendRaw, type RawResponse } from "./support/raw-http";
 
@@ -109,11 +109,7 @@ function judge(request: FuzzRequest, response: RawResponse, world: FuzzWorld): b
 }
 
 test("a few thousand hostile requests: no 5xx, no crash, and no way in without a real credential", async () => {
-  demo = await startExampleServer(resolve(__dirname, "../server.js"), "portcullis demo on", {
-    REDIS_URL: redis().url,
-    PORTCULLIS_SECRET: "fuzz-secret-".repeat(4),
-    SESSION_SECRET: "fuzz-session-".repeat(4),
-    MFA_ENCRYPTION_KEY: "fuzz-mfa-key-".repeat(4),
+  demo = await startDemoOnRedis(redis().url, {
     NODE_ENV: "development", // so Express logs every error that reaches its default handler
     PORTCULLIS_ADMIN_EMAIL: ADMIN.email,
     PORTCULLIS_ADMIN_PASSWORD: ADMIN.password,
