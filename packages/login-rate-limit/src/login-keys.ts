@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { clientNetwork } from "./client-network";
 import { normalizeUsername } from "./username";
 
 /**
@@ -10,6 +11,7 @@ import { normalizeUsername } from "./username";
  * | `<keyPrefix>login-fails:[<ip>,<username>]` | string | failures in a row for one username from one IP, or its block |
  * | `<keyPrefix>login-ip:<ip>`                 | string | failures from one IP today, or its block                |
  *
+ * The IP is the client's network: an IPv6 address counts by its /64 ({@link clientNetwork}).
  * Both parts are JSON-encoded, so no IP and username can spell another pair's key. A username is
  * counted in its normalised form ({@link normalizeUsername}); a missing one is `null`. A part
  * longer than {@link MAX_KEY_PART_LENGTH} characters is replaced by `["sha256", <hex digest>]`,
@@ -30,9 +32,9 @@ function keyPart(value: string | undefined): KeyPart {
   return ["sha256", createHash("sha256").update(value, "utf8").digest("hex")];
 }
 
-/** The client address as the `ip` option gave it; anything but a non-empty string is absent. */
+/** The client's network (an IPv6 address by its /64); anything but a non-empty string is absent. */
 function ipPart(ip: unknown): KeyPart {
-  return keyPart(typeof ip === "string" && ip !== "" ? ip : undefined);
+  return keyPart(typeof ip === "string" && ip !== "" ? clientNetwork(ip) : undefined);
 }
 
 /** The prefixes rate-limiter-flexible puts before each limiter's counter ids. */
