@@ -1,5 +1,5 @@
 import { createHmac, randomInt } from "node:crypto";
-import { deriveKey, encryptionKeysOf, type MfaEncryptionKey } from "./secret-box";
+import { derivedKeys, type MfaEncryptionKey } from "./secret-box";
 
 /** How many recovery codes a user gets at a time. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -51,14 +51,14 @@ export class RecoveryCodeHasher {
 
   /** @throws TypeError when `key` is not a 32+ byte string or a non-empty array of them. */
   constructor(key: MfaEncryptionKey) {
-    const keys = encryptionKeysOf(key);
-    if (!keys) throw new TypeError("RecoveryCodeHasher: the key must be a string of at least 32 bytes, or an array of them");
-    this.#keys = keys.map((k) => deriveKey(k, "recovery-code"));
+    this.#keys = derivedKeys(key, "recovery-code", "RecoveryCodeHasher");
   }
 
   /** The digest to store for a new code, under the current (first) key. */
   digest(userId: string, code: string): string {
-    return this.candidates(userId, code)[0]!;
+    const normalized = normalizeRecoveryCode(code);
+    if (normalized === undefined) throw new TypeError("RecoveryCodeHasher: not a recovery code");
+    return hmac(this.#keys[0]!, userId, normalized);
   }
 
   /**
@@ -68,6 +68,10 @@ export class RecoveryCodeHasher {
   candidates(userId: string, typed: string): string[] {
     const code = normalizeRecoveryCode(typed);
     if (code === undefined) return [];
-    return this.#keys.map((key) => createHmac("sha256", key).update(`${userId}\n${code}`).digest("base64url"));
+    return this.#keys.map((key) => hmac(key, userId, code));
   }
+}
+
+function hmac(key: Buffer, userId: string, code: string): string {
+  return createHmac("sha256", key).update(`${userId}\n${code}`).digest("base64url");
 }

@@ -22,8 +22,20 @@ export function encryptionKeysOf(key: unknown): readonly string[] | undefined {
  * @example
  * const aesKey = deriveKey(process.env.MFA_ENCRYPTION_KEY!, "totp-secret");
  */
-export function deriveKey(serverKey: string, purpose: "totp-secret" | "recovery-code"): Buffer {
+export function deriveKey(serverKey: string, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync("sha256", serverKey, "portcullis-mfa", `portcullis mfa ${purpose} v1`, 32));
+}
+
+type KeyPurpose = "totp-secret" | "recovery-code";
+
+/**
+ * The purpose's key derived from each server key, the current one first. Internal to the MFA modules.
+ * @throws TypeError naming `owner` when `key` is not a 32+ byte string or a non-empty array of them.
+ */
+export function derivedKeys(key: MfaEncryptionKey, purpose: KeyPurpose, owner: string): readonly Buffer[] {
+  const keys = encryptionKeysOf(key);
+  if (!keys) throw new TypeError(`${owner}: the key must be a string of at least 32 bytes, or an array of them`);
+  return keys.map((k) => deriveKey(k, purpose));
 }
 
 /**
@@ -42,9 +54,7 @@ export class SecretBox {
 
   /** @throws TypeError when `key` is not a 32+ byte string or a non-empty array of them. */
   constructor(key: MfaEncryptionKey) {
-    const keys = encryptionKeysOf(key);
-    if (!keys) throw new TypeError("SecretBox: the key must be a string of at least 32 bytes, or an array of them");
-    this.#keys = keys.map((k) => deriveKey(k, "totp-secret"));
+    this.#keys = derivedKeys(key, "totp-secret", "SecretBox");
   }
 
   seal(plaintext: string, userId: string): string {
