@@ -56,11 +56,7 @@ export function requireRecentAuth(options: Readonly<RequireRecentAuthOptions> = 
   if (typeof now !== "function") throw configError("requireRecentAuth", `"now" must be a function returning milliseconds`);
   assertRealm("requireRecentAuth", realm);
   const respond = createErrorResponder("requireRecentAuth", options);
-  const header = challenge("Bearer", realm, {
-    error: "insufficient_user_authentication",
-    ...(secondFactor ? { acr_values: "mfa" } : {}),
-    max_age: String(Math.floor(maxAgeMs / 1000)),
-  });
+  const refusal = () => reauthenticationRequired({ realm, maxAgeMs, secondFactor });
   const isRecent = (at: number | undefined) => at !== undefined && now() - at <= maxAgeMs;
   const isFresh = (principal: SessionPrincipal) => isRecent(principal.authenticatedAt) && (!secondFactor || isRecent(principal.secondFactorAt));
 
@@ -69,7 +65,23 @@ export function requireRecentAuth(options: Readonly<RequireRecentAuthOptions> = 
     if (!principal) return respond(unauthenticated(req, realm), req, res, next);
     if (principal.kind !== "session") return secondFactor ? respond(new PortcullisError("insufficient_permissions", KEY_REFUSED), req, res, next) : next();
     if (isFresh(principal)) return next();
-    const detail = secondFactor ? SECOND_FACTOR_DETAIL : undefined;
-    respond(new PortcullisError("reauthentication_required", detail, { headers: { "WWW-Authenticate": header } }), req, res, next);
+    respond(refusal(), req, res, next);
   };
+}
+
+/**
+ * The 401 `reauthentication_required` that `requireRecentAuth` answers, with its RFC 9470
+ * challenge, for a route that checks recency itself (`authRouter`'s password change, which needs
+ * a code only from users with MFA).
+ *
+ * @example
+ * throw reauthenticationRequired({ realm: "api", maxAgeMs: 900_000, secondFactor: true });
+ */
+export function reauthenticationRequired({ realm, maxAgeMs, secondFactor }: { realm: string; maxAgeMs: number; secondFactor: boolean }): PortcullisError {
+  const header = challenge("Bearer", realm, {
+    error: "insufficient_user_authentication",
+    ...(secondFactor ? { acr_values: "mfa" } : {}),
+    max_age: String(Math.floor(maxAgeMs / 1000)),
+  });
+  return new PortcullisError("reauthentication_required", secondFactor ? SECOND_FACTOR_DETAIL : undefined, { headers: { "WWW-Authenticate": header } });
 }

@@ -1,7 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import {
   assertKnownOptions,
-  challenge,
   configError,
   createErrorResponder,
   parseRequest,
@@ -16,7 +15,7 @@ import {
   type SessionPrincipal,
   type UserStore,
 } from "@portcullis/core";
-import { requireRecentAuth } from "@portcullis/require-scope";
+import { reauthenticationRequired, requireRecentAuth } from "@portcullis/require-scope";
 import { z } from "zod";
 import { completeLogin, endSession, meJson, startSession } from "./login-session";
 import { authRouterErrorFormat, beginMfaLogin, mfaRequired } from "./mfa-login";
@@ -223,7 +222,8 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const { context, userId } = sessionOwner(req);
     const { current_password: current, new_password: password } = parseRequest(changePasswordBody, req.body, "body");
     if (mfa && !isRecent(req.auth as SessionPrincipal, context) && (await confirmedEnrolment(mfa, context, userId))) {
-      throw secondFactorRequired(context.realm, recentAuthMaxAgeMs);
+      // For a user with MFA, a password alone would let whoever holds the session lock the owner out.
+      throw reauthenticationRequired({ realm: context.realm, maxAgeMs: recentAuthMaxAgeMs, secondFactor: true });
     }
     await confirmPassword(users, passwords, context, userId, current, "password.change", req);
     if (!(await passwords.changePassword(userId, password))) throw unauthenticated(req, context.realm);
@@ -239,14 +239,6 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     respond(fromBodyParserError(error), req, res, next);
   });
   return router;
-}
-
-/** For a user with MFA, a password change needs a recent code too: a password alone would let whoever holds the session lock the owner out. */
-function secondFactorRequired(realm: string, maxAgeMs: number): PortcullisError {
-  const header = challenge("Bearer", realm, { error: "insufficient_user_authentication", acr_values: "mfa", max_age: String(Math.floor(maxAgeMs / 1000)) });
-  return new PortcullisError("reauthentication_required", "Confirm your password and a code from your authenticator app to continue.", {
-    headers: { "WWW-Authenticate": header },
-  });
 }
 
 /**
