@@ -41,7 +41,7 @@ export async function openKeyService(config: CliConfig): Promise<KeyService> {
   }
   // ioredis falls back to database 0 when the URL's database does not exist; say so instead.
   const db = Number(new URL(config.redisUrl).pathname.slice(1) || "0");
-  if (db !== 0 && !config.cluster) {
+  if (db !== 0) { // never on a Cluster: readConfig refuses a database there
     try {
       await redis.select(db);
     } catch (error) {
@@ -49,7 +49,7 @@ export async function openKeyService(config: CliConfig): Promise<KeyService> {
       throw failure(`REDIS_URL names database ${db}, which this Redis does not have`, error);
     }
   }
-  const store = new RedisKeyStore(redis as Redis, { prefix: config.redisPrefix });
+  const store = new RedisKeyStore(redis, { prefix: config.redisPrefix });
   const keys = new ApiKeys({ store, secret: config.secret, prefix: config.keyPrefix, scopes: config.scopes });
   return {
     keys,
