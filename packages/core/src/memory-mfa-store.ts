@@ -49,6 +49,7 @@ export class MemoryMfaStore implements MfaStore {
     const entry = this.#byUser.get(userId);
     if (entry?.confirmedAt === undefined || step <= (entry.lastStep ?? -1)) return false;
     entry.lastStep = step;
+    delete entry.codeAttempts;
     return true;
   }
 
@@ -79,10 +80,5 @@ export class MemoryMfaStore implements MfaStore {
     entry.codeAttempts = tries + 1;
     entry.lastCodeAttemptAt = at;
     return { allowed: true };
-  }
-
-  async clearCodeAttempts(userId: string): Promise<void> {
-    const entry = this.#byUser.get(userId);
-    if (entry) delete entry.codeAttempts;
   }
 }

@@ -63,7 +63,8 @@ export interface MfaStore {
   confirm(userId: string, confirmation: MfaConfirmation): Promise<boolean>;
   /**
    * The replay guard: records `step` and returns true only if the enrolment is confirmed and
-   * `step` is later than the last one accepted. Atomic.
+   * `step` is later than the last one accepted; a step accepted is a right code, so the code
+   * tries in a row (`beginCodeAttempt`) are forgotten with it. Atomic.
    */
   useStep(userId: string, step: number): Promise<boolean>;
   /** Removes the recovery code with this digest; true once, false ever after. Atomic. */
@@ -79,6 +80,4 @@ export interface MfaStore {
    * counted. Users without a confirmed enrolment are always allowed and nothing is written. Atomic.
    */
   beginCodeAttempt(userId: string, at: number, policy: CodeAttemptPolicy): Promise<CodeAttempt>;
-  /** A right code was given: the tries in a row are forgotten. */
-  clearCodeAttempts(userId: string): Promise<void>;
 }

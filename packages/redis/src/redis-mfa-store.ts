@@ -36,6 +36,7 @@ if redis.call('HEXISTS', KEYS[1], 'confirmed') == 0 then return 0 end
 local last = redis.call('HGET', KEYS[1], 'last_step')
 if last and tonumber(ARGV[1]) <= tonumber(last) then return 0 end
 redis.call('HSET', KEYS[1], 'last_step', ARGV[1])
+redis.call('HDEL', KEYS[1], 'code_tries')
 return 1`;
 
 const REPLACE_RECOVERY_CODES = `
@@ -113,10 +114,6 @@ export class RedisMfaStore implements MfaStore {
   async beginCodeAttempt(userId: string, at: number, { maxFailures, lockMs }: CodeAttemptPolicy): Promise<CodeAttempt> {
     const answer = Number(await this.#redis.eval(BEGIN_CODE_ATTEMPT, 1, this.keys.mfa(userId), at, maxFailures, lockMs));
     return answer === 1 ? { allowed: true } : { allowed: false, retryAt: answer };
-  }
-
-  async clearCodeAttempts(userId: string): Promise<void> {
-    await this.#redis.hdel(this.keys.mfa(userId), "code_tries");
   }
 }
 

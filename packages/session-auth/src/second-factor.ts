@@ -108,9 +108,7 @@ export async function spendSecondFactor(
     if (secret === undefined) return { ok: false, reason: "unreadable_secret" };
     const step = await verifyTotp(secret, proof.code, now);
     const spent = step !== undefined && (await guardStore(mfa.store.useStep(userId, step), context.timeoutMs));
-    if (!spent) return { ok: false, reason: "invalid_code" };
-    await guardStore(mfa.store.clearCodeAttempts(userId), context.timeoutMs);
-    return { ok: true, method: "totp" };
+    return spent ? { ok: true, method: "totp" } : { ok: false, reason: "invalid_code" };
   }
   for (const digest of mfa.recoveryCodes.candidates(userId, proof.recovery_code)) {
     if (await guardStore(mfa.store.useRecoveryCode(userId, digest), context.timeoutMs)) return { ok: true, method: "recovery_code" };
