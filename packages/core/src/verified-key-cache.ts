@@ -28,7 +28,9 @@ export interface KeyCacheOptions {
   readonly missTtlMs?: number;
 }
 
-const DEFAULTS = { maxEntries: 10_000, ttlMs: 10_000, maxMisses: 10_000, missTtlMs: 2_000 } as const;
+/** Known keys kept in one process unless configured. */
+export const DEFAULT_CACHED_KEYS = 10_000;
+const DEFAULTS = { maxEntries: DEFAULT_CACHED_KEYS, ttlMs: 10_000, maxMisses: 10_000, missTtlMs: 2_000 } as const;
 const KNOWN_OPTIONS = new Set(Object.keys(DEFAULTS));
 
 /**

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { ApiKeys, MemoryKeyStore, type KeyStore } from "@portcullis/core";
 import { CountingKeyStore, createKeys, PREFIX, SECOND, SECRET, T0 } from "./support/api-keys-setup";
 
@@ -20,6 +21,23 @@ describe("ApiKeys verified-key cache", () => {
     for (let i = 0; i < 5; i++) expect(await keys.verify(key)).toMatchObject({ ok: true, record: { id: record.id } });
     expect(store.findByDigestCalls).toBe(1);
     expect((await keys.get(record.id))?.usageCount).toBe(5);
+  });
+
+  it("verifies a warm key without its keyed hash, and an unknown key with it every time", async () => {
+    const { keys } = createKeys();
+    const { key } = await keys.create({ owner: "alice", name: "CI", scopes: ["read"] });
+    const invented = keys.format.generate();
+    await keys.verify(key);
+    await keys.verify(invented);
+    const hmac = jest.spyOn(crypto, "createHmac");
+    try {
+      for (let i = 0; i < 3; i++) expect((await keys.verify(key)).ok).toBe(true);
+      expect(hmac).not.toHaveBeenCalled();
+      for (let i = 0; i < 3; i++) expect((await keys.verify(invented)).ok).toBe(false);
+      expect(hmac).toHaveBeenCalledTimes(3);
+    } finally {
+      hmac.mockRestore();
+    }
   });
 
   it("never asks the store about a malformed key or a bad checksum, and asks once about an unknown well-formed one", async () => {
