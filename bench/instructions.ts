@@ -41,7 +41,7 @@ runWithCleanup("bench:instructions", async ({ defer }) => {
   const start = runStart();
   const requests = intFromEnv("BENCH_INSTRUCTION_REQUESTS", 3000, { max: 100_000 });
   // Sessions and bcrypt hash passwords at start-up, which takes minutes under valgrind.
-  const variants = selectVariants(process.env.BENCH_VARIANTS ?? "bare,api-key-cached,api-key-uncached,passport");
+  const variants = selectVariants(process.env.BENCH_VARIANTS ?? "bare,bare-two-layers,api-key-cached,api-key-uncached,passport");
   const dir = mkdtempSync(join(tmpdir(), "portcullis-callgrind-"));
   defer(() => rmSync(dir, { recursive: true, force: true }));
   const redis = await startRedisServer();

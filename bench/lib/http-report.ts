@@ -100,7 +100,29 @@ export function httpTargets(results: RoundResults): Target[] {
   ];
 }
 
-export function renderHttpSection(environment: string, settingsLine: string, table: string, targets: readonly Target[]): string {
+/**
+ * Not goals, but what explains them: how much of a two-layer guard's cost is Express's own, which
+ * no middleware can remove.
+ */
+export function httpReferences(results: RoundResults): string[] {
+  const lines: string[] = [];
+  const floor = sameRoundRatio(results, "bare-two-layers", "bare");
+  const own = sameRoundRatio(results, "api-key-cached", "bare-two-layers");
+  if (floor !== undefined) {
+    lines.push(`- Two no-op middlewares in the same places: ${formatPercent(floor)} of bare (${cpuNote(results, "bare-two-layers", "bare")}): the ceiling for any guard of two layers.`);
+  }
+  if (own !== undefined) {
+    lines.push(`- api-key-cached against those two no-op layers: ${formatPercent(own)} (${cpuNote(results, "api-key-cached", "bare-two-layers")}): what portcullis's own work costs.`);
+  }
+  return lines;
+}
+
+function cpuNote(results: RoundResults, a: string, b: string): string {
+  const cpu = sameRoundRatio(results, a, b, "cpu");
+  return cpu === undefined ? "median of same-round ratios" : `median of same-round ratios; CPU-bound ${formatPercent(cpu)}`;
+}
+
+export function renderHttpSection(environment: string, settingsLine: string, table: string, targets: readonly Target[], references: readonly string[] = []): string {
   return [
     "## HTTP: one request through each stack",
     "",
@@ -113,5 +135,6 @@ export function renderHttpSection(environment: string, settingsLine: string, tab
     "Targets:",
     "",
     renderTargets(targets),
+    ...(references.length === 0 ? [] : ["", "For reference (not targets):", "", ...references]),
   ].join("\n");
 }

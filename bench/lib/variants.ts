@@ -11,6 +11,7 @@ export interface Variant {
 
 export const VARIANTS: readonly Variant[] = [
   { name: "bare", description: "Express alone, GET /api/projects (the ceiling)", expectedStatus: 200 },
+  { name: "bare-two-layers", description: "Express + two no-op middlewares where apiKeyAuth and requireScope sit (Express's own share)", baseline: "bare", expectedStatus: 200 },
   { name: "api-key-cached", description: "apiKeyAuth, verified-key cache on, + requireScope", baseline: "bare", expectedStatus: 200 },
   { name: "api-key-uncached", description: "apiKeyAuth, cache off (one HGETALL per request), + requireScope", baseline: "bare", expectedStatus: 200 },
   { name: "session", description: "sessionAuth on Redis (connect-redis) + requireScope", baseline: "bare", expectedStatus: 200 },
