@@ -8,7 +8,7 @@ import { KeyHasher, keyIdOf } from "./key-hasher";
 import { keyStatus, type ApiKeyRecord, type KeyMetadata, type KeyRateLimit, type StoredApiKey } from "./key-record";
 import { USAGE_RETENTION_DAYS, type DailyUsage, type KeyPage, type KeyStore, type KeyWatch, type UpdateOutcome } from "./key-store";
 import { isScopePolicy, ScopePolicy } from "./scope-policy";
-import { DEFAULT_CACHED_KEYS, VerifiedKeyCache, type KeyCacheOptions } from "./verified-key-cache";
+import { VerifiedKeyCache, type KeyCacheOptions } from "./verified-key-cache";
 
 export const MAX_KEY_NAME_LENGTH = 100;
 export const MAX_OWNER_LENGTH = 200;
@@ -155,7 +155,7 @@ export class ApiKeys {
     this.#timeoutMs = resolveTimeoutMs("ApiKeys", options.timeoutMs);
     const { cache = {} } = options;
     this.#cache = cache === false ? undefined : new VerifiedKeyCache(cache, this.now);
-    this.#digests = cache === false ? undefined : new LRUCache({ max: cache.maxEntries ?? DEFAULT_CACHED_KEYS });
+    this.#digests = this.#cache && new LRUCache({ max: this.#cache.maxEntries });
   }
 
   /**
@@ -193,13 +193,15 @@ export class ApiKeys {
     const lookup = hash("sha256", presented, "base64url");
     const remembered = this.#digests!.get(lookup);
     const digest = remembered ?? this.#hasher.digest(presented);
+    const judge =
+      remembered !== undefined
+        ? this.#judge
+        : (value: KnownKey | undefined) => {
+            if (value) this.#digests!.set(lookup, digest);
+            return this.#judge(value);
+          };
     const known = this.#cache.get(digest, this.#load);
-    if (remembered !== undefined) return known instanceof Promise ? known.then(this.#judge) : this.#judge(known);
-    const remember = (value: KnownKey | undefined) => {
-      if (value) this.#digests!.set(lookup, digest);
-      return this.#judge(value);
-    };
-    return known instanceof Promise ? known.then(remember) : remember(known);
+    return known instanceof Promise ? known.then(judge) : judge(known);
   }
 
   /** The verdict on a key the store (or the cache) knows, or not; a success counts as a use. */

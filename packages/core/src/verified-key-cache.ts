@@ -28,9 +28,7 @@ export interface KeyCacheOptions {
   readonly missTtlMs?: number;
 }
 
-/** Known keys kept in one process unless configured. */
-export const DEFAULT_CACHED_KEYS = 10_000;
-const DEFAULTS = { maxEntries: DEFAULT_CACHED_KEYS, ttlMs: 10_000, maxMisses: 10_000, missTtlMs: 2_000 } as const;
+const DEFAULTS = { maxEntries: 10_000, ttlMs: 10_000, maxMisses: 10_000, missTtlMs: 2_000 } as const;
 const KNOWN_OPTIONS = new Set(Object.keys(DEFAULTS));
 
 /**
@@ -46,8 +44,12 @@ export class VerifiedKeyCache<T extends object> {
   /** Bumped by every change heard; a lookup that started in an older generation is not kept. */
   #generation = 0;
 
+  /** How many found values are kept, as configured or by default. */
+  readonly maxEntries: number;
+
   constructor(options: Readonly<KeyCacheOptions>, now: () => number) {
     const { maxEntries, ttlMs, maxMisses, missTtlMs } = resolveCacheOptions(options);
+    this.maxEntries = maxEntries;
     // ttlResolution 0: read the clock on every check (a fake clock in tests moves in jumps).
     const perf = { now };
     this.#found = new LRUCache({ max: maxEntries, ttl: ttlMs, ttlResolution: 0, perf });
