@@ -187,11 +187,14 @@ export class ApiKeys {
    * const result = verdict instanceof Promise ? await verdict : verdict;
    */
   verifyFast(presented: string): Verification | Promise<Verification> {
-    if (typeof presented !== "string" || !this.format.isWellFormed(presented)) return INVALID_KEY;
-    if (!this.#cache) return this.#load(this.#hasher.digest(presented)).then(this.#judge);
+    if (typeof presented !== "string" || presented.length !== this.format.length) return INVALID_KEY;
+    if (!this.#cache) return this.format.isWellFormed(presented) ? this.#load(this.#hasher.digest(presented)).then(this.#judge) : INVALID_KEY;
     this.#watch ??= this.store.watch?.({ changed: (d) => this.#cache!.forget(d), lost: () => this.#cache!.clear() });
     const lookup = hash("sha256", presented, "base64url");
     const remembered = this.#digests!.get(lookup);
+    // A remembered digest belongs to a key the store knew, so to a well-formed one, and SHA-256
+    // leaves no other string with the same lookup: only a key not seen yet needs the format check.
+    if (remembered === undefined && !this.format.isWellFormed(presented)) return INVALID_KEY;
     const digest = remembered ?? this.#hasher.digest(presented);
     const judge =
       remembered !== undefined

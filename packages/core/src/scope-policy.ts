@@ -52,6 +52,8 @@ export class ScopePolicy {
    */
   readonly #expanded = new WeakMap<readonly string[], Granted>();
   readonly #endpoints = new WeakMap<readonly string[], ReadonlySet<string>>();
+  /** Which scopes of a required list are endpoints, worked out once per frozen list (a route's). */
+  readonly #endpointFlags = new WeakMap<readonly string[], readonly boolean[]>();
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
     assertKnownOptions("ScopePolicy", options, ["known", "implies"]);
@@ -101,9 +103,10 @@ export class ScopePolicy {
    */
   missing(held: readonly string[], required: readonly string[]): string[] {
     const granted = this.expand(held);
+    const isEndpoint = rememberedFor(required, this.#endpointFlags, () => required.map((scope) => scopeKind(scope) === "endpoint"));
     let limit: ReadonlySet<string> | undefined; // only worked out when an endpoint is required
-    return required.filter((scope) => {
-      if (scopeKind(scope) !== "endpoint") return granted !== ALL_SCOPES && !grants(granted, scope);
+    return required.filter((scope, i) => {
+      if (!isEndpoint[i]) return granted !== ALL_SCOPES && !grants(granted, scope);
       limit ??= this.endpointsOf(held);
       return limit.size > 0 && !limit.has(scope);
     });
@@ -192,10 +195,10 @@ export class ScopePolicy {
 }
 
 /** `compute()`, remembered per frozen scope list (an unfrozen one could change under the memo). */
-function rememberedFor<T>(held: readonly string[], memo: WeakMap<readonly string[], T>, compute: () => T): T {
-  if (!Object.isFrozen(held)) return compute();
-  let value = memo.get(held);
-  if (value === undefined) memo.set(held, (value = compute()));
+function rememberedFor<T>(list: readonly string[], memo: WeakMap<readonly string[], T>, compute: () => T): T {
+  if (!Object.isFrozen(list)) return compute();
+  let value = memo.get(list);
+  if (value === undefined) memo.set(list, (value = compute()));
   return value;
 }
 
