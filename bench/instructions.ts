@@ -40,8 +40,10 @@ runWithCleanup("bench:instructions", async ({ defer }) => {
   if (spawnSync("valgrind", ["--version"]).status !== 0) throw new Error("valgrind is needed: apt-get install valgrind");
   const start = runStart();
   const requests = intFromEnv("BENCH_INSTRUCTION_REQUESTS", 3000, { max: 100_000 });
-  // Sessions and bcrypt hash passwords at start-up, which takes minutes under valgrind.
-  const variants = selectVariants(process.env.BENCH_VARIANTS ?? "bare,bare-two-layers,api-key-cached,api-key-uncached,passport");
+  // bcrypt-per-request hashes at cost 10 on every request, which takes minutes under valgrind.
+  const variants = selectVariants(
+    process.env.BENCH_VARIANTS ?? "bare,bare-two-layers,api-key-cached,api-key-uncached,passport,express-session-redis,session",
+  );
   const dir = mkdtempSync(join(tmpdir(), "portcullis-callgrind-"));
   defer(() => rmSync(dir, { recursive: true, force: true }));
   const redis = await startRedisServer();

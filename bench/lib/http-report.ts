@@ -100,21 +100,20 @@ export function httpTargets(results: RoundResults): Target[] {
   ];
 }
 
-/**
- * Not goals, but what explains them: how much of a two-layer guard's cost is Express's own, which
- * no middleware can remove.
- */
+/** Pairs that are not goals but explain them: what of a variant's cost its foundation already pays. */
+const REFERENCES: readonly { variant: string; baseline: string; what: string; meaning: string }[] = [
+  { variant: "bare-two-layers", baseline: "bare", what: "Two no-op middlewares in the same places", meaning: "the ceiling for any guard of two layers" },
+  { variant: "api-key-cached", baseline: "bare-two-layers", what: "api-key-cached against those two no-op layers", meaning: "what portcullis's own work costs" },
+  { variant: "express-session-redis", baseline: "bare", what: "express-session + connect-redis alone", meaning: "the ceiling for any session on that stack" },
+  { variant: "session", baseline: "express-session-redis", what: "session against express-session + connect-redis alone", meaning: "what sessionAuth and requireScope add" },
+];
+
+/** The reference lines whose two variants both ran. */
 export function httpReferences(results: RoundResults): string[] {
-  const lines: string[] = [];
-  const floor = sameRoundRatio(results, "bare-two-layers", "bare");
-  const own = sameRoundRatio(results, "api-key-cached", "bare-two-layers");
-  if (floor !== undefined) {
-    lines.push(`- Two no-op middlewares in the same places: ${formatPercent(floor)} of bare (${cpuNote(results, "bare-two-layers", "bare")}): the ceiling for any guard of two layers.`);
-  }
-  if (own !== undefined) {
-    lines.push(`- api-key-cached against those two no-op layers: ${formatPercent(own)} (${cpuNote(results, "api-key-cached", "bare-two-layers")}): what portcullis's own work costs.`);
-  }
-  return lines;
+  return REFERENCES.flatMap(({ variant, baseline, what, meaning }) => {
+    const ratio = sameRoundRatio(results, variant, baseline);
+    return ratio === undefined ? [] : [`- ${what}: ${formatPercent(ratio)} (${cpuNote(results, variant, baseline)}): ${meaning}.`];
+  });
 }
 
 function cpuNote(results: RoundResults, a: string, b: string): string {
