@@ -65,6 +65,16 @@ export function planRedaction(
   policy: ScopePolicy,
   held: readonly string[],
 ): readonly CompiledRedactionRule[] {
-  const missing = new Set(policy.missing(held, rules.map((rule) => rule.scope)));
+  const missing = new Set(policy.missing(held, scopesOf(rules)));
   return missing.size === 0 ? [] : rules.filter((rule) => missing.has(rule.scope));
+}
+
+/** Each compiled (frozen) rule list's scopes as one frozen list, so the policy classifies them once. */
+const ruleScopes = new WeakMap<readonly CompiledRedactionRule[], readonly string[]>();
+
+function scopesOf(rules: readonly CompiledRedactionRule[]): readonly string[] {
+  if (!Object.isFrozen(rules)) return rules.map((rule) => rule.scope);
+  let scopes = ruleScopes.get(rules);
+  if (!scopes) ruleScopes.set(rules, (scopes = Object.freeze(rules.map((rule) => rule.scope))));
+  return scopes;
 }
