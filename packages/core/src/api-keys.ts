@@ -132,7 +132,14 @@ export class ApiKeys {
   readonly #digests: LRUCache<string, string> | undefined;
   #watch: KeyWatch | undefined;
   readonly #load = (digest: string): Promise<KnownKey | undefined> =>
-    this.#guard(this.store.findByDigest(digest)).then((stored) => stored && { stored, record: frozen(publicRecord(stored)) });
+    this.#guard(this.store.findByDigest(digest)).then((stored) => stored && { stored, record: this.#verified(stored) });
+
+  /** The record a verification hands out: frozen, its scopes the policy's shared list. */
+  #verified(stored: StoredApiKey): ApiKeyRecord {
+    const record: { -readonly [K in keyof ApiKeyRecord]: ApiKeyRecord[K] } = publicRecord(stored);
+    record.scopes = this.scopes.shared(record.scopes);
+    return frozen(record);
+  }
 
   constructor(options: Readonly<ApiKeysOptions>) {
     if (options === null || typeof options !== "object") throw configError("ApiKeys", "options are required");

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { assertKnownOptions } from "./options";
 import { configError, PortcullisError } from "./errors";
 import { isWildcard, MAX_SCOPE_LENGTH, scopeGrants, scopeKind } from "./scope-grammar";
@@ -54,6 +55,8 @@ export class ScopePolicy {
   readonly #endpoints = new WeakMap<readonly string[], ReadonlySet<string>>();
   /** Which scopes of a required list are endpoints, worked out once per frozen list (a route's). */
   readonly #endpointFlags = new WeakMap<readonly string[], readonly boolean[]>();
+  /** One frozen list per distinct list of scopes seen by `shared`; few distinct lists exist. */
+  readonly #shared = new LRUCache<string, readonly string[]>({ max: SHARED_LISTS });
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
     assertKnownOptions("ScopePolicy", options, ["known", "implies"]);
@@ -76,6 +79,18 @@ export class ScopePolicy {
       }
     }
     for (const scope of Object.keys(implies)) this.#closure.set(scope, closureOf(scope, implies));
+  }
+
+  /**
+   * The policy's one frozen copy of a list of scopes, equal to `scopes`. A key record loaded from
+   * the store on every request (the cache off) brings a new array each time; sharing one lets the
+   * memos above work for it as they do for a cached key.
+   */
+  shared(scopes: readonly string[]): readonly string[] {
+    const key = JSON.stringify(scopes); // unambiguous, whatever the scopes hold
+    let list = this.#shared.get(key);
+    if (list === undefined) this.#shared.set(key, (list = Object.freeze([...scopes])));
+    return list;
   }
 
   /**
@@ -193,6 +208,9 @@ export class ScopePolicy {
     return false;
   }
 }
+
+/** How many distinct scope lists `shared` keeps: far more than a deployment's roles and key kinds. */
+const SHARED_LISTS = 1000;
 
 /** `compute()`, remembered per frozen scope list (an unfrozen one could change under the memo). */
 function rememberedFor<T>(list: readonly string[], memo: WeakMap<readonly string[], T>, compute: () => T): T {

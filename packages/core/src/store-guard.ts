@@ -20,17 +20,21 @@ export function storeUnavailable(cause: unknown): PortcullisError {
  * @example
  * const user = await guardStore(users.findById(id), 2000);
  */
-export async function guardStore<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the store did not answer within ${timeoutMs} ms`)), timeoutMs);
+export function guardStore<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
+  // One promise and one timer per call, not Promise.race's extra ones: this runs on every
+  // request that reaches a store.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(storeUnavailable(new Error(`the store did not answer within ${timeoutMs} ms`))), timeoutMs);
+    // Promise.resolve: a host's own store may answer with a plain value or a thenable.
+    Promise.resolve(operation).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(isPortcullisError(error) ? error : storeUnavailable(error));
+      },
+    );
   });
-  try {
-    return await Promise.race([operation, timeout]);
-  } catch (error) {
-    if (isPortcullisError(error)) throw error;
-    throw storeUnavailable(error);
-  } finally {
-    clearTimeout(timer);
-  }
 }

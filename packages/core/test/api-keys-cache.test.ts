@@ -128,6 +128,19 @@ describe("ApiKeys verified-key cache", () => {
     expect(store.findByDigestCalls).toBe(3);
   });
 
+  it("with cache: false, every record of a key shares one frozen scope list, so the policy's memos hold for it", async () => {
+    const keys = new ApiKeys({ store: new CountingKeyStore(), secret: SECRET, prefix: PREFIX, cache: false });
+    const { key } = await keys.create({ owner: "alice", name: "CI", scopes: ["read", "write"] });
+    const first = await keys.verify(key);
+    const second = await keys.verify(key);
+
+    expect(first.ok && second.ok && first.record !== second.record).toBe(true); // loaded afresh each time
+    const [a, b] = [first, second].map((result) => (result.ok ? result.record.scopes : undefined));
+    expect(a).toEqual(["read", "write"]);
+    expect(a).toBe(b);
+    expect(Object.isFrozen(a)).toBe(true);
+  });
+
   it("hands every request the same frozen record, so no handler can change another's principal", async () => {
     const { keys } = createKeys();
     const { key } = await keys.create({ owner: "alice", name: "CI", scopes: ["read"] });

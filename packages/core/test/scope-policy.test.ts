@@ -83,6 +83,29 @@ describe("ScopePolicy implications", () => {
   });
 });
 
+describe("ScopePolicy.shared", () => {
+  it("gives one frozen list per distinct list, equal to it and unaffected by later changes to the original", () => {
+    const policy = new ScopePolicy();
+    const original = ["read", "write"];
+    const shared = policy.shared(original);
+
+    expect(shared).toEqual(["read", "write"]);
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect(policy.shared(["read", "write"])).toBe(shared);
+    original.push("admin");
+    expect(shared).toEqual(["read", "write"]);
+  });
+
+  it("never mistakes one list for another whose scopes joined the same way", () => {
+    const policy = new ScopePolicy();
+    // A store is trusted, but a list is told apart by its elements, not by a joined string.
+    expect(policy.shared(["a", "b"])).toEqual(["a", "b"]);
+    expect(policy.shared(["a,b"])).toEqual(["a,b"]);
+    expect(policy.shared(["a\nb"])).toEqual(["a\nb"]);
+    expect(policy.shared(["a", "b"])).not.toBe(policy.shared(["b", "a"]));
+  });
+});
+
 describe("ScopePolicy.validate", () => {
   it("returns the scopes deduplicated, in their first order", () => {
     expect(new ScopePolicy().validate(["write", "read", "write", "admin", "read"])).toEqual(["write", "read", "admin"]);

@@ -386,26 +386,32 @@ function sameDigest(stored: string, presented: string): boolean {
 
 function fromHash(id: string, hash: Record<string, string>): StoredApiKey | undefined {
   if (hash[F.digest] === undefined) return undefined;
-  const optionalNumber = (field: string) => (hash[field] === undefined ? undefined : Number(hash[field]));
+  // Only the fields present are set: deleting absent ones afterwards would leave every record
+  // loaded on the cache-off path in V8's slow dictionary mode.
   const record: Record<string, unknown> = {
     id,
     digest: hash[F.digest],
     name: hash[F.name],
     owner: hash[F.owner],
     scopes: JSON.parse(hash[F.scopes] ?? "[]"),
-    app: hash[F.app],
-    preview: hash[F.preview],
-    createdAt: Number(hash[F.createdAt]),
-    expiresAt: optionalNumber(F.expiresAt),
-    revokedAt: optionalNumber(F.revokedAt),
-    lastUsedAt: optionalNumber(F.lastUsedAt),
-    usageCount: Number(hash[F.usageCount] ?? 0),
-    metadata: JSON.parse(hash[F.metadata] ?? "{}"),
-    rateLimit: hash[F.rateLimit] === undefined ? undefined : JSON.parse(hash[F.rateLimit]!),
-    rotatedFrom: hash[F.rotatedFrom],
-    rotatedTo: hash[F.rotatedTo],
   };
-  for (const field of Object.keys(record)) if (record[field] === undefined) delete record[field];
+  const text = (name: keyof StoredApiKey, field: string) => {
+    if (hash[field] !== undefined) record[name] = hash[field];
+  };
+  const number = (name: keyof StoredApiKey, field: string) => {
+    if (hash[field] !== undefined) record[name] = Number(hash[field]);
+  };
+  text("app", F.app);
+  text("preview", F.preview);
+  record.createdAt = Number(hash[F.createdAt]);
+  number("expiresAt", F.expiresAt);
+  number("revokedAt", F.revokedAt);
+  number("lastUsedAt", F.lastUsedAt);
+  record.usageCount = Number(hash[F.usageCount] ?? 0);
+  record.metadata = JSON.parse(hash[F.metadata] ?? "{}");
+  if (hash[F.rateLimit] !== undefined) record.rateLimit = JSON.parse(hash[F.rateLimit]!);
+  text("rotatedFrom", F.rotatedFrom);
+  text("rotatedTo", F.rotatedTo);
   return record as unknown as StoredApiKey;
 }
 
