@@ -25,6 +25,20 @@ test("with the session store unreachable, a session request and a login get 503,
   await request(app).get("/api/projects").set("Cookie", cookie).expect(200);
 });
 
+test("a stored session that is not JSON is a 503, never a pass or a crash; an empty one is no session", async () => {
+  const client = redis().client();
+  const { app } = await createApp({ redis: client });
+  const cookie = sessionCookie(await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200));
+  const [key] = await client.keys("*sess:*");
+
+  await client.set(key!, "{not json");
+  const refused = await request(app).get("/api/projects").set("Cookie", cookie).expect(503);
+  expect(refused.body.error).toBe("auth_unavailable");
+
+  await client.set(key!, "");
+  expect((await request(app).get("/api/projects").set("Cookie", cookie).expect(401)).body.error).toBe("missing_credentials");
+});
+
 describe("a password check slower than the store's time limit", () => {
   /** An app whose bcrypt takes `delayMs` longer than usual, as on a busy machine. */
   async function appWithSlowBcrypt(delayMs: number, router: Partial<AuthRouterOptions> = {}) {
