@@ -1,10 +1,10 @@
-import express, { type RequestHandler, type Response } from "express";
-import { challenge, challengeableScopes, createErrorResponder, PortcullisError } from "@portcullis/core";
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import { challenge, challengeableScopes, createErrorResponder, PortcullisError, type ErrorResponder } from "@portcullis/core";
 import { applyRedaction } from "./apply-redaction";
 import { privateCacheControl } from "./cache-control";
 import { decideRedaction } from "./decide-redaction";
-import { resolveOptions, type RedactResponseOptions } from "./options";
-import { compileRedactionRules, planRedaction, type RedactionRule } from "./redaction-rules";
+import { resolveOptions, type RedactResponseConfig, type RedactResponseOptions } from "./options";
+import { compileRedactionRules, planRedaction, type CompiledRedactionRule, type RedactionRule } from "./redaction-rules";
 import { serializeJson } from "./serialize-json";
 
 /** Express's own `res.json`, which serializes and sends the body and does nothing else. */
@@ -18,8 +18,8 @@ const EXPRESS_JSON = express.response.json;
  * majority of the response has the required scope(s), a small portion of the response will be
  * redacted".
  *
- * It inspects bodies sent with `res.json(body)` or `res.send(body)` of an object or an array, with
- * a status below 400. Strings, Buffers, streams, `res.jsonp`, error responses and bodies with no
+ * It inspects bodies sent with `res.json(body)`, `res.send(body)` or `res.jsonp(body)` of an object
+ * or an array, with a status below 400. Strings, Buffers, streams, error responses and bodies with no
  * fields (`null`, numbers) pass untouched. No principal counts as holding no scopes; pair it with
  * `requireScope` to refuse unauthenticated requests first. The handler's object is never modified.
  *
@@ -45,38 +45,73 @@ const EXPRESS_JSON = express.response.json;
  */
 export function redactResponse(rules: readonly RedactionRule[], options: Readonly<RedactResponseOptions> = {}): RequestHandler {
   const config = resolveOptions(options);
-  const compiled = compileRedactionRules(rules, config.policy);
-  const respond = createErrorResponder("redactResponse", options);
+  const setup: Setup = { config, compiled: compileRedactionRules(rules, config.policy), respond: createErrorResponder("redactResponse", options) };
 
   return function redactResponseMiddleware(req, res, next) {
     const json = res.json;
     // Express's res.send(object) calls this.json(object), so both paths come through here.
     res.json = function redactingJson(body?: unknown) {
-      if (res.headersSent || res.statusCode >= 400 || body === null || typeof body !== "object") return json.call(res, body);
-      const plan = planRedaction(compiled, config.policy, req.auth?.scopes ?? []);
-      const outcome = applyRedaction(body, plan, config.marker);
-      if (outcome.redacted.length === 0) {
-        res.setHeader("Cache-Control", privateCacheControl(res.getHeader("Cache-Control")));
-        return json.call(res, body);
-      }
-      const serialized = serializeJson(outcome.value, req.app);
-      if (serialized === undefined) return json.call(res, outcome.value); // a json replacer dropped the whole body
-      const decision = decideRedaction(outcome, { sentSize: serialized.length, markerSize: config.markerSize }, config.threshold);
-      if (decision.action === "refuse") {
-        if (config.header !== false) res.removeHeader(config.header); // set by another redactResponse
-        respond(refusal(decision.missingScopes, config.realm), req, res, next);
-        return res;
-      }
-      res.setHeader("Cache-Control", privateCacheControl(res.getHeader("Cache-Control")));
-      if (config.header !== false) appendList(res, config.header, decision.fields);
+      if (!inspects(res, body)) return json.call(res, body);
+      const sent = redactBody(setup, body, req, res, next);
+      if (sent === undefined) return res;
       // Another wrapper of res.json (an envelope, another redactResponse) gets the redacted body, at
       // the price of a second serialization; Express's own json would only redo ours, so send it.
-      if (json !== EXPRESS_JSON) return json.call(res, outcome.value);
+      if (sent.serialized === undefined || json !== EXPRESS_JSON) return json.call(res, sent.value);
       if (!res.get("Content-Type")) res.setHeader("Content-Type", "application/json");
-      return res.send(serialized);
+      return res.send(sent.serialized);
+    };
+    // res.jsonp serializes by itself, without res.json: left alone it would send every field.
+    const jsonp = res.jsonp;
+    res.jsonp = function redactingJsonp(body?: unknown) {
+      if (!inspects(res, body)) return jsonp.call(res, body);
+      const sent = redactBody(setup, body, req, res, next);
+      return sent === undefined ? res : jsonp.call(res, sent.value);
     };
     next();
   };
+}
+
+/** What one redactResponse resolved at creation. */
+interface Setup {
+  readonly config: RedactResponseConfig;
+  readonly compiled: readonly CompiledRedactionRule[];
+  readonly respond: ErrorResponder;
+}
+
+/** A body redactResponse looks into: an object or array sent with a status below 400. */
+function inspects(res: Response, body: unknown): body is object {
+  return !res.headersSent && res.statusCode < 400 && body !== null && typeof body === "object";
+}
+
+/**
+ * Decides what a JSON body becomes and sets the headers that go with it: the body itself when
+ * nothing is redacted, the redacted body (and its serialization, when one was made), or
+ * undefined when the request was refused and answered already.
+ */
+function redactBody(
+  { config, compiled, respond }: Setup,
+  body: object,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+): { value: unknown; serialized?: string } | undefined {
+  const plan = planRedaction(compiled, config.policy, req.auth?.scopes ?? []);
+  const outcome = applyRedaction(body, plan, config.marker);
+  if (outcome.redacted.length === 0) {
+    res.setHeader("Cache-Control", privateCacheControl(res.getHeader("Cache-Control")));
+    return { value: body };
+  }
+  const serialized = serializeJson(outcome.value, req.app);
+  if (serialized === undefined) return { value: outcome.value }; // a json replacer dropped the whole body
+  const decision = decideRedaction(outcome, { sentSize: serialized.length, markerSize: config.markerSize }, config.threshold);
+  if (decision.action === "refuse") {
+    if (config.header !== false) res.removeHeader(config.header); // set by another redactResponse
+    respond(refusal(decision.missingScopes, config.realm), req, res, next);
+    return undefined;
+  }
+  res.setHeader("Cache-Control", privateCacheControl(res.getHeader("Cache-Control")));
+  if (config.header !== false) appendList(res, config.header, decision.fields);
+  return { value: outcome.value, serialized };
 }
 
 /** Adds names to a list header, after those another redactResponse on the same route set. */

@@ -110,6 +110,26 @@ describe("redactResponse", () => {
     expect(res.headers["x-redacted-fields"]).toBe("training_data");
   });
 
+  test("res.jsonp is redacted like res.json, with a callback or without", async () => {
+    const app = createApp(asKey(["read"]), adminOnlyTrainingData(), (_req, res) => void res.jsonp(model()));
+    const plain = await request(app).get("/resource").expect(200);
+    expect(plain.body).toEqual(publicModel);
+    expect(plain.headers["x-redacted-fields"]).toBe("training_data");
+    expect(plain.headers["cache-control"]).toBe("private");
+
+    const wrapped = await request(app).get("/resource?callback=show").expect(200);
+    expect(wrapped.headers["content-type"]).toMatch(/^text\/javascript/);
+    expect(wrapped.text).toContain(JSON.stringify(publicModel));
+    expect(wrapped.text).not.toContain("training_data");
+  });
+
+  test("res.jsonp of a body that is mostly redacted is refused like res.json's", async () => {
+    const app = createApp(asKey(["read"]), adminOnlyTrainingData(), (_req, res) => void res.jsonp(mostlyTrainingData()));
+    const res = await request(app).get("/resource?callback=show").expect(403);
+    expect(res.body.error).toBe("insufficient_permissions");
+    expect(res.text).not.toContain("s3://train");
+  });
+
   test.each<[string, express.RequestHandler]>([
     ["a string", (_req, res) => void res.send(JSON.stringify(model()))],
     ["a Buffer", (_req, res) => void res.type("json").send(Buffer.from(JSON.stringify(model())))],
