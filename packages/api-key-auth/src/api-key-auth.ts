@@ -130,6 +130,7 @@ function newPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {
     owner: record.owner,
     scopes: record.scopes,
     ...(record.app === undefined ? {} : { app: record.app }),
+    ...(record.lineage === undefined ? {} : { lineage: record.lineage }),
     ...(record.rateLimit === undefined ? {} : { rateLimit: record.rateLimit }),
     ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
   };

@@ -88,8 +88,9 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
       const headers = rateLimitHeaders(quota, { remaining: 0, msBeforeReset: msBeforeNext, blocked: true });
       respond(new PortcullisError("rate_limit_exceeded", "This key has made too many requests; retry later.", { headers }), req, res, next);
     };
+    // Counted per rotation chain: rotating a key must not reset what it has used.
     limiters
-      .get(limit.durationSeconds)!(principal.keyId)
+      .get(limit.durationSeconds)!(principal.lineage ?? principal.keyId)
       .then(
         (state) => {
           if (state.consumedPoints > limit.points) return refuse(state.msBeforeNext);

@@ -45,6 +45,18 @@ describe.each([["in memory", false], ["on Redis", true]])("keyRateLimit %s", (_w
     await request(app).get("/models").set("x-api-key", b).expect(200);
   });
 
+  test("rotating a key does not reset its count: the new key goes on from where the old one was", async () => {
+    const { app, keys } = setup();
+    const old = await keys.create({ owner: "acct", name: "k", scopes: ["read"], rateLimit: { points: 3, durationSeconds: 60 } });
+    for (let i = 0; i < 2; i++) await request(app).get("/models").set("x-api-key", old.key).expect(200);
+
+    const rotated = (await keys.rotate(old.record.id, { gracePeriodMs: 60_000 }))!;
+    const last = await request(app).get("/models").set("x-api-key", rotated.key).expect(200);
+    expect(last.headers["ratelimit"]).toBe(`"3-in-1min"; r=0; t=60`);
+    await request(app).get("/models").set("x-api-key", rotated.key).expect(429);
+    await request(app).get("/models").set("x-api-key", old.key).expect(429); // the same allowance, during the grace period too
+  });
+
   test("default: false leaves keys without their own limit unlimited", async () => {
     const { app, keys } = setup(undefined, false);
     const { key } = await keys.create({ owner: "acct", name: "k", scopes: ["read"] });

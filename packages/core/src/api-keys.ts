@@ -284,7 +284,7 @@ export class ApiKeys {
     const created = this.#newRecord(
       lifetime === undefined ? fields : { ...fields, expiresAt: Math.min(now + lifetime, MAX_TIME) },
       now,
-      old.id,
+      old,
     );
 
     // The new record goes in first, unseen; the old one then changes in one guarded step, so a
@@ -328,7 +328,7 @@ export class ApiKeys {
     this.#cache?.clear();
   }
 
-  #newRecord(fields: KeyFields, now: number, rotatedFrom?: string): { key: string; record: StoredApiKey } {
+  #newRecord(fields: KeyFields, now: number, rotatedFrom?: ApiKeyRecord): { key: string; record: StoredApiKey } {
     const key = this.format.generate();
     const digest = this.#hasher.digest(key);
     const record: StoredApiKey = {
@@ -338,7 +338,7 @@ export class ApiKeys {
       preview: this.format.preview(key),
       createdAt: now,
       usageCount: 0,
-      ...(rotatedFrom === undefined ? {} : { rotatedFrom }),
+      ...(rotatedFrom === undefined ? {} : { rotatedFrom: rotatedFrom.id, lineage: lineageOf(rotatedFrom) }),
     };
     return { key, record };
   }
@@ -386,6 +386,11 @@ function frozen(record: ApiKeyRecord): ApiKeyRecord {
   Object.freeze(record.metadata);
   if (record.rateLimit) Object.freeze(record.rateLimit);
   return Object.freeze(record);
+}
+
+/** The id a key's per-key counts go under: the first key of its rotation chain. */
+export function lineageOf(record: Pick<ApiKeyRecord, "id" | "lineage">): string {
+  return record.lineage ?? record.id;
 }
 
 /** Strips the digest, which has no business outside the store. */

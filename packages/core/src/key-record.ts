@@ -32,6 +32,12 @@ export interface ApiKeyRecord {
   readonly rateLimit?: KeyRateLimit;
   /** The key this one replaced in a rotation. */
   readonly rotatedFrom?: string;
+  /**
+   * The id of the first key of the rotation chain this key belongs to, when it came from a
+   * rotation: what is counted per key across rotations (its rate limit) is counted under it, so a
+   * rotation never hands out a fresh allowance. Absent on a key never rotated into: its own id.
+   */
+  readonly lineage?: string;
   /** The key that replaced this one; this one expires when the grace period ends. */
   readonly rotatedTo?: string;
 }

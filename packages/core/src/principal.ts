@@ -14,6 +14,8 @@ interface PrincipalBase {
 export interface ApiKeyPrincipal extends PrincipalBase {
   readonly kind: "api_key";
   readonly keyId: string;
+  /** The first key of this key's rotation chain, when it came from a rotation (see `ApiKeyRecord.lineage`). */
+  readonly lineage?: string;
   /** The key's own rate limit, read by `keyRateLimit`. */
   readonly rateLimit?: KeyRateLimit;
   /** When the key expires; a key it creates may not outlive it. */

@@ -22,6 +22,18 @@ describe("ApiKeys.rotate", () => {
     expect(previous).not.toHaveProperty("digest");
   });
 
+  it("names the first key of the chain as the lineage of every key rotated from it", async () => {
+    const { keys } = createKeys();
+    const first = await keys.create(input);
+    expect(first.record).not.toHaveProperty("lineage");
+
+    const second = (await keys.rotate(first.record.id))!;
+    const third = (await keys.rotate(second.record.id))!;
+    expect(second.record.lineage).toBe(first.record.id);
+    expect(third.record.lineage).toBe(first.record.id);
+    expect((await keys.verify(third.key)).ok && (await keys.get(third.record.id))?.lineage).toBe(first.record.id);
+  });
+
   it("keeps the old key working during the grace period, then refuses it as expired", async () => {
     const { keys, clock } = createKeys();
     const old = await keys.create(input);

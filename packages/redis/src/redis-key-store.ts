@@ -56,6 +56,7 @@ const F = {
   rateLimit: "rate_limit",
   rotatedFrom: "rotated_from",
   rotatedTo: "rotated_to",
+  lineage: "lineage",
 } as const;
 
 // Each script touches exactly one key, so it runs on Redis Cluster as it does on a single node.
@@ -375,6 +376,7 @@ function toFields(record: Partial<StoredApiKey>): (string | number)[] {
   put(F.rateLimit, record.rateLimit && JSON.stringify(record.rateLimit));
   put(F.rotatedFrom, record.rotatedFrom);
   put(F.rotatedTo, record.rotatedTo);
+  put(F.lineage, record.lineage);
   return out;
 }
 
@@ -412,6 +414,7 @@ function fromHash(id: string, hash: Record<string, string>): StoredApiKey | unde
   if (hash[F.rateLimit] !== undefined) record.rateLimit = JSON.parse(hash[F.rateLimit]!);
   text("rotatedFrom", F.rotatedFrom);
   text("rotatedTo", F.rotatedTo);
+  text("lineage", F.lineage);
   return record as unknown as StoredApiKey;
 }
 

@@ -48,6 +48,7 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
         metadata: { team: "ml", ticket: 42, urgent: false, note: null },
         rateLimit: { points: 100, durationSeconds: 60 },
         rotatedFrom: "key_previous",
+        lineage: "key_first",
       });
       await store.insert(record);
       expect(await store.findByDigest(record.digest)).toEqual(record);
@@ -58,7 +59,7 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       const record = sampleRecord();
       await store.insert(record);
       const found = await store.findById(record.id);
-      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rateLimit", "rotatedFrom", "rotatedTo"]) {
+      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rateLimit", "rotatedFrom", "rotatedTo", "lineage"]) {
         expect(found).not.toHaveProperty(field);
       }
     });
