@@ -104,6 +104,7 @@ export function httpTargets(results: RoundResults): Target[] {
 const REFERENCES: readonly { variant: string; baseline: string; what: string; meaning: string }[] = [
   { variant: "bare-two-layers", baseline: "bare", what: "Two no-op middlewares in the same places", meaning: "the ceiling for any guard of two layers" },
   { variant: "api-key-cached", baseline: "bare-two-layers", what: "api-key-cached against those two no-op layers", meaning: "what portcullis's own work costs" },
+  { variant: "api-key-rate-limited", baseline: "api-key-cached", what: "keyRateLimit on Redis added to api-key-cached", meaning: "what a per-key limit costs" },
   { variant: "express-session-redis", baseline: "bare", what: "express-session + connect-redis alone", meaning: "the ceiling for any session on that stack" },
   { variant: "session", baseline: "express-session-redis", what: "session against express-session + connect-redis alone", meaning: "what sessionAuth and requireScope add" },
 ];
