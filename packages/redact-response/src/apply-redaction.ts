@@ -79,10 +79,15 @@ function redactAt(node: unknown, steps: readonly PathStep[], at: number, marker:
     next = redactAt(jsonView(child, step.name), steps, at + 1, marker, tally);
     if (next === UNCHANGED) return UNCHANGED;
   }
+  if (next === undefined) {
+    // A copy without the field, not a copy and a delete: delete leaves the copy in V8's slow
+    // dictionary mode, which makes serializing a body of many redacted items nearly twice as slow.
+    const { [step.name]: _removed, ...rest } = node as Record<string, unknown>;
+    return rest;
+  }
   const copy: Record<string, unknown> = { ...node };
-  if (next === undefined) delete copy[step.name];
   // defineProperty, not assignment: a field named "__proto__" stays a plain field.
-  else Object.defineProperty(copy, step.name, { value: next, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(copy, step.name, { value: next, enumerable: true, writable: true, configurable: true });
   return copy;
 }
 
