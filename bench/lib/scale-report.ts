@@ -1,5 +1,6 @@
 import type { InvalidationResult } from "./invalidation";
 import type { PageTiming } from "./listing";
+import type { VerificationTiming } from "./verification";
 import { formatNumber, markdownTable } from "./markdown";
 import { median, p50p99 } from "./stats";
 import { renderTargets, type Target } from "./targets";
@@ -11,7 +12,7 @@ export interface SizeResult {
   readonly tranche: number;
   readonly bytesPerKey: number;
   /** Verification latency, microseconds. */
-  readonly verify: { readonly p50: number; readonly p99: number };
+  readonly verify: VerificationTiming;
   readonly bigOwnerKeys: number;
   readonly listing: readonly { readonly limit: number; readonly pages: readonly PageTiming[] }[];
 }
@@ -26,11 +27,13 @@ export function sizeTable(sizes: readonly SizeResult[]): string {
     formatNumber(size.bytesPerKey, 0),
     formatNumber(size.verify.p50, 0),
     formatNumber(size.verify.p99, 0),
+    formatNumber(size.verify.roundTripP50, 0),
+    formatNumber(size.verify.ownP50, 0),
   ]);
   return markdownTable(
-    ["keys", "tranche seeded in", "keys/s", "Redis bytes per key", "verify p50 µs", "verify p99 µs"],
+    ["keys", "tranche seeded in", "keys/s", "Redis bytes per key", "verify p50 µs", "verify p99 µs", "PING p50 µs", "verifying adds µs"],
     rows,
-    ["r", "r", "r", "r", "r", "r"],
+    ["r", "r", "r", "r", "r", "r", "r", "r"],
   );
 }
 
@@ -67,20 +70,26 @@ export function invalidationLine(result: InvalidationResult): string {
   );
 }
 
-/** Flat: the p50 at the largest size is within 1.5 × the p50 at the smallest. */
+/**
+ * Flat: what verifying adds to a bare round trip, at the largest size, is within 1.5 × what it adds
+ * at the smallest. Judged on that rather than on the raw p50, which also carries the round trip,
+ * and that moves with the host's state (see timeVerification), not with the number of keys.
+ */
 const FLAT_FACTOR = 1.5;
 
 export function scaleTargets(sizes: readonly SizeResult[], invalidation: InvalidationResult): Target[] {
   const first = sizes[0]!;
   const last = sizes[sizes.length - 1]!;
   const span = `${count(first.keys)} → ${count(last.keys)} keys`;
-  const growth = last.verify.p50 / first.verify.p50;
+  const growth = last.verify.ownP50 / first.verify.ownP50;
   const targets: Target[] = [
     {
-      goal: `verification latency flat from 10k to 1M (p50 at the largest size ≤ ${FLAT_FACTOR} × at the smallest)`,
+      goal: `verification latency flat from 10k to 1M (what verifying adds to a round trip, p50, at the largest size ≤ ${FLAT_FACTOR} × at the smallest)`,
       met: sizes.length < 2 ? undefined : growth <= FLAT_FACTOR,
       evidence:
-        `${span}: p50 ${formatNumber(first.verify.p50, 0)} → ${formatNumber(last.verify.p50, 0)} µs (${formatNumber(growth, 2)} ×), ` +
+        `${span}: verifying adds ${formatNumber(first.verify.ownP50, 0)} → ${formatNumber(last.verify.ownP50, 0)} µs (${formatNumber(growth, 2)} ×); ` +
+        `raw p50 ${formatNumber(first.verify.p50, 0)} → ${formatNumber(last.verify.p50, 0)} µs with PING p50 ` +
+        `${formatNumber(first.verify.roundTripP50, 0)} → ${formatNumber(last.verify.roundTripP50, 0)} µs, ` +
         `p99 ${formatNumber(first.verify.p99, 0)} → ${formatNumber(last.verify.p99, 0)} µs`,
     },
     {
