@@ -16,6 +16,8 @@ import {
   type ErrorResponseOptions,
   type IoredisLike,
   type KeyRateLimit,
+  rememberedFor,
+  type RateLimitQuota,
 } from "@portcullis/core";
 
 export interface KeyRateLimitOptions extends ErrorResponseOptions {
@@ -61,8 +63,10 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
     throw configError("keyRateLimit", `"redis" must be an ioredis client (new Redis(url) or new Cluster(nodes)); leave it out to count in memory`);
   }
   const timeoutMs = resolveTimeoutMs("keyRateLimit", options.timeoutMs);
-  const fallback = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;
-  if (fallback !== false) assertLimit(fallback);
+  const given = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;
+  if (given !== false) assertLimit(given);
+  // A frozen copy: what was checked is what applies, and its header parts are formatted once.
+  const fallback = given === false ? false : Object.freeze({ points: given.points, durationSeconds: given.durationSeconds });
   const respond = createErrorResponder("keyRateLimit", options);
   // One limiter per window, counting up to the largest budget; each key's own budget is then
   // compared with its count. The set of windows is fixed, so limiters are never evicted.
@@ -83,7 +87,7 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
     if (principal?.kind !== "api_key") return next();
     const limit = principal.rateLimit ?? fallback;
     if (limit === false) return next();
-    const quota = { points: limit.points, windowSeconds: limit.durationSeconds };
+    const quota = quotaOf(limit);
     const refuse = (msBeforeNext: number) => {
       const headers = rateLimitHeaders(quota, { remaining: 0, msBeforeReset: msBeforeNext, blocked: true });
       respond(new PortcullisError("rate_limit_exceeded", "This key has made too many requests; retry later.", { headers }), req, res, next);
@@ -104,6 +108,16 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
       )
       .catch(next);
   };
+}
+
+/**
+ * The quota of a limit as the headers describe it, one frozen object per limit object: a cached
+ * key's limit is the same object on every request, so its header parts are formatted once.
+ */
+const quotas = new WeakMap<KeyRateLimit, RateLimitQuota>();
+
+function quotaOf(limit: KeyRateLimit): RateLimitQuota {
+  return rememberedFor(limit, quotas, () => Object.freeze({ points: limit.points, windowSeconds: limit.durationSeconds }));
 }
 
 function assertLimit(limit: KeyRateLimit): void {

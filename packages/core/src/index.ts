@@ -22,6 +22,7 @@ export * from "./memory-audit-sink";
 export * from "./rate-limit-headers";
 export * from "./ioredis-like";
 export * from "./store-guard";
+export * from "./frozen-memo";
 export * from "./fail-over";
 export * from "./login-outcome";
 export * from "./audit-actor";

@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { rememberedFor } from "./frozen-memo";
 import { assertKnownOptions } from "./options";
 import { configError, PortcullisError } from "./errors";
 import { isWildcard, MAX_SCOPE_LENGTH, scopeGrants, scopeKind } from "./scope-grammar";
@@ -212,13 +213,6 @@ export class ScopePolicy {
 /** How many distinct scope lists `shared` keeps: far more than a deployment's roles and key kinds. */
 const SHARED_LISTS = 1000;
 
-/** `compute()`, remembered per frozen scope list (an unfrozen one could change under the memo). */
-function rememberedFor<T>(list: readonly string[], memo: WeakMap<readonly string[], T>, compute: () => T): T {
-  if (!Object.isFrozen(list)) return compute();
-  let value = memo.get(list);
-  if (value === undefined) memo.set(list, (value = compute()));
-  return value;
-}
 
 function grants(granted: ReadonlySet<string>, required: string): boolean {
   if (granted.has(required)) return true;
