@@ -1,10 +1,12 @@
-// The scale benchmark: one throwaway Redis filled through ApiKeys.create in tranches up to a
-// million keys; at each size the seeding time, Redis memory per key, verification latency and
-// the cost of listing one big owner's keys; then how fast a revocation reaches another process's
-// cache. The results go to stdout and to the scale section of BENCHMARKS.md.
+// The scale benchmark: one throwaway Redis with a database per size (10k, 100k, 1M keys), each
+// filled through ApiKeys.create; per size the seeding time, Redis memory per key, verification
+// latency (measured in turns across the sizes) and the cost of listing one big owner's keys; then
+// how fast a revocation reaches another process's cache. The results go to stdout and to the
+// scale section of BENCHMARKS.md.
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { startRedisServer } from "@portcullis/testing";
+import type { Redis } from "ioredis";
 import { ApiKeys, RedisKeyStore } from "portcullis";
 import { runWithCleanup } from "./lib/cleanup";
 import { intFromEnv, intsFromEnv } from "./lib/env-settings";
@@ -16,7 +18,7 @@ import { writeResultsSection } from "./lib/results-file";
 import { invalidationLine, listingTable, renderScaleSection, scaleTargets, sizeTable, type SizeResult } from "./lib/scale-report";
 import { BIG_OWNER, bigOwnerKeys, KeySample, seedKeys } from "./lib/seed-keys";
 import { renderTargets } from "./lib/targets";
-import { timeVerification } from "./lib/verification";
+import { timeVerificationAcross } from "./lib/verification";
 
 const WORKERS = 256;
 const SAMPLE_KEYS = 1_000;
@@ -24,6 +26,18 @@ const VERIFICATIONS = 2_000;
 const LIST_CALLS = 200;
 const LIST_LIMITS = [20, 100];
 const INVALIDATION_TRIALS = 200;
+/** Logical databases a default redis-server has. */
+const REDIS_DATABASES = 16;
+
+/** One size's store, seeded. */
+interface SeededStore {
+  readonly size: number;
+  readonly redis: Redis;
+  readonly keys: ApiKeys;
+  readonly sample: readonly string[];
+  readonly seedSeconds: number;
+  readonly bytesPerKey: number;
+}
 
 /** Listing the big owner at each page size, first page and middle page. */
 async function timeListings(keys: ApiKeys, ownerKeys: number): Promise<{ limit: number; pages: PageTiming[] }[]> {
@@ -42,51 +56,59 @@ runWithCleanup("bench:scale", async (cleanup) => {
   const start = runStart();
   const sizes = intsFromEnv("BENCH_SCALE_SIZES", [10_000, 100_000, 1_000_000], { min: 100, max: 10_000_000 });
   if (sizes.some((size, i) => i > 0 && size <= sizes[i - 1]!)) throw new Error("BENCH_SCALE_SIZES must increase, such as 10000,100000,1000000");
+  if (sizes.length > REDIS_DATABASES) throw new Error(`BENCH_SCALE_SIZES: at most ${REDIS_DATABASES} sizes (one Redis database each)`);
   const trials = intFromEnv("BENCH_INVALIDATION_TRIALS", INVALIDATION_TRIALS, { max: 100_000 });
 
   const server = await startRedisServer();
   cleanup.defer(() => server.stop());
-  // Auto-pipelining batches the concurrent creations' commands into few writes.
-  const redis = server.client({ enableAutoPipelining: true });
   const secret = randomBytes(32).toString("base64url");
-  const store = new RedisKeyStore(redis);
-  const keys = new ApiKeys({ store, secret, prefix: "cpx_live.", cache: false });
-  cleanup.defer(async () => {
-    keys.close();
-    await store.close();
-  });
 
-  const emptyMemory = await usedMemory(redis);
-  const sample = new KeySample(SAMPLE_KEYS);
-  const results: SizeResult[] = [];
-  let created = 0;
-  for (const size of sizes) {
+  // Each size in a logical database of its own, all on one redis-server, so that every size is
+  // still there to be measured when the largest is seeded, and all are measured in turns.
+  const stores: SeededStore[] = [];
+  for (const [db, size] of sizes.entries()) {
+    // Auto-pipelining batches the concurrent creations' commands into few writes.
+    const redis = server.client({ db, enableAutoPipelining: true });
+    const store = new RedisKeyStore(redis);
+    const keys = new ApiKeys({ store, secret, prefix: "cpx_live.", cache: false });
+    cleanup.defer(async () => {
+      keys.close();
+      await store.close();
+    });
+    const memoryBefore = await usedMemory(redis);
+    const sample = new KeySample(SAMPLE_KEYS);
     const seedStart = performance.now();
-    await seedKeys(keys, created, size, WORKERS, sample);
+    await seedKeys(keys, 0, size, WORKERS, sample);
     const seedSeconds = (performance.now() - seedStart) / 1000;
-    const tranche = size - created;
-    created = size;
-    const bytesPerKey = ((await usedMemory(redis)) - emptyMemory) / size;
-    console.log(`${size} keys: tranche of ${tranche} seeded in ${seedSeconds.toFixed(1)} s, ${bytesPerKey.toFixed(0)} bytes per key`);
-    const verify = await timeVerification(keys, sample.keys, VERIFICATIONS, () => redis.ping());
+    const bytesPerKey = ((await usedMemory(redis)) - memoryBefore) / size;
+    console.log(`${size} keys (database ${db}): seeded in ${seedSeconds.toFixed(1)} s, ${bytesPerKey.toFixed(0)} bytes per key`);
+    stores.push({ size, redis, keys, sample: sample.keys, seedSeconds, bytesPerKey });
+  }
+
+  const timings = await timeVerificationAcross(
+    stores.map(({ keys, sample, redis }) => ({ keys, sample, roundTrip: () => redis.ping() })),
+    VERIFICATIONS,
+  );
+  const results: SizeResult[] = [];
+  for (const [i, { size, keys, seedSeconds, bytesPerKey }] of stores.entries()) {
+    const verify = timings[i]!;
     console.log(
-      `  verify p50 ${verify.p50.toFixed(0)} µs, p99 ${verify.p99.toFixed(0)} µs; bare round trip p50 ${verify.roundTripP50.toFixed(0)} µs, ` +
-        `verifying adds ${verify.ownP50.toFixed(0)} µs`,
+      `${size} keys: verify p50 ${verify.p50.toFixed(0)} µs, p99 ${verify.p99.toFixed(0)} µs; PING p50 ${verify.roundTripP50.toFixed(0)} µs`,
     );
     const listing = await timeListings(keys, bigOwnerKeys(size));
-    results.push({ keys: size, seedSeconds, tranche, bytesPerKey, verify, bigOwnerKeys: bigOwnerKeys(size), listing });
+    results.push({ keys: size, seedSeconds, bytesPerKey, verify, bigOwnerKeys: bigOwnerKeys(size), listing });
   }
 
   const invalidation = await measureInvalidation(server, secret, trials, cleanup);
 
   const method =
-    `Keys are created through \`ApiKeys.create\` (the real layout) by ${WORKERS} concurrent workers on one ioredis client with ` +
-    `auto-pipelining, in tranches up to each size; most owners hold 10 keys, the big owner 1 % of all. Bytes per key: ` +
-    `INFO used_memory now minus before seeding, over the keys. Verification (cache off, one HGETALL): ${VERIFICATIONS} ` +
-    `sequential \`keys.verify\` of keys sampled uniformly from all seeded ones, in batches of 100 alternating with as many ` +
-    `PINGs on the same connection; "verifying adds" is the verify p50 minus the PING p50, which stays put while the round ` +
-    `trip itself moves with the host's state (10 to 80 µs here). Listing: ${LIST_CALLS} sequential ` +
-    `\`keys.list\` of the big owner's first page and of a page from its middle (cursor from the pages before).`;
+    `Each size is its own logical database on one redis-server, seeded through \`ApiKeys.create\` (the real layout) by ` +
+    `${WORKERS} concurrent workers on one ioredis client with auto-pipelining; most owners hold 10 keys, the big owner 1 % of ` +
+    `all. Bytes per key: INFO used_memory after seeding the database minus before, over its keys. Verification (cache off, ` +
+    `one HGETALL): ${VERIFICATIONS} sequential \`keys.verify\` per size of keys sampled uniformly from that size's, taken in ` +
+    `turns of 100 across the sizes, each turn followed by 100 PINGs on the same connection, so that the host's changing ` +
+    `state (a bare round trip here moves between about 10 and 90 µs) weighs on every size alike. Listing: ${LIST_CALLS} ` +
+    `sequential \`keys.list\` of the big owner's first page and of a page from its middle (cursor from the pages before).`;
   const tables = [sizeTable(results), listingTable(results), invalidationLine(invalidation)];
   const targets = scaleTargets(results, invalidation);
   console.log(`\n${tables.join("\n\n")}\n\n${renderTargets(targets)}`);

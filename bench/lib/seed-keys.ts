@@ -22,7 +22,7 @@ export function bigOwnerKeys(total: number): number {
 
 /**
  * A uniform sample of the plaintext keys created so far (reservoir sampling), so the keys verified
- * at each size come from the whole set and not only from the latest tranche.
+ * come from the whole set and not only from the last ones created.
  */
 export class KeySample {
   readonly keys: string[] = [];
