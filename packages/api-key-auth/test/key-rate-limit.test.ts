@@ -57,6 +57,17 @@ describe.each([["in memory", false], ["on Redis", true]])("keyRateLimit %s", (_w
     await request(app).get("/models").set("x-api-key", old.key).expect(429); // the same allowance, during the grace period too
   });
 
+  test("the default is read once, at creation: changing the options object later changes nothing", async () => {
+    const fallback = { points: 2, durationSeconds: 60 };
+    const { app, keys } = setup(undefined, fallback);
+    fallback.points = 1000;
+    const { key } = await keys.create({ owner: "acct", name: "k", scopes: ["read"] });
+    const first = await request(app).get("/models").set("x-api-key", key).expect(200);
+    expect(first.headers["ratelimit-policy"]).toBe('"2-in-1min"; q=2; w=60');
+    await request(app).get("/models").set("x-api-key", key).expect(200);
+    await request(app).get("/models").set("x-api-key", key).expect(429);
+  });
+
   test("default: false leaves keys without their own limit unlimited", async () => {
     const { app, keys } = setup(undefined, false);
     const { key } = await keys.create({ owner: "acct", name: "k", scopes: ["read"] });

@@ -36,6 +36,7 @@ export interface ApiKeyRecord {
    * The id of the first key of the rotation chain this key belongs to, when it came from a
    * rotation: what is counted per key across rotations (its rate limit) is counted under it, so a
    * rotation never hands out a fresh allowance. Absent on a key never rotated into: its own id.
+   * (A key rotated by a version before lineage existed starts its chain at its next rotation.)
    */
   readonly lineage?: string;
   /** The key that replaced this one; this one expires when the grace period ends. */

@@ -72,7 +72,10 @@ export interface KeyWatch {
  * its id, with no index of its own.
  */
 export interface KeyStore {
-  /** Adds a new record. Fails if its id already exists. */
+  /**
+   * Adds a new record. Fails if its id already exists. Every field must read back as written
+   * (`lineage` and `rateLimit` included): `describeKeyStoreContract` in @portcullis/testing checks it.
+   */
   insert(record: StoredApiKey): Promise<void>;
   /** The record stored under this digest: the only lookup on the request path. */
   findByDigest(digest: string): Promise<StoredApiKey | undefined>;

@@ -57,7 +57,7 @@ export class ScopePolicy {
   /** Which scopes of a required list are endpoints, worked out once per frozen list (a route's). */
   readonly #endpointFlags = new WeakMap<readonly string[], readonly boolean[]>();
   /** One frozen list per distinct list of scopes seen by `shared`; few distinct lists exist. */
-  readonly #shared = new LRUCache<string, readonly string[]>({ max: SHARED_LISTS });
+  readonly #shared = new LRUCache<string, readonly string[]>({ max: SHARED_LISTS, maxSize: SHARED_CHARACTERS, sizeCalculation: (_list, key) => key.length });
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
     assertKnownOptions("ScopePolicy", options, ["known", "implies"]);
@@ -85,10 +85,12 @@ export class ScopePolicy {
   /**
    * The policy's one frozen copy of a list of scopes, equal to `scopes`. A key record loaded from
    * the store on every request (the cache off) brings a new array each time; sharing one lets the
-   * memos above work for it as they do for a cached key.
+   * memos above work for it as they do for a cached key. Only an array of strings is shared (its
+   * JSON is then unambiguous); anything else a host's store returns gets a frozen copy of its own.
    */
   shared(scopes: readonly string[]): readonly string[] {
-    const key = JSON.stringify(scopes); // unambiguous, whatever the scopes hold
+    if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string")) return Object.freeze([...scopes]);
+    const key = JSON.stringify(scopes);
     let list = this.#shared.get(key);
     if (list === undefined) this.#shared.set(key, (list = Object.freeze([...scopes])));
     return list;
@@ -210,8 +212,12 @@ export class ScopePolicy {
   }
 }
 
-/** How many distinct scope lists `shared` keeps: far more than a deployment's roles and key kinds. */
+/**
+ * How many distinct scope lists `shared` keeps, and their JSON's total length: far more than a
+ * deployment's kinds of key, yet bounded (a key may hold 100 scopes of 200 characters).
+ */
 const SHARED_LISTS = 1000;
+const SHARED_CHARACTERS = 1_000_000;
 
 
 function grants(granted: ReadonlySet<string>, required: string): boolean {
@@ -249,5 +255,11 @@ function closureOf(root: string, implies: Readonly<Record<string, typeof ALL_SCO
 /** True for a `ScopePolicy`, also one from another copy of this package. */
 export function isScopePolicy(value: unknown): value is ScopePolicy {
   const policy = value as Partial<ScopePolicy> | null;
-  return typeof policy?.missing === "function" && typeof policy.validate === "function" && typeof policy.expand === "function";
+  // `shared` too: a policy from an older copy of the package lacks it, and ApiKeys needs it.
+  return (
+    typeof policy?.missing === "function" &&
+    typeof policy.validate === "function" &&
+    typeof policy.expand === "function" &&
+    typeof policy.shared === "function"
+  );
 }

@@ -1,4 +1,4 @@
-import { PortcullisError, ScopePolicy, type ScopePolicyOptions } from "@portcullis/core";
+import { isScopePolicy, PortcullisError, ScopePolicy, type ScopePolicyOptions } from "@portcullis/core";
 
 /** Runs `fn`, expecting a PortcullisError, and returns it. */
 function refusal(fn: () => unknown): PortcullisError {
@@ -103,6 +103,22 @@ describe("ScopePolicy.shared", () => {
     expect(policy.shared(["a,b"])).toEqual(["a,b"]);
     expect(policy.shared(["a\nb"])).toEqual(["a\nb"]);
     expect(policy.shared(["a", "b"])).not.toBe(policy.shared(["b", "a"]));
+  });
+
+  it("shares only arrays of strings: anything else a host's store returns gets a frozen copy of its own", () => {
+    const policy = new ScopePolicy();
+    const odd = [null, 1] as unknown as string[];
+    const copy = policy.shared(odd);
+    expect(copy).toEqual([null, 1]);
+    expect(Object.isFrozen(copy)).toBe(true);
+    expect(policy.shared(odd)).not.toBe(copy);
+    expect(policy.shared(new Set(["read"]) as unknown as string[])).toEqual(["read"]);
+  });
+
+  it("is what isScopePolicy checks for, so a policy from an older copy of the package is refused at setup", () => {
+    const { missing, validate, expand } = new ScopePolicy();
+    expect(isScopePolicy({ missing, validate, expand })).toBe(false);
+    expect(isScopePolicy(new ScopePolicy())).toBe(true);
   });
 });
 

@@ -123,6 +123,14 @@ describe("redactResponse", () => {
     expect(wrapped.text).not.toContain("training_data");
   });
 
+  test("res.jsonp with nothing to redact sends the body whole, marked private", async () => {
+    const app = createApp(asKey(["admin"]), adminOnlyTrainingData(), (_req, res) => void res.jsonp(model()));
+    const res = await request(app).get("/resource").expect(200);
+    expect(res.body).toEqual(model());
+    expect(res.headers["x-redacted-fields"]).toBeUndefined();
+    expect(res.headers["cache-control"]).toBe("private");
+  });
+
   test("res.jsonp of a body that is mostly redacted is refused like res.json's", async () => {
     const app = createApp(asKey(["read"]), adminOnlyTrainingData(), (_req, res) => void res.jsonp(mostlyTrainingData()));
     const res = await request(app).get("/resource?callback=show").expect(403);

@@ -1,7 +1,7 @@
 import { RedisStore } from "connect-redis";
 import type session from "express-session";
 import type { RedisClient } from "@portcullis/redis";
-import { guardStore } from "@portcullis/core";
+import { guardStore, storeUnavailable } from "@portcullis/core";
 import { SessionGone, type TakingSessionStore } from "./session-ops";
 import { takeCreating } from "./session-writes";
 
@@ -32,7 +32,7 @@ export class GuardedRedisStore extends RedisStore implements TakingSessionStore 
         try {
           data = text ? (JSON.parse(text) as session.SessionData) : null; // connect-redis reads "" as none too
         } catch (error) {
-          return void callback?.(error);
+          return void callback?.(storeUnavailable(error)); // a damaged value is the store's failure: 503
         }
         callback?.(null, data);
       },

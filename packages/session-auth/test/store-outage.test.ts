@@ -29,7 +29,11 @@ test("a stored session that is not JSON is a 503, never a pass or a crash; an em
   const client = redis().client();
   const { app } = await createApp({ redis: client });
   const cookie = sessionCookie(await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200));
-  const [key] = await client.keys("*sess:*");
+  // The cookie is name=s:<session id>.<signature>, URL-encoded; this file's other test left a session too.
+  const signed = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1));
+  const sessionId = signed.slice(2, signed.lastIndexOf("."));
+  const [key] = await client.keys(`*sess:${sessionId}`);
+  expect(key).toBeDefined();
 
   await client.set(key!, "{not json");
   const refused = await request(app).get("/api/projects").set("Cookie", cookie).expect(503);
