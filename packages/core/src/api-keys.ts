@@ -389,7 +389,7 @@ function frozen(record: ApiKeyRecord): ApiKeyRecord {
 }
 
 /** The id a key's per-key counts go under: the first key of its rotation chain. */
-export function lineageOf(record: Pick<ApiKeyRecord, "id" | "lineage">): string {
+function lineageOf(record: Pick<ApiKeyRecord, "id" | "lineage">): string {
   return record.lineage ?? record.id;
 }
 
