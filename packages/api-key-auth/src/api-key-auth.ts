@@ -7,6 +7,7 @@ import {
   createErrorResponder,
   isApiKeys,
   PortcullisError,
+  rememberedFor,
   type ApiKeyPrincipal,
   type ApiKeyRecord,
   auditEventFromRequest,
@@ -118,9 +119,7 @@ const principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
 
 /** The principal of a verified key, made once per record and frozen, as the record is. */
 function principalOf(record: ApiKeyRecord): ApiKeyPrincipal {
-  let principal = principals.get(record);
-  if (!principal) principals.set(record, (principal = Object.freeze(newPrincipal(record))));
-  return principal;
+  return rememberedFor(record, principals, () => Object.freeze(newPrincipal(record)));
 }
 
 function newPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {

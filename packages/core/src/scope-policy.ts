@@ -219,7 +219,6 @@ export class ScopePolicy {
 const SHARED_LISTS = 1000;
 const SHARED_CHARACTERS = 1_000_000;
 
-
 function grants(granted: ReadonlySet<string>, required: string): boolean {
   if (granted.has(required)) return true;
   for (const held of granted) if (isWildcard(held) && scopeGrants(held, required)) return true;

@@ -1,4 +1,4 @@
-import { configError, isPortcullisError, type ScopePolicy } from "@portcullis/core";
+import { configError, isPortcullisError, rememberedFor, type ScopePolicy } from "@portcullis/core";
 import { parseRedactionPath, type PathStep } from "./redaction-path";
 
 /** A field of the response body and the scope a principal needs to see it. */
@@ -73,8 +73,5 @@ export function planRedaction(
 const ruleScopes = new WeakMap<readonly CompiledRedactionRule[], readonly string[]>();
 
 function scopesOf(rules: readonly CompiledRedactionRule[]): readonly string[] {
-  if (!Object.isFrozen(rules)) return rules.map((rule) => rule.scope);
-  let scopes = ruleScopes.get(rules);
-  if (!scopes) ruleScopes.set(rules, (scopes = Object.freeze(rules.map((rule) => rule.scope))));
-  return scopes;
+  return rememberedFor(rules, ruleScopes, () => Object.freeze(rules.map((rule) => rule.scope)));
 }
