@@ -21,8 +21,6 @@ export interface VerificationTiming {
   readonly p99: number;
   /** The median bare round trip (PING) on the same connection, timed in the same turns. */
   readonly roundTripP50: number;
-  /** p50 minus roundTripP50: what verifying adds to a round trip. */
-  readonly ownP50: number;
 }
 
 /**
@@ -49,7 +47,6 @@ export async function timeVerificationAcross(subjects: readonly VerificationSubj
   }
   return runs.map(({ verifications, roundTrips }) => {
     const { p50, p99 } = p50p99(verifications);
-    const roundTripP50 = median(roundTrips);
-    return { p50, p99, roundTripP50, ownP50: p50 - roundTripP50 };
+    return { p50, p99, roundTripP50: median(roundTrips) };
   });
 }
