@@ -5,3 +5,4 @@ export * from "./redaction-rules";
 export * from "./apply-redaction";
 export * from "./decide-redaction";
 export * from "./cache-control";
+export { findHiddenWrites } from "./hidden-writes";

@@ -36,6 +36,13 @@ export interface RedactResponseOptions extends ErrorResponseOptions {
    * @default "api"
    */
   readonly realm?: string;
+  /**
+   * The largest JSON body of a write that redactResponse reads itself, to check it sets no field
+   * the principal may not read (bytes, or a size such as `"16kb"`); a larger one is refused with
+   * 413. Bodies parsed before redactResponse are not read again.
+   * @default "100kb" (express.json's)
+   */
+  readonly bodyLimit?: number | string;
 }
 
 /** The options resolved once, at creation. */
@@ -47,17 +54,19 @@ export interface RedactResponseConfig {
   readonly header: string | false;
   readonly threshold: number;
   readonly realm: string;
+  readonly bodyLimit: number | string;
 }
 
-const KNOWN_OPTIONS = new Set(["policy", "marker", "header", "threshold", "realm", "onError", "formatError"]);
+const KNOWN_OPTIONS = new Set(["policy", "marker", "header", "threshold", "realm", "bodyLimit", "onError", "formatError"]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/; // an RFC 9110 header name
 const MAX_MARKER_DEPTH = 16;
+const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)$/i; // what express.json's limit reads
 
 /** Checks the options of `redactResponse` and resolves their defaults; never writes to them. */
 export function resolveOptions(options: Readonly<RedactResponseOptions>): RedactResponseConfig {
   if (options === null || typeof options !== "object") throw configError("redactResponse", `options must be an object such as { marker: "[redacted]" }`);
   assertKnownOptions("redactResponse", options, KNOWN_OPTIONS);
-  const { policy = new ScopePolicy(), marker, header = "X-Redacted-Fields", threshold = 0.5, realm = "api" } = options;
+  const { policy = new ScopePolicy(), marker, header = "X-Redacted-Fields", threshold = 0.5, realm = "api", bodyLimit = "100kb" } = options;
   if (!isScopePolicy(policy)) throw configError("redactResponse", `"policy" must be a ScopePolicy, such as new ScopePolicy({ implies: { admin: "*" } })`);
   if (header !== false && (typeof header !== "string" || !TOKEN.test(header))) {
     throw configError("redactResponse", `"header" must be a header name such as "X-Redacted-Fields", or false for no header`);
@@ -66,6 +75,9 @@ export function resolveOptions(options: Readonly<RedactResponseOptions>): Redact
     throw configError("redactResponse", `"threshold" must be a number above 0 and at most 1 (1 never refuses), got ${String(threshold)}`);
   }
   assertRealm("redactResponse", realm);
+  if (!(typeof bodyLimit === "number" ? Number.isSafeInteger(bodyLimit) && bodyLimit > 0 : typeof bodyLimit === "string" && SIZE.test(bodyLimit) && parseFloat(bodyLimit) > 0)) {
+    throw configError("redactResponse", `"bodyLimit" must be a positive number of bytes or a size such as "16kb", got ${JSON.stringify(bodyLimit)}`);
+  }
   if (marker !== undefined && !isJson(marker, 0)) {
     throw configError("redactResponse", `"marker" must be a JSON value (a string, number, boolean, null, array or plain object), such as "[redacted]"`);
   }
@@ -77,6 +89,7 @@ export function resolveOptions(options: Readonly<RedactResponseOptions>): Redact
     header,
     threshold,
     realm,
+    bodyLimit,
   };
 }
 

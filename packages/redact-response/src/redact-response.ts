@@ -1,9 +1,11 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
-import { challenge, challengeableScopes, createErrorResponder, PortcullisError, type ErrorResponder } from "@portcullis/core";
+import { createErrorResponder, type ErrorResponder } from "@portcullis/core";
 import { applyRedaction } from "./apply-redaction";
 import { privateCacheControl } from "./cache-control";
 import { decideRedaction } from "./decide-redaction";
+import { createWriteGuard } from "./guard-writes";
 import { resolveOptions, type RedactResponseConfig, type RedactResponseOptions } from "./options";
+import { mostlyHiddenRefusal } from "./refusals";
 import { compileRedactionRules, planRedaction, type CompiledRedactionRule, type RedactionRule } from "./redaction-rules";
 import { serializeJson } from "./serialize-json";
 
@@ -46,6 +48,7 @@ const EXPRESS_JSON = express.response.json;
 export function redactResponse(rules: readonly RedactionRule[], options: Readonly<RedactResponseOptions> = {}): RequestHandler {
   const config = resolveOptions(options);
   const setup: Setup = { config, compiled: compileRedactionRules(rules, config.policy), respond: createErrorResponder("redactResponse", options) };
+  const guardWrite = createWriteGuard({ ...setup, policy: config.policy, realm: config.realm, bodyLimit: config.bodyLimit });
 
   return function redactResponseMiddleware(req, res, next) {
     const json = res.json;
@@ -67,8 +70,14 @@ export function redactResponse(rules: readonly RedactionRule[], options: Readonl
       const sent = redactBody(setup, body, req, res, next);
       return sent === undefined ? res : jsonp.call(res, sent.value);
     };
-    next();
+    if (isSafe(req.method)) return next();
+    guardWrite(req, res, next);
   };
+}
+
+/** GET, HEAD and OPTIONS change nothing (RFC 9110): their bodies are not checked, and their responses may be refused. */
+function isSafe(method: string): boolean {
+  return method === "GET" || method === "HEAD" || method === "OPTIONS";
 }
 
 /** What one redactResponse resolved at creation. */
@@ -103,10 +112,13 @@ function redactBody(
   }
   const serialized = serializeJson(outcome.value, req.app);
   if (serialized === undefined) return { value: outcome.value }; // a json replacer dropped the whole body
-  const decision = decideRedaction(outcome, { sentSize: serialized.length, markerSize: config.markerSize }, config.threshold);
+  // A write's answer comes after the handler changed the resource: a 403 then would say it did
+  // not. It is sent redacted whatever its share (a threshold of 1 never refuses).
+  const threshold = isSafe(req.method) ? config.threshold : 1;
+  const decision = decideRedaction(outcome, { sentSize: serialized.length, markerSize: config.markerSize }, threshold);
   if (decision.action === "refuse") {
     if (config.header !== false) res.removeHeader(config.header); // set by another redactResponse
-    respond(refusal(decision.missingScopes, config.realm), req, res, next);
+    respond(mostlyHiddenRefusal(decision.missingScopes, config.realm), req, res, next);
     return undefined;
   }
   res.setHeader("Cache-Control", privateCacheControl(res.getHeader("Cache-Control")));
@@ -118,18 +130,4 @@ function redactBody(
 function appendList(res: Response, name: string, values: readonly string[]): void {
   const current = res.getHeader(name);
   res.setHeader(name, typeof current === "string" && current !== "" ? `${current}, ${values.join(", ")}` : values.join(", "));
-}
-
-/** The 403 for a response mostly made of fields the principal may not see. */
-function refusal(missingScopes: readonly string[], realm: string): PortcullisError {
-  const plural = missingScopes.length > 1 ? "s" : "";
-  // An endpoint scope such as "GET /models/:id" is named in the detail and the data, but cannot be
-  // a token of the challenge's scope list.
-  const challengeable = challengeableScopes(missingScopes);
-  const params: Record<string, string> = { error: "insufficient_scope" };
-  if (challengeable.length > 0) params.scope = challengeable.join(" ");
-  return new PortcullisError("insufficient_permissions", `Most of this response requires the missing scope${plural}: ${missingScopes.join(", ")}.`, {
-    headers: { "WWW-Authenticate": challenge("Bearer", realm, params) },
-    data: { missing_scopes: missingScopes },
-  });
 }

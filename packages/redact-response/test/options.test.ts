@@ -51,7 +51,7 @@ describe("redactResponse configuration", () => {
   });
 
   test.each([
-    [{ treshold: 0.5 }, /unknown option "treshold"; the options are policy, marker, header, threshold, realm, onError, formatError/],
+    [{ treshold: 0.5 }, /unknown option "treshold"; the options are policy, marker, header, threshold, realm, bodyLimit, onError, formatError/],
     [{ threshold: 0 }, /"threshold" must be a number above 0 and at most 1 \(1 never refuses\), got 0/],
     [{ threshold: 2 }, /"threshold" must be .* got 2/],
     [{ threshold: -0.5 }, /"threshold"/],
@@ -69,6 +69,10 @@ describe("redactResponse configuration", () => {
     [{ realm: 'a"b' }, /"realm" must be/],
     [{ onError: "throw" }, /"onError" must be "respond" or "next"/],
     [{ formatError: "json" }, /"formatError" must be a function/],
+    [{ bodyLimit: 0 }, /"bodyLimit" must be a positive number of bytes or a size such as "16kb", got 0/],
+    [{ bodyLimit: 1.5 }, /"bodyLimit" must be/],
+    [{ bodyLimit: "16 kilobytes" }, /"bodyLimit" must be/],
+    [{ bodyLimit: "0kb" }, /"bodyLimit" must be/],
   ])("the options %p fail at creation", (options, message) => {
     expect(() => redactResponse([rule], options as never)).toThrow(message);
     expect(() => redactResponse([rule], options as never)).toThrow(/^redactResponse: /);
@@ -76,7 +80,7 @@ describe("redactResponse configuration", () => {
 
   test("every documented option is accepted, and the caller's objects are left as they were", () => {
     const marker = { redacted: true };
-    const options = Object.freeze({ policy: new ScopePolicy(), marker, header: false as const, threshold: 1, realm: "models" });
+    const options = Object.freeze({ policy: new ScopePolicy(), marker, header: false as const, threshold: 1, realm: "models", bodyLimit: "16kb" });
     const rules = Object.freeze([Object.freeze({ ...rule })]);
     expect(() => redactResponse(rules, { ...options, onError: "next", formatError: (e) => ({ body: e.code }) })).not.toThrow();
     expect(() => redactResponse(rules, options)).not.toThrow();
