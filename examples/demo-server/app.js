@@ -89,7 +89,8 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
 
   app.use("/api/projects", resourceRouter(resources.projects, ["name"], requireScope));
   app.use("/api/datasets", resourceRouter(resources.datasets, ["name"], requireScope));
-  // A model's training data is for admins: anyone else gets the model with that field redacted.
+  // A model's training data is for admins: anyone else gets every answer about models (reads and
+  // writes alike) with that field redacted, and may not set it. One mount covers the whole router.
   const hideTrainingData = redactResponse(
     [
       { path: "training_data", scope: "admin" },
@@ -97,7 +98,7 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
     ],
     { policy, threshold: 1 }, // always redact, never refuse: the behaviour for models
   );
-  app.use("/api/models", resourceRouter(resources.models, ["name", "training_data"], requireScope, [hideTrainingData]));
+  app.use("/api/models", hideTrainingData, resourceRouter(resources.models, ["name", "training_data"], requireScope, ["training_data"]));
   app.post("/api/models/:id/predict", requireScope("predict"), express.json({ limit: "16kb" }), (req, res) => {
     const model = resources.models.get(String(req.params.id));
     if (!model) return void res.status(404).json({ error: "not_found", detail: "Not found." });

@@ -34,14 +34,16 @@ const NAME = /^[\p{L}\p{N} _.-]{1,100}$/u;
 
 /**
  * GET / and GET /:id need `read`; POST, PATCH and DELETE need `write`, as the CorePlexML page
- * divides them. `fields` are the writable ones, each a string of at most 100 characters.
+ * divides them. `fields` are the writable ones, each a string of at most 100 characters, required
+ * on create but for those in `optional`. Redaction is the caller's, mounted once in front of the
+ * router so that it covers every method.
  *
  * @param {ReturnType<typeof collection>} items
  * @param {readonly string[]} fields
  * @param {(scopes: string | string[]) => import("express").RequestHandler} requireScope
- * @param {import("express").RequestHandler[]} [readExtras] middlewares for the reads (redaction)
+ * @param {readonly string[]} [optional] fields a create may leave out
  */
-function resourceRouter(items, fields, requireScope, readExtras = []) {
+function resourceRouter(items, fields, requireScope, optional = []) {
   const router = express.Router();
   const json = express.json({ limit: "16kb" });
   const pick = (/** @type {any} */ body, /** @type {boolean} */ all) => {
@@ -51,7 +53,7 @@ function resourceRouter(items, fields, requireScope, readExtras = []) {
     for (const field of fields) {
       const value = body[field];
       if (value === undefined) {
-        if (all) return { error: `${field}: is required` };
+        if (all && !optional.includes(field)) return { error: `${field}: is required` };
         continue;
       }
       if (typeof value !== "string" || !NAME.test(value)) return { error: `${field}: 1 to 100 letters, digits, spaces, "_", "." or "-"` };
@@ -62,8 +64,8 @@ function resourceRouter(items, fields, requireScope, readExtras = []) {
   const refuse = (/** @type {import("express").Response} */ res, /** @type {number} */ status, /** @type {string} */ error, /** @type {string} */ detail) =>
     void res.status(status).json({ error, detail });
 
-  router.get("/", requireScope("read"), ...readExtras, (_req, res) => void res.json(items.list()));
-  router.get("/:id", requireScope("read"), ...readExtras, (req, res) => {
+  router.get("/", requireScope("read"), (_req, res) => void res.json(items.list()));
+  router.get("/:id", requireScope("read"), (req, res) => {
     const item = items.get(String(req.params.id));
     if (!item) return refuse(res, 404, "not_found", "Not found.");
     res.json(item);

@@ -28,6 +28,30 @@ test("a model's training_data is for admins: a member gets the model with that f
   expect((await admin.get("/api/models/mdl_1").expect(200)).body.training_data).toMatch(/^s3:/);
 });
 
+test("training_data is hidden on every answer about models, and only an admin may set it", async () => {
+  const { app, keys, signIn } = await demo();
+  const member = await signIn("member@example.com", "member-password");
+  const patched = await member.patch("/api/models/mdl_1").send({ name: "churn-gbm-v2" }).expect(200);
+  expect(patched.body).toEqual({ id: "mdl_1", name: "churn-gbm-v2" });
+  expect(patched.headers["x-redacted-fields"]).toBe("training_data");
+  const refused = await member.patch("/api/models/mdl_1").send({ training_data: "mine.parquet" }).expect(403);
+  expect(refused.body).toEqual({ error: "insufficient_permissions", detail: "Missing scope: admin (to set training_data)." });
+  // JSON under another content type is not let through unchecked.
+  await member.patch("/api/models/mdl_1").set("Content-Type", "text/plain").send('{"training_data":"mine.parquet"}').expect(415);
+
+  const writer = (await keys.create({ owner: "o", name: "w", scopes: ["read", "write"] })).key;
+  const auth = { Authorization: `Bearer ${writer}` };
+  await request(app).post("/api/models").set(auth).send({ name: "mine", training_data: "mine.parquet" }).expect(403);
+  const created = await request(app).post("/api/models").set(auth).send({ name: "mine" }).expect(201);
+  expect(created.body).toEqual({ id: "mdl_2", name: "mine" });
+
+  const admin = await signIn("admin@example.com", "admin-password");
+  expect((await admin.get("/api/models/mdl_1").expect(200)).body.training_data).toBe("s3://ml-private/customers-2026.parquet");
+  const moved = await admin.patch("/api/models/mdl_1").send({ training_data: "customers-2027.parquet" }).expect(200);
+  expect(moved.body).toEqual({ id: "mdl_1", name: "churn-gbm-v2", training_data: "customers-2027.parquet" });
+  expect((await member.get("/api/models/mdl_1").expect(200)).body).toEqual({ id: "mdl_1", name: "churn-gbm-v2" });
+});
+
 test("GET needs read, POST/PATCH/DELETE need write, predict needs predict, /api/users needs admin", async () => {
   const { app, keys } = await demo();
   const reader = (await keys.create({ owner: "o", name: "r", scopes: ["read"] })).key;
