@@ -20,10 +20,23 @@ const EXPRESS_JSON = express.response.json;
  * majority of the response has the required scope(s), a small portion of the response will be
  * redacted".
  *
- * It inspects bodies sent with `res.json(body)`, `res.send(body)` or `res.jsonp(body)` of an object
- * or an array, with a status below 400. Strings, Buffers, streams, error responses and bodies with no
- * fields (`null`, numbers) pass untouched. No principal counts as holding no scopes; pair it with
- * `requireScope` to refuse unauthenticated requests first. The handler's object is never modified.
+ * Mount it once per resource, in front of its router, so that no method is forgotten: it then
+ * inspects every answer of the resource, of every method, sent with `res.json(body)`,
+ * `res.send(body)` or `res.jsonp(body)` of an object or an array, with a status below 400.
+ * Strings, Buffers, streams, error responses and bodies with no fields (`null`, numbers) pass
+ * untouched. No principal counts as holding no scopes; pair it with `requireScope` to refuse
+ * unauthenticated requests. The handler's object is never modified. Only GET, HEAD and OPTIONS
+ * answers may be refused as mostly hidden: a write's answer comes after the write, so it is
+ * always sent redacted.
+ *
+ * Writing a field you may not read needs the scope that reads it: a request of any other method
+ * whose body sets a field at a rule's path (any value, `null` included; names compared without
+ * case) is refused with 403 `insufficient_permissions` naming the missing scope (401 when
+ * anonymous) before the handler runs. A body parsed before it (a form parser, say) is checked as
+ * parsed; an unread JSON body is parsed here within `bodyLimit` (400, 413, 415 for a bad one) and
+ * left on `req.body` for the route; an unread body of another type cannot be checked and is
+ * refused with 415 `unsupported_media_type`, so JSON sent as `text/plain` cannot slip through.
+ * Principals holding every rule's scope pass without their body being read.
  *
  * Every inspected response gets `Cache-Control: private` (see `privateCacheControl`), redacted or
  * not: the full body shown to an admin must not be stored by a shared cache and served to a key
@@ -31,10 +44,12 @@ const EXPRESS_JSON = express.response.json;
  *
  * @example
  * const scopes = new ScopePolicy({ implies: { admin: "*" } });
- * app.get(
- *   "/v2/models/:id",
+ * const models = express.Router();
+ * models.get("/:id", requireScope("Models:Get", { policy: scopes }), getModel);
+ * models.patch("/:id", requireScope("Models:Add", { policy: scopes }), express.json(), patchModel);
+ * app.use(
+ *   "/v2/models",
  *   apiKeyAuth({ keys }),
- *   requireScope("Models:Get", { policy: scopes }),
  *   redactResponse(
  *     [
  *       { path: "model.training_data", scope: "admin" },
@@ -42,13 +57,14 @@ const EXPRESS_JSON = express.response.json;
  *     ],
  *     { policy: scopes },
  *   ),
- *   getModel,
+ *   models,
  * );
  */
 export function redactResponse(rules: readonly RedactionRule[], options: Readonly<RedactResponseOptions> = {}): RequestHandler {
   const config = resolveOptions(options);
   const setup: Setup = { config, compiled: compileRedactionRules(rules, config.policy), respond: createErrorResponder("redactResponse", options) };
-  const guardWrite = createWriteGuard({ ...setup, policy: config.policy, realm: config.realm, bodyLimit: config.bodyLimit });
+  const { policy, realm, bodyLimit } = config;
+  const guardWrite = createWriteGuard({ compiled: setup.compiled, respond: setup.respond, policy, realm, bodyLimit });
 
   return function redactResponseMiddleware(req, res, next) {
     const json = res.json;
