@@ -5,6 +5,7 @@ import {
   type AuditQuery,
   type AuditRetentionOptions,
   type AuditSink,
+  type OwnedAuditQuery,
   type StoredAuditEvent,
 } from "@portcullis/core";
 
@@ -145,7 +146,7 @@ export function describeAuditSinkContract(
         outcome: i % 4 === 0 ? "failure" : "success",
         action: i === 5 ? "api_key.rotate" : "api_key.authenticate",
       }));
-      const targets = async (query: Omit<AuditQuery, "limit">) =>
+      const targets = async (query: Omit<OwnedAuditQuery, "limit">) =>
         (await sink.list({ limit: 100, ...query })).events.map((e) => e.targetId);
       expect(await targets({ keyId: "key_odd" })).toEqual(["t11", "t9", "t7", "t5", "t3", "t1"]);
       expect(await targets({ userId: "usr_three" })).toEqual(["t9", "t6", "t3", "t0"]);
