@@ -26,8 +26,10 @@ export interface AccessLogRouterOptions extends ErrorResponseOptions {
   /** The scope policy, for implications such as `admin: "*"`. @default new ScopePolicy() */
   readonly policy?: ScopePolicy;
   /**
-   * Let the reader see every owner's events; otherwise only its own owner's. For a platform's
-   * operators, never for a tenant's administrators.
+   * Let the reader see every owner's events: the overview of all owners by default, one owner's
+   * with `owner`, or the events of no owner (unknown keys, failed logins) with `unowned=true`.
+   * Otherwise a reader sees only its own owner's events, and `owner` and `unowned` are ignored.
+   * For a platform's operators, never for a tenant's administrators.
    * @default false
    */
   readonly allOwners?: boolean;
@@ -42,17 +44,21 @@ const query = z
     key_id: z.string().min(1).max(64).optional(),
     user_id: z.string().min(1).max(64).optional(),
     owner: z.string().min(1).max(200).optional(),
+    unowned: z.enum(["true", "false"]).transform((text) => text === "true").optional(),
     outcome: z.enum(["success", "failure"]).optional(),
     action: z.enum(AUDIT_ACTIONS).optional(),
     since: instant.optional(),
     until: instant.optional(),
   })
-  .strip();
+  .strip()
+  .refine((q) => !(q.unowned === true && q.owner !== undefined), { message: "pass owner or unowned=true, not both", path: ["unowned"] });
 
 /**
  * GET / pages through the access log newest first, filtered by `key_id`, `user_id`, `outcome`,
  * `action` and time (`since`, `until`, ISO 8601), for a principal holding `viewScope`; each page
- * gives `next_cursor`. Readers see their own owner's events unless `allOwners` is set.
+ * gives `next_cursor`. Readers see their own owner's log, whatever they ask; with `allOwners`
+ * they see the overview of every owner, one owner's log (`owner`) or the events of no owner
+ * (`unowned=true`).
  *
  * @example
  * app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy: scopes }));
@@ -69,13 +75,19 @@ export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Rout
     // The log spans the owner's every app: a key bound to one app does not read it.
     if (req.auth!.app !== undefined) throw new PortcullisError("insufficient_permissions", "A key bound to an app cannot read the account's access log.");
     const q = parseRequest(query, req.query, "query");
-    const owner = allOwners ? q.owner : req.auth!.owner;
+    const which: { readonly owner?: string } | { readonly unowned: true } = !allOwners
+      ? { owner: req.auth!.owner }
+      : q.unowned === true
+        ? { unowned: true }
+        : q.owner === undefined
+          ? {}
+          : { owner: q.owner };
     const page = await guardStore(audit.list({
+      ...which,
       limit: q.limit ?? 50,
       ...(q.cursor === undefined ? {} : { before: q.cursor }),
       ...(q.key_id === undefined ? {} : { keyId: q.key_id }),
       ...(q.user_id === undefined ? {} : { userId: q.user_id }),
-      ...(owner === undefined ? {} : { owner }),
       ...(q.outcome === undefined ? {} : { outcome: q.outcome }),
       ...(q.action === undefined ? {} : { action: q.action }),
       ...(q.since === undefined ? {} : { since: q.since }),

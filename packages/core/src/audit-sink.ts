@@ -61,14 +61,14 @@ export interface StoredAuditEvent extends AuditEvent {
   readonly id: string;
 }
 
-export interface AuditQuery {
+/** The filters and the page every listing takes. */
+interface AuditQueryBase {
   /** Page size, 1 to 100. */
   readonly limit: number;
   /** The `next` of the previous page: only events strictly older than this id. */
   readonly before?: string;
   readonly keyId?: string;
   readonly userId?: string;
-  readonly owner?: string;
   readonly outcome?: AuditOutcome;
   readonly action?: AuditAction;
   /** Only events with `at` at or after this time (ms). */
@@ -76,6 +76,27 @@ export interface AuditQuery {
   /** Only events with `at` at or before this time (ms). */
   readonly until?: number;
 }
+
+/**
+ * Owners' events: one owner's (read from that owner's own log, so other owners never crowd it),
+ * or without `owner` the overview of every owner's events together.
+ */
+export interface OwnedAuditQuery extends AuditQueryBase {
+  readonly owner?: string;
+  readonly unowned?: false;
+}
+
+/**
+ * The events that belong to no owner: a refused key that matched no stored key, a login that
+ * named no account or the wrong password. They are kept apart, in a smaller log of their own.
+ */
+export interface UnownedAuditQuery extends AuditQueryBase {
+  readonly unowned: true;
+  readonly owner?: undefined;
+}
+
+/** Which events to list: an owner's, every owner's (the overview), or those of no owner. */
+export type AuditQuery = OwnedAuditQuery | UnownedAuditQuery;
 
 export interface AuditPage {
   /** Newest first. A filtered page may hold fewer than `limit` events and still have a `next`. */
@@ -102,15 +123,22 @@ export interface AuditRecorder {
 
 /**
  * The access log port: recorded through `record`, read back newest first by an admin route.
- * Implemented by `MemoryAuditSink` (a ring) and `RedisAuditSink` (a capped stream), and checked
- * by one contract suite that runs against both.
+ * Each owner's events are kept apart from every other owner's and from the events of no owner
+ * (refused unknown keys, failed logins), each log capped by count and by age, so nobody can push
+ * an owner's history out but that owner's own requests. Implemented by `MemoryAuditSink` (rings)
+ * and `RedisAuditSink` (capped streams), and checked by one contract suite that runs against both.
  *
  * @example
- * sink.record({ at: Date.now(), action: "api_key.revoke", outcome: "success", userId, targetId });
- * const page = await sink.list({ limit: 50, outcome: "failure" });
+ * sink.record({ at: Date.now(), action: "api_key.revoke", outcome: "success", userId, owner, targetId });
+ * const page = await sink.list({ limit: 50, owner, outcome: "failure" });
+ * const junk = await sink.list({ limit: 50, unowned: true });
  */
 export interface AuditSink extends AuditRecorder {
-  /** One page of events matching every filter given, newest first. Rejects if `limit` is not 1 to 100. */
+  /**
+   * One page of events matching every filter given, newest first, none older than the sink's
+   * `maxAgeMs`. Rejects with a RangeError if `limit` is not 1 to 100 or if the query names an
+   * owner and asks for the events of no owner at once.
+   */
   list(query: AuditQuery): Promise<AuditPage>;
 }
 
@@ -189,7 +217,7 @@ export function matchesAuditQuery(event: AuditEvent, query: AuditQuery): boolean
   return (
     (query.keyId === undefined || event.keyId === query.keyId) &&
     (query.userId === undefined || event.userId === query.userId) &&
-    (query.owner === undefined || event.owner === query.owner) &&
+    (query.unowned === true ? event.owner === undefined : query.owner === undefined || event.owner === query.owner) &&
     (query.outcome === undefined || event.outcome === query.outcome) &&
     (query.action === undefined || event.action === query.action) &&
     (query.since === undefined || event.at >= query.since) &&
@@ -207,6 +235,20 @@ export function parseAuditId(id: unknown): readonly [ms: number, seq: number] | 
   if (typeof id !== "string") return undefined;
   const match = /^(\d{1,16})-(\d{1,16})$/.exec(id);
   return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+
+/**
+ * Refuses a query an adapter cannot answer with a RangeError naming it: a page size outside 1 to
+ * 100, or an `owner` together with `unowned`.
+ *
+ * @example
+ * assertAuditQuery("MyAuditSink", query);
+ */
+export function assertAuditQuery(adapter: string, query: AuditQuery): void {
+  assertAuditLimit(adapter, query?.limit);
+  if (query.unowned === true && query.owner !== undefined) {
+    throw new RangeError(`${adapter}.list: pass "owner" or "unowned", not both`);
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ export * from "./mfa-store";
 export * from "./memory-mfa-store";
 export * from "./audit-sink";
 export * from "./memory-audit-sink";
+export { AUDIT_RETENTION_OPTIONS, resolveAuditRetention, type AuditRetention, type AuditRetentionOptions } from "./audit-retention";
 export * from "./rate-limit-headers";
 export * from "./ioredis-like";
 export * from "./store-guard";

@@ -1,9 +1,8 @@
-import { assertKnownOptions } from "./options";
 import {
-  assertAuditLimit,
   matchesAuditQuery,
   parseAuditId,
   sanitizeAuditEvent,
+  assertAuditQuery,
   type AuditEvent,
   type AuditPage,
   type AuditQuery,
@@ -11,20 +10,15 @@ import {
   type AuditSink,
   type StoredAuditEvent,
 } from "./audit-sink";
+import { AuditRing } from "./audit-ring";
+import { resolveAuditRetention, type AuditRetention, type AuditRetentionOptions } from "./audit-retention";
 import { configError } from "./errors";
 
-export interface MemoryAuditSinkOptions {
-  /**
-   * How many events the ring holds; the oldest is overwritten by the next one.
-   * @default 10000
-   */
-  readonly capacity?: number;
-  /**
-   * The clock for event ids and for events recorded without a valid `at`, in milliseconds.
-   * @default Date.now
-   */
-  readonly now?: () => number;
-}
+/** The retention options: each owner's log, the events of no owner and the overview, each capped. */
+export type MemoryAuditSinkOptions = AuditRetentionOptions;
+
+/** How often, in the sink's clock, owners whose every event has aged out are forgotten. */
+const SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * Ids shaped like Redis stream ids, `<ms>-<seq>`, always increasing: the sequence counts events
@@ -42,34 +36,30 @@ function idSequence(): (now: number) => string {
 }
 
 /**
- * The access log in this process: a ring of the latest events, listed newest first. The
- * zero-setup default for development, tests and single-process apps; it is lost on restart and
- * not shared between processes, so use `RedisAuditSink` then.
+ * The access log in this process: a ring per owner, one for the events of no owner and one for
+ * the overview of every owner's events (the same event objects, with the same ids), each capped
+ * by count and listed newest first, none older than `maxAgeMs`. The zero-setup default for
+ * development, tests and single-process apps; it is lost on restart and not shared between
+ * processes, so use `RedisAuditSink` then. It holds at most `maxEventsPerOwner` per owner with
+ * recent events: owners whose events have all aged out are forgotten.
  *
  * @example
- * const audit = new MemoryAuditSink({ capacity: 1000 });
+ * const audit = new MemoryAuditSink({ maxEventsPerOwner: 1000 });
  * audit.record({ at: Date.now(), action: "session.login", outcome: "failure", code: "invalid_credentials" });
  */
 export class MemoryAuditSink implements AuditSink {
-  readonly capacity: number;
-  readonly #now: () => number;
+  readonly retention: AuditRetention;
   readonly #nextId = idSequence();
-  readonly #ring: (StoredAuditEvent | undefined)[];
-  /** Where the next event goes; the newest is just before it. */
-  #head = 0;
-  #size = 0;
+  readonly #owners = new Map<string, AuditRing>();
+  readonly #unowned: AuditRing;
+  readonly #overview: AuditRing;
+  #lastSweep = 0;
   #dropped = 0;
 
   constructor(options: Readonly<MemoryAuditSinkOptions> = {}) {
-    assertKnownOptions("MemoryAuditSink", options, ["capacity", "now"]);
-    const { capacity = 10_000, now = Date.now } = options ?? {};
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw configError("MemoryAuditSink", `"capacity" must be a whole number of events, at least 1, got ${String(capacity)}`);
-    }
-    if (typeof now !== "function") throw configError("MemoryAuditSink", `"now" must be a function returning milliseconds`);
-    this.capacity = capacity;
-    this.#now = now;
-    this.#ring = new Array<StoredAuditEvent | undefined>(capacity);
+    this.retention = resolveAuditRetention("MemoryAuditSink", options);
+    this.#unowned = new AuditRing(this.retention.maxUnownedEvents);
+    this.#overview = new AuditRing(this.retention.maxOverviewEvents);
   }
 
   /** Events refused as malformed (not an event, unknown action or outcome). */
@@ -77,33 +67,45 @@ export class MemoryAuditSink implements AuditSink {
     return this.#dropped;
   }
 
+  /** How many owners have a log here. */
+  get owners(): number {
+    return this.#owners.size;
+  }
+
   record(event: AuditEvent): void {
     try {
-      const now = this.#now();
+      const now = this.retention.now();
       const clean = sanitizeAuditEvent(event, now);
       if (!clean) {
         this.#dropped += 1;
         return;
       }
-      this.#ring[this.#head] = Object.freeze({ id: this.#nextId(now), ...clean });
-      this.#head = (this.#head + 1) % this.capacity;
-      this.#size = Math.min(this.#size + 1, this.capacity);
+      const stored: StoredAuditEvent = Object.freeze({ id: this.#nextId(now), ...clean });
+      if (stored.owner === undefined) return this.#unowned.push(stored);
+      let ring = this.#owners.get(stored.owner);
+      if (!ring) this.#owners.set(stored.owner, (ring = new AuditRing(this.retention.maxEventsPerOwner)));
+      ring.push(stored);
+      this.#overview.push(stored);
+      this.#sweep(now);
     } catch {
       this.#dropped += 1; // a clock that throws: never the caller's problem
     }
   }
 
   async list(query: AuditQuery): Promise<AuditPage> {
-    assertAuditLimit("MemoryAuditSink", query?.limit);
+    assertAuditQuery("MemoryAuditSink", query);
     let before: readonly [number, number] | undefined;
     if (query.before !== undefined) {
       before = parseAuditId(query.before);
       if (!before) return { events: [] };
     }
+    const ring = query.unowned === true ? this.#unowned : query.owner === undefined ? this.#overview : this.#owners.get(query.owner);
+    const cutoff = this.retention.now() - this.retention.maxAgeMs;
     const events: StoredAuditEvent[] = [];
-    for (let i = 1; i <= this.#size; i++) {
-      const event = this.#ring[(this.#head - i + this.capacity) % this.capacity]!;
-      if (before && !isOlder(parseAuditId(event.id)!, before)) continue;
+    for (const event of ring?.newestFirst() ?? []) {
+      const id = parseAuditId(event.id)!;
+      if (id[0] < cutoff) break; // every later one is older still
+      if (before && !isOlder(id, before)) continue;
       if (!matchesAuditQuery(event, query)) continue;
       // One match past the page says that another page follows.
       if (events.length === query.limit) return { events, next: events[events.length - 1]!.id };
@@ -115,6 +117,16 @@ export class MemoryAuditSink implements AuditSink {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {}
+
+  /** Forgets the owners whose newest event has aged out, at most once a minute. */
+  #sweep(now: number): void {
+    if (now - this.#lastSweep < SWEEP_INTERVAL_MS) return;
+    this.#lastSweep = now;
+    const cutoff = now - this.retention.maxAgeMs;
+    for (const [owner, ring] of this.#owners) {
+      if (parseAuditId(ring.newest()?.id)![0] < cutoff) this.#owners.delete(owner);
+    }
+  }
 }
 
 function isOlder([ms, seq]: readonly [number, number], [beforeMs, beforeSeq]: readonly [number, number]): boolean {

@@ -11,13 +11,32 @@ import {
 } from "@portcullis/core";
 import { describeAuditSinkContract, sampleAuditEvent, SAMPLE_FULL_KEY } from "@portcullis/testing";
 
-describeAuditSinkContract("MemoryAuditSink", () => new MemoryAuditSink());
+describeAuditSinkContract("MemoryAuditSink", (retention) => new MemoryAuditSink(retention));
 
 describe("MemoryAuditSink", () => {
-  test("a full ring evicts the oldest events", async () => {
-    const sink = new MemoryAuditSink({ capacity: 3 });
-    for (let i = 0; i < 5; i++) sink.record(sampleAuditEvent({ targetId: `t${i}` }));
-    expect((await sink.list({ limit: 100 })).events.map((e) => e.targetId)).toEqual(["t4", "t3", "t2"]);
+  test("each log trims exactly to its cap, the oldest first", async () => {
+    const sink = new MemoryAuditSink({ maxEventsPerOwner: 3, maxUnownedEvents: 2, maxOverviewEvents: 4 });
+    for (let i = 0; i < 5; i++) sink.record(sampleAuditEvent({ owner: i % 2 ? "bob" : "alice", targetId: `t${i}` }));
+    for (let i = 0; i < 5; i++) sink.record(sampleAuditEvent({ owner: undefined, targetId: `u${i}` }));
+    const targets = async (query: object) => (await sink.list({ limit: 100, ...query })).events.map((e) => e.targetId);
+    expect(await targets({ owner: "alice" })).toEqual(["t4", "t2", "t0"]);
+    expect(await targets({ owner: "bob" })).toEqual(["t3", "t1"]);
+    expect(await targets({})).toEqual(["t4", "t3", "t2", "t1"]);
+    expect(await targets({ unowned: true })).toEqual(["u4", "u3"]);
+  });
+
+  test("an owner whose events have all aged out is forgotten", async () => {
+    const clock = { now: 1_000_000 };
+    const sink = new MemoryAuditSink({ maxAgeMs: 60_000, now: () => clock.now });
+    for (let i = 0; i < 1000; i++) sink.record(sampleAuditEvent({ owner: `owner${i}` }));
+    expect(sink.owners).toBe(1000);
+    clock.now += 120_000;
+    sink.record(sampleAuditEvent({ owner: "active" }));
+    expect(sink.owners).toBe(1);
+    expect((await sink.list({ limit: 100, owner: "owner1" })).events).toEqual([]);
+    // Recording again for a forgotten owner starts an empty log, not the old one.
+    sink.record(sampleAuditEvent({ owner: "owner1", targetId: "again" }));
+    expect((await sink.list({ limit: 100, owner: "owner1" })).events.map((e) => e.targetId)).toEqual(["again"]);
   });
 
   test("ids follow the injected clock and keep increasing when it steps back", async () => {
@@ -36,7 +55,8 @@ describe("MemoryAuditSink", () => {
   });
 
   test("bad options are refused at creation", () => {
-    expect(() => new MemoryAuditSink({ capacity: 0 })).toThrow(/MemoryAuditSink: "capacity" must be a whole number/);
+    expect(() => new MemoryAuditSink({ maxEventsPerOwner: 0 })).toThrow(/MemoryAuditSink: "maxEventsPerOwner" must be a whole number/);
+    expect(() => new MemoryAuditSink({ capacity: 10 } as never)).toThrow(/MemoryAuditSink: "capacity" is gone: each owner's log is capped by "maxEventsPerOwner"/);
     expect(() => new MemoryAuditSink({ size: 5 } as never)).toThrow(/MemoryAuditSink: unknown option "size"/);
   });
 });
@@ -128,7 +148,7 @@ describe("auditEventFromRequest", () => {
     const sink = new MemoryAuditSink();
     const before = Date.now();
     await request(appRecordingInto(sink)).get("/v1/keys/key_1?token=secret").set("user-agent", "probe/1.0").expect(200);
-    const [event] = (await sink.list({ limit: 1 })).events;
+    const [event] = (await sink.list({ limit: 1, unowned: true })).events;
     expect(event).toEqual({
       id: expect.any(String),
       at: expect.any(Number),
@@ -146,7 +166,7 @@ describe("auditEventFromRequest", () => {
   test("without a matched route it takes the path; fields given win", async () => {
     const sink = new MemoryAuditSink();
     await request(appRecordingInto(sink)).post("/elsewhere/x?api_key=secret").expect(401);
-    const [event] = (await sink.list({ limit: 1 })).events;
+    const [event] = (await sink.list({ limit: 1, unowned: true })).events;
     expect(event).toEqual(expect.objectContaining({ at: 5, method: "POST", route: "/elsewhere/x", code: "invalid_key" }));
     expect(JSON.stringify(event)).not.toContain("secret");
   });

@@ -1,31 +1,27 @@
 import {
-  assertKnownOptions,
-  assertAuditLimit,
+  assertAuditQuery,
   configError,
   matchesAuditQuery,
   parseAuditId,
+  resolveAuditRetention,
   sanitizeAuditEvent,
   type AuditEvent,
   type AuditPage,
   type AuditQuery,
+  type AuditRetention,
+  type AuditRetentionOptions,
   type AuditSink,
   type StoredAuditEvent,
 } from "@portcullis/core";
 import type { RedisClient } from "./redis-client";
 import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
 
-export interface RedisAuditSinkOptions {
+export interface RedisAuditSinkOptions extends AuditRetentionOptions {
   /**
    * Starts every Redis key, so several apps can share one Redis.
    * @default "portcullis:"
    */
   readonly prefix?: string;
-  /**
-   * About how many events the stream keeps: each write trims the oldest with `XADD MAXLEN ~`,
-   * which Redis applies in whole nodes, so the stream may briefly hold somewhat more.
-   * @default 100000
-   */
-  readonly maxLength?: number;
   /**
    * How long a recorded event may wait in this process before it is written, in milliseconds.
    * A batch of 100 is written at once; a write that failed is retried after this long.
@@ -33,23 +29,25 @@ export interface RedisAuditSinkOptions {
    */
   readonly flushIntervalMs?: number;
   /**
-   * How many events wait in this process at most while Redis cannot be written; past it the
-   * oldest are dropped and counted in `dropped`.
+   * How many owners' events, and apart from them how many events of no owner, wait in this
+   * process at most while Redis cannot be written; past it the oldest of that kind are dropped
+   * and counted in `dropped`, so a flood of junk never pushes out an owner's waiting events.
    * @default 10000
    */
   readonly maxBuffered?: number;
 }
 
-const OPTIONS = new Set(["prefix", "maxLength", "flushIntervalMs", "maxBuffered"]);
+const OPTIONS = ["prefix", "flushIntervalMs", "maxBuffered"];
 /** Buffered events that trigger a write before the timer. */
 const BATCH_SIZE = 100;
-/** XADDs in one pipeline. */
-const PIPELINE_SIZE = 1000;
+/** Events written by one script call. */
+const WRITE_SIZE = 500;
 /** The most entries one `list` call reads, whatever its filters: 10 × limit, at least 1000. */
 const scanBudget = (limit: number) => Math.max(1000, 10 * limit);
 /**
- * How far the application's clock may run ahead of Redis's: an event's stream id (Redis time,
- * taken when it is written) is never older than its `at` minus this, so `since` can bound the scan.
+ * How far the clocks of the processes writing the log may disagree: an event's stream id (the
+ * writer's clock when it is written) is never older than its `at` minus this, so `since` can
+ * bound the scan.
  */
 const CLOCK_SLACK_MS = 10 * 60 * 1000;
 
@@ -72,32 +70,83 @@ const F = {
 const FIELD_NAMES = new Map(Object.entries(F).map(([name, field]) => [field as string, name as keyof AuditEvent]));
 
 /**
- * The access log in one capped Redis stream (`<prefix>audit`), through ioredis, on a single node
- * or a Cluster (every command names that one key, so one pipeline targets one slot).
+ * Writes a batch of events in one call. KEYS: the overview, the stream of no owner, then each
+ * owner's stream. ARGV: the caps (overview, no owner, per owner), the oldest id to keep (ms), the
+ * streams' time to live (ms), the writer's clock (ms), then per event the index of its stream in
+ * KEYS, its field count and its fields. An owner's event goes to the overview first and to its
+ * owner's stream under the same id; ids follow the writer's clock (`<ms>-*`), or Redis's (`*`) if
+ * the stream is already past it or the server is older than 7.0. Answers how many events could not
+ * be written (a key of the wrong type).
+ */
+const WRITE = `
+local function add(key, cap, ids, first, last)
+  for _, id in ipairs(ids) do
+    local reply = redis.pcall('XADD', key, 'MAXLEN', '~', cap, id, unpack(ARGV, first, last))
+    if type(reply) == 'string' then return reply end
+  end
+  return false
+end
+local clockId = ARGV[6] .. '-*'
+local touched = {}
+local lost = 0
+local i = 7
+while i <= #ARGV do
+  local k = tonumber(ARGV[i])
+  local first, last = i + 2, i + 1 + tonumber(ARGV[i + 1])
+  local id
+  if k == 2 then
+    id = add(KEYS[2], ARGV[2], {clockId, '*'}, first, last)
+  else
+    local shared = add(KEYS[1], ARGV[1], {clockId, '*'}, first, last)
+    if shared then touched[1] = true end
+    id = add(KEYS[k], ARGV[3], shared and {shared, clockId, '*'} or {clockId, '*'}, first, last)
+  end
+  if id then touched[k] = true else lost = lost + 1 end
+  i = last + 1
+end
+for k in pairs(touched) do
+  redis.pcall('XTRIM', KEYS[k], 'MINID', ARGV[4])
+  redis.pcall('PEXPIRE', KEYS[k], ARGV[5])
+end
+return lost
+`;
+
+/**
+ * The access log in Redis streams, through ioredis, on a single node or a Cluster: one stream per
+ * owner, one for the events of no owner (refused unknown keys, failed logins) and an overview of
+ * every owner's events, each capped by count (`XADD MAXLEN ~`, which Redis applies in whole nodes,
+ * so a stream may hold up to `stream-node-max-entries`, 100 by default, more) and by age (`XTRIM
+ * MINID`, and a time to live of `maxAgeMs` after the last write). A flood of junk keys only ever
+ * trims the stream of no owner, and one owner's requests only their own stream and the overview.
+ * All the streams share the hash tag `{audit}`, so a batch is written to one Cluster slot.
  *
- * `record` never waits on Redis: events are buffered, then written by a pipeline of
- * `XADD MAXLEN ~ maxLength *` when 100 are waiting or after `flushIntervalMs`. While Redis is down
- * they stay buffered and are retried, up to `maxBuffered`; beyond that the oldest are dropped and
- * counted. A write whose reply was lost may be retried, so an event can, rarely, appear twice.
+ * `record` never waits on Redis: events are buffered, then written by one script call per 500
+ * when 100 are waiting or after `flushIntervalMs`. While Redis is down they stay buffered and are
+ * retried, up to `maxBuffered` of owners' events and as many of no owner; beyond that the oldest
+ * of that kind are dropped and counted. A write whose reply was lost may be retried, so an event
+ * can, rarely, appear twice.
  *
- * `list` reads the stream newest first with XREVRANGE (its exclusive `(` bounds need Redis 6.2)
- * and applies the filters in this process. Filtering by key, user, owner, outcome, action or
- * `until` therefore scans the stream: one call reads at most 10 × limit entries (at least 1000),
- * so its cost is bounded, and answers a `next` to continue from where it stopped, which may follow
- * a short or empty page. `since` also bounds the scan, so a recent window ends quickly. Entries are
- * ordered by when Redis wrote them, which may differ slightly from their `at`.
+ * `list` reads one stream newest first with XREVRANGE (its exclusive `(` bounds need Redis 6.2):
+ * the owner's for `owner`, the stream of no owner for `unowned`, else the overview; and applies
+ * the other filters in this process. Filtering by key, user, outcome, action or `until` therefore
+ * scans the stream: one call reads at most 10 × limit entries (at least 1000), so its cost is
+ * bounded, and answers a `next` to continue from where it stopped, which may follow a short or
+ * empty page. `since` and `maxAgeMs` also bound the scan. Stream ids follow the writing process's
+ * clock when the batch is written (on Redis 7.0 or later), which may differ slightly from `at`.
  *
  * @example
- * const audit = new RedisAuditSink(new Redis(process.env.REDIS_URL!), { maxLength: 1_000_000 });
+ * const audit = new RedisAuditSink(new Redis(process.env.REDIS_URL!), { maxEventsPerOwner: 50_000 });
  */
 export class RedisAuditSink implements AuditSink {
   readonly keys: RedisKeys;
-  readonly maxLength: number;
+  readonly retention: AuditRetention;
   readonly #redis: RedisClient;
   readonly #flushIntervalMs: number;
   readonly #maxBuffered: number;
-  /** Oldest first. */
-  #buffer: AuditEvent[] = [];
+  /** Owners' events waiting, oldest first. */
+  #owned: AuditEvent[] = [];
+  /** Events of no owner waiting, oldest first: a buffer of their own, so junk never evicts an owner's. */
+  #unowned: AuditEvent[] = [];
   #writing: Promise<void> | undefined;
   #failing = false;
   #timer: NodeJS.Timeout | undefined;
@@ -105,15 +154,12 @@ export class RedisAuditSink implements AuditSink {
   #dropped = 0;
 
   constructor(redis: RedisClient, options: Readonly<RedisAuditSinkOptions> = {}) {
-    if (!redis || typeof (redis as { xrevrange?: unknown }).xrevrange !== "function" || typeof redis.pipeline !== "function") {
+    if (!redis || typeof (redis as { xrevrange?: unknown }).xrevrange !== "function" || typeof redis.eval !== "function") {
       throw configError("RedisAuditSink", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
-    assertKnownOptions("RedisAuditSink", options, OPTIONS);
-    const { prefix = DEFAULT_REDIS_PREFIX, maxLength = 100_000, flushIntervalMs = 500, maxBuffered = 10_000 } = options ?? {};
+    this.retention = resolveAuditRetention("RedisAuditSink", options, OPTIONS);
+    const { prefix = DEFAULT_REDIS_PREFIX, flushIntervalMs = 500, maxBuffered = 10_000 } = options ?? {};
     if (typeof prefix !== "string") throw configError("RedisAuditSink", `"prefix" must be a string`);
-    if (!Number.isInteger(maxLength) || maxLength < 1) {
-      throw configError("RedisAuditSink", `"maxLength" must be a whole number of events, at least 1`);
-    }
     if (!Number.isFinite(flushIntervalMs) || flushIntervalMs < 1) {
       throw configError("RedisAuditSink", `"flushIntervalMs" must be a number of milliseconds, at least 1`);
     }
@@ -122,31 +168,30 @@ export class RedisAuditSink implements AuditSink {
     }
     this.#redis = redis;
     this.keys = new RedisKeys(prefix);
-    this.maxLength = maxLength;
     this.#flushIntervalMs = flushIntervalMs;
     this.#maxBuffered = maxBuffered;
   }
 
-  /** Events lost: malformed, recorded after `close()`, or dropped from a full buffer. */
+  /** Events lost: malformed, recorded after `close()`, dropped from a full buffer, or refused by Redis. */
   get dropped(): number {
     return this.#dropped;
   }
 
   /** Events waiting in this process to be written. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#owned.length + this.#unowned.length;
   }
 
   record(event: AuditEvent): void {
     try {
-      const clean = this.#closed ? undefined : sanitizeAuditEvent(event);
+      const clean = this.#closed ? undefined : sanitizeAuditEvent(event, this.retention.now());
       if (!clean) {
         this.#dropped += 1;
         return;
       }
-      this.#buffer.push(clean);
+      (clean.owner === undefined ? this.#unowned : this.#owned).push(clean);
       this.#trim();
-      if (this.#buffer.length >= BATCH_SIZE && !this.#writing && !this.#failing) this.#flushQuietly();
+      if (this.pending >= BATCH_SIZE && !this.#writing && !this.#failing) this.#flushQuietly();
       else this.#schedule();
     } catch {
       this.#dropped += 1;
@@ -154,7 +199,7 @@ export class RedisAuditSink implements AuditSink {
   }
 
   async list(query: AuditQuery): Promise<AuditPage> {
-    assertAuditLimit("RedisAuditSink", query?.limit);
+    assertAuditQuery("RedisAuditSink", query);
     const { limit, before, since } = query;
     let end = "+";
     if (before !== undefined) {
@@ -162,14 +207,21 @@ export class RedisAuditSink implements AuditSink {
       if (!id || (id[0] === 0 && id[1] === 0)) return { events: [] };
       end = `(${id[0]}-${id[1]}`;
     }
-    const start = typeof since === "number" && since > CLOCK_SLACK_MS ? String(Math.floor(since - CLOCK_SLACK_MS)) : "-";
+    const key =
+      query.unowned === true ? this.keys.auditUnowned() : query.owner === undefined ? this.keys.auditOverview() : this.keys.auditOwner(query.owner);
+    const oldest = Math.max(
+      0,
+      Math.floor(this.retention.now() - this.retention.maxAgeMs),
+      typeof since === "number" ? Math.floor(since - CLOCK_SLACK_MS) : 0,
+    );
+    const start = oldest > 0 ? String(oldest) : "-";
     const budget = scanBudget(limit);
     const events: StoredAuditEvent[] = [];
     let scanned = 0;
     let batch = Math.max(2 * limit, 50);
     for (;;) {
       const count = Math.min(batch, budget - scanned);
-      const entries = await this.#redis.xrevrange(this.keys.auditStream(), end, start, "COUNT", count);
+      const entries = await this.#redis.xrevrange(key, end, start, "COUNT", count);
       for (let i = 0; i < entries.length; i++) {
         const [id, fields] = entries[i]!;
         const event = fromEntry(id, fields);
@@ -193,7 +245,7 @@ export class RedisAuditSink implements AuditSink {
         await this.#writing.catch(() => {});
         continue;
       }
-      if (this.#buffer.length === 0) return;
+      if (this.pending === 0) return;
       await this.#write();
     }
   }
@@ -207,45 +259,57 @@ export class RedisAuditSink implements AuditSink {
   }
 
   #write(): Promise<void> {
-    const batch = this.#buffer.splice(0, PIPELINE_SIZE);
-    const writing = this.#send(batch).finally(() => {
+    const owned = this.#owned.splice(0, WRITE_SIZE);
+    const unowned = this.#unowned.splice(0, WRITE_SIZE - owned.length);
+    const writing = this.#send(owned, unowned).finally(() => {
       this.#writing = undefined;
     });
     this.#writing = writing;
     return writing;
   }
 
-  async #send(batch: AuditEvent[]): Promise<void> {
-    let results: [Error | null, unknown][] | null;
+  async #send(owned: AuditEvent[], unowned: AuditEvent[]): Promise<void> {
     try {
-      const pipeline = this.#redis.pipeline();
-      const key = this.keys.auditStream();
-      for (const event of batch) pipeline.xadd(key, "MAXLEN", "~", this.maxLength, "*", ...toFields(event));
-      results = await pipeline.exec();
+      const { maxOverviewEvents, maxUnownedEvents, maxEventsPerOwner, maxAgeMs } = this.retention;
+      const now = Math.floor(this.retention.now());
+      const keys = [this.keys.auditOverview(), this.keys.auditUnowned()];
+      const streamOf = new Map<string, number>();
+      const args: (string | number)[] = [maxOverviewEvents, maxUnownedEvents, maxEventsPerOwner, Math.max(0, now - maxAgeMs), maxAgeMs, now];
+      for (const event of owned) {
+        let index = streamOf.get(event.owner!);
+        if (index === undefined) streamOf.set(event.owner!, (index = keys.push(this.keys.auditOwner(event.owner!))));
+        const fields = toFields(event);
+        args.push(index, fields.length, ...fields);
+      }
+      for (const event of unowned) {
+        const fields = toFields(event);
+        args.push(2, fields.length, ...fields);
+      }
+      const lost = Number(await this.#redis.eval(WRITE, keys.length, ...keys, ...args));
+      if (lost > 0) this.#dropped += lost;
     } catch (error) {
-      this.#requeue(batch);
+      this.#requeue(owned, unowned);
       throw error;
-    }
-    const failed = batch.filter((_, i) => !results || results[i]?.[0]);
-    if (failed.length > 0) {
-      this.#requeue(failed);
-      throw results?.find(([error]) => error)?.[0] ?? new Error("RedisAuditSink: the pipeline was not executed");
     }
     this.#failing = false;
   }
 
   /** Puts events that could not be written back in front of the newer ones, oldest first. */
-  #requeue(events: AuditEvent[]): void {
+  #requeue(owned: AuditEvent[], unowned: AuditEvent[]): void {
     this.#failing = true;
-    this.#buffer = events.concat(this.#buffer);
+    this.#owned = owned.concat(this.#owned);
+    this.#unowned = unowned.concat(this.#unowned);
     this.#trim();
   }
 
+  /** Keeps each buffer within `maxBuffered`, dropping its oldest. */
   #trim(): void {
-    const excess = this.#buffer.length - this.#maxBuffered;
-    if (excess > 0) {
-      this.#buffer.splice(0, excess);
-      this.#dropped += excess;
+    for (const buffer of [this.#owned, this.#unowned]) {
+      const excess = buffer.length - this.#maxBuffered;
+      if (excess > 0) {
+        buffer.splice(0, excess);
+        this.#dropped += excess;
+      }
     }
   }
 
@@ -256,7 +320,7 @@ export class RedisAuditSink implements AuditSink {
   }
 
   #schedule(): void {
-    if (this.#timer || this.#closed || this.#buffer.length === 0) return;
+    if (this.#timer || this.#closed || this.pending === 0) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#flushQuietly();

@@ -14,14 +14,17 @@
  * | `<prefix>mfa:<user id>`           | hash   | a user's second factor: sealed TOTP secret, times, last step, `rc:<digest>` per recovery code |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
  * | `<prefix>user-sessions:<id>`      | zset   | a user's session ids, scored by when they may go   |
- * | `<prefix>audit`                   | stream | the access log, capped (XADD MAXLEN ~)             |
+ * | `<prefix>{audit}:owner:<owner>`    | stream | one owner's access log (owner JSON-encoded), capped by count and age |
+ * | `<prefix>{audit}:unowned`         | stream | access-log events of no owner (unknown keys, failed logins), capped apart |
+ * | `<prefix>{audit}:overview`        | stream | every owner's events together, for all-owners readers, capped |
  * | `<prefix>login-fails:[ip,user]`   | string | failed logins in a row (rate-limiter-flexible)     |
  * | `<prefix>login-ip:<ip>`           | string | failed logins from an IP today (rate-limiter-flexible) |
  *
  * The two login counters are named by `loginRedisKeys` in `@portcullis/login-rate-limit`, which
  * does not depend on this package; they are listed here so this table stays the whole picture.
  *
- * Every command touches a single key, so the layout works unchanged on Redis Cluster. Creating a
+ * Every command touches a single key, or keys sharing a hash tag: the access log's streams all
+ * carry `{audit}`, so one script writes a batch to them on one Cluster slot. Creating a
  * key writes its indexes before its record, so a failure part-way leaves at worst an index entry
  * that resolves to nothing, never a key that authenticates but cannot be listed or revoked.
  */
@@ -65,8 +68,17 @@ export class RedisKeys {
     return `${this.prefix}user-sessions:${userId}`;
   }
 
-  auditStream(): string {
-    return `${this.prefix}audit`;
+  /** JSON-encoded, so no owner can spell another log's key. */
+  auditOwner(owner: string): string {
+    return `${this.prefix}{audit}:owner:${JSON.stringify(owner)}`;
+  }
+
+  auditUnowned(): string {
+    return `${this.prefix}{audit}:unowned`;
+  }
+
+  auditOverview(): string {
+    return `${this.prefix}{audit}:overview`;
   }
 
   /** connect-redis appends the session id to this prefix. */

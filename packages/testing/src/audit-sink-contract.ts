@@ -1,4 +1,13 @@
-import { KeyFormat, parseAuditId, type AuditEvent, type AuditQuery, type AuditSink, type StoredAuditEvent } from "@portcullis/core";
+import {
+  KeyFormat,
+  parseAuditId,
+  type AuditEvent,
+  type AuditQuery,
+  type AuditRetentionOptions,
+  type AuditSink,
+  type OwnedAuditQuery,
+  type StoredAuditEvent,
+} from "@portcullis/core";
 
 const T0 = 1_700_000_000_000;
 /** A well-formed key of the shape the sanitizer must refuse, and a header that carries a token. */
@@ -31,7 +40,7 @@ export function sampleAuditEvent(overrides: Partial<AuditEvent> = {}): AuditEven
  * @example
  * const all = await listAllAuditEvents(sink, { limit: 100, keyId });
  */
-export async function listAllAuditEvents(sink: AuditSink, query: Omit<AuditQuery, "before">): Promise<StoredAuditEvent[]> {
+export async function listAllAuditEvents(sink: AuditSink, query: DistributiveOmit<AuditQuery, "before">): Promise<StoredAuditEvent[]> {
   const all: StoredAuditEvent[] = [];
   let before: string | undefined;
   for (let pages = 0; pages < 1000; pages++) {
@@ -43,6 +52,30 @@ export async function listAllAuditEvents(sink: AuditSink, query: Omit<AuditQuery
   }
   throw new Error("listAllAuditEvents: the listing never ended");
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Every event the sink keeps: all owners' (the overview) and those that belong to no owner.
+ *
+ * @example
+ * expect(JSON.stringify(await listEveryAuditEvent(sink))).not.toContain(key);
+ */
+export async function listEveryAuditEvent(sink: AuditSink): Promise<StoredAuditEvent[]> {
+  return [...(await listAllAuditEvents(sink, { limit: 100 })), ...(await listAllAuditEvents(sink, { limit: 100, unowned: true }))];
+}
+
+/** A clock a test moves by hand. */
+function manualClock(start = Date.now()) {
+  const clock = { now: start, read: () => clock.now, advance: (ms: number) => void (clock.now += ms) };
+  return clock;
+}
+
+/**
+ * How far above its cap a stream may stay: Redis trims `MAXLEN ~` in whole nodes
+ * (`stream-node-max-entries`, 100 by default); the memory sink trims exactly.
+ */
+const TRIM_SLACK = 100;
 
 function isNewerThan(a: string, b: string): boolean {
   const [aMs, aSeq] = parseAuditId(a)!;
@@ -57,15 +90,25 @@ function isNewerThan(a: string, b: string): boolean {
  * @example
  * describeAuditSinkContract("MemoryAuditSink", () => new MemoryAuditSink());
  */
-export function describeAuditSinkContract(adapter: string, makeSink: () => Promise<AuditSink> | AuditSink): void {
+export function describeAuditSinkContract(
+  adapter: string,
+  makeSink: (retention: Readonly<AuditRetentionOptions>) => Promise<AuditSink> | AuditSink,
+): void {
   describe(`AuditSink contract: ${adapter}`, () => {
     let sink: AuditSink;
+    /** Sinks made with other retention options by a test; closed after it. */
+    const extra: AuditSink[] = [];
     beforeEach(async () => {
-      sink = await makeSink();
+      sink = await makeSink({});
     });
     afterEach(async () => {
-      await sink.close();
+      await Promise.all([sink, ...extra.splice(0)].map((s) => s.close()));
     });
+    async function sinkWith(retention: Readonly<AuditRetentionOptions>): Promise<AuditSink> {
+      const made = await makeSink(retention);
+      extra.push(made);
+      return made;
+    }
 
     /** Records events told apart by `targetId` ("t0", "t1", …), oldest first. */
     async function recordNumbered(count: number, overrides: (i: number) => Partial<AuditEvent> = () => ({})) {
@@ -91,7 +134,7 @@ export function describeAuditSinkContract(adapter: string, makeSink: () => Promi
     test("optional fields that were never set stay absent", async () => {
       sink.record({ at: T0, action: "session.logout", outcome: "success" });
       await sink.flush();
-      const [stored] = (await sink.list({ limit: 1 })).events;
+      const [stored] = (await sink.list({ limit: 1, unowned: true })).events;
       expect(stored).toEqual({ id: expect.any(String), at: T0, action: "session.logout", outcome: "success" });
     });
 
@@ -103,7 +146,7 @@ export function describeAuditSinkContract(adapter: string, makeSink: () => Promi
         outcome: i % 4 === 0 ? "failure" : "success",
         action: i === 5 ? "api_key.rotate" : "api_key.authenticate",
       }));
-      const targets = async (query: Omit<AuditQuery, "limit">) =>
+      const targets = async (query: Omit<OwnedAuditQuery, "limit">) =>
         (await sink.list({ limit: 100, ...query })).events.map((e) => e.targetId);
       expect(await targets({ keyId: "key_odd" })).toEqual(["t11", "t9", "t7", "t5", "t3", "t1"]);
       expect(await targets({ userId: "usr_three" })).toEqual(["t9", "t6", "t3", "t0"]);
@@ -163,7 +206,9 @@ export function describeAuditSinkContract(adapter: string, makeSink: () => Promi
       );
       sink.record(sampleAuditEvent({ userAgent: "x".repeat(10_000), route: `/a/${"r".repeat(500)}` }));
       await sink.flush();
-      const [long, keyed] = (await sink.list({ limit: 10 })).events;
+      // An owner that looked like a credential was dropped, so that event belongs to no owner.
+      const [long] = (await sink.list({ limit: 10 })).events;
+      const [keyed] = (await sink.list({ limit: 10, unowned: true })).events;
       expect(keyed).not.toHaveProperty("keyId");
       expect(keyed).not.toHaveProperty("targetId");
       expect(keyed).not.toHaveProperty("userAgent");
@@ -209,7 +254,7 @@ export function describeAuditSinkContract(adapter: string, makeSink: () => Promi
       ).not.toThrow();
       expect(() => sink.record(sampleAuditEvent({ at: Number.NaN, targetId: "nan" }))).not.toThrow();
       await sink.flush();
-      const { events } = await sink.list({ limit: 100 });
+      const events = await listEveryAuditEvent(sink);
       expect(events).toHaveLength(2);
       expect(events[0]).toEqual(expect.objectContaining({ targetId: "nan", at: expect.any(Number) }));
       expect(events[1]).toEqual({ id: expect.any(String), at: expect.any(Number), action: "api_key.create", outcome: "success" });
@@ -227,12 +272,103 @@ export function describeAuditSinkContract(adapter: string, makeSink: () => Promi
       sink.record({ ...sampleAuditEvent(), password: key, key, authorization: `Bearer ${key}` } as AuditEvent);
       sink.record(sampleAuditEvent({ route: `/v1/whoami?api_key=${key}` }));
       await sink.flush();
-      const all = await listAllAuditEvents(sink, { limit: 100 });
+      const all = await listEveryAuditEvent(sink);
       expect(all).toHaveLength(fields.length * placements.length + 2);
       const text = JSON.stringify(all);
       expect(text).not.toContain(key);
       expect(text).not.toContain(secretPart.slice(0, 24));
       expect(text).not.toContain(secretPart.slice(-24));
+    });
+
+    test("the overview lists every owner's events and none without an owner; unowned lists only those", async () => {
+      sink.record(sampleAuditEvent({ at: T0, owner: "alice", targetId: "a" }));
+      sink.record(sampleAuditEvent({ at: T0 + 1, owner: undefined, keyId: undefined, code: "invalid_key", targetId: "junk" }));
+      sink.record(sampleAuditEvent({ at: T0 + 2, owner: "bob", targetId: "b" }));
+      await sink.flush();
+      const targets = async (query: DistributiveOmit<AuditQuery, "limit">) =>
+        (await sink.list({ limit: 100, ...query } as AuditQuery)).events.map((e) => e.targetId);
+      expect(await targets({})).toEqual(["b", "a"]);
+      expect(await targets({ unowned: true })).toEqual(["junk"]);
+      expect(await targets({ owner: "alice" })).toEqual(["a"]);
+      expect(await targets({ owner: "carol" })).toEqual([]);
+    });
+
+    test("an event has the same id in the overview and in its owner's listing", async () => {
+      await recordNumbered(5, (i) => ({ owner: i % 2 === 0 ? "alice" : "bob" }));
+      const overview = (await sink.list({ limit: 100 })).events;
+      const alice = (await sink.list({ limit: 100, owner: "alice" })).events;
+      expect(alice.map((e) => e.targetId)).toEqual(["t4", "t2", "t0"]);
+      for (const event of alice) expect(overview.find((e) => e.targetId === event.targetId)?.id).toBe(event.id);
+      const older = await sink.list({ limit: 100, owner: "alice", before: overview[0]!.id });
+      expect(older.events.map((e) => e.targetId)).toEqual(["t2", "t0"]);
+    });
+
+    test("asking for one owner's events and for those without an owner at once is refused", async () => {
+      await expect(sink.list({ limit: 10, owner: "alice", unowned: true } as unknown as AuditQuery)).rejects.toThrow(RangeError);
+    });
+
+    test("a flood of events without an owner stays bounded and evicts no owner's events", async () => {
+      const capped = await sinkWith({ maxUnownedEvents: 150 });
+      for (let i = 0; i < 3; i++) capped.record(sampleAuditEvent({ owner: "alice", targetId: `alice${i}` }));
+      for (let i = 0; i < 2000; i++) {
+        capped.record(sampleAuditEvent({ owner: undefined, keyId: undefined, code: "invalid_key", targetId: `junk${i}` }));
+      }
+      await capped.flush();
+      expect((await listAllAuditEvents(capped, { limit: 100, owner: "alice" })).map((e) => e.targetId)).toEqual(["alice2", "alice1", "alice0"]);
+      expect((await listAllAuditEvents(capped, { limit: 100 })).map((e) => e.targetId)).toEqual(["alice2", "alice1", "alice0"]);
+      const junk = await listAllAuditEvents(capped, { limit: 100, unowned: true });
+      expect(junk.length).toBeGreaterThanOrEqual(150);
+      expect(junk.length).toBeLessThanOrEqual(150 + TRIM_SLACK);
+      expect(junk.slice(0, 150).map((e) => e.targetId)).toEqual(Array.from({ length: 150 }, (_, i) => `junk${1999 - i}`));
+    });
+
+    test("one owner's flood evicts only that owner's oldest events, never another owner's", async () => {
+      const capped = await sinkWith({ maxEventsPerOwner: 150 });
+      for (let i = 0; i < 3; i++) capped.record(sampleAuditEvent({ owner: "bob", targetId: `bob${i}` }));
+      for (let i = 0; i < 2000; i++) capped.record(sampleAuditEvent({ owner: "alice", targetId: `alice${i}` }));
+      await capped.flush();
+      expect((await listAllAuditEvents(capped, { limit: 100, owner: "bob" })).map((e) => e.targetId)).toEqual(["bob2", "bob1", "bob0"]);
+      const alice = await listAllAuditEvents(capped, { limit: 100, owner: "alice" });
+      expect(alice.length).toBeGreaterThanOrEqual(150);
+      expect(alice.length).toBeLessThanOrEqual(150 + TRIM_SLACK);
+      expect(alice[0]?.targetId).toBe("alice1999");
+    });
+
+    test("events older than maxAgeMs are no longer listed, by owner, overview or unowned", async () => {
+      const day = 86_400_000;
+      const clock = manualClock();
+      const aging = await sinkWith({ maxAgeMs: 30 * day, now: clock.read });
+      aging.record(sampleAuditEvent({ owner: "alice", targetId: "old" }));
+      aging.record(sampleAuditEvent({ owner: undefined, targetId: "old-junk" }));
+      await aging.flush();
+      clock.advance(20 * day);
+      aging.record(sampleAuditEvent({ owner: "alice", targetId: "recent" }));
+      await aging.flush();
+      const targets = async (query: DistributiveOmit<AuditQuery, "limit">) =>
+        (await aging.list({ limit: 100, ...query } as AuditQuery)).events.map((e) => e.targetId);
+      expect(await targets({ owner: "alice" })).toEqual(["recent", "old"]);
+      expect(await targets({ unowned: true })).toEqual(["old-junk"]);
+
+      clock.advance(11 * day); // "old" is 31 days old now; "recent" 11
+      expect(await targets({ owner: "alice" })).toEqual(["recent"]);
+      expect(await targets({})).toEqual(["recent"]);
+      expect(await targets({ unowned: true })).toEqual([]);
+      aging.record(sampleAuditEvent({ owner: "alice", targetId: "new" }));
+      await aging.flush();
+      expect(await targets({ owner: "alice" })).toEqual(["new", "recent"]);
+    });
+
+    test("retention options that make no sense are refused at creation", async () => {
+      for (const retention of [
+        { maxEventsPerOwner: 0 },
+        { maxUnownedEvents: -1 },
+        { maxOverviewEvents: 1.5 },
+        { maxAgeMs: 0 },
+        { maxAgeMs: Number.POSITIVE_INFINITY },
+        { now: 5 as unknown as () => number },
+      ]) {
+        await expect(Promise.resolve().then(() => makeSink(retention))).rejects.toThrow(/must be/);
+      }
     });
   });
 }
