@@ -24,6 +24,8 @@
  * Every command touches a single key, so the layout works unchanged on Redis Cluster. Creating a
  * key writes its indexes before its record, so a failure part-way leaves at worst an index entry
  * that resolves to nothing, never a key that authenticates but cannot be listed or revoked.
+ * Creating a user writes the user before claiming the email, so a failure part-way leaves the
+ * address free, never an email claimed by a user that does not exist.
  */
 export const DEFAULT_REDIS_PREFIX = "portcullis:";
 
