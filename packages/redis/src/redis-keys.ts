@@ -12,6 +12,7 @@
  * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
  * | `<prefix>mfa:<user id>`           | hash   | a user's second factor: sealed TOTP secret, times, last step, `rc:<digest>` per recovery code |
+ * | `<prefix>mfa-sign-in:<id>`        | string | codes sent to one pending sign-in (random id); expires with it |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
  * | `<prefix>user-sessions:<id>`      | zset   | a user's session ids, scored by when they may go   |
  * | `<prefix>audit`                   | stream | the access log, capped (XADD MAXLEN ~)             |
@@ -61,6 +62,11 @@ export class RedisKeys {
   /** One hash per user, so every MFA operation touches a single key (one Cluster slot). */
   mfa(userId: string): string {
     return `${this.prefix}mfa:${userId}`;
+  }
+
+  /** The codes counted for one pending sign-in; its id is random, so one key per sign-in. */
+  mfaSignIn(signInId: string): string {
+    return `${this.prefix}mfa-sign-in:${signInId}`;
   }
 
   userSessions(userId: string): string {
