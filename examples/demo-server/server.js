@@ -47,17 +47,10 @@ async function main() {
   }
 
   const email = process.env.PORTCULLIS_ADMIN_EMAIL ?? "admin@example.com";
-  let password = process.env.PORTCULLIS_ADMIN_PASSWORD;
+  const password = process.env.PORTCULLIS_ADMIN_PASSWORD;
   const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, ...(redis ? { redis } : {}) });
-  const existing = await stores.users.findByEmail(email);
-  if (existing) {
-    known.set(existing.id, existing);
-  } else {
-    const generated = password === undefined;
-    password ??= randomSecret().slice(0, 20);
-    known.set("admin", await stores.users.create({ email, password, role: "admin" }));
-    console.log(`Admin: ${email}${generated ? ` / ${password}  (generated, shown once)` : ""}`);
-  }
+  const admin = await seedAdmin(stores.users, email, password);
+  known.set(admin.id, admin);
 
   const server = app.listen(port, "127.0.0.1", () => {
     const address = server.address();
@@ -66,6 +59,34 @@ async function main() {
   const stop = () => server.close(() => void Promise.allSettled([stores.keyStore.close(), stores.audit.close()]).finally(() => process.exit(0)));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+}
+
+/**
+ * Creates the admin unless it exists. Replicas started together on one Redis all try: the store's
+ * create is the one atomic check (it refuses a taken email with `conflict`), so exactly one
+ * creates the admin and prints its password, and the others find the admin it made.
+ * @param {{ findByEmail(email: string): Promise<any>, create(user: { email: string, password: string, role: string }): Promise<any> }} users
+ * @param {string} email
+ * @param {string | undefined} password
+ */
+async function seedAdmin(users, email, password) {
+  const existing = await users.findByEmail(email);
+  if (!existing) {
+    const generated = password === undefined;
+    const chosen = password ?? randomSecret().slice(0, 20);
+    try {
+      const created = await users.create({ email, password: chosen, role: "admin" });
+      console.log(`Admin: ${email}${generated ? ` / ${chosen}  (generated, shown once)` : ""}`);
+      return created;
+    } catch (error) {
+      if (/** @type {{ code?: string }} */ (error)?.code !== "conflict") throw error;
+    }
+  }
+  // Created by another replica meanwhile if not before; a claimed email always leads to its user.
+  const admin = existing ?? (await users.findByEmail(email));
+  if (!admin) throw new Error(`the admin ${email} is registered but could not be read; start again`);
+  console.log(`Admin: ${email} exists already`);
+  return admin;
 }
 
 main().catch((error) => {

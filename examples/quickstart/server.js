@@ -37,8 +37,13 @@ async function main() {
   if (!(await users.findByEmail(email))) {
     const generated = password === undefined;
     password ??= randomSecret().slice(0, 20);
-    await users.create({ email, password, role: "admin" });
-    console.log(`Admin user ${email}${generated ? ` with the password (shown once): ${password}` : " created"}`);
+    try {
+      await users.create({ email, password, role: "admin" });
+      console.log(`Admin user ${email}${generated ? ` with the password (shown once): ${password}` : " created"}`);
+    } catch (error) {
+      // Another copy of this server, started at the same moment on the same Redis, created it first.
+      if (/** @type {{ code?: string }} */ (error)?.code !== "conflict") throw error;
+    }
   }
 
   const { app } = createApp({ keyStore, users, secret, sessionSecret, ...(redis ? { redis } : {}) });

@@ -19,6 +19,8 @@ interface Entry {
  */
 export class MemoryMfaStore implements MfaStore {
   readonly #byUser = new Map<string, Entry>();
+  /** Codes counted per pending sign-in, oldest sign-in first (they expire in about that order). */
+  readonly #signInCodes = new Map<string, { count: number; expiresAt: number }>();
 
   async find(userId: string): Promise<MfaEnrolment | undefined> {
     const entry = this.#byUser.get(userId);
@@ -80,5 +82,16 @@ export class MemoryMfaStore implements MfaStore {
     entry.codeAttempts = tries + 1;
     entry.lastCodeAttemptAt = at;
     return { allowed: true };
+  }
+
+  async countSignInCode(signInId: string, at: number, expiresAt: number): Promise<number> {
+    for (const [id, { expiresAt: end }] of this.#signInCodes) {
+      if (at < end) break;
+      this.#signInCodes.delete(id);
+    }
+    const counted = this.#signInCodes.get(signInId);
+    if (counted && at < counted.expiresAt) return ++counted.count;
+    this.#signInCodes.set(signInId, { count: 1, expiresAt });
+    return 1;
   }
 }

@@ -44,8 +44,11 @@ export class MemoryUserStore implements UserStore {
   async create(user: NewUser): Promise<UserRecord> {
     validateNewUser(user, this.#passwords);
     const email = normalizeEmail(user.email);
-    if (this.#idByEmail.has(email)) throw new PortcullisError("conflict", "email: already registered");
+    const taken = () => new PortcullisError("conflict", "email: already registered");
+    if (this.#idByEmail.has(email)) throw taken();
     const record = { id: newUserId(), email, role: user.role, passwordHash: await this.#passwords.hash(user.password) };
+    // Checked again after the hash: a concurrent sign-up with this address may have finished meanwhile.
+    if (this.#idByEmail.has(email)) throw taken();
     this.#byId.set(record.id, record);
     this.#idByEmail.set(email, record.id);
     return publicUser(record);

@@ -80,4 +80,11 @@ export interface MfaStore {
    * counted. Users without a confirmed enrolment are always allowed and nothing is written. Atomic.
    */
   beginCodeAttempt(userId: string, at: number, policy: CodeAttemptPolicy): Promise<CodeAttempt>;
+  /**
+   * Counts a code sent to finish one pending sign-in (`signInId`, random), before it is checked,
+   * and returns how many have been counted for that sign-in, this one included. Concurrent codes
+   * get distinct numbers, so a cap on them holds however many arrive at once. The count may be
+   * forgotten from `expiresAt` on, when the sign-in can no longer be finished. Atomic.
+   */
+  countSignInCode(signInId: string, at: number, expiresAt: number): Promise<number>;
 }

@@ -3,6 +3,14 @@ import { describeMfaStoreContract } from "@portcullis/testing";
 
 describeMfaStoreContract("MemoryMfaStore", () => new MemoryMfaStore());
 
+test("a pending sign-in's count of codes is forgotten once the sign-in has expired", async () => {
+  const store = new MemoryMfaStore();
+  expect(await store.countSignInCode("old", 1000, 5000)).toBe(1);
+  expect(await store.countSignInCode("old", 4999, 5000)).toBe(2);
+  expect(await store.countSignInCode("new", 5000, 9000)).toBe(1); // "old" is swept meanwhile
+  expect(await store.countSignInCode("old", 5000, 9000)).toBe(1);
+});
+
 test("what find returns is a copy: changing it changes nothing stored", async () => {
   const store = new MemoryMfaStore();
   await store.startEnrolment("usr_1", "sealed", 1);

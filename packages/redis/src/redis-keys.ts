@@ -12,6 +12,7 @@
  * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
  * | `<prefix>mfa:<user id>`           | hash   | a user's second factor: sealed TOTP secret, times, last step, `rc:<digest>` per recovery code |
+ * | `<prefix>mfa-sign-in:<id>`        | string | codes sent to one pending sign-in (random id); expires with it |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
  * | `<prefix>user-sessions:<id>`      | zset   | a user's session ids, scored by when they may go   |
  * | `<prefix>{audit}:owner:<owner>`    | stream | one owner's access log (owner JSON-encoded), capped by count and age |
@@ -27,6 +28,8 @@
  * carry `{audit}`, so one script writes a batch to them on one Cluster slot. Creating a
  * key writes its indexes before its record, so a failure part-way leaves at worst an index entry
  * that resolves to nothing, never a key that authenticates but cannot be listed or revoked.
+ * Creating a user writes the user before claiming the email, so a failure part-way leaves the
+ * address free, never an email claimed by a user that does not exist.
  */
 export const DEFAULT_REDIS_PREFIX = "portcullis:";
 
@@ -62,6 +65,11 @@ export class RedisKeys {
   /** One hash per user, so every MFA operation touches a single key (one Cluster slot). */
   mfa(userId: string): string {
     return `${this.prefix}mfa:${userId}`;
+  }
+
+  /** The codes counted for one pending sign-in; its id is random, so one key per sign-in. */
+  mfaSignIn(signInId: string): string {
+    return `${this.prefix}mfa-sign-in:${signInId}`;
   }
 
   userSessions(userId: string): string {

@@ -59,11 +59,18 @@ end
 redis.call('HSET', KEYS[1], 'code_tries', tries + 1, 'code_tried_at', ARGV[1])
 return 1`;
 
+// ARGV: milliseconds until the pending sign-in ends. The first code of a sign-in sets the expiry.
+const COUNT_SIGN_IN_CODE = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count`;
+
 /**
  * Second factors in Redis: one hash per user (`<prefix>mfa:<user id>`) holding the sealed secret,
  * the times, the last accepted time step and a `rc:<digest>` field per unused recovery code.
  * The replay guard and each change are one Lua script or one command on that single key, so they
- * are atomic and work on Redis Cluster.
+ * are atomic and work on Redis Cluster. The codes sent to one pending sign-in are counted in a key
+ * of their own (`<prefix>mfa-sign-in:<sign-in id>`), which expires with the sign-in.
  *
  * @example
  * const store = new RedisMfaStore(redis, { prefix: "myapp:" });
@@ -114,6 +121,11 @@ export class RedisMfaStore implements MfaStore {
   async beginCodeAttempt(userId: string, at: number, { maxFailures, lockMs }: CodeAttemptPolicy): Promise<CodeAttempt> {
     const answer = Number(await this.#redis.eval(BEGIN_CODE_ATTEMPT, 1, this.keys.mfa(userId), at, maxFailures, lockMs));
     return answer === 1 ? { allowed: true } : { allowed: false, retryAt: answer };
+  }
+
+  async countSignInCode(signInId: string, at: number, expiresAt: number): Promise<number> {
+    // The time left, not the instant: Redis's clock need not agree with the injected one.
+    return Number(await this.#redis.eval(COUNT_SIGN_IN_CODE, 1, this.keys.mfaSignIn(signInId), Math.max(1, Math.ceil(expiresAt - at))));
   }
 }
 

@@ -64,11 +64,16 @@ export class RedisUserStore implements UserStore {
     const email = normalizeEmail(user.email);
     const hash = await this.#passwords.hash(user.password);
     const id = newUserId();
-    // The email is claimed first, so two sign-ups with one address cannot both succeed.
+    const record = this.keys.user(id);
+    // The user is written before the email is claimed (SET NX, so two sign-ups with one address
+    // cannot both succeed), so a claimed email always leads to its user: a failure between the
+    // two steps leaves the address free, and at worst a record that nothing leads to.
+    await this.#guard(this.#redis.hset(record, { id, email, role: user.role, hash }));
     if ((await this.#guard(this.#redis.set(this.keys.userByEmail(email), id, "NX"))) !== "OK") {
+      // The claim was refused, so nothing leads to this record: it goes (or, if Redis fails now, stays unreachable).
+      await this.#guard(this.#redis.del(record)).catch(() => undefined);
       throw new PortcullisError("conflict", "email: already registered");
     }
-    await this.#guard(this.#redis.hset(this.keys.user(id), { id, email, role: user.role, hash }));
     return { id, email, role: user.role };
   }
 

@@ -22,6 +22,18 @@ test("one hash per user under <prefix>mfa:<id>, recovery codes as rc: fields", a
   });
 });
 
+test("a pending sign-in's codes are counted under <prefix>mfa-sign-in:<id>, which expires with the sign-in", async () => {
+  const client = redis().client();
+  const store = new RedisMfaStore(client, { prefix: "counted:" });
+  // The injected clock is far from Redis's: the expiry is the time left, never an instant.
+  expect(await store.countSignInCode("si_1", 1000, 301_000)).toBe(1);
+  expect(await store.countSignInCode("si_1", 2000, 301_000)).toBe(2);
+  expect(await client.get("counted:mfa-sign-in:si_1")).toBe("2");
+  const ttl = await client.pttl("counted:mfa-sign-in:si_1");
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(300_000);
+});
+
 test("options are checked when the store is made", () => {
   expect(() => new RedisMfaStore({} as never)).toThrow(/^RedisMfaStore: the first argument must be an ioredis client/);
   expect(() => new RedisMfaStore(redis().client(), { prefx: "x" } as never)).toThrow(/^RedisMfaStore: unknown option "prefx"/);

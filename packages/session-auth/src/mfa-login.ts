@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Request, Response } from "express";
 import {
   challenge,
@@ -12,13 +13,12 @@ import {
 import { completeLogin } from "./login-session";
 import { auditCodeOf, confirmedEnrolment, invalidCode, secondFactorBody, spendSecondFactor, type MfaConfig } from "./second-factor";
 import { sessionContextOf, type SessionContext } from "./session-context";
-import type { PendingMfaLogin } from "./session-data";
 import { destroyCurrent, regenerate, save } from "./session-ops";
 import { markCreating } from "./session-writes";
 
 /** How long after the password a code may finish the sign-in. */
 export const MFA_LOGIN_TTL_MS = 5 * 60_000;
-/** Wrong codes allowed per pending sign-in; the next wrong one sends the user back to the password. */
+/** Codes checked per pending sign-in; the last of them, if wrong, sends the user back to the password. */
 export const MAX_MFA_CODE_FAILURES = 5;
 /** The second factors `POST /login/mfa` takes, as the `mfa_required` answer lists them. */
 export const MFA_METHODS = Object.freeze(["totp", "recovery_code"] as const);
@@ -45,7 +45,8 @@ export async function beginMfaLogin(req: Request, context: SessionContext, user:
   await regenerate(req, context.timeoutMs, context.realm);
   markCreating(req.session);
   const now = context.now();
-  req.session.portcullisMfaLogin = { userId: user.id, email, passwordAt: now, expiresAt: now + MFA_LOGIN_TTL_MS, failures: 0 };
+  const id = randomBytes(16).toString("base64url");
+  req.session.portcullisMfaLogin = { userId: user.id, email, passwordAt: now, expiresAt: now + MFA_LOGIN_TTL_MS, id };
   await save(req, context.timeoutMs, context.realm);
   context.record(req, { action: "session.login", outcome: "failure", code: "mfa_required", userId: user.id, owner: user.id });
 }
@@ -81,8 +82,9 @@ const noPendingLogin = () => new PortcullisError("invalid_credentials", "No sign
 
 /**
  * `POST /login/mfa`: `{ code }` or `{ recovery_code }` finishes the sign-in the password started.
- * A right code gives a new session id and a full session, as a password-only login does; a
- * wrong one counts, and the fifth drops the pending sign-in.
+ * A right code gives a new session id and a full session, as a password-only login does. Every
+ * code is counted in the MFA store before it is checked, so however many arrive at once, five are
+ * checked: a fifth wrong one, and any code after it, drops the pending sign-in.
  */
 export function loginWithSecondFactor(users: UserStore, mfa: MfaConfig) {
   return async function loginMfa(req: Request, res: Response): Promise<void> {
@@ -96,11 +98,23 @@ export function loginWithSecondFactor(users: UserStore, mfa: MfaConfig) {
       throw new PortcullisError("invalid_credentials", "The sign-in took too long: sign in with your email and password again.");
     }
     const { userId } = pending;
+    // A sign-in begun before codes were counted in the store has nothing to count them under.
+    if (typeof pending.id !== "string") {
+      await dropPendingLogin(req, res, context);
+      throw noPendingLogin();
+    }
     const enrolment = await confirmedEnrolment(mfa, context, userId);
+    const tries = await guardStore(mfa.store.countSignInCode(pending.id, now, pending.expiresAt), context.timeoutMs);
+    if (tries > MAX_MFA_CODE_FAILURES) {
+      await dropPendingLogin(req, res, context);
+      throw tooManyWrongCodes();
+    }
     const outcome = enrolment ? await spendSecondFactor(mfa, context, userId, enrolment, proof) : ({ ok: false, reason: "invalid_code" } as const);
     if (!outcome.ok) {
       context.record(req, { action: "session.login", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
-      throw await countWrongCode(req, res, context, pending);
+      if (tries < MAX_MFA_CODE_FAILURES) throw invalidCode();
+      await dropPendingLogin(req, res, context);
+      throw tooManyWrongCodes();
     }
     const user = await guardStore(users.findById(userId), context.timeoutMs);
     // A password changed (or an account removed) since the password step ends this sign-in too.
@@ -116,15 +130,7 @@ export function loginWithSecondFactor(users: UserStore, mfa: MfaConfig) {
   };
 }
 
-async function countWrongCode(req: Request, res: Response, context: SessionContext, pending: PendingMfaLogin): Promise<PortcullisError> {
-  pending.failures += 1;
-  if (pending.failures >= MAX_MFA_CODE_FAILURES) {
-    await dropPendingLogin(req, res, context);
-    return invalidCode("Invalid code. Too many wrong codes: sign in with your email and password again.");
-  }
-  await save(req, context.timeoutMs, context.realm);
-  return invalidCode();
-}
+const tooManyWrongCodes = () => invalidCode("Invalid code. Too many wrong codes: sign in with your email and password again.");
 
 async function dropPendingLogin(req: Request, res: Response, context: SessionContext): Promise<void> {
   await destroyCurrent(req, context.timeoutMs, context.realm);

@@ -42,6 +42,9 @@ export function resolveMfa(mfa: Readonly<AuthRouterMfaOptions> | undefined): Mfa
   if (!store || typeof store.useStep !== "function" || typeof store.useRecoveryCode !== "function") {
     throw configError("authRouter", `"mfa.store" is required: an MfaStore such as new RedisMfaStore(redis) or new MemoryMfaStore()`);
   }
+  if (typeof store.countSignInCode !== "function") {
+    throw configError("authRouter", `"mfa.store" must implement countSignInCode, which counts the codes sent to a pending sign-in atomically (see MfaStore)`);
+  }
   if (!encryptionKeysOf(encryptionKey)) {
     throw configError(
       "authRouter",

@@ -162,7 +162,14 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       // meanwhile): the answer has gone already, so there is nothing left to do.
       if (answered) return;
       answered = true;
-      if (error) return respond(error instanceof PortcullisError ? error : storeUnavailable(error), req, res, next);
+      if (error) {
+        // The session could not be read (a store failure or timeout), so this request has none.
+        // Without an id, express-session neither destroys it at the end (unset: "destroy" does so
+        // for a request left without a session, and would wait for a stalled store a second time)
+        // nor saves nor touches it: the session stays as stored, and works once the store answers.
+        forgetSessionId(req);
+        return respond(error instanceof PortcullisError ? error : storeUnavailable(error), req, res, next);
+      }
       const data = req.session?.portcullis;
       if (!data) return next();
       const at = now();
@@ -204,6 +211,10 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       );
     });
   };
+}
+
+function forgetSessionId(req: { sessionID?: string }): void {
+  delete req.sessionID;
 }
 
 export function principalOf(data: PortcullisSessionData, sessionId: string, roles: SessionContext["roles"]): SessionPrincipal {

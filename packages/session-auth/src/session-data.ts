@@ -28,8 +28,11 @@ export interface PendingMfaLogin {
   passwordAt: number;
   /** A code must come before this instant, or the user starts again with the password. */
   expiresAt: number;
-  /** Wrong codes so far; at `MAX_MFA_CODE_FAILURES` the pending sign-in is dropped. */
-  failures: number;
+  /**
+   * Random: names this sign-in's count of codes in the MFA store (`countSignInCode`), which drops
+   * it at `MAX_MFA_CODE_FAILURES` wrong codes, counted atomically however many arrive at once.
+   */
+  id: string;
 }
 
 declare module "express-session" {

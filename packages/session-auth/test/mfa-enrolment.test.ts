@@ -160,6 +160,11 @@ describe("the mfa option is checked when the router is made", () => {
     ["not an object", "yes", /^authRouter: "mfa" must be \{ store, encryptionKey, issuer \}/],
     ["an unknown key", { store, encryptionKey: MFA_KEY, issuer: "Acme", digits: 8 }, /^authRouter: unknown option "mfa\.digits"/],
     ["no store", { encryptionKey: MFA_KEY, issuer: "Acme" }, /^authRouter: "mfa\.store" is required/],
+    [
+      "a store that cannot count a sign-in's codes",
+      { store: { useStep: store.useStep, useRecoveryCode: store.useRecoveryCode }, encryptionKey: MFA_KEY, issuer: "Acme" },
+      /^authRouter: "mfa\.store" must implement countSignInCode/,
+    ],
     ["a short key", { store, encryptionKey: "short", issuer: "Acme" }, /^authRouter: "mfa\.encryptionKey" must be a string of at least 32 bytes/],
     ["an empty key list", { store, encryptionKey: [], issuer: "Acme" }, /^authRouter: "mfa\.encryptionKey"/],
     ["an issuer with a colon", { store, encryptionKey: MFA_KEY, issuer: "Acme:Prod" }, /^authRouter: "mfa\.issuer" must be 1 to 64 characters without ":"/],

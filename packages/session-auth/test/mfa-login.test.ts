@@ -3,7 +3,7 @@ import { MemoryAuditSink, MemoryMfaStore } from "@portcullis/core";
 import { RedisMfaStore } from "@portcullis/redis";
 import { useRedisServer } from "@portcullis/testing";
 import { EMAIL, sessionCookie } from "./create-app";
-import { codeAt, createMfaApp, enrolAdmin, mfaLogin, passwordLogin, secondStep, STEP_MS } from "./mfa-support";
+import { codeAt, createMfaApp, enrolAdmin, expectFiveChecked, mfaLogin, passwordLogin, secondStep, STEP_MS, wrongCodesAtOnce } from "./mfa-support";
 
 const redis = useRedisServer();
 let run = 0;
@@ -103,6 +103,13 @@ describe("wrong codes and a pending sign-in's limits", () => {
     const late = await secondStep(app, pending, { code: await codeAt(secret, clock) }).expect(401);
     expect(late.body.detail).toBe("No sign-in is waiting for a code: sign in with your email and password first.");
     await mfaLogin(app, clock, secret);
+  });
+
+  test("twenty wrong codes at once on one pending sign-in: exactly five are checked, and the sign-in is dropped", async () => {
+    const { app, clock, mfaStore } = await createMfaApp();
+    const { secret } = await enrolAdmin(app, clock);
+    expectFiveChecked(await wrongCodesAtOnce(app, clock, mfaStore, secret));
+    await mfaLogin(app, clock, secret); // the password starts a new sign-in, with five codes of its own
   });
 
   test("a code more than five minutes after the password is refused, and the pending sign-in dropped", async () => {

@@ -3,7 +3,7 @@ import { RedisMfaStore } from "@portcullis/redis";
 import { RecoveryCodeHasher, SecretBox, newRecoveryCodes, newTotpSecret } from "@portcullis/session-auth";
 import { useRedisServer } from "@portcullis/testing";
 import { sessionCookie } from "./create-app";
-import { codeAt, createMfaApp, enrolAdmin, MFA_KEY, passwordLogin, secondStep } from "./mfa-support";
+import { codeAt, createMfaApp, enrolAdmin, expectFiveChecked, MFA_KEY, passwordLogin, secondStep, wrongCodesAtOnce } from "./mfa-support";
 
 const redis = useRedisServer();
 const OTHER_KEY = "a-different-mfa-key-of-at-least-32-bytes";
@@ -87,4 +87,10 @@ test("a sign-in waiting for its code is kept in Redis only as long as it can be 
   const ttl = await client.ttl(sessions[0]!);
   expect(ttl).toBeGreaterThan(0);
   expect(ttl).toBeLessThanOrEqual(360);
+});
+
+test("twenty wrong codes at once on one pending sign-in, with sessions and second factors on Redis: exactly five are checked", async () => {
+  const { app, clock, mfaStore } = await appOnRedis(`parallel${++run}:`);
+  const { secret } = await enrolAdmin(app, clock);
+  expectFiveChecked(await wrongCodesAtOnce(app, clock, mfaStore, secret));
 });

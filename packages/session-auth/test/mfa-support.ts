@@ -44,3 +44,40 @@ export async function mfaLogin(app: App, clock: Clock, secret: string): Promise<
   const pending = sessionCookie(await passwordLogin(app).expect(401));
   return sessionCookie(await secondStep(app, pending, { code: await codeAt(secret, clock) }).expect(200));
 }
+
+/**
+ * Twenty wrong codes sent at once on one pending sign-in, then the right code on it: the answers'
+ * details, how many codes were checked (each TOTP code checked is first counted against the
+ * account, `beginCodeAttempt`), and the right code's answer.
+ */
+export async function wrongCodesAtOnce(app: App, clock: Clock, mfaStore: MfaStore, secret: string) {
+  const pending = sessionCookie(await passwordLogin(app).expect(401));
+  // Every request reads the pending sign-in, then waits at its enrolment's lookup until all twenty
+  // have got there: they are truly at once, whatever the machine's speed.
+  const find = mfaStore.find.bind(mfaStore);
+  const waiting: (() => void)[] = [];
+  const lookups = jest.spyOn(mfaStore, "find").mockImplementation(async (userId) => {
+    await new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      if (waiting.length === 20) for (const release of waiting) release();
+    });
+    return find(userId);
+  });
+  const checks = jest.spyOn(mfaStore, "beginCodeAttempt");
+  const answers = await Promise.all(Array.from({ length: 20 }, () => secondStep(app, pending, { code: "000000" })));
+  const checked = checks.mock.calls.length;
+  checks.mockRestore();
+  lookups.mockRestore();
+  const late = await secondStep(app, pending, { code: await codeAt(secret, clock) });
+  return { statuses: answers.map((answer) => answer.status), details: answers.map((answer) => answer.body.detail as string), checked, late };
+}
+
+/** What `wrongCodesAtOnce` must see: five codes checked, the fifth and every later one told to start again. */
+export function expectFiveChecked({ statuses, details, checked, late }: Awaited<ReturnType<typeof wrongCodesAtOnce>>) {
+  expect(checked).toBe(5);
+  expect(statuses).toEqual(Array(20).fill(401));
+  expect(details.filter((detail) => detail === "Invalid or already used code.")).toHaveLength(4);
+  expect(details.filter((detail) => detail === "Invalid code. Too many wrong codes: sign in with your email and password again.")).toHaveLength(16);
+  expect(late.status).toBe(401);
+  expect(late.body.detail).toBe("No sign-in is waiting for a code: sign in with your email and password first.");
+}

@@ -12,8 +12,8 @@ const cluster = useRedisCluster();
 type App = Parameters<typeof request>[0];
 let run = 0;
 
-describeUserStoreContract("RedisUserStore on Redis Cluster", () =>
-  new RedisUserStore(cluster().client(), { passwords: bcryptPasswords({ cost: 4 }), prefix: `u${++run}:` }),
+describeUserStoreContract("RedisUserStore on Redis Cluster", (passwords = bcryptPasswords({ cost: 4 })) =>
+  new RedisUserStore(cluster().client(), { passwords, prefix: `u${++run}:` }),
 );
 
 async function loginAs(app: App, userAgent: string, password = PASSWORD) {

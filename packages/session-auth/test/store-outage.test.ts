@@ -7,6 +7,12 @@ import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";
 
 const redis = useRedisServer();
 
+/** The session id in a `name=value` session cookie, whose value is `s:<session id>.<signature>`, URL-encoded. */
+function sessionIdOf(cookie: string): string {
+  const signed = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1));
+  return signed.slice(2, signed.lastIndexOf("."));
+}
+
 test("with the session store unreachable, a session request and a login get 503, never a pass; both recover", async () => {
   const client = redis().client({ enableOfflineQueue: false });
   await new Promise((resolve) => client.once("ready", resolve));
@@ -29,10 +35,7 @@ test("a stored session that is not JSON is a 503, never a pass or a crash; an em
   const client = redis().client();
   const { app } = await createApp({ redis: client });
   const cookie = sessionCookie(await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200));
-  // The cookie is name=s:<session id>.<signature>, URL-encoded; this file's other test left a session too.
-  const signed = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1));
-  const sessionId = signed.slice(2, signed.lastIndexOf("."));
-  const [key] = await client.keys(`*sess:${sessionId}`);
+  const [key] = await client.keys(`*sess:${sessionIdOf(cookie)}`); // this file's other tests left sessions too
   expect(key).toBeDefined();
 
   await client.set(key!, "{not json");
@@ -41,6 +44,34 @@ test("a stored session that is not JSON is a 503, never a pass or a crash; an em
 
   await client.set(key!, "");
   expect((await request(app).get("/api/projects").set("Cookie", cookie).expect(401)).body.error).toBe("missing_credentials");
+});
+
+test("a session read that times out is one 503 after one timeout: the session is neither destroyed nor rewritten, and works once Redis answers", async () => {
+  const client = redis().client();
+  const { app } = await createApp({ redis: client, session: { timeoutMs: 200 } });
+  const cookie = sessionCookie(await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200));
+  const key = `portcullis:sess:${sessionIdOf(cookie)}`;
+  const probe = redis().client();
+  expect(await probe.exists(key)).toBe(1);
+  // Every call the session store makes: reads, writes and deletes, whether or not Redis answers.
+  const calls = (["get", "set", "del"] as const).map((command) => jest.spyOn(client, command));
+
+  redis().stall();
+  try {
+    const refused = await request(app).get("/api/projects").set("Cookie", cookie).expect(503);
+    expect(refused.body.error).toBe("auth_unavailable");
+    expect(refused.headers["set-cookie"]).toBeUndefined();
+    // One read, and its timeout is the answer: no delete (express-session's unset: "destroy"
+    // on a request left without a session), whose own timeout would come second.
+    expect(calls.map((spy) => spy.mock.calls.length)).toEqual([1, 0, 0]);
+  } finally {
+    redis().resume();
+  }
+  await client.ping(); // the app's own connection: whatever it had queued has now run
+  expect(calls.map((spy) => spy.mock.calls.length)).toEqual([1, 0, 0]);
+  expect(await probe.exists(key)).toBe(1);
+  await request(app).get("/api/projects").set("Cookie", cookie).expect(200);
+  for (const spy of calls) spy.mockRestore();
 });
 
 describe("a password check slower than the store's time limit", () => {

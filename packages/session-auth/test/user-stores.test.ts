@@ -7,8 +7,8 @@ const passwords = bcryptPasswords({ cost: 4 }); // the lowest cost: these tests 
 const redis = useRedisServer();
 let run = 0;
 
-describeUserStoreContract("MemoryUserStore", () => new MemoryUserStore({ passwords }));
-describeUserStoreContract("RedisUserStore", () => new RedisUserStore(redis().client(), { passwords, prefix: `u${++run}:` }));
+describeUserStoreContract("MemoryUserStore", (hasher = passwords) => new MemoryUserStore({ passwords: hasher }));
+describeUserStoreContract("RedisUserStore", (hasher = passwords) => new RedisUserStore(redis().client(), { passwords: hasher, prefix: `u${++run}:` }));
 
 test("bcryptPasswords refuses a cost below 4 and unknown options", () => {
   expect(() => bcryptPasswords({ cost: 3 })).toThrow(/^bcryptPasswords: "cost"/);
@@ -34,13 +34,38 @@ describe("RedisUserStore time limits", () => {
   test("a Redis that does not answer fails the check with 503 auth_unavailable after timeoutMs", async () => {
     const users = new RedisUserStore(redis().client(), { passwords, prefix: `stalled${++run}:`, timeoutMs: 50 });
     await users.create({ email: "a@example.com", password: "long-enough-password", role: "member" });
-    const admin = redis().client();
-    await admin.client("PAUSE", 20_000, "ALL");
+    redis().stall();
     try {
       await expect(users.verifyCredentials("a@example.com", "long-enough-password")).rejects.toMatchObject({ code: "auth_unavailable", status: 503 });
     } finally {
-      await admin.client("UNPAUSE");
+      redis().resume();
     }
+  });
+
+  test("a connection lost between a sign-up's steps leaves the address free: never a claimed email without its user", async () => {
+    const prefix = `lost${++run}:`;
+    const client = redis().client();
+    // The connection drops as soon as Redis has answered create's first command: whatever create
+    // sends after it never reaches Redis, as when the process dies or the network fails there.
+    let answered = 0;
+    const dropping = new Proxy(client, {
+      get(target, name) {
+        const value: unknown = Reflect.get(target, name, target);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          const result: unknown = value.apply(target, args);
+          return result instanceof Promise ? result.finally(() => void (answered++ === 0 && target.disconnect())) : result;
+        };
+      },
+    });
+    const users = new RedisUserStore(dropping, { passwords, prefix });
+    await expect(users.create({ email: "lost@example.com", password: "first password", role: "member" })).rejects.toMatchObject({ code: "auth_unavailable" });
+    expect(answered).toBeGreaterThan(0);
+
+    const again = new RedisUserStore(redis().client(), { passwords, prefix });
+    expect(await again.findByEmail("lost@example.com")).toBeUndefined();
+    const created = await again.create({ email: "lost@example.com", password: "second password", role: "member" });
+    expect(await again.verifyCredentials("lost@example.com", "second password")).toEqual(created);
   });
 
   test("timeoutMs is checked at creation", () => {

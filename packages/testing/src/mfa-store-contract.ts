@@ -148,6 +148,17 @@ export function describeMfaStoreContract(adapter: string, makeStore: () => Promi
       expect((await store.find(userId))?.confirmedAt).toBeDefined(); // the enrolment itself is untouched
     });
 
+    test("codes sent to a pending sign-in are counted per sign-in; twenty at once get the numbers one to twenty", async () => {
+      const t = 1_700_000_000_000;
+      const [first, second] = [opaque(), opaque()];
+      expect(await store.countSignInCode(first, t, t + 300_000)).toBe(1);
+      expect(await store.countSignInCode(first, t + 1000, t + 300_000)).toBe(2);
+      expect(await store.countSignInCode(second, t + 2000, t + 302_000)).toBe(1);
+      const counts = await Promise.all(Array.from({ length: 20 }, () => store.countSignInCode(second, t + 3000, t + 302_000)));
+      expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      expect(await store.countSignInCode(first, t + 4000, t + 300_000)).toBe(3);
+    });
+
     test("users do not share enrolments, steps or recovery codes", async () => {
       const alice = newUser();
       const bob = newUser();

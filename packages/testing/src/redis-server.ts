@@ -15,6 +15,12 @@ export interface TestRedisServer {
   readonly url: string;
   /** A new ioredis client for this server; closed by `stop()`. */
   client(options?: RedisOptions): Redis;
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and commands queue unanswered, as in a
+   * stall, until `resume()`; then they run in order, as a stalled Redis's would.
+   */
+  stall(): void;
+  resume(): void;
   /** Stops the server and lets it start again on the same port with the same (empty) data. */
   kill(): Promise<void>;
   restart(): Promise<void>;
@@ -96,6 +102,8 @@ export async function startRedisServer({ binary = "redis-server" }: StartRedisSe
       clients.push(client);
       return client;
     },
+    stall: () => void child?.kill("SIGSTOP"),
+    resume: () => void child?.kill("SIGCONT"),
     kill: exited,
     async restart() {
       await exited();

@@ -1,10 +1,16 @@
-import type { NewUser, UserRecord, UserStore } from "@portcullis/core";
+import type { NewUser, PasswordHasher, UserRecord, UserStore } from "@portcullis/core";
 
 /** A store that can also create users (both shipped adapters can; a host's may not). */
 export type CreatingUserStore = UserStore & { create(user: NewUser): Promise<UserRecord> };
 
-/** The behaviour every `UserStore` adapter must have. */
-export function describeUserStoreContract(adapter: string, makeStore: () => Promise<CreatingUserStore> | CreatingUserStore): void {
+/**
+ * The behaviour every `UserStore` adapter must have. `makeStore` returns a fresh store; given a
+ * password hasher, the store must use it instead of its usual one.
+ */
+export function describeUserStoreContract(
+  adapter: string,
+  makeStore: (passwords?: PasswordHasher) => Promise<CreatingUserStore> | CreatingUserStore,
+): void {
   describe(`UserStore contract: ${adapter}`, () => {
     let users: CreatingUserStore;
     beforeEach(async () => {
@@ -39,6 +45,34 @@ export function describeUserStoreContract(adapter: string, makeStore: () => Prom
     test("an email is registered once", async () => {
       await users.create({ email: "dee@example.com", password: "correct horse", role: "member" });
       await expect(users.create({ email: "DEE@example.com", password: "other horse", role: "admin" })).rejects.toMatchObject({ code: "conflict" });
+    });
+
+    test("concurrent sign-ups with one address: exactly one succeeds, and the address finds that user", async () => {
+      const email = "race@example.com";
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => users.create({ email, password: `password number ${i}`, role: "member" })));
+      const created = outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
+      expect(created).toHaveLength(1);
+      for (const outcome of outcomes) if (outcome.status === "rejected") expect(outcome.reason).toMatchObject({ code: "conflict" });
+      expect(await users.findByEmail(email)).toEqual(created[0]);
+    });
+
+    test("a sign-up that fails leaves the address free for the next one", async () => {
+      let failing = true;
+      const flaky: PasswordHasher = {
+        hash: async (password) => {
+          if (failing) throw new Error("the hasher failed");
+          return `test:${password}`;
+        },
+        verify: async (password, hash) => hash === `test:${password}`,
+        dummyHash: "test:",
+        assertStorable: () => {},
+      };
+      const store = await makeStore(flaky);
+      await expect(store.create({ email: "hal@example.com", password: "correct horse", role: "member" })).rejects.toThrow();
+      expect(await store.findByEmail("hal@example.com")).toBeUndefined();
+      failing = false;
+      const created = await store.create({ email: "hal@example.com", password: "correct horse", role: "member" });
+      expect(await store.verifyCredentials("hal@example.com", "correct horse")).toEqual(created);
     });
 
     test("a password past bcrypt's 72 bytes is refused when set, never silently truncated", async () => {
