@@ -5,7 +5,7 @@
 export const ERROR_CODES = {
   invalid_request: { status: 400, detail: "The request is malformed." },
   missing_credentials: { status: 401, detail: "Authentication credentials were not provided." },
-  invalid_key: { status: 401, detail: "Invalid or expired API key." },
+  invalid_key: { status: 401, detail: "Invalid API key." },
   expired_key: { status: 401, detail: "The API key has expired." },
   revoked_key: { status: 401, detail: "The API key has been revoked." },
   invalid_credentials: { status: 401, detail: "Invalid email or password." },
