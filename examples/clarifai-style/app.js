@@ -1,6 +1,6 @@
 // @ts-check
 const express = require("express");
-const { ApiKeys, ScopePolicy, apiKeyAuth, endpoint, redactResponse, requireApp, scopeGuards } = require("portcullis");
+const { ApiKeys, ScopePolicy, apiKeyAuth, endpoint, portcullisFinalHandlers, redactResponse, requireApp, scopeGuards } = require("portcullis");
 const { ENDPOINT_SCOPES, OPERATION_SCOPES } = require("./scopes");
 
 const scopes = new ScopePolicy({ known: [...OPERATION_SCOPES, ...ENDPOINT_SCOPES] });
@@ -78,6 +78,7 @@ function createApp({ store, secret, now }) {
   appRoutes.delete("/inputs/:inputId", endpoint("/clarifai.api.V2/DeleteInput"), requireScope("Inputs:Delete"), (req, res) => {
     res.json({ status: { code: 10000, description: "Ok" } });
   });
+  app.use(portcullisFinalHandlers(errors)); // last: unknown routes and every error in Clarifai's shape
   return { app, keys };
 }
 

@@ -10,14 +10,17 @@ const {
   apiKeyAuth,
   apiKeysRouter,
   authRouter,
+  healthRoutes,
   keyRateLimit,
   loginRateLimit,
   pendingMfaLogin,
+  portcullisFinalHandlers,
   redactResponse,
+  redisPing,
   scopeGuards,
   sessionAuth,
 } = require("portcullis");
-const { createResources, jsonBodyErrors, resourceRouter } = require("./resources");
+const { createResources, resourceRouter } = require("./resources");
 
 const policy = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
 const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: ["read"] };
@@ -54,6 +57,8 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
 
   const app = express();
   app.disable("x-powered-by");
+  // /healthz and /readyz for a load balancer, before anything that asks for credentials.
+  app.use(healthRoutes({ checks: redis ? { redis: redisPing(redis) } : {} }));
   app.use((_req, res, next) => {
     // The console has no inline script or style, so the strictest policy holds.
     res.set({
@@ -106,20 +111,16 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
   });
 
   app.get("/api/users", requireScope("admin"), (_req, res) => void res.json([...known.values()]));
-  app.post("/api/users", requireScope("admin"), express.json({ limit: "16kb" }), async (req, res, next) => {
+  app.post("/api/users", requireScope("admin"), express.json({ limit: "16kb" }), async (req, res) => {
     const { email, password, role } = req.body ?? {};
     if (!Object.hasOwn(ROLES, role)) return void res.status(400).json({ error: "invalid_request", detail: `role: one of ${Object.keys(ROLES).join(", ")}` });
-    try {
-      const user = await users.create({ email, password, role });
-      known.set(user.id, user);
-      res.status(201).json(user);
-    } catch (error) {
-      const refusal = /** @type {{ status?: number, code?: string, message?: string }} */ (error);
-      if (typeof refusal.status === "number" && refusal.status < 500) return void res.status(refusal.status).json({ error: refusal.code, detail: refusal.message });
-      next(error);
-    }
+    const user = await users.create({ email, password, role }); // a refusal or a failure goes to the handlers below
+    known.set(user.id, user);
+    res.status(201).json(user);
   });
-  app.use("/api", jsonBodyErrors); // for the two routes above, which parse their own bodies
+  // Last: a JSON 404 for unknown routes, and every error as JSON (4xx refusals as they are, a 500
+  // without its stack), whatever NODE_ENV says.
+  app.use(portcullisFinalHandlers());
   return { app, keys, known };
 }
 

@@ -45,7 +45,8 @@ const NAME = /^[\p{L}\p{N} _.-]{1,100}$/u;
  */
 function resourceRouter(items, fields, requireScope, optional = []) {
   const router = express.Router();
-  const json = express.json({ limit: "16kb" });
+  // Errors of the parser (bad JSON, too large, a charset other than UTF-8) reach the app's final handlers.
+  const json = [express.json({ limit: "16kb" }), requireJson];
   const pick = (/** @type {any} */ body, /** @type {boolean} */ all) => {
     if (body === null || typeof body !== "object" || Array.isArray(body)) return { error: "body: must be a JSON object" };
     /** @type {Record<string, string>} */
@@ -86,19 +87,7 @@ function resourceRouter(items, fields, requireScope, optional = []) {
     if (!items.remove(String(req.params.id))) return refuse(res, 404, "not_found", "Not found.");
     res.status(204).end();
   });
-  router.use(jsonBodyErrors);
   return router;
-}
-
-/**
- * express.json's own errors (bad JSON, too large) as the same { error, detail } body, rather than
- * Express's HTML page (which shows a stack trace outside production).
- * @type {import("express").ErrorRequestHandler}
- */
-function jsonBodyErrors(error, _req, res, next) {
-  if (typeof error?.status !== "number" || error.status >= 500) return next(error);
-  const code = error.status === 413 ? "payload_too_large" : "invalid_request";
-  res.status(error.status).json({ error: code, detail: error.status === 413 ? "The request body is too large." : "The request body is not valid JSON." });
 }
 
 /** The demo's data: a project, a dataset and a model to start from. */
@@ -110,4 +99,13 @@ function createResources() {
   };
 }
 
-module.exports = { createResources, resourceRouter, jsonBodyErrors };
+/**
+ * A write whose body express.json skipped (not declared as JSON) is 415, not a body "missing".
+ * @type {import("express").RequestHandler}
+ */
+function requireJson(req, res, next) {
+  if (req.body === undefined) return void res.status(415).json({ error: "unsupported_media_type", detail: "Send the body as JSON (Content-Type: application/json)." });
+  next();
+}
+
+module.exports = { createResources, resourceRouter };

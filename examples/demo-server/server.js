@@ -11,6 +11,7 @@ const {
   RedisMfaStore,
   RedisUserStore,
   bcryptPasswords,
+  watchRedisConnection,
 } = require("portcullis");
 const { createDemoApp } = require("./app");
 
@@ -35,6 +36,7 @@ async function main() {
     const { Redis } = require("ioredis");
     // Auto-pipelining sends the commands of requests handled together in one write: fewer system calls.
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
+    watchRedisConnection(redis); // one warning when Redis goes away and one when it is back, not one per retry
     await new Promise((resolve, reject) => redis.once("ready", resolve).once("error", reject));
     stores = {
       keyStore: new RedisKeyStore(redis),

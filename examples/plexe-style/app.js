@@ -1,6 +1,16 @@
 // @ts-check
 const express = require("express");
-const { ApiKeys, MemoryAuditSink, ScopePolicy, accessLogRouter, apiKeyAuth, apiKeysRouter, keyRateLimit, scopeGuards } = require("portcullis");
+const {
+  ApiKeys,
+  MemoryAuditSink,
+  ScopePolicy,
+  accessLogRouter,
+  apiKeyAuth,
+  apiKeysRouter,
+  keyRateLimit,
+  portcullisFinalHandlers,
+  scopeGuards,
+} = require("portcullis");
 
 /** Plexe's two permission levels, as scopes a key holds. */
 const permissionLevels = { read_only: ["read"], read_write: ["read", "write"] };
@@ -32,6 +42,7 @@ function createApp({ store, secret, now, audit = new MemoryAuditSink(now ? { now
   });
   app.use("/auth/api-keys", apiKeysRouter({ keys, manageScope: false, permissionLevels, createdStatus: 200, revokedStatus: 200, audit }));
   app.use("/auth/access-log", accessLogRouter({ audit, viewScope: "write", policy: scopes }));
+  app.use(portcullisFinalHandlers()); // last: JSON for unknown routes and for every error
   return { app, keys, audit };
 }
 

@@ -9,7 +9,10 @@ const {
   apiKeyAuth,
   apiKeysRouter,
   authRouter,
+  healthRoutes,
   loginRateLimit,
+  portcullisFinalHandlers,
+  redisPing,
   scopeGuards,
   sessionAuth,
 } = require("portcullis");
@@ -40,6 +43,7 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   const audit = redis ? new RedisAuditSink(redis) : new MemoryAuditSink(clock);
 
   const app = express();
+  app.use(healthRoutes({ checks: redis ? { redis: redisPing(redis) } : {} })); // /healthz, /readyz
   app.use(
     "/api",
     apiKeyAuth({ keys, optional: true, audit }), // a Bearer key, or else…
@@ -62,6 +66,7 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   app.post("/api/models/:id/predict", requireScope("predict"), (req, res) => {
     res.json({ model: req.params.id, prediction: 0.42 });
   });
+  app.use(portcullisFinalHandlers()); // last: JSON for unknown routes and for every error
   return { app, keys, audit };
 }
 

@@ -1,7 +1,7 @@
 // @ts-check
 // Runs the quick start: in memory by default, on Redis when REDIS_URL is set.
 const { randomBytes } = require("node:crypto");
-const { MemoryKeyStore, MemoryUserStore, RedisKeyStore, RedisUserStore, bcryptPasswords } = require("portcullis");
+const { MemoryKeyStore, MemoryUserStore, RedisKeyStore, RedisUserStore, bcryptPasswords, watchRedisConnection } = require("portcullis");
 const { createApp } = require("./app");
 
 const randomSecret = () => randomBytes(32).toString("base64url");
@@ -24,6 +24,7 @@ async function main() {
     const { Redis } = require("ioredis");
     // Fail fast, never queue; send the commands of requests handled together in one write.
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
+    watchRedisConnection(redis); // one warning when Redis goes away and one when it is back, not one per retry
     await new Promise((resolve, reject) => redis.once("ready", resolve).once("error", reject));
     keyStore = new RedisKeyStore(redis);
     users = new RedisUserStore(redis, { passwords });

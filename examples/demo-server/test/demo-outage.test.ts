@@ -44,6 +44,9 @@ test("with Redis down every request that needs it gets 503 or a limit, nothing c
   // Persist what is there, so the Redis that comes back is the same one (as with RDB or AOF).
   await probe.save();
   await redis().kill();
+  const ready = await fetch(`${demo.baseUrl}/readyz`);
+  expect([ready.status, await ready.json()]).toEqual([503, { status: "unavailable", checks: { redis: "failed" } }]);
+  expect((await fetch(`${demo.baseUrl}/healthz`)).status).toBe(200);
 
   expect(await statusAndError(get("/api/projects", cold))).toEqual([503, "auth_unavailable"]);
   expect(await statusAndError(get("/api/projects", session))).toEqual([503, "auth_unavailable"]);
@@ -66,7 +69,13 @@ test("with Redis down every request that needs it gets 503 or a limit, nothing c
   expect((await login(DEMO_ADMIN)).status).toBe(200);
   expect((await get("/api/auth/audit", session)).status).toBe(200);
 
-  // The process lived through it and reported no unhandled failure.
+  expect((await fetch(`${demo.baseUrl}/readyz`)).status).toBe(200);
+
+  // The process lived through it and reported no unhandled failure: one line when Redis went,
+  // one when it came back, however many reconnection attempts failed in between.
+  await eventually(() => demo!.output().includes("the connection to Redis is back"));
+  expect(demo.output().match(/lost the connection to Redis/g)).toHaveLength(1);
+  expect(demo.output().match(/the connection to Redis is back/g)).toHaveLength(1);
   expect((await fetch(`${demo.baseUrl}/`)).status).toBe(200);
   expect(demo.output()).not.toMatch(/Unhandled|uncaught|TypeError|ReferenceError|at .+\.js:\d+/i);
 });

@@ -45,6 +45,6 @@ test("the Python requests example with the Bearer header reads the projects, and
   const { key } = JSON.parse(run("bash", "create-key.sh"));
   expect(run(python, "bearer_requests.py", { API_KEY: key }).trim()).toBe("200 [{'id': 'p1', 'name': 'Churn model'}]");
   expect(run(python, "bearer_requests.py", { API_KEY: "cpx_live.abc123def456" }).trim()).toBe(
-    "401 {'error': 'invalid_key', 'detail': 'Invalid or expired API key.'}",
+    "401 {'error': 'invalid_key', 'detail': 'Invalid API key.'}",
   );
 });

@@ -1,6 +1,7 @@
 import { assertKnownOptions } from "./options";
 import type { NextFunction, Request, Response } from "express";
 import { configError, isPortcullisError, PortcullisError } from "./errors";
+import { resolveLogger, type Logger } from "./logger";
 
 /** What a formatter returns: the body, and optionally another status or content type. */
 export interface FormattedError {
@@ -93,40 +94,100 @@ export function createErrorResponder(factory: string, options: ErrorResponseOpti
   };
 }
 
+/** Options of {@link portcullisErrorHandler}. */
+export interface PortcullisErrorHandlerOptions extends Pick<ErrorResponseOptions, "formatError"> {
+  /**
+   * What becomes of an error that is neither a refusal nor a client error Express or body-parser
+   * raised (a bug, a database failure): `"next"` hands it to the next error handler; `"respond"`
+   * answers 500 `internal_error` with a generic sentence (never the stack, a path or the error's
+   * message) and logs the error once through `logger`. Use `"respond"` at the end of the stack,
+   * or {@link portcullisFinalHandlers}, which also answers unknown routes.
+   * @default "next"
+   */
+  readonly otherErrors?: "respond" | "next";
+  /**
+   * Where an unexpected error answered 500 is logged, with its stack.
+   * @default console
+   */
+  readonly logger?: Logger;
+}
+
 /**
- * An Express error handler for hosts that use `onError: "next"`: answers portcullis refusals in
- * the given format and leaves every other error to the next handler.
+ * An Express error handler: answers portcullis refusals in the given format, and body-parser's
+ * errors and a malformed URL as the 4xx refusals they are (413, 415, 400); every other error goes
+ * to the next handler, or with `otherErrors: "respond"` is answered 500 `internal_error`.
  *
  * @example
- * app.use(portcullisErrorHandler());
+ * app.use(portcullisErrorHandler());                           // then the host's own handler
+ * @example
+ * app.use(portcullisErrorHandler({ otherErrors: "respond" })); // the last handler of the app
  */
-export function portcullisErrorHandler(options: Pick<ErrorResponseOptions, "formatError"> = {}) {
-  assertKnownOptions("portcullisErrorHandler", options, ["formatError"]);
-  const respond = createErrorResponder("portcullisErrorHandler", { ...options, onError: "respond" });
+export function portcullisErrorHandler(options: Readonly<PortcullisErrorHandlerOptions> = {}) {
+  const name = "portcullisErrorHandler";
+  assertKnownOptions(name, options, ["formatError", "otherErrors", "logger"]);
+  const otherErrors = options.otherErrors ?? "next";
+  if (otherErrors !== "respond" && otherErrors !== "next") {
+    throw configError(name, `"otherErrors" must be "respond" or "next", got ${JSON.stringify(otherErrors)}`);
+  }
+  const logger = resolveLogger(name, options.logger);
+  const respond = createErrorResponder(name, { formatError: options.formatError ?? defaultErrorFormat, onError: "respond" });
+  const unexpected = new PortcullisError("internal_error");
   return function portcullisErrorHandlerMiddleware(error: unknown, req: Request, res: Response, next: NextFunction) {
-    respond(error, req, res, next);
+    const mapped = fromRequestError(error);
+    if (otherErrors === "next" || res.headersSent) return respond(mapped, req, res, next);
+    let refusal: PortcullisError;
+    if (isPortcullisError(mapped)) {
+      refusal = mapped;
+    } else {
+      logger.error(`${name}: ${req.method} ${req.originalUrl.split("?", 1)[0]} failed; answered 500 internal_error`, error);
+      refusal = unexpected;
+    }
+    respond(refusal, req, res, (formatterFailure?: unknown) => {
+      // The last handler has no one to pass a formatter's failure to: the default body, not Express's page.
+      logger.error(`${name}: formatError threw; answered with the default body`, formatterFailure);
+      sendError(res, req, refusal, defaultErrorFormat);
+    });
   };
 }
 
 /**
- * Turns body-parser's errors (express.json) into refusals with a stable code instead of an HTML
- * 400 page; anything else is returned unchanged.
+ * Turns the client errors Express raises before a route runs into refusals with a stable code,
+ * instead of an HTML 400 page: body-parser's (express.json) too large, unsupported charset or
+ * Content-Encoding, unparseable JSON, and a route parameter with an invalid percent-escape.
+ * Anything else is returned unchanged.
  *
  * @example
- * router.use((error, req, res, next) => respond(fromBodyParserError(error), req, res, next));
+ * router.use((error, req, res, next) => respond(fromRequestError(error), req, res, next));
  */
-export function fromBodyParserError(error: unknown): unknown {
+export function fromRequestError(error: unknown): unknown {
   if (error instanceof PortcullisError) return error;
   const type = (error as { type?: unknown })?.type;
   const status = (error as { status?: unknown })?.status;
   if (type === "entity.too.large") return new PortcullisError("payload_too_large", undefined, { cause: error });
-  if (type === "encoding.unsupported" || type === "charset.unsupported") {
-    return new PortcullisError("unsupported_media_type", "The request body must be JSON in UTF-8.", { cause: error });
+  if (type === "charset.unsupported") {
+    return new PortcullisError("unsupported_media_type", "The request body must be JSON in UTF-8 (Content-Type: application/json; charset=utf-8).", { cause: error });
+  }
+  if (type === "encoding.unsupported") {
+    return new PortcullisError("unsupported_media_type", "The request body's Content-Encoding is not supported; send it uncompressed or gzip-compressed.", { cause: error });
   }
   if (type === "entity.parse.failed") return new PortcullisError("invalid_request", "The request body is not valid JSON.", { cause: error });
+  // Express's router decoding a route parameter (`/things/%E0%A4%A`); the message, which quotes
+  // the parameter, stays in the cause.
+  if (error instanceof URIError && status === 400) {
+    return new PortcullisError("invalid_request", "The URL is malformed: it holds an invalid percent-escape.", { cause: error });
+  }
   if (typeof status === "number" && status >= 400 && status < 500) return new PortcullisError("invalid_request", undefined, { cause: error });
   return error;
 }
+
+/**
+ * The former name of {@link fromRequestError}, which it now is.
+ * @deprecated use fromRequestError
+ *
+ * @example
+ * router.use((error, req, res, next) => respond(fromBodyParserError(error), req, res, next));
+ */
+export const fromBodyParserError = fromRequestError;
 
 /**
  * The error options of a factory's options, to hand on to the factories it composes (the key

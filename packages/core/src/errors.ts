@@ -5,7 +5,7 @@
 export const ERROR_CODES = {
   invalid_request: { status: 400, detail: "The request is malformed." },
   missing_credentials: { status: 401, detail: "Authentication credentials were not provided." },
-  invalid_key: { status: 401, detail: "Invalid or expired API key." },
+  invalid_key: { status: 401, detail: "Invalid API key." },
   expired_key: { status: 401, detail: "The API key has expired." },
   revoked_key: { status: 401, detail: "The API key has been revoked." },
   invalid_credentials: { status: 401, detail: "Invalid email or password." },
@@ -14,11 +14,13 @@ export const ERROR_CODES = {
   mfa_required: { status: 401, detail: "Enter a code from your authenticator app, or a recovery code, to finish signing in." },
   insufficient_permissions: { status: 403, detail: "The credentials lack the permissions this operation requires." },
   cross_site_request: { status: 403, detail: "Requests from another site cannot use this session." },
+  https_required: { status: 403, detail: "Signing in needs an HTTPS connection. If this site is served over HTTPS, its server is missing the \"trust proxy\" setting." },
   not_found: { status: 404, detail: "Not found." },
   conflict: { status: 409, detail: "The request conflicts with the current state of the resource." },
   payload_too_large: { status: 413, detail: "The request body is too large." },
   unsupported_media_type: { status: 415, detail: "The request body must be JSON." },
   rate_limit_exceeded: { status: 429, detail: "Too many requests; retry later." },
+  internal_error: { status: 500, detail: "Something went wrong on our side; retry later." },
   auth_unavailable: { status: 503, detail: "Authentication is temporarily unavailable; retry later." },
 } as const satisfies Record<string, { status: number; detail: string }>;
 

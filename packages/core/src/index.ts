@@ -1,5 +1,8 @@
 export * from "./errors";
 export * from "./error-response";
+export { portcullisFinalHandlers, type PortcullisFinalHandlersOptions } from "./final-handlers";
+export { resolveLogger, type Logger } from "./logger";
+export { healthRoutes, type HealthCheck, type HealthRoutesOptions } from "./health-routes";
 export * from "./challenge";
 export type * from "./principal";
 export * from "./base62";

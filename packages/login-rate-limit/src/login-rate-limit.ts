@@ -156,8 +156,8 @@ interface Limiter {
  * Every attempt is counted atomically before the handler runs, so concurrent attempts can never
  * overshoot a limit; every username counts, whether or not the account exists, so a 429 tells
  * nothing a 401 would not. A refused attempt gets 429 `rate_limit_exceeded` with `Retry-After`,
- * `RateLimit` and `RateLimit-Policy`; allowed ones carry `RateLimit` and `RateLimit-Policy` of
- * the limit they are closest to. Mount it after the JSON body parser, and create it once for all
+ * `RateLimit` and `RateLimit-Policy`; allowed ones answered with a failure carry `RateLimit` and
+ * `RateLimit-Policy` of the limit they are closest to, and a 2xx answer neither (it clears the count). Mount it after the JSON body parser, and create it once for all
  * the routes that check a password, so they share the counts.
  *
  * @example
@@ -247,6 +247,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
             return respond(refusal, req, res, next);
           }
           for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
+          withoutCountOnSuccess(res, decision.headers);
           res.once("finish", () => {
             if (res.statusCode >= 200 && res.statusCode < 300) succeeded(ids);
             else if (isPasswordAccepted(res)) refundIp(ids);
@@ -267,6 +268,20 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
       await forget(limiters.perIpPerDay, loginCounterIds(address, undefined).perIpPerDay);
     },
   });
+}
+
+/**
+ * A 2xx answer clears the count these headers describe, so it goes out without them rather than
+ * with a remaining count that is no longer true. Decided as the status line is written, the
+ * only moment the status is known before the headers leave.
+ */
+function withoutCountOnSuccess(res: Response, headers: Readonly<Record<string, string>>): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function writeHeadWithoutStaleCount(this: Response, ...args: unknown[]) {
+    const status = typeof args[0] === "number" ? args[0] : this.statusCode;
+    if (status >= 200 && status < 300) for (const name of Object.keys(headers)) this.removeHeader(name);
+    return (writeHead as (...rest: unknown[]) => Response).apply(this, args);
+  } as Response["writeHead"];
 }
 
 function defaultIp(req: Request): string | undefined {

@@ -4,3 +4,4 @@ export * from "./redis-key-store";
 export * from "./redis-user-store";
 export * from "./redis-mfa-store";
 export * from "./redis-audit-sink";
+export { watchRedisConnection, redisPing, type WatchRedisConnectionOptions, type RedisConnectionWatch } from "./watch-redis-connection";

@@ -20,7 +20,7 @@ import { z } from "zod";
 import { completeLogin, endSession, meJson, startSession } from "./login-session";
 import { authRouterErrorFormat, beginMfaLogin, mfaRequired } from "./mfa-login";
 import { addMfaRoutes } from "./mfa-routes";
-import { requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
+import { cookieDeliverable, requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
 import { auditCodeOf, confirmedEnrolment, invalidCode, resolveMfa, spendSecondFactor, type AuthRouterMfaOptions, type MfaConfig } from "./second-factor";
 import { sessionContextOf, type SessionContext } from "./session-context";
 import { sessionDeadline, type PortcullisSessionData } from "./session-data";
@@ -120,7 +120,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   const limited: RequestHandler[] = rateLimit ? [rateLimit] : [];
   const router = express.Router();
 
-  router.post("/login", json, requireJsonBody, sameSiteOnly, ...limited, async function login(req, res) {
+  router.post("/login", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, async function login(req, res) {
     const context = sessionContextOf(req, "authRouter");
     const { email, password } = parseRequest(loginBody, req.body, "body");
     const user = await passwords.verifyCredentials(email, password);
@@ -165,7 +165,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     res.set("Cache-Control", "no-store").json(meJson(user, principal.scopes));
   });
 
-  router.post("/reauthenticate", json, requireJsonBody, sameSiteOnly, ...limited, async function reauthenticate(req, res) {
+  router.post("/reauthenticate", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, async function reauthenticate(req, res) {
     const { context, userId } = sessionOwner(req);
     const { password, code } = parseRequest<{ password: string; code?: string }>(mfa ? reauthenticateWithCodeBody : reauthenticateBody, req.body, "body");
     await confirmPassword(users, passwords, context, userId, password, "session.reauthenticate", req);
@@ -218,7 +218,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     res.json({ revoked });
   });
 
-  router.post("/password", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
+  router.post("/password", cookieDeliverable, json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
     const { context, userId } = sessionOwner(req);
     const { current_password: current, new_password: password } = parseRequest(changePasswordBody, req.body, "body");
     if (mfa && !isRecent(req.auth as SessionPrincipal, context) && (await confirmedEnrolment(mfa, context, userId))) {

@@ -40,6 +40,7 @@ function newSessionData(req: Request, user: UserRecord, at: number, proof: Login
  * the next listing prunes.
  */
 export async function startSession(req: Request, context: SessionContext, data: PortcullisSessionData): Promise<void> {
+  context.assertCookieDeliverable(req); // the routes check first; this keeps any new caller honest
   await guardStore(context.index.add(data.userId, req.sessionID, sessionForgetAt(data, context.timeouts)), context.timeoutMs);
   markCreating(req.session);
   req.session.portcullis = data;

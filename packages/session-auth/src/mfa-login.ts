@@ -42,6 +42,7 @@ export function pendingMfaLogin(req: Request): { readonly userId: string; readon
  * the pending sign-in, so `sessionAuth` finds no principal in it until a code completes it.
  */
 export async function beginMfaLogin(req: Request, context: SessionContext, user: UserRecord, email: string): Promise<void> {
+  context.assertCookieDeliverable(req);
   await regenerate(req, context.timeoutMs, context.realm);
   markCreating(req.session);
   const now = context.now();

@@ -3,7 +3,7 @@ import { guardStore, parseRequest, PortcullisError, unauthenticated, type UserSt
 import QRCode from "qrcode";
 import { loginWithSecondFactor } from "./mfa-login";
 import { newRecoveryCodes } from "./recovery-codes";
-import { requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
+import { cookieDeliverable, requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
 import type { SessionContext } from "./session-context";
 import {
   auditCodeOf,
@@ -46,7 +46,7 @@ async function qrCodeDataUrl(uri: string): Promise<string> {
  * with `Cache-Control: no-store`, and never again.
  */
 export function addMfaRoutes(router: Router, { users, mfa, json, limited, recentAuth, revokeOthers }: MfaRouteParts): void {
-  router.post("/login/mfa", json, requireJsonBody, sameSiteOnly, ...limited, loginWithSecondFactor(users, mfa));
+  router.post("/login/mfa", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, loginWithSecondFactor(users, mfa));
 
   router.get("/mfa", async function mfaStatus(req, res) {
     const { context, userId } = sessionOwner(req);

@@ -10,6 +10,15 @@ export function sameSiteOnly(req: Request, _res: Response, next: NextFunction): 
   next();
 }
 
+/**
+ * Before a route that issues a session cookie does anything (checks a password, spends a code,
+ * drops the old session): 403 `https_required` if the cookie could not reach the browser.
+ */
+export function cookieDeliverable(req: Request, _res: Response, next: NextFunction): void {
+  sessionContextOf(req, "authRouter").assertCookieDeliverable(req);
+  next();
+}
+
 export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
   if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
   next();

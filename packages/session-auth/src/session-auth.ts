@@ -10,9 +10,11 @@ import {
   storeUnavailable,
   guardStore,
   resolveTimeoutMs,
+  resolveLogger,
   auditEventFromRequest,
   type AuditRecorder,
   type ErrorResponseOptions,
+  type Logger,
   type SessionPrincipal,
   type UserStore,
 } from "@portcullis/core";
@@ -21,6 +23,7 @@ import { GuardedRedisStore } from "./guarded-redis-store";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemorySessionIndex, RedisSessionIndex } from "./session-index";
 import { isSafeMethod, isSameSiteRequest } from "./same-site";
+import { cookieDeliveryCheck } from "./secure-connection";
 import { ownOrigin, setSessionContext, type SessionContext } from "./session-context";
 import { sessionDeadline, sessionTtlSeconds, type PortcullisSessionData } from "./session-data";
 
@@ -40,8 +43,10 @@ export interface SessionAuthOptions extends ErrorResponseOptions {
    */
   readonly redisPrefix?: string;
   /**
-   * Send the cookie over HTTPS only. Behind a proxy, set `app.set("trust proxy", …)` or the
-   * cookie is silently not sent.
+   * Send the cookie over HTTPS only. Behind a TLS-terminating proxy, set
+   * `app.set("trust proxy", …)`: without it every request looks like plain HTTP, and signing in
+   * is refused with 403 `https_required` (and one line through `logger`) rather than answered
+   * without a cookie.
    * @default process.env.NODE_ENV === "production"
    */
   readonly secure?: boolean;
@@ -92,11 +97,17 @@ export interface SessionAuthOptions extends ErrorResponseOptions {
    * @default undefined (no access log)
    */
   readonly audit?: AuditRecorder;
+  /**
+   * Where a deployment mistake found at a request is logged, once per process: a Secure cookie
+   * that cannot be set because `trust proxy` is missing.
+   * @default console
+   */
+  readonly logger?: Logger;
 }
 
 const KNOWN_OPTIONS = new Set([
   "secret", "roles", "redis", "redisPrefix", "secure", "cookieName", "idleTimeoutMs", "absoluteTimeoutMs",
-  "allowedOrigins", "trustSameSite", "now", "realm", "users", "timeoutMs", "audit", "onError", "formatError",
+  "allowedOrigins", "trustSameSite", "now", "realm", "users", "timeoutMs", "audit", "logger", "onError", "formatError",
 ]);
 /** The sliding expiry is written back at most this often per session, not on every request. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -141,6 +152,7 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
     store,
     index,
     timeoutMs,
+    assertCookieDeliverable: cookieDeliveryCheck(config.secure, config.logger),
     record: (req, event) => config.audit?.record(auditEventFromRequest(req, { at: now(), ...event })),
   };
   const sessions = session({
@@ -289,5 +301,6 @@ function resolve(options: Readonly<SessionAuthOptions>) {
     timeoutMs,
     users,
     audit: options.audit,
+    logger: resolveLogger("sessionAuth", options.logger),
   };
 }

@@ -18,6 +18,8 @@ export interface SessionContext {
   readonly index: SessionIndex;
   /** How long one store call may take before the request gets 503. */
   readonly timeoutMs: number;
+  /** Throws 403 `https_required` when a session cookie issued now could not reach the browser. */
+  readonly assertCookieDeliverable: (req: Request) => void;
   /** Records to the access log, if there is one; never throws, never waits. */
   readonly record: (req: Request, event: AuditEventInit) => void;
 }

@@ -1,0 +1,31 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { PortcullisError } from "./errors";
+import { portcullisErrorHandler, type PortcullisErrorHandlerOptions } from "./error-response";
+import { assertKnownOptions } from "./options";
+
+/** Options of {@link portcullisFinalHandlers}. */
+export type PortcullisFinalHandlersOptions = Omit<PortcullisErrorHandlerOptions, "otherErrors">;
+
+/**
+ * The last two middlewares of an app, so that nothing it answers is Express's HTML page: a 404
+ * `not_found` for a route nothing answered, then {@link portcullisErrorHandler} with
+ * `otherErrors: "respond"` (refusals as they are, body-parser errors and malformed URLs as 4xx,
+ * anything else a 500 `internal_error` without its stack, logged once). Mount it after every
+ * route, whatever `NODE_ENV` says.
+ *
+ * @example
+ * app.use(portcullisFinalHandlers());
+ * @example
+ * app.use(portcullisFinalHandlers({ formatError: problemDetailsFormat, logger: pino() }));
+ */
+export function portcullisFinalHandlers(options: Readonly<PortcullisFinalHandlersOptions> = {}): [RequestHandler, ErrorRequestHandler] {
+  assertKnownOptions("portcullisFinalHandlers", options, ["formatError", "logger"]);
+  const notFound = new PortcullisError("not_found");
+  const handler = portcullisErrorHandler({ ...options, otherErrors: "respond" });
+  return [
+    function portcullisNotFoundMiddleware(_req, _res, next) {
+      next(notFound);
+    },
+    handler,
+  ];
+}

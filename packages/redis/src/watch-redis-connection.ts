@@ -1,0 +1,88 @@
+import { assertKnownOptions, configError, isIoredisLike, resolveLogger, type HealthCheck, type Logger } from "@portcullis/core";
+import type { RedisClient } from "./redis-client";
+
+/** Options of {@link watchRedisConnection}. */
+export interface WatchRedisConnectionOptions {
+  /**
+   * Where the two lines of an outage go.
+   * @default console
+   */
+  readonly logger?: Logger;
+  /**
+   * How the lines name this connection, for a process with several.
+   * @default "Redis"
+   */
+  readonly name?: string;
+}
+
+/** A watch on one client's connection. */
+export interface RedisConnectionWatch {
+  /** Whether the client is connected and ready for commands right now. */
+  readonly connected: boolean;
+  /** Removes the watch's listeners (ioredis then prints its own "Unhandled error event" lines again). */
+  stop(): void;
+}
+
+/**
+ * Turns ioredis's line per failed reconnection ("[ioredis] Unhandled error event", with a stack,
+ * every few hundred milliseconds of an outage) into two warnings: one when the connection goes
+ * away, one when it is back. Give it each client the process makes, once, right after creating
+ * it; portcullis's own extra connections (the key-change feed) are already silent.
+ *
+ * @example
+ * const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+ * watchRedisConnection(redis);
+ * // portcullis: lost the connection to Redis (connect ECONNREFUSED 10.0.0.5:6379); requests that need it are refused with 503 until it is back
+ * // portcullis: the connection to Redis is back
+ */
+export function watchRedisConnection(client: RedisClient, options: Readonly<WatchRedisConnectionOptions> = {}): RedisConnectionWatch {
+  const factory = "watchRedisConnection";
+  if (!isIoredisLike(client) || typeof (client as { on?: unknown }).on !== "function") {
+    throw configError(factory, "the client must be an ioredis Redis or Cluster (new Redis(url) or new Cluster(nodes))");
+  }
+  assertKnownOptions(factory, options, ["logger", "name"]);
+  const logger = resolveLogger(factory, options.logger);
+  const { name = "Redis" } = options;
+  if (typeof name !== "string" || name.length === 0 || name.length > 100) throw configError(factory, `"name" must be a string of 1 to 100 characters, such as "sessions Redis"`);
+  let lost = false;
+  const goneAway = (reason: string) => {
+    if (lost) return; // every further attempt of the same outage fails the same way
+    lost = true;
+    logger.warn(`portcullis: lost the connection to ${name} (${reason}); requests that need it are refused with 503 until it is back`);
+  };
+  const onError = (error: unknown) => goneAway(describe(error));
+  const onReconnecting = () => goneAway("connection closed");
+  const onReady = () => {
+    if (!lost) return;
+    lost = false;
+    logger.warn(`portcullis: the connection to ${name} is back`);
+  };
+  // A Cluster reports a node's connection errors as "node error", its own as "error".
+  const listeners = [["error", onError], ["node error", onError], ["reconnecting", onReconnecting], ["ready", onReady]] as const;
+  for (const [event, listener] of listeners) client.on(event, listener);
+  return {
+    get connected() {
+      return client.status === "ready";
+    },
+    stop() {
+      for (const [event, listener] of listeners) client.off(event, listener);
+    },
+  };
+}
+
+/** The error's message (ioredis's say what failed and where), never its stack. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.message || String((error as { code?: unknown }).code ?? error.name);
+}
+
+/**
+ * A readiness check for `healthRoutes`: a PING that must answer.
+ *
+ * @example
+ * app.use(healthRoutes({ checks: { redis: redisPing(redis) } }));
+ */
+export function redisPing(client: RedisClient): HealthCheck {
+  if (!isIoredisLike(client)) throw configError("redisPing", "the client must be an ioredis Redis or Cluster");
+  return () => client.ping();
+}
