@@ -212,6 +212,7 @@ describe("when the store fails", () => {
     findByDigest: () => Promise.reject(failure),
     findById: () => Promise.reject(failure),
     listByOwner: () => Promise.reject(failure),
+    listCreatedUnder: () => Promise.reject(failure),
     update: () => Promise.reject(failure),
     remove: () => Promise.reject(failure),
     usage: () => Promise.reject(failure),
