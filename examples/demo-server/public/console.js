@@ -294,7 +294,8 @@
     const ticket = ++state.keysLoad; // a later load wins over one still on its way
     if (!more) loadingRow(body, 8);
     try {
-      const query = more && state.keysCursor ? `?cursor=${encodeURIComponent(state.keysCursor)}` : "";
+      // The console shows every key with its status; the API lists working keys unless asked.
+      const query = `?status=all${more && state.keysCursor ? `&cursor=${encodeURIComponent(state.keysCursor)}` : ""}`;
       const page = await api("GET", `/api/auth/api-keys${query}`);
       if (ticket !== state.keysLoad) return;
       if (!more) {

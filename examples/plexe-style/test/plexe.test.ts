@@ -79,3 +79,21 @@ test("the access log records every authentication attempt and key change, newest
   const reader = await keys.create({ owner: "acct", name: "ro", scopes: ["read"] });
   await request(app).get("/auth/access-log").set("x-api-key", reader.key).expect(403);
 });
+
+test("the rotation script's requests after the README's steps revoke the old key, and the new key keeps working", async () => {
+  const { app, readWrite } = await plexe();
+  // The README's steps: a key created, listed, revoked.
+  const reporting = await request(app).post("/auth/api-keys").set("x-api-key", readWrite).send({ name: "reporting", permission_level: "read_only" }).expect(200);
+  await request(app).get("/auth/api-keys").set("x-api-key", readWrite).expect(200);
+  await request(app).delete(`/auth/api-keys/${reporting.body.key_id}`).set("x-api-key", readWrite).expect(200);
+  // The script: create with the old key, list with the new one, revoke the first other key listed.
+  const created = await request(app).post("/auth/api-keys").set("x-api-key", readWrite).send({ name: "Rotated Key", permission_level: "read_write" }).expect(200);
+  const listed = await request(app).get("/auth/api-keys").set("x-api-key", created.body.key).expect(200);
+  const others = listed.body.keys.filter((k: { key_id: string }) => k.key_id !== created.body.key_id);
+  expect(others.map((k: { status: string }) => k.status)).toEqual(["active"]);
+  await request(app).delete(`/auth/api-keys/${others[0].key_id}`).set("x-api-key", created.body.key).expect(200);
+  expect((await request(app).get("/models").set("x-api-key", readWrite).expect(401)).body.error).toBe("revoked_key");
+  await request(app).get("/models").set("x-api-key", created.body.key).expect(200);
+  // Running the script twice is no fresh success: the old key is already revoked.
+  expect((await request(app).delete(`/auth/api-keys/${others[0].key_id}`).set("x-api-key", created.body.key).expect(409)).body.error).toBe("conflict");
+});

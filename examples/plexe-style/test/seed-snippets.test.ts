@@ -37,7 +37,18 @@ test("the authentication example finds the models with the key from PLEXE_API_KE
   expect(python("authenticate.py", "plx_sk_12345abcdef67890ghijklmnop").trim()).toBe("Authentication failed: Invalid or expired API key");
 });
 
-test("the rotation script runs unchanged and ends with 'Old key successfully revoked'; the old key is then refused", async () => {
+test("after the README's Plexe steps, the rotation script ends with 'Old key successfully revoked' and the old key is then refused", async () => {
+  // The README's steps first: a key created, listed and revoked, so the listing holds a revoked key.
+  const call = (method: string, path: string, body?: object) =>
+    fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: { "x-api-key": firstKey, ...(body ? { "Content-Type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  const reporting = await (await call("POST", "/auth/api-keys", { name: "reporting", permission_level: "read_only" })).json();
+  expect((await call("GET", "/auth/api-keys")).status).toBe(200);
+  expect((await call("DELETE", `/auth/api-keys/${reporting.key_id}`)).status).toBe(200);
+
   const lines = python("rotate_key.py", firstKey).trim().split("\n");
   expect(lines[0]).toMatch(/^Created new API key with ID: key_[0-9A-Za-z]{16}$/);
   expect(lines.slice(1)).toEqual(["New key verified working!", "Old key successfully revoked"]);

@@ -131,6 +131,7 @@ function newPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {
     ...(record.app === undefined ? {} : { app: record.app }),
     ...(record.lineage === undefined ? {} : { lineage: record.lineage }),
     ...(record.rateLimit === undefined ? {} : { rateLimit: record.rateLimit }),
+    ...(record.countsUnder === undefined || record.countsUnder.length === 0 ? {} : { countsUnder: record.countsUnder }),
     ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
   };
 }

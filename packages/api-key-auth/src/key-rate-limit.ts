@@ -85,29 +85,48 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
   return function keyRateLimitMiddleware(req, res, next) {
     const principal = req.auth;
     if (principal?.kind !== "api_key") return next();
-    const limit = principal.rateLimit ?? fallback;
-    if (limit === false) return next();
-    const quota = quotaOf(limit);
-    const refuse = (msBeforeNext: number) => {
-      const headers = rateLimitHeaders(quota, { remaining: 0, msBeforeReset: msBeforeNext, blocked: true });
+    // Counted per rotation chain (rotating a key must not reset what it has used), then under the
+    // chain of every key that made it, nearest first: a key and all it made share one allowance.
+    const checks: Check[] = [];
+    const own = principal.rateLimit ?? fallback;
+    if (own !== false) checks.push({ id: principal.lineage ?? principal.keyId, limit: own });
+    for (const budget of principal.countsUnder ?? []) {
+      const limit = budget.rateLimit ?? fallback;
+      if (limit !== false) checks.push({ id: budget.lineage, limit });
+    }
+    if (checks.length === 0) return next();
+    const refuse = (limit: KeyRateLimit, msBeforeNext: number) => {
+      const headers = rateLimitHeaders(quotaOf(limit), { remaining: 0, msBeforeReset: msBeforeNext, blocked: true });
       respond(new PortcullisError("rate_limit_exceeded", "This key has made too many requests; retry later.", { headers }), req, res, next);
     };
-    // Counted per rotation chain: rotating a key must not reset what it has used.
-    limiters
-      .get(limit.durationSeconds)!(principal.lineage ?? principal.keyId)
-      .then(
+    // One after another, stopping at the first refusal, so a key over its own tighter limit does
+    // not use up its maker's allowance. The headers show the tightest of the limits counted.
+    let tightest: { limit: KeyRateLimit; remaining: number; msBeforeReset: number } | undefined;
+    const countFrom = (i: number): Promise<void> => {
+      const { id, limit } = checks[i]!;
+      return limiters.get(limit.durationSeconds)!(id).then(
         (state) => {
-          if (state.consumedPoints > limit.points) return refuse(state.msBeforeNext);
-          res.set(rateLimitHeaders(quota, { remaining: limit.points - state.consumedPoints, msBeforeReset: state.msBeforeNext }));
+          if (state.consumedPoints > limit.points) return refuse(limit, state.msBeforeNext);
+          const remaining = limit.points - state.consumedPoints;
+          if (!tightest || remaining < tightest.remaining) tightest = { limit, remaining, msBeforeReset: state.msBeforeNext };
+          if (i + 1 < checks.length) return countFrom(i + 1);
+          res.set(rateLimitHeaders(quotaOf(tightest.limit), { remaining: tightest.remaining, msBeforeReset: tightest.msBeforeReset }));
           next();
         },
         (rejection: unknown) => {
-          if (rejection instanceof RateLimiterRes) return refuse(rejection.msBeforeNext);
+          if (rejection instanceof RateLimiterRes) return refuse(limit, rejection.msBeforeNext);
           respond(storeUnavailable(rejection), req, res, next);
         },
-      )
-      .catch(next);
+      );
+    };
+    countFrom(0).catch(next);
   };
+}
+
+/** One count a request makes: under a rotation chain's id, against a limit. */
+interface Check {
+  readonly id: string;
+  readonly limit: KeyRateLimit;
 }
 
 /**

@@ -57,6 +57,28 @@ describe.each([["in memory", false], ["on Redis", true]])("keyRateLimit %s", (_w
     await request(app).get("/models").set("x-api-key", old.key).expect(429); // the same allowance, during the grace period too
   });
 
+  test("children count under their creator's limit: a parent and N children together never pass the parent's limit", async () => {
+    const { app, keys } = setup();
+    const parent = await keys.create({ owner: "acct", name: "p", scopes: ["read"], rateLimit: { points: 5, durationSeconds: 60 } });
+    // A tighter limit of its own, over another window: its requests still use up the parent's minute.
+    const own = await keys.create({ owner: "acct", name: "c1", scopes: ["read"], rateLimit: { points: 2, durationSeconds: 3600 }, createdBy: parent.record.id });
+    const inherits = await keys.create({ owner: "acct", name: "c2", scopes: ["read"], createdBy: parent.record.id });
+    const grandchild = await keys.create({ owner: "acct", name: "g", scopes: ["read"], createdBy: inherits.record.id });
+    expect(own.record.countsUnder).toEqual([{ lineage: parent.record.id, rateLimit: { points: 5, durationSeconds: 60 } }]);
+
+    const get = (key: string) => request(app).get("/models").set("x-api-key", key);
+    await get(parent.key).expect(200);
+    await get(own.key).expect(200);
+    await get(own.key).expect(200);
+    await get(own.key).expect(429); // its own 2 per hour
+    await get(inherits.key).expect(200);
+    const last = await get(grandchild.key).expect(200);
+    expect(last.headers["ratelimit"]).toBe(`"5-in-1min"; r=0; t=60`);
+    for (const key of [parent.key, inherits.key, grandchild.key]) await get(key).expect(429);
+    const late = await keys.create({ owner: "acct", name: "c3", scopes: ["read"], createdBy: parent.record.id });
+    await get(late.key).expect(429); // a new child brings no fresh allowance
+  });
+
   test("the default is read once, at creation: changing the options object later changes nothing", async () => {
     const fallback = { points: 2, durationSeconds: 60 };
     const { app, keys } = setup(undefined, fallback);

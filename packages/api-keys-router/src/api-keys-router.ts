@@ -20,7 +20,6 @@ import {
   type AuditAction,
   type AuditRecorder,
   type ApiKeyRecord,
-  type KeyRateLimit,
   type ErrorResponseOptions,
   type Principal,
 } from "@portcullis/core";
@@ -131,11 +130,10 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     const scopes = body.scopes ?? scopesOfLevel(body.permission_level!, config.permissionLevels);
     assertHolds(keys, principal, scopes, "create a key with", config.realm);
     const now = keys.now();
-    const requestedExpiry =
+    const expiresAt =
       body.expires_in !== undefined ? now + body.expires_in * 1000 : body.expires_at !== undefined ? Date.parse(body.expires_at) : undefined;
-    const requestedLimit =
+    const rateLimit =
       body.rate_limit === undefined ? undefined : { points: body.rate_limit.points, durationSeconds: body.rate_limit.duration_seconds };
-    const { expiresAt, rateLimit } = delegated(principal, requestedExpiry, requestedLimit);
     const { key, record } = await keys.create({
       owner: principal.owner,
       name: body.name,
@@ -144,6 +142,9 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
       ...(expiresAt === undefined ? {} : { expiresAt }),
       ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
       ...(rateLimit === undefined ? {} : { rateLimit }),
+      // A key that creates a key binds it (ApiKeys enforces the bounds): it expires no later, is
+      // limited no looser, counts under the creator's limit and is revoked with it.
+      ...(principal.kind === "api_key" ? { createdBy: principal.keyId } : {}),
     });
     recordAction(req, "api_key.create", record.id);
     res.status(config.createdStatus).set("Cache-Control", "no-store").json({ key, ...keyJson(record, now) });
@@ -154,6 +155,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     const { owner, app } = req.auth!;
     // A key bound to an app lists that app's keys only, from the app's own index.
     const page = await keys.list(owner, {
+      ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.limit === undefined ? {} : { limit: query.limit }),
       ...(query.cursor === undefined ? {} : { after: query.cursor }),
       ...(app === undefined ? {} : { app }),
@@ -186,7 +188,8 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     const current = await findOwned(keys, req);
     // A leaked read-only key must not be able to revoke its owner's admin keys.
     assertHolds(keys, req.auth!, current.scopes, "revoke a key with", config.realm);
-    const revoked = await keys.revoke(req.params.id as string);
+    const by = req.auth!.kind === "api_key" ? { by: req.auth!.keyId } : {};
+    const revoked = await keys.revoke(req.params.id as string, by);
     if (!revoked) throw notFound();
     recordAction(req, "api_key.revoke", revoked.id);
     if (config.revokedStatus === 204) res.status(204).end();
@@ -206,7 +209,11 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     }
     const current = await findOwned(keys, req);
     assertHolds(keys, req.auth!, current.scopes, "rotate a key with", config.realm);
-    const rotated = await keys.rotate(current.id, { gracePeriodMs: graceSeconds * 1000 });
+    const principal = req.auth!;
+    const rotated = await keys.rotate(current.id, {
+      gracePeriodMs: graceSeconds * 1000,
+      ...(principal.kind === "api_key" ? { by: principal.keyId } : {}),
+    });
     if (!rotated) throw notFound();
     recordAction(req, "api_key.rotate", rotated.previous.id);
     const now = keys.now();
@@ -284,26 +291,6 @@ function scopesOfLevel(level: string, levels: Readonly<Record<string, readonly s
     );
   }
   return scopes;
-}
-
-/**
- * A key that creates a key cannot loosen what binds it: the new key expires no later than the
- * caller and is limited at least as strictly (it inherits the caller's expiry and limit when it
- * asks for none); a key on the host's default limit cannot set a limit of its own. People signed
- * in with a session may choose freely.
- */
-function delegated(principal: Principal, expiresAt: number | undefined, rateLimit: KeyRateLimit | undefined) {
-  if (principal.kind !== "api_key") return { expiresAt, rateLimit };
-  if (principal.expiresAt !== undefined && expiresAt !== undefined && expiresAt > principal.expiresAt) {
-    throw new PortcullisError("insufficient_permissions", "A key cannot create a key that outlives it.");
-  }
-  const own = principal.rateLimit;
-  if (rateLimit !== undefined) {
-    if (own === undefined) throw new PortcullisError("insufficient_permissions", "A key without a rate limit of its own cannot set one.");
-    const looser = rateLimit.points > own.points || rateLimit.points / rateLimit.durationSeconds > own.points / own.durationSeconds;
-    if (looser) throw new PortcullisError("insufficient_permissions", "A key cannot create a key with a looser rate limit than its own.");
-  }
-  return { expiresAt: expiresAt ?? principal.expiresAt, rateLimit: rateLimit ?? own };
 }
 
 /** A caller can never hand out, renew or take away a scope it does not hold itself. */

@@ -20,5 +20,7 @@ export function keyJson(record: ApiKeyRecord, now: number) {
     rate_limit: record.rateLimit ? { points: record.rateLimit.points, duration_seconds: record.rateLimit.durationSeconds } : null,
     rotated_from: record.rotatedFrom ?? null,
     rotated_to: record.rotatedTo ?? null,
+    created_by: record.createdBy ?? null,
+    revoked_with: record.revokedWith ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { MAX_KEY_NAME_LENGTH, MAX_PAGE_SIZE } from "@portcullis/core";
+import { KEY_LIST_STATUSES, MAX_KEY_NAME_LENGTH, MAX_PAGE_SIZE } from "@portcullis/core";
 import { z } from "zod";
 
 const metadataValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
@@ -36,6 +36,8 @@ export const listKeysQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
     cursor: z.string().min(1).max(64).optional(),
+    /** Which keys: the working ones unless asked. */
+    status: z.enum(KEY_LIST_STATUSES).optional(),
   })
   .strip();
 

@@ -40,7 +40,7 @@ test("after revocation the key is refused on the very next request, as revoked_k
   await request(app).delete(`/api/auth/api-keys/${key_id}`).set(bearer(adminKey)).expect(204);
   const res = await request(app).get("/api/projects").set(bearer(key)).expect(401);
   expect(res.body.error).toBe("revoked_key");
-  const listed = await request(app).get("/api/auth/api-keys").set(bearer(adminKey)).expect(200);
+  const listed = await request(app).get("/api/auth/api-keys?status=all").set(bearer(adminKey)).expect(200);
   expect(listed.body.keys.find((k: { key_id: string }) => k.key_id === key_id).status).toBe("revoked");
 });
 
@@ -99,6 +99,7 @@ test("nothing in Redis is a key or lets anyone authenticate: every key and value
     if (type === "string") everything.push((await client.get(name))!);
     else if (type === "hash") everything.push(...Object.entries(await client.hgetall(name)).flat());
     else if (type === "zset") everything.push(...(await client.zrange(name, "0", "-1")));
+    else if (type === "set") everything.push(...(await client.smembers(name)));
     else throw new Error(`unexpected Redis type ${type} at ${name}`);
   }
   const dump = everything.join("\n");

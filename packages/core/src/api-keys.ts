@@ -5,7 +5,7 @@ import { configError, PortcullisError } from "./errors";
 import { guardStore } from "./store-guard";
 import { KeyFormat } from "./key-format";
 import { KeyHasher, keyIdOf } from "./key-hasher";
-import { keyStatus, type ApiKeyRecord, type KeyMetadata, type KeyRateLimit, type StoredApiKey } from "./key-record";
+import { keyStatus, type ApiKeyRecord, type KeyBudget, type KeyMetadata, type KeyRateLimit, type KeyStatus, type StoredApiKey } from "./key-record";
 import { USAGE_RETENTION_DAYS, type DailyUsage, type KeyPage, type KeyStore, type KeyWatch, type UpdateOutcome } from "./key-store";
 import { isScopePolicy, ScopePolicy } from "./scope-policy";
 import { VerifiedKeyCache, type KeyCacheOptions } from "./verified-key-cache";
@@ -23,6 +23,14 @@ export const MAX_RATE_LIMIT_POINTS = 1_000_000;
 export const RATE_LIMIT_WINDOWS = [1, 60, 3600, 86_400] as const;
 /** The latest time a key may expire: 9999-12-31T23:59:59.999Z, the last instant ISO 8601 writes plainly. */
 export const MAX_TIME = 253_402_300_799_999;
+/**
+ * How many keys may stand above a key made by keys (its creator, the creator's creator…): each
+ * request counts under every one of them, so the chain stays short.
+ */
+export const MAX_KEY_DEPTH = 8;
+/** Which keys a listing shows: those in one status, or all. */
+export const KEY_LIST_STATUSES = ["active", "expired", "revoked", "all"] as const;
+export type KeyListStatus = (typeof KEY_LIST_STATUSES)[number];
 /** Key ids: `key_` and 16 base62 characters (about 95 bits, so ids cannot be enumerated). */
 export const KEY_ID_PATTERN = /^key_[0-9A-Za-z]{16}$/;
 
@@ -73,6 +81,28 @@ export interface CreateKeyInput {
   readonly metadata?: KeyMetadata;
   /** The key's own rate limit; absent keys get the host's default. */
   readonly rateLimit?: KeyRateLimit;
+  /**
+   * The id of the API key asking for this one. The new key is bound to it: it expires no later,
+   * is limited no looser (it inherits that key's expiry and limit when it asks for none), holds
+   * no scope that key lacks, counts under that key's rate limit as well as its own, and is revoked
+   * when that key (or the key that key was rotated into) is revoked.
+   */
+  readonly createdBy?: string;
+}
+
+export interface ListKeysOptions {
+  /** Page size, 1 to 100. @default 20 */
+  readonly limit?: number;
+  /** The `next` of the previous page. */
+  readonly after?: string;
+  /** Only the keys bound to this app. */
+  readonly app?: string;
+  /**
+   * Which keys: `"active"` (those that work: neither revoked nor expired, a rotated key in its
+   * grace period included), `"expired"`, `"revoked"` or `"all"`.
+   * @default "active"
+   */
+  readonly status?: KeyListStatus;
 }
 
 /** A new key: `key` is the only time the full key exists outside the client. */
@@ -106,6 +136,12 @@ interface KnownKey {
 
 /** What the caller decides about a key; the service adds its id, digest, preview and times. */
 type KeyFields = Omit<StoredApiKey, "id" | "digest" | "preview" | "createdAt" | "usageCount">;
+
+/** A filtered listing reads the store this many records at a time, at most `MAX_SCANNED_PAGES` times per page it answers. */
+const SCAN_PAGE_SIZE = MAX_PAGE_SIZE;
+const MAX_SCANNED_PAGES = 10;
+/** How far a creation follows a creator's rotations to find the chain's current key. */
+const MAX_CHAIN_STEPS = 100;
 
 /**
  * The API-key lifecycle: create (shown once), verify, get, list, revoke, rotate. Keys are stored
@@ -171,8 +207,20 @@ export class ApiKeys {
    */
   async create(input: CreateKeyInput): Promise<CreatedKey> {
     const now = this.now();
-    const { key, record } = this.#newRecord(this.#validate(input, now), now);
+    const fields = this.#validate(input, now);
+    if (input.createdBy !== undefined && typeof input.createdBy !== "string") {
+      throw new PortcullisError("invalid_request", "createdBy: must be a key id");
+    }
+    const creator = input.createdBy === undefined ? undefined : await this.#activeCaller(input.createdBy, now);
+    const { key, record } = this.#newRecord(creator ? this.#delegated(creator, fields) : fields, now);
     await this.#guard(this.store.insert(record));
+    // The creator may have been revoked meanwhile, before its revocation could see this key in
+    // the store's index: look again now that the key is indexed and stored, and never hand it out
+    // then. (Either this look sees the revocation, or the revocation sees this key.)
+    if (creator && (await this.#chainRevoked(creator.id))) {
+      await this.store.remove(record.id).catch(() => {});
+      throw new PortcullisError("revoked_key");
+    }
     return { key, record: publicRecord(record) };
   }
 
@@ -231,21 +279,47 @@ export class ApiKeys {
     return record && publicRecord(record);
   }
 
-  /** One owner's keys (or only those bound to `app`), newest first; `after` is the `next` of the previous page. */
-  async list(owner: string, options: { limit?: number; after?: string; app?: string } = {}): Promise<{ records: ApiKeyRecord[]; next?: string }> {
-    const limit = options.limit ?? 20;
+  /**
+   * One owner's keys (or only those bound to `app`), newest first, by default only those that
+   * work (`status: "active"`); `after` is the `next` of the previous page. A filtered page reads
+   * at most a thousand records: past many keys left out, it may hold fewer than `limit` and still
+   * give a `next`.
+   */
+  async list(owner: string, options: ListKeysOptions = {}): Promise<{ records: ApiKeyRecord[]; next?: string }> {
+    const { limit = 20, status = "active" } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new PortcullisError("invalid_request", `limit: must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
-    const page: KeyPage = await this.#guard(
-      this.store.listByOwner(owner, {
-        limit,
-        ...(options.after === undefined ? {} : { after: options.after }),
-        ...(options.app === undefined ? {} : { app: options.app }),
-      }),
-    );
-    const records = page.records.map(publicRecord);
-    return page.next === undefined ? { records } : { records, next: page.next };
+    if (!(KEY_LIST_STATUSES as readonly unknown[]).includes(status)) {
+      throw new PortcullisError("invalid_request", `status: must be one of ${KEY_LIST_STATUSES.join(", ")}`);
+    }
+    const read = (size: number, after: string | undefined): Promise<KeyPage> =>
+      this.#guard(
+        this.store.listByOwner(owner, {
+          limit: size,
+          ...(after === undefined ? {} : { after }),
+          ...(options.app === undefined ? {} : { app: options.app }),
+        }),
+      );
+    if (status === "all") {
+      const page = await read(limit, options.after);
+      const records = page.records.map(publicRecord);
+      return page.next === undefined ? { records } : { records, next: page.next };
+    }
+    const now = this.now();
+    const records: ApiKeyRecord[] = [];
+    let after = options.after;
+    for (let pages = 0; pages < MAX_SCANNED_PAGES; pages++) {
+      const page = await read(SCAN_PAGE_SIZE, after);
+      for (const record of page.records) {
+        after = record.id;
+        if (keyStatus(record, now) !== (status satisfies KeyStatus)) continue;
+        records.push(publicRecord(record));
+        if (records.length === limit) return page.next === undefined && record === page.records.at(-1) ? { records } : { records, next: after };
+      }
+      if (page.next === undefined) return { records };
+    }
+    return after === undefined ? { records } : { records, next: after };
   }
 
   /** Requests per UTC day, oldest first, for an owner or (with `keyId`) one of its keys. */
@@ -256,20 +330,52 @@ export class ApiKeys {
     return this.#guard(this.store.usage(owner, { days, now: this.now(), ...(keyId === undefined ? {} : { keyId }) }));
   }
 
-  /** Revokes a key: it is refused from the next request on, and its record is kept. Idempotent. */
-  async revoke(id: string): Promise<ApiKeyRecord | undefined> {
+  /**
+   * Revokes a key and, transitively, the keys it made (each then says `revokedWith` this key): all
+   * are refused from the next request on, in every process, and their records are kept. `by` is
+   * the key asking, when a key asks: it and what it made are spared, so a key that revokes the key
+   * it was made with takes its place (Plexe's rotation script does this).
+   * @throws PortcullisError `conflict` when the key was already revoked (what it made is revoked
+   *   all the same, so a revocation cut short by an outage is finished by asking again).
+   */
+  async revoke(id: string, { by }: { by?: string } = {}): Promise<ApiKeyRecord | undefined> {
+    const now = this.now();
     // Guarded, so a second revocation keeps the first one's time.
-    const { record } = await this.#guard(this.store.update(id, { revokedAt: this.now() }, { onlyIfUnset: ["revokedAt"] }));
-    if (record) this.#cache?.forget(record.digest);
-    return record && publicRecord(record);
+    const { applied, record } = await this.#guard(this.store.update(id, { revokedAt: now }, { onlyIfUnset: ["revokedAt"] }));
+    if (!record) return undefined;
+    this.#cache?.forget(record.digest);
+    await this.#revokeMadeBy(record, { root: id, spare: by, now, seen: new Set([id]) });
+    if (!applied) throw new PortcullisError("conflict", "The key is already revoked.");
+    return publicRecord(record);
+  }
+
+  /** Revokes what a revoked key made, and what that made; each change is published by the store. */
+  async #revokeMadeBy(revoked: StoredApiKey, walk: { root: string; spare: string | undefined; now: number; seen: Set<string> }): Promise<void> {
+    // A key rotated away hands what it made on to its successor: the chain's current key takes it down.
+    if (revoked.rotatedTo !== undefined) return;
+    const ids = await this.#guard(this.store.listCreatedUnder(lineageOf(revoked)));
+    for (const id of ids) {
+      if (id === walk.spare || walk.seen.has(id)) continue;
+      walk.seen.add(id);
+      const { record } = await this.#guard(this.store.update(id, { revokedAt: walk.now, revokedWith: walk.root }, { onlyIfUnset: ["revokedAt"] }));
+      if (!record) continue;
+      this.#cache?.forget(record.digest);
+      await this.#revokeMadeBy(record, walk);
+    }
   }
 
   /**
    * Replaces a key with a new one with the same name, scopes, app and metadata. The old key keeps
    * working for `gracePeriodMs` (0 ends it now), then is refused as expired.
+   *
+   * Asked by no key (`by` absent: a person, the CLI), the new key gets a lifetime of the old one's
+   * length, counted from now. Asked by a key, the new key never outgrows that key: rotating itself,
+   * it keeps its expiry; rotating another key, it expires no later than the asking key, is limited
+   * no looser, counts under its rate limit too, and the asking key must hold all its scopes. A key
+   * made by a key stays bound to its creator's chain through any rotation.
    * @throws PortcullisError `conflict` when the key is revoked, expired or already rotated.
    */
-  async rotate(id: string, { gracePeriodMs = 0 }: { gracePeriodMs?: number } = {}): Promise<RotatedKey | undefined> {
+  async rotate(id: string, { gracePeriodMs = 0, by }: { gracePeriodMs?: number; by?: string } = {}): Promise<RotatedKey | undefined> {
     if (!Number.isSafeInteger(gracePeriodMs) || gracePeriodMs < 0) {
       throw new PortcullisError("invalid_request", "grace period: must be a non-negative whole number");
     }
@@ -277,15 +383,30 @@ export class ApiKeys {
     if (!old) return undefined;
     const now = this.now();
     assertRotatable(old, now);
-    // The new key keeps the old one's lifetime length, counted from now.
+    const caller = by === undefined ? undefined : by === old.id ? old : await this.#activeCaller(by, now);
+    const { owner, name, scopes, metadata, app, rateLimit, createdBy, createdUnder, countsUnder } = old;
+    const fields: KeyFields = {
+      owner,
+      name,
+      scopes,
+      metadata,
+      ...(app === undefined ? {} : { app }),
+      ...(rateLimit === undefined ? {} : { rateLimit }),
+      ...(createdBy === undefined ? {} : { createdBy }),
+      ...(createdUnder === undefined ? {} : { createdUnder }),
+      ...(countsUnder === undefined ? {} : { countsUnder }),
+    };
+    // Asked by no key, the new key keeps the old one's lifetime length, counted from now; a key
+    // rotating itself keeps its expiry; a key rotating another hands out nothing it lacks.
     const lifetime = old.expiresAt === undefined ? undefined : old.expiresAt - old.createdAt;
-    const { owner, name, scopes, metadata, app, rateLimit } = old;
-    const fields = { owner, name, scopes, metadata, ...(app === undefined ? {} : { app }), ...(rateLimit === undefined ? {} : { rateLimit }) };
-    const created = this.#newRecord(
-      lifetime === undefined ? fields : { ...fields, expiresAt: Math.min(now + lifetime, MAX_TIME) },
-      now,
-      old,
-    );
+    const fresh = lifetime === undefined ? undefined : Math.min(now + lifetime, MAX_TIME);
+    const replacement: KeyFields =
+      caller === undefined
+        ? { ...fields, ...(fresh === undefined ? {} : { expiresAt: fresh }) }
+        : caller === old
+          ? { ...fields, ...(old.expiresAt === undefined ? {} : { expiresAt: old.expiresAt }) }
+          : this.#boundBy(caller, { ...fields, ...(fresh === undefined ? {} : { expiresAt: fresh }) }, lineageOf(old));
+    const created = this.#newRecord(replacement, now, old);
 
     // The new record goes in first, unseen; the old one then changes in one guarded step, so a
     // concurrent revocation or rotation wins cleanly and a failure part-way changes nothing.
@@ -316,6 +437,11 @@ export class ApiKeys {
       assertRotatable(claim.record, now);
       throw new PortcullisError("conflict", "The key changed while it was being rotated.");
     }
+    // As at creation: a creator revoked meanwhile may not have seen the new key in its index.
+    if (createdBy !== undefined && (await this.#chainRevoked(createdBy))) {
+      await this.store.remove(created.record.id).catch(() => {});
+      throw new PortcullisError("conflict", "The key that made this key has been revoked.");
+    }
     return { key: created.key, record: publicRecord(created.record), previous: publicRecord(claim.record) };
   }
 
@@ -326,6 +452,77 @@ export class ApiKeys {
     this.#watch?.close();
     this.#watch = undefined;
     this.#cache?.clear();
+  }
+
+  /** The record of the key asking for a change, which must work now. */
+  async #activeCaller(id: string, now: number): Promise<StoredApiKey> {
+    const caller = await this.#guard(this.store.findById(id));
+    if (!caller) throw new PortcullisError("invalid_key");
+    const status = keyStatus(caller, now);
+    if (status !== "active") throw new PortcullisError(status === "revoked" ? "revoked_key" : "expired_key");
+    return caller;
+  }
+
+  /**
+   * Whether a creator's chain has been revoked: the creator, or a key it was rotated into. Read
+   * from the store, never the cache.
+   */
+  async #chainRevoked(creatorId: string): Promise<boolean> {
+    let id: string | undefined = creatorId;
+    for (let step = 0; id !== undefined && step < MAX_CHAIN_STEPS; step++) {
+      const record: StoredApiKey | undefined = await this.#guard(this.store.findById(id));
+      if (!record || record.revokedAt !== undefined) return true;
+      id = record.rotatedTo;
+    }
+    return false;
+  }
+
+  /** A new key made by `creator`: within its bounds, bound to its chain, counted under its limits. */
+  #delegated(creator: StoredApiKey, fields: KeyFields): KeyFields {
+    const bounded = this.#boundBy(creator, fields, undefined, "create a key");
+    const own = creator.rateLimit;
+    if (fields.rateLimit !== undefined && own === undefined) {
+      throw new PortcullisError("insufficient_permissions", "A key without a rate limit of its own cannot set one.");
+    }
+    return { ...bounded, createdBy: creator.id, createdUnder: lineageOf(creator) };
+  }
+
+  /**
+   * `fields` held within what `caller` may do: same owner and app, scopes it holds, no later
+   * expiry, no looser limit, and counted under its limits as well. `lineage` is the key's own
+   * chain when it has one already (a rotation), which it needs not count under twice.
+   */
+  #boundBy(caller: StoredApiKey, fields: KeyFields, lineage: string | undefined, action = "rotate a key"): KeyFields {
+    const refuse = (detail: string) => new PortcullisError("insufficient_permissions", detail);
+    if (caller.owner !== fields.owner || (caller.app !== undefined && caller.app !== fields.app)) {
+      throw refuse("A key can only manage keys of its own owner and app.");
+    }
+    const missing = this.scopes.cannotGrant(caller.scopes, fields.scopes);
+    if (missing.length > 0) throw refuse(`You cannot ${action} with scopes you do not hold: ${missing.join(", ")}.`);
+    let { expiresAt, rateLimit } = fields;
+    if (caller.expiresAt !== undefined) {
+      if (lineage === undefined && expiresAt !== undefined && expiresAt > caller.expiresAt) throw refuse("A key cannot create a key that outlives it.");
+      expiresAt = Math.min(expiresAt ?? MAX_TIME, caller.expiresAt);
+    }
+    const own = caller.rateLimit;
+    if (own !== undefined) {
+      if (rateLimit !== undefined && looser(rateLimit, own) && lineage === undefined) {
+        throw refuse("A key cannot create a key with a looser rate limit than its own.");
+      }
+      if (rateLimit === undefined || looser(rateLimit, own)) rateLimit = own;
+    }
+    const budgets = [...(fields.countsUnder ?? [])];
+    for (const budget of budgetsOf(caller)) {
+      if (budget.lineage !== lineage && !budgets.some((b) => b.lineage === budget.lineage)) budgets.push(budget);
+    }
+    if (budgets.length > MAX_KEY_DEPTH) throw refuse(`Keys made by keys nest at most ${MAX_KEY_DEPTH} deep.`);
+    const { expiresAt: _e, rateLimit: _r, ...rest } = fields;
+    return {
+      ...rest,
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+      ...(rateLimit === undefined ? {} : { rateLimit }),
+      countsUnder: budgets,
+    };
   }
 
   #newRecord(fields: KeyFields, now: number, rotatedFrom?: ApiKeyRecord): { key: string; record: StoredApiKey } {
@@ -385,7 +582,19 @@ function frozen(record: ApiKeyRecord): ApiKeyRecord {
   Object.freeze(record.scopes);
   Object.freeze(record.metadata);
   if (record.rateLimit) Object.freeze(record.rateLimit);
+  if (record.countsUnder) Object.freeze(record.countsUnder);
   return Object.freeze(record);
+}
+
+/** Whether `limit` lets more through than `own`: more at once, or a higher rate. */
+function looser(limit: KeyRateLimit, own: KeyRateLimit): boolean {
+  return limit.points > own.points || limit.points / limit.durationSeconds > own.points / own.durationSeconds;
+}
+
+/** The limits a key's requests count under, nearest first: its own chain's, then its makers'. */
+function budgetsOf(key: StoredApiKey): KeyBudget[] {
+  const own: KeyBudget = key.rateLimit === undefined ? { lineage: lineageOf(key) } : { lineage: lineageOf(key), rateLimit: key.rateLimit };
+  return [own, ...(key.countsUnder ?? [])];
 }
 
 /** The id a key's per-key counts go under: the first key of its rotation chain. */

@@ -4,6 +4,15 @@ export interface KeyRateLimit {
   readonly durationSeconds: number;
 }
 
+/**
+ * A rate-limit chain a key's requests also count under: one of the keys that made it (or rotated
+ * it into being), by its rotation chain, and that key's own limit (absent: the host's default).
+ */
+export interface KeyBudget {
+  readonly lineage: string;
+  readonly rateLimit?: KeyRateLimit;
+}
+
 /** JSON values a host may attach to a key (a team, a ticket, a CI job). */
 export type KeyMetadata = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -41,6 +50,20 @@ export interface ApiKeyRecord {
   readonly lineage?: string;
   /** The key that replaced this one; this one expires when the grace period ends. */
   readonly rotatedTo?: string;
+  /** The key that made this one (absent when a person or the CLI did); kept through rotations. */
+  readonly createdBy?: string;
+  /**
+   * The rotation chain (`lineage`) of the key that made this one: revoking that chain's current
+   * key revokes this one, so a child goes with its creator even after the creator was rotated.
+   */
+  readonly createdUnder?: string;
+  /**
+   * The chains of the keys that made this one (or rotated it into being), nearest first: every
+   * request also counts under each of them, so a key and everything it made share its allowance.
+   */
+  readonly countsUnder?: readonly KeyBudget[];
+  /** The key whose revocation revoked this one (its creator, or the creator's creator…). */
+  readonly revokedWith?: string;
 }
 
 /** A record as a store holds it: with the keyed hash under which it is found. */

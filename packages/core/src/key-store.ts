@@ -1,7 +1,7 @@
 import type { ApiKeyRecord, StoredApiKey } from "./key-record";
 
 /** The fields a lifecycle operation may change on an existing key. */
-export type KeyRecordPatch = Partial<Pick<ApiKeyRecord, "revokedAt" | "expiresAt" | "rotatedTo">>;
+export type KeyRecordPatch = Partial<Pick<ApiKeyRecord, "revokedAt" | "expiresAt" | "rotatedTo" | "revokedWith">>;
 
 export interface UpdateOptions {
   /**
@@ -74,9 +74,17 @@ export interface KeyWatch {
 export interface KeyStore {
   /**
    * Adds a new record. Fails if its id already exists. Every field must read back as written
-   * (`lineage` and `rateLimit` included): `describeKeyStoreContract` in @portcullis/testing checks it.
+   * (`lineage`, `rateLimit`, `countsUnder` included): `describeKeyStoreContract` in
+   * @portcullis/testing checks it. A record with `createdUnder` is indexed for `listCreatedUnder`
+   * before it is stored.
    */
   insert(record: StoredApiKey): Promise<void>;
+  /**
+   * The ids of the keys made by a key of this rotation chain (records whose `createdUnder` is
+   * `lineage`), in any order. `insert` indexes a record here before storing it, so whoever reads
+   * this after a creator was revoked sees every child whose creation could still succeed.
+   */
+  listCreatedUnder(lineage: string): Promise<string[]>;
   /** The record stored under this digest: the only lookup on the request path. */
   findByDigest(digest: string): Promise<StoredApiKey | undefined>;
   findById(id: string): Promise<StoredApiKey | undefined>;

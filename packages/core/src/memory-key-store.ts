@@ -29,6 +29,8 @@ export class MemoryKeyStore implements KeyStore {
   /** owner → day → key id (or "*" for the owner's total) → requests. */
   readonly #daily = new Map<string, Map<string, Map<string, number>>>();
   readonly #watchers = new Set<KeyChangeListener>();
+  /** A creator's rotation chain → the ids of the keys made under it. */
+  readonly #createdUnder = new Map<string, Set<string>>();
 
   async insert(record: StoredApiKey): Promise<void> {
     if (this.#byId.has(record.id) || this.#idByDigest.has(record.digest)) {
@@ -39,6 +41,14 @@ export class MemoryKeyStore implements KeyStore {
     const ids = this.#idsByOwner.get(record.owner) ?? [];
     ids.push(record.id);
     this.#idsByOwner.set(record.owner, ids);
+    if (record.createdUnder !== undefined) {
+      const made = this.#createdUnder.get(record.createdUnder) ?? new Set<string>();
+      this.#createdUnder.set(record.createdUnder, made.add(record.id));
+    }
+  }
+
+  async listCreatedUnder(lineage: string): Promise<string[]> {
+    return [...(this.#createdUnder.get(lineage) ?? [])];
   }
 
   async findByDigest(digest: string): Promise<StoredApiKey | undefined> {
@@ -80,6 +90,7 @@ export class MemoryKeyStore implements KeyStore {
     this.#idByDigest.delete(record.digest);
     const ids = this.#idsByOwner.get(record.owner) ?? [];
     ids.splice(ids.indexOf(id), 1);
+    if (record.createdUnder !== undefined) this.#createdUnder.get(record.createdUnder)?.delete(id);
     this.#changed(record.digest);
   }
 
@@ -127,6 +138,15 @@ function freeze(record: StoredApiKey): StoredApiKey {
     scopes: Object.freeze([...record.scopes]),
     metadata: Object.freeze({ ...record.metadata }),
     ...(record.rateLimit === undefined ? {} : { rateLimit: Object.freeze({ ...record.rateLimit }) }),
+    ...(record.countsUnder === undefined
+      ? {}
+      : {
+          countsUnder: Object.freeze(
+            record.countsUnder.map((budget) =>
+              Object.freeze({ ...budget, ...(budget.rateLimit === undefined ? {} : { rateLimit: Object.freeze({ ...budget.rateLimit }) }) }),
+            ),
+          ),
+        }),
   });
 }
 

@@ -1,4 +1,4 @@
-import type { KeyRateLimit } from "./key-record";
+import type { KeyBudget, KeyRateLimit } from "./key-record";
 
 /** Fields every principal carries, whichever credential authenticated the request. */
 interface PrincipalBase {
@@ -18,6 +18,8 @@ export interface ApiKeyPrincipal extends PrincipalBase {
   readonly lineage?: string;
   /** The key's own rate limit, read by `keyRateLimit`. */
   readonly rateLimit?: KeyRateLimit;
+  /** The limits of the keys that made this one, nearest first: `keyRateLimit` counts each request under them too. */
+  readonly countsUnder?: readonly KeyBudget[];
   /** When the key expires; a key it creates may not outlive it. */
   readonly expiresAt?: number;
 }

@@ -108,13 +108,13 @@ describe("ApiKeys.revoke", () => {
     expect(await keys.get(record.id)).toMatchObject({ usageCount: 0, revokedAt: T0 + SECOND });
   });
 
-  it("is idempotent: revoking again keeps the first revocation time", async () => {
+  it("revoking again is a conflict, not a fresh success, and keeps the first revocation time", async () => {
     const { keys, clock } = createKeys();
     const { record } = await keys.create(input);
     await keys.revoke(record.id);
     clock.advance(DAY);
 
-    expect((await keys.revoke(record.id))?.revokedAt).toBe(T0);
+    expect(await rejection(keys.revoke(record.id))).toMatchObject({ code: "conflict", message: "The key is already revoked." });
     expect((await keys.get(record.id))?.revokedAt).toBe(T0);
   });
 
@@ -212,6 +212,7 @@ describe("when the store fails", () => {
     findByDigest: () => Promise.reject(failure),
     findById: () => Promise.reject(failure),
     listByOwner: () => Promise.reject(failure),
+    listCreatedUnder: () => Promise.reject(failure),
     update: () => Promise.reject(failure),
     remove: () => Promise.reject(failure),
     usage: () => Promise.reject(failure),

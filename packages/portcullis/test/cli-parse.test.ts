@@ -46,9 +46,15 @@ describe("parseCommandLine", () => {
       owner: "o",
       limit: 5,
       after: "key_abcdefghijklmnop",
+      status: "active",
       json: true,
       prefix: undefined,
     });
+  });
+
+  test("list shows active keys unless --status asks for expired, revoked or all", () => {
+    expect(parseCommandLine(["keys", "list", "--owner", "o", "--status", "all"])).toMatchObject({ kind: "list", status: "all" });
+    expect(() => parseCommandLine(["keys", "list", "--owner", "o", "--status", "gone"])).toThrow(/--status: must be one of active, expired, revoked, all/);
   });
 
   test("rotate defaults to no grace period, so the old key stops at once", () => {

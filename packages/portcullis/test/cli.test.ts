@@ -151,16 +151,20 @@ describe("portcullis keys list", () => {
 });
 
 describe("portcullis keys revoke and rotate", () => {
-  test("a revoked key is refused with revoked_key and listed as revoked", async () => {
+  test("a revoked key is refused with revoked_key, left out of the listing unless --status asks, and cannot be revoked twice", async () => {
     const site = installation();
     const created = JSON.parse((await site.run("keys", "create", "--owner", "erin", "--name", "n", "--scopes", "read", "--json")).stdout);
     const revoked = await site.run("keys", "revoke", created.key_id);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toMatch(new RegExp(`^Revoked key ${created.key_id} `));
     expect(await site.verify(created.key)).toMatchObject({ ok: false, code: "revoked_key" });
-    const again = JSON.parse((await site.run("keys", "revoke", created.key_id, "--json")).stdout);
-    expect(again).toMatchObject({ key_id: created.key_id, status: "revoked" });
-    expect((await site.run("keys", "list", "--owner", "erin")).stdout).toMatch(/ revoked /);
+    const again = await site.run("keys", "revoke", created.key_id, "--json");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe("portcullis: The key is already revoked.\n");
+    expect(again.stdout).toBe("");
+    expect((await site.run("keys", "list", "--owner", "erin")).stdout).toBe("No keys.\n");
+    expect((await site.run("keys", "list", "--owner", "erin", "--status", "all")).stdout).toMatch(/ revoked /);
+    expect((await site.run("keys", "list", "--owner", "erin", "--status", "revoked")).stdout).toMatch(/ revoked /);
   });
 
   test("rotate --grace prints a new working key; the old one works until the grace period ends", async () => {

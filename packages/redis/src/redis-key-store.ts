@@ -57,6 +57,10 @@ const F = {
   rotatedFrom: "rotated_from",
   rotatedTo: "rotated_to",
   lineage: "lineage",
+  createdBy: "created_by",
+  createdUnder: "created_under",
+  countsUnder: "counts_under",
+  revokedWith: "revoked_with",
 } as const;
 
 // Each script touches exactly one key, so it runs on Redis Cluster as it does on a single node.
@@ -169,8 +173,15 @@ export class RedisKeyStore implements KeyStore {
     // at worst an index entry that resolves to nothing, never a key that cannot be listed.
     await this.#redis.zadd(this.keys.ownerKeys(record.owner), "NX", record.createdAt, record.id);
     if (record.app !== undefined) await this.#redis.zadd(this.keys.appKeys(record.owner, record.app), "NX", record.createdAt, record.id);
+    // Before the record: a revocation of the creator that reads this set after the creator's
+    // check passed sees the new key (ApiKeys checks the creator again once the record is in).
+    if (record.createdUnder !== undefined) await this.#redis.sadd(this.keys.createdUnder(record.createdUnder), record.id);
     const inserted = await this.#redis.eval(INSERT, 1, this.keys.apiKeyRecord(record.id), ...toFields(record));
     if (inserted !== 1) throw new Error(`RedisKeyStore: a key with id ${record.id} already exists`);
+  }
+
+  async listCreatedUnder(lineage: string): Promise<string[]> {
+    return this.#redis.smembers(this.keys.createdUnder(lineage));
   }
 
   async findByDigest(digest: string): Promise<StoredApiKey | undefined> {
@@ -221,6 +232,7 @@ export class RedisKeyStore implements KeyStore {
     await this.#redis.eval(REMOVE, 1, this.keys.apiKeyRecord(id), this.keys.keyChanges());
     await this.#redis.zrem(this.keys.ownerKeys(record.owner), id);
     if (record.app !== undefined) await this.#redis.zrem(this.keys.appKeys(record.owner, record.app), id);
+    if (record.createdUnder !== undefined) await this.#redis.srem(this.keys.createdUnder(record.createdUnder), id);
   }
 
   /**
@@ -377,6 +389,10 @@ function toFields(record: Partial<StoredApiKey>): (string | number)[] {
   put(F.rotatedFrom, record.rotatedFrom);
   put(F.rotatedTo, record.rotatedTo);
   put(F.lineage, record.lineage);
+  put(F.createdBy, record.createdBy);
+  put(F.createdUnder, record.createdUnder);
+  if (record.countsUnder && record.countsUnder.length > 0) put(F.countsUnder, JSON.stringify(record.countsUnder));
+  put(F.revokedWith, record.revokedWith);
   return out;
 }
 
@@ -415,6 +431,10 @@ function fromHash(id: string, hash: Record<string, string>): StoredApiKey | unde
   text("rotatedFrom", F.rotatedFrom);
   text("rotatedTo", F.rotatedTo);
   text("lineage", F.lineage);
+  text("createdBy", F.createdBy);
+  text("createdUnder", F.createdUnder);
+  if (hash[F.countsUnder] !== undefined) record.countsUnder = JSON.parse(hash[F.countsUnder]!);
+  text("revokedWith", F.revokedWith);
   return record as unknown as StoredApiKey;
 }
 

@@ -7,6 +7,7 @@
  * | `<prefix>key-changes`             | pub/sub channel | the digest of each key changed or removed, for caches |
  * | `<prefix>owner-keys:<owner>`      | zset   | an owner's key ids, scored by creation time        |
  * | `<prefix>app-keys:["<owner>","<app>"]` | zset | the ids of an owner's keys bound to one app      |
+ * | `<prefix>made-under:<lineage>`    | set    | the ids of the keys made by a key of this rotation chain, revoked with it |
  * | `<prefix>usage:["<owner>","<day>"]` | hash | requests on a UTC day per key id, and "*" in all  |
  * | `<prefix>key-rate:<limit>:<id>`   | string | a key's request count (rate-limiter-flexible)      |
  * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
@@ -26,7 +27,7 @@
  *
  * Every command touches a single key, or keys sharing a hash tag: the access log's streams all
  * carry `{audit}`, so one script writes a batch to them on one Cluster slot. Creating a
- * key writes its indexes before its record, so a failure part-way leaves at worst an index entry
+ * key writes its indexes (`made-under` included) before its record, so a failure part-way leaves at worst an index entry
  * that resolves to nothing, never a key that authenticates but cannot be listed or revoked.
  * Creating a user writes the user before claiming the email, so a failure part-way leaves the
  * address free, never an email claimed by a user that does not exist.
@@ -43,6 +44,11 @@ export class RedisKeys {
   /** The channel on which every change to a key is announced (its digest). */
   keyChanges(): string {
     return `${this.prefix}key-changes`;
+  }
+
+  /** The keys made by a key of one rotation chain (its `lineage`), read when that chain is revoked. */
+  createdUnder(lineage: string): string {
+    return `${this.prefix}made-under:${lineage}`;
   }
 
   ownerKeys(owner: string): string {

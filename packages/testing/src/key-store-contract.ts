@@ -49,6 +49,10 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
         rateLimit: { points: 100, durationSeconds: 60 },
         rotatedFrom: "key_previous",
         lineage: "key_first",
+        createdBy: "key_maker",
+        createdUnder: "key_makers_first",
+        countsUnder: [{ lineage: "key_makers_first", rateLimit: { points: 200, durationSeconds: 60 } }, { lineage: "key_top" }],
+        revokedWith: "key_top",
       });
       await store.insert(record);
       expect(await store.findByDigest(record.digest)).toEqual(record);
@@ -59,7 +63,7 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       const record = sampleRecord();
       await store.insert(record);
       const found = await store.findById(record.id);
-      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rateLimit", "rotatedFrom", "rotatedTo", "lineage"]) {
+      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rateLimit", "rotatedFrom", "rotatedTo", "lineage", "createdBy", "createdUnder", "countsUnder", "revokedWith"]) {
         expect(found).not.toHaveProperty(field);
       }
     });
@@ -166,6 +170,22 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       expect(outcomes.filter((o) => o.applied)).toHaveLength(1);
       const winner = outcomes.find((o) => o.applied)!.record.rotatedTo;
       expect((await store.findById(record.id))?.rotatedTo).toBe(winner);
+    });
+
+    test("the keys made under a rotation chain are listed by it, and a removed one no longer", async () => {
+      const [a, b, other, kept] = [
+        sampleRecord({ createdBy: "key_p", createdUnder: "key_chain" }),
+        sampleRecord({ createdBy: "key_p2", createdUnder: "key_chain" }),
+        sampleRecord({ createdBy: "key_q", createdUnder: "key_other" }),
+        sampleRecord(),
+      ];
+      for (const record of [a, b, other, kept]) await store.insert(record);
+      expect((await store.listCreatedUnder("key_chain")).sort()).toEqual([a.id, b.id].sort());
+      expect(await store.listCreatedUnder("key_nothing")).toEqual([]);
+      await store.remove(a.id);
+      expect(await store.listCreatedUnder("key_chain")).toEqual([b.id]);
+      const revoked = await store.update(b.id, { revokedAt: 5, revokedWith: "key_p" }, { onlyIfUnset: ["revokedAt"] });
+      expect(revoked.record).toEqual({ ...b, revokedAt: 5, revokedWith: "key_p" });
     });
 
     test("update of an unknown id changes nothing and creates nothing", async () => {

@@ -42,8 +42,9 @@ async function createKey(keys: ApiKeys, command: CreateCommand, io: CliIo): Prom
 }
 
 async function listKeys(keys: ApiKeys, command: ListCommand, io: CliIo): Promise<void> {
-  const { limit, after } = command;
+  const { limit, after, status } = command;
   const page = await keys.list(command.owner, {
+    status,
     ...(limit === undefined ? {} : { limit }),
     ...(after === undefined ? {} : { after }),
   });

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { KEY_ID_PATTERN, MAX_PAGE_SIZE } from "@portcullis/core";
+import { KEY_ID_PATTERN, KEY_LIST_STATUSES, MAX_PAGE_SIZE, type KeyListStatus } from "@portcullis/core";
 import { usageError } from "./cli-error";
 import { parseDuration } from "./duration";
 import { CREATE_USAGE, KEYS_USAGE, LIST_USAGE, MAIN_USAGE, REVOKE_USAGE, ROTATE_USAGE } from "./usage";
@@ -25,6 +25,8 @@ export interface ListCommand extends CommonFlags {
   readonly owner: string;
   readonly limit: number | undefined;
   readonly after: string | undefined;
+  /** `--status`: which keys; the working ones unless asked. */
+  readonly status: KeyListStatus;
 }
 
 export interface RevokeCommand extends CommonFlags {
@@ -123,7 +125,7 @@ function parseList(args: string[]): ListCommand | HelpCommand {
     parseArgs({
       args,
       allowPositionals: true,
-      options: { ...COMMON, owner: { type: "string" }, limit: { type: "string" }, after: { type: "string" } },
+      options: { ...COMMON, owner: { type: "string" }, limit: { type: "string" }, after: { type: "string" }, status: { type: "string" } },
     }),
   );
   if (values.help) return { kind: "help", text: LIST_USAGE };
@@ -136,7 +138,11 @@ function parseList(args: string[]): ListCommand | HelpCommand {
       throw usageError(`--limit: must be a whole number from 1 to ${MAX_PAGE_SIZE}`, LIST_USAGE);
     }
   }
-  return { kind: "list", ...common(values), owner, limit, after: values.after };
+  const status = (values.status ?? "active") as KeyListStatus;
+  if (!KEY_LIST_STATUSES.includes(status)) {
+    throw usageError(`--status: must be one of ${KEY_LIST_STATUSES.join(", ")}`, LIST_USAGE);
+  }
+  return { kind: "list", ...common(values), owner, limit, after: values.after, status };
 }
 
 function parseRevoke(args: string[]): RevokeCommand | HelpCommand {

@@ -47,7 +47,7 @@ ${EXIT_STATUS}
 export const KEYS_USAGE = `Usage: portcullis keys <create|list|revoke|rotate> [options]
 
   portcullis keys create --owner <owner> --name <name> --scopes <a,b> [--expires-in <duration>] [--app <app>]
-  portcullis keys list --owner <owner> [--limit <n>] [--after <cursor>]
+  portcullis keys list --owner <owner> [--status <status>] [--limit <n>] [--after <cursor>]
   portcullis keys revoke <key-id>
   portcullis keys rotate <key-id> [--grace <duration>]
 
@@ -82,6 +82,8 @@ Lists an owner's keys, newest first, masked: the full keys are never stored.
 
 Options:
   --owner <owner>         Whose keys. Required.
+  --status <status>       Which keys: active (those that work), expired, revoked or all.
+                          Default active.
   --limit <n>             Keys per page, 1 to 100. Default 20.
   --after <cursor>        The next page: the cursor the previous page printed.
 ${COMMON_OPTIONS}
@@ -92,7 +94,8 @@ JSON: {"keys": [{"key_id", "name", "scopes", "status", …}], "next_cursor": <cu
 /** `portcullis keys revoke --help`. */
 export const REVOKE_USAGE = `Usage: portcullis keys revoke <key-id> [options]
 
-Revokes a key: the server refuses it from the next request on. Revoking twice is harmless.
+Revokes a key, and the keys made with it: the server refuses them from the next request on.
+Revoking a key already revoked fails (exit 1) and changes nothing.
 
 Options:
 ${COMMON_OPTIONS}
