@@ -26,6 +26,7 @@ import { isSafeMethod, isSameSiteRequest } from "./same-site";
 import { cookieDeliveryCheck } from "./secure-connection";
 import { ownOrigin, setSessionContext, type SessionContext } from "./session-context";
 import { sessionDeadline, sessionTtlSeconds, type PortcullisSessionData } from "./session-data";
+import { newSessionId } from "./session-id";
 
 export interface SessionAuthOptions extends ErrorResponseOptions {
   /** Signs the session cookie: a string of 32+ bytes, or several to rotate (the first signs). */
@@ -119,7 +120,8 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
  * `authRouter` after it for login and logout.
  *
  * A request without a session passes on unauthenticated (guards refuse it); one whose session has
- * expired has it destroyed and passes on, so a guard answers 401 `session_expired`.
+ * expired has it destroyed and passes on, so a guard answers 401 `session_expired`, as it does for
+ * a signed cookie whose session is gone from the store (logged out, revoked, forgotten).
  *
  * @example
  * app.use(sessionAuth({ secret: process.env.SESSION_SECRET!, roles: { admin: ["admin"] }, redis }));
@@ -158,6 +160,7 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
   const sessions = session({
     name: config.cookieName,
     secret: config.secrets,
+    genid: newSessionId,
     store,
     resave: false,
     saveUninitialized: false,

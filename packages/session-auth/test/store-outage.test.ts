@@ -31,7 +31,7 @@ test("with the session store unreachable, a session request and a login get 503,
   await request(app).get("/api/projects").set("Cookie", cookie).expect(200);
 });
 
-test("a stored session that is not JSON is a 503, never a pass or a crash; an empty one is no session", async () => {
+test("a stored session that is not JSON is a 503, never a pass or a crash; an empty one is a session that ended", async () => {
   const client = redis().client();
   const { app } = await createApp({ redis: client });
   const cookie = sessionCookie(await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200));
@@ -43,7 +43,7 @@ test("a stored session that is not JSON is a 503, never a pass or a crash; an em
   expect(refused.body.error).toBe("auth_unavailable");
 
   await client.set(key!, "");
-  expect((await request(app).get("/api/projects").set("Cookie", cookie).expect(401)).body.error).toBe("missing_credentials");
+  expect((await request(app).get("/api/projects").set("Cookie", cookie).expect(401)).body.error).toBe("session_expired");
 });
 
 test("a session read that times out is one 503 after one timeout: the session is neither destroyed nor rewritten, and works once Redis answers", async () => {
