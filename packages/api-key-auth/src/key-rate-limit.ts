@@ -1,24 +1,27 @@
 import type { RequestHandler } from "express";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import {
   assertKnownOptions,
   configError,
   createErrorResponder,
-  failOverAfter,
+  failOverBy,
   MAX_RATE_LIMIT_POINTS,
   RATE_LIMIT_WINDOWS,
   PortcullisError,
   rateLimitHeaders,
   rateLimitProblem,
   resolveTimeoutMs,
+  startDeadline,
   storeUnavailable,
   isIoredisLike,
+  type Deadline,
   type ErrorResponseOptions,
   type IoredisLike,
   type KeyRateLimit,
   rememberedFor,
   type RateLimitQuota,
 } from "@portcullis/core";
+import { decideKeyRateLimit } from "./decide-key-rate-limit";
 
 export interface KeyRateLimitOptions extends ErrorResponseOptions {
   /**
@@ -33,8 +36,9 @@ export interface KeyRateLimitOptions extends ErrorResponseOptions {
    */
   readonly redis?: IoredisLike;
   /**
-   * How long a count on Redis may take, in milliseconds, before the memory limiter counts the
-   * request instead, so a stalled Redis never holds a request.
+   * How long a request's counts on Redis may take, in milliseconds, before the memory limiter
+   * counts what has not answered, so a stalled Redis never holds a request longer. A key made by
+   * keys counts under each maker too; those counts run at once, under this one timeout.
    * @default 2000
    */
   readonly timeoutMs?: number;
@@ -44,8 +48,14 @@ export interface KeyRateLimitOptions extends ErrorResponseOptions {
 
 const KNOWN_OPTIONS = new Set(["default", "redis", "timeoutMs", "keyPrefix", "onError", "formatError"]);
 
-/** Counts one point per request; in memory when Redis fails or stalls. */
-type Count = (id: string) => Promise<RateLimiterRes>;
+/** A point counted, and the limiter that took it (where it is given back if the request is refused). */
+interface Counted {
+  readonly state: RateLimiterRes;
+  readonly by: RateLimiterAbstract;
+}
+
+/** Counts one point; in memory when Redis fails or has not answered by the request's deadline. */
+type Count = (id: string, deadline: Deadline | undefined) => Promise<Counted>;
 
 /**
  * Limits each API key to its own rate (`rate_limit` on the key) or the host's default, with
@@ -70,16 +80,16 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
   const respond = createErrorResponder("keyRateLimit", options);
   // One limiter per window, counting up to the largest budget; each key's own budget is then
   // compared with its count. The set of windows is fixed, so limiters are never evicted.
-  const limiters = new Map<number, Count>();
+  const counters = new Map<number, Count>();
   for (const window of RATE_LIMIT_WINDOWS) {
     const shape = { points: MAX_RATE_LIMIT_POINTS, duration: window, keyPrefix: `${keyPrefix}key-rate:${window}` };
     const memory = new RateLimiterMemory(shape);
     if (!redis) {
-      limiters.set(window, (id) => memory.consume(id));
+      counters.set(window, (id) => countOn(memory, id));
       continue;
     }
     const store = new RateLimiterRedis({ ...shape, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true });
-    limiters.set(window, (id) => failOverAfter(store.consume(id), timeoutMs, () => memory.consume(id)));
+    counters.set(window, (id, deadline) => failOverBy(countOn(store, id), deadline!, () => countOn(memory, id)));
   }
 
   return function keyRateLimitMiddleware(req, res, next) {
@@ -95,32 +105,51 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
       if (limit !== false) checks.push({ id: budget.lineage, limit });
     }
     if (checks.length === 0) return next();
-    const refuse = (limit: KeyRateLimit, msBeforeNext: number) => {
-      const headers = rateLimitHeaders(quotaOf(limit), { remaining: 0, msBeforeReset: msBeforeNext, blocked: true });
-      respond(new PortcullisError("rate_limit_exceeded", "This key has made too many requests; retry later.", { headers }), req, res, next);
+    // Every count at once, under one deadline: a stalled Redis holds the request for one timeout,
+    // however many keys made this one, and the memory limiter counts whatever is late.
+    const deadline = redis ? startDeadline(timeoutMs) : undefined;
+    const giveBack = (counted: readonly PromiseSettledResult<Counted>[], indexes: Iterable<number>) => {
+      for (const i of indexes) {
+        const result = counted[i];
+        if (result?.status === "fulfilled") result.value.by.reward(checks[i]!.id, 1).catch(() => {});
+      }
     };
-    // One after another, stopping at the first refusal, so a key over its own tighter limit does
-    // not use up its maker's allowance. The headers show the tightest of the limits counted.
-    let tightest: { limit: KeyRateLimit; remaining: number; msBeforeReset: number } | undefined;
-    const countFrom = (i: number): Promise<void> => {
-      const { id, limit } = checks[i]!;
-      return limiters.get(limit.durationSeconds)!(id).then(
-        (state) => {
-          if (state.consumedPoints > limit.points) return refuse(limit, state.msBeforeNext);
-          const remaining = limit.points - state.consumedPoints;
-          if (!tightest || remaining < tightest.remaining) tightest = { limit, remaining, msBeforeReset: state.msBeforeNext };
-          if (i + 1 < checks.length) return countFrom(i + 1);
-          res.set(rateLimitHeaders(quotaOf(tightest.limit), { remaining: tightest.remaining, msBeforeReset: tightest.msBeforeReset }));
-          next();
-        },
-        (rejection: unknown) => {
-          if (rejection instanceof RateLimiterRes) return refuse(limit, rejection.msBeforeNext);
-          respond(storeUnavailable(rejection), req, res, next);
-        },
-      );
-    };
-    countFrom(0).catch(next);
+    Promise.allSettled(checks.map(({ id, limit }) => counters.get(limit.durationSeconds)!(id, deadline)))
+      .then((counted) => {
+        deadline?.clear();
+        const failed = counted.find((result) => result.status === "rejected");
+        if (failed) {
+          // A store error the insurance could not absorb: the request is not served, so it keeps no point.
+          giveBack(counted, counted.keys());
+          return respond(storeUnavailable(failed.reason), req, res, next);
+        }
+        const decision = decideKeyRateLimit(
+          counted.map((result, i) => {
+            const { state } = (result as PromiseFulfilledResult<Counted>).value;
+            return { limit: checks[i]!.limit, consumed: state.consumedPoints, msBeforeReset: state.msBeforeNext };
+          }),
+        );
+        if (!decision.allowed) {
+          giveBack(counted, decision.giveBack);
+          const headers = rateLimitHeaders(quotaOf(decision.limit), { remaining: 0, msBeforeReset: decision.msBeforeNext, blocked: true });
+          return respond(new PortcullisError("rate_limit_exceeded", "This key has made too many requests; retry later.", { headers }), req, res, next);
+        }
+        res.set(rateLimitHeaders(quotaOf(decision.limit), { remaining: decision.remaining, msBeforeReset: decision.msBeforeReset }));
+        next();
+      })
+      .catch(next);
   };
+}
+
+/** Counts one point under `id` on `limiter`; a count past the limiter's own ceiling is a count too. */
+function countOn(limiter: RateLimiterAbstract, id: string): Promise<Counted> {
+  return limiter.consume(id).then(
+    (state) => ({ state, by: limiter }),
+    (rejection: unknown) => {
+      if (rejection instanceof RateLimiterRes) return { state: rejection, by: limiter };
+      throw rejection;
+    },
+  );
 }
 
 /** One count a request makes: under a rotation chain's id, against a limit. */

@@ -3,7 +3,7 @@ import request from "supertest";
 import { ApiKeys, MemoryKeyStore, type KeyRateLimit, type KeyStore } from "@portcullis/core";
 import { RedisKeyStore } from "@portcullis/redis";
 import { apiKeyAuth, keyRateLimit } from "@portcullis/api-key-auth";
-import { useRedisServer } from "@portcullis/testing";
+import { useRedisServer, whenReady } from "@portcullis/testing";
 
 const redis = useRedisServer();
 
@@ -147,4 +147,18 @@ test("a Redis that takes commands but does not answer them: after timeoutMs the 
   } finally {
     await admin.client("UNPAUSE");
   }
+});
+
+test("a request its maker's limit refuses uses none of the key's own allowance: the counts that passed are given back", async () => {
+  const client = await whenReady(redis().client());
+  const { app, keys } = createApp(new MemoryKeyStore(), { redis: client, keyPrefix: "given-back:" });
+  const parent = await keys.create({ owner: "acct", name: "p", scopes: ["read"], rateLimit: { points: 2, durationSeconds: 60 } });
+  const child = await keys.create({ owner: "acct", name: "c", scopes: ["read"], rateLimit: { points: 1, durationSeconds: 60 }, createdBy: parent.record.id });
+  const get = (key: string) => request(app).get("/models").set("x-api-key", key);
+  await get(parent.key).expect(200);
+  await get(parent.key).expect(200);
+  for (let i = 0; i < 3; i++) expect((await get(child.key).expect(429)).headers["ratelimit-policy"]).toBe('"2-in-1min"; q=2; w=60');
+  // The same connection: the give-backs, sent before each answer, have run by now.
+  expect(Number(await client.get(`given-back:key-rate:60:${child.record.id}`))).toBe(0);
+  expect(Number(await client.get(`given-back:key-rate:60:${parent.record.id}`))).toBe(5); // refused where it was refused
 });
