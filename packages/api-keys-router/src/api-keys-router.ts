@@ -127,7 +127,9 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
     const principal = req.auth!;
     const body = parseRequest(createKeyBody, req.body, "body");
-    const scopes = body.scopes ?? scopesOfLevel(body.permission_level!, config.permissionLevels);
+    // The grammar first: a malformed scope is a 400 naming `scopes`, whoever asks, and is never
+    // named back in a 403's challenge.
+    const scopes = keys.scopes.validate(body.scopes ?? scopesOfLevel(body.permission_level!, config.permissionLevels));
     assertHolds(keys, principal, scopes, "create a key with", config.realm);
     const now = keys.now();
     const expiresAt =

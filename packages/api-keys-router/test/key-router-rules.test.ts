@@ -44,6 +44,23 @@ describe("who may manage which keys", () => {
     await request(app).post(BASE).set(bearer(reader.key)).send({ name: "same", scopes: ["read"] }).expect(201);
   });
 
+  test.each([
+    ["a NUL", "admin\u0000"],
+    ["a line separator", "write\u2028"],
+    ["CR LF", "read\r\nSet-Cookie: a=1"],
+    ["a letter outside ASCII", "r\u00e9ad"],
+    ["a misplaced wildcard", "Models:Tr*in"],
+  ])("a scope with %s is a 400 naming scopes, whoever asks, never a 500", async (_what, scope) => {
+    const { app, adminKey } = await createApp();
+    const reader = await keyWith(app, adminKey, ["read"]);
+    for (const key of [reader.key, adminKey]) {
+      const res = await request(app).post(BASE).set(bearer(key)).send({ name: "odd", scopes: ["read", scope] }).expect(400);
+      expect(res.body.error).toBe("invalid_request");
+      expect(res.body.detail).toMatch(/^scopes: "[\x20-\x7e]+" is not a well-formed scope$/); // escaped, printable
+      expect(res.headers["www-authenticate"]).toBeUndefined();
+    }
+  });
+
   test("a key bound to an app sees, manages and creates only that app's keys", async () => {
     const { app, keys } = await createApp();
     const bound = await keys.create({ owner: "alice", name: "app-1 admin", scopes: ["admin"], app: "app-1" });
