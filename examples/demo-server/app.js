@@ -113,7 +113,7 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
   app.get("/api/users", requireScope("admin"), (_req, res) => void res.json([...known.values()]));
   app.post("/api/users", requireScope("admin"), express.json({ limit: "16kb" }), async (req, res) => {
     const { email, password, role } = req.body ?? {};
-    if (!Object.hasOwn(ROLES, role)) return void res.status(400).json({ error: "invalid_request", detail: `role: one of ${Object.keys(ROLES).join(", ")}` });
+    if (typeof role !== "string" || !Object.hasOwn(ROLES, role)) return void res.status(400).json({ error: "invalid_request", detail: `role: one of ${Object.keys(ROLES).join(", ")}` });
     const user = await users.create({ email, password, role }); // a refusal or a failure goes to the handlers below
     known.set(user.id, user);
     res.status(201).json(user);
