@@ -11,6 +11,7 @@ const {
   keyRateLimit,
   portcullisFinalHandlers,
   scopeGuards,
+  utf8Only,
 } = require("portcullis");
 
 /** Plexe's two permission levels, as scopes a key holds. */
@@ -37,7 +38,7 @@ function createApp({ store, secret, now, audit = new MemoryAuditSink(now ? { now
   app.use(apiKeyAuth({ keys, sources: [{ header: "x-api-key" }], audit }), keyRateLimit({ default: { points: 600, durationSeconds: 60 } }));
   // "Read-only: can only make GET requests"; "Read & Write: can both read data and create or modify resources".
   app.get("/models", requireScope("read"), (_req, res) => void res.json(models));
-  app.post("/models", requireScope("write"), express.json({ limit: "16kb" }), (req, res) => {
+  app.post("/models", requireScope("write"), express.json({ limit: "16kb", verify: utf8Only }), (req, res) => {
     const { id = `model-${models.length + 1}` } = jsonObject(req.body);
     if (typeof id !== "string" || id.length === 0 || id.length > 64) throw new PortcullisError("invalid_request", "id: must be a string of 1 to 64 characters");
     const model = { id, status: "training" };

@@ -16,6 +16,7 @@ const {
   redisPing,
   scopeGuards,
   sessionAuth,
+  utf8Only,
 } = require("portcullis");
 
 /** CorePlexML's scopes: admin grants everything. */
@@ -60,7 +61,7 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: "admin", audit }));
   app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy: scopes }));
   app.get("/api/projects", requireScope("read"), (_req, res) => void res.json(projects));
-  app.post("/api/projects", requireScope("write"), express.json({ limit: "16kb" }), (req, res) => {
+  app.post("/api/projects", requireScope("write"), express.json({ limit: "16kb", verify: utf8Only }), (req, res) => {
     const { name = "untitled" } = jsonObject(req.body);
     if (typeof name !== "string" || name.length === 0 || name.length > 100) throw new PortcullisError("invalid_request", "name: must be a string of 1 to 100 characters");
     const project = { id: `p${projects.length + 1}`, name };

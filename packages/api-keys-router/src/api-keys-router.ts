@@ -10,6 +10,7 @@ import {
   parseRequest,
   errorOptionsOf,
   fromBodyParserError,
+  utf8Only,
   isApiKeys,
   KEY_ID_PATTERN,
   PortcullisError,
@@ -102,7 +103,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   const { keys } = config;
   const respond = createErrorResponder("apiKeysRouter", options);
   const router = express.Router();
-  const json = express.json({ limit: "16kb" });
+  const json = express.json({ limit: "16kb", verify: utf8Only });
   const recordAction = (req: Request, action: AuditAction, targetId: string) =>
     options.audit?.record(auditEventFromRequest(req, { at: keys.now(), action, outcome: "success", targetId, ...auditActor(req.auth) }));
   const recent: RequestHandler[] =

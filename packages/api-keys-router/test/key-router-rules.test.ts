@@ -188,6 +188,12 @@ describe("bad input gets a 4xx naming the problem, never a 500", () => {
     const huge = JSON.stringify({ name: "x", scopes: ["read"], metadata: { a: "y".repeat(20_000) } });
     expect((await post().set("Content-Type", "application/json").send(huge).expect(413)).body.error).toBe("payload_too_large");
     expect((await post().set("Content-Type", "application/json; charset=latin2").send("{}").expect(415)).body.error).toBe("unsupported_media_type");
+    const utf16 = Buffer.from(JSON.stringify({ name: "x", scopes: ["read"] }), "utf16le");
+    for (const charset of ["utf-16le", "utf-16", "utf-32"]) {
+      const res = await post().set("Content-Type", `application/json; charset=${charset}`).send(utf16).expect(415);
+      expect(res.body).toEqual({ error: "unsupported_media_type", detail: "The request body must be JSON in UTF-8 (Content-Type: application/json; charset=utf-8)." });
+    }
+    await post().set("Content-Type", "application/json; charset=UTF-8").send(JSON.stringify({ name: "x", scopes: ["read"] })).expect(201);
   });
 
   test.each([["0"], ["101"], ["abc"], ["1.5"]])("listing with limit=%s: 400", async (limit) => {
