@@ -36,6 +36,7 @@ function createApp({ store, secret, now }) {
   const errors = { formatError: clarifaiStatus };
   const { requireScope } = scopeGuards({ policy: scopes, ...errors });
   const app = express();
+  app.disable("x-powered-by");
   const appRoutes = express.Router({ mergeParams: true });
 
   app.use(

@@ -19,6 +19,7 @@ const {
   redisPing,
   scopeGuards,
   sessionAuth,
+  utf8Only,
 } = require("portcullis");
 const { createResources, resourceRouter } = require("./resources");
 
@@ -104,16 +105,16 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
     { policy, threshold: 1 }, // always redact, never refuse: the issue's behaviour for models
   );
   app.use("/api/models", hideTrainingData, resourceRouter(resources.models, ["name", "training_data"], requireScope, ["training_data"]));
-  app.post("/api/models/:id/predict", requireScope("predict"), express.json({ limit: "16kb" }), (req, res) => {
+  app.post("/api/models/:id/predict", requireScope("predict"), express.json({ limit: "16kb", verify: utf8Only }), (req, res) => {
     const model = resources.models.get(String(req.params.id));
     if (!model) return void res.status(404).json({ error: "not_found", detail: "Not found." });
     res.json({ model: model.id, prediction: { churn_probability: 0.27 } });
   });
 
   app.get("/api/users", requireScope("admin"), (_req, res) => void res.json([...known.values()]));
-  app.post("/api/users", requireScope("admin"), express.json({ limit: "16kb" }), async (req, res) => {
+  app.post("/api/users", requireScope("admin"), express.json({ limit: "16kb", verify: utf8Only }), async (req, res) => {
     const { email, password, role } = req.body ?? {};
-    if (!Object.hasOwn(ROLES, role)) return void res.status(400).json({ error: "invalid_request", detail: `role: one of ${Object.keys(ROLES).join(", ")}` });
+    if (typeof role !== "string" || !Object.hasOwn(ROLES, role)) return void res.status(400).json({ error: "invalid_request", detail: `role: one of ${Object.keys(ROLES).join(", ")}` });
     const user = await users.create({ email, password, role }); // a refusal or a failure goes to the handlers below
     known.set(user.id, user);
     res.status(201).json(user);

@@ -1,5 +1,6 @@
 // @ts-check
 const express = require("express");
+const { utf8Only } = require("portcullis");
 
 /**
  * An in-memory resource layer shaped like the CorePlexML API: a collection per resource type with
@@ -46,7 +47,7 @@ const NAME = /^[\p{L}\p{N} _.-]{1,100}$/u;
 function resourceRouter(items, fields, requireScope, optional = []) {
   const router = express.Router();
   // Errors of the parser (bad JSON, too large, a charset other than UTF-8) reach the app's final handlers.
-  const json = [express.json({ limit: "16kb" }), requireJson];
+  const json = [express.json({ limit: "16kb", verify: utf8Only }), requireJson];
   const pick = (/** @type {any} */ body, /** @type {boolean} */ all) => {
     if (body === null || typeof body !== "object" || Array.isArray(body)) return { error: "body: must be a JSON object" };
     /** @type {Record<string, string>} */

@@ -3,6 +3,7 @@ const express = require("express");
 const {
   ApiKeys,
   MemoryAuditSink,
+  PortcullisError,
   ScopePolicy,
   accessLogRouter,
   apiKeyAuth,
@@ -10,6 +11,7 @@ const {
   keyRateLimit,
   portcullisFinalHandlers,
   scopeGuards,
+  utf8Only,
 } = require("portcullis");
 
 /** Plexe's two permission levels, as scopes a key holds. */
@@ -32,11 +34,14 @@ function createApp({ store, secret, now, audit = new MemoryAuditSink(now ? { now
   const models = [{ id: "churn-v2", status: "ready" }];
 
   const app = express();
+  app.disable("x-powered-by");
   app.use(apiKeyAuth({ keys, sources: [{ header: "x-api-key" }], audit }), keyRateLimit({ default: { points: 600, durationSeconds: 60 } }));
   // "Read-only: can only make GET requests"; "Read & Write: can both read data and create or modify resources".
   app.get("/models", requireScope("read"), (_req, res) => void res.json(models));
-  app.post("/models", requireScope("write"), express.json(), (req, res) => {
-    const model = { id: String(req.body?.id ?? `model-${models.length + 1}`), status: "training" };
+  app.post("/models", requireScope("write"), express.json({ limit: "16kb", verify: utf8Only }), (req, res) => {
+    const { id = `model-${models.length + 1}` } = jsonObject(req.body);
+    if (typeof id !== "string" || id.length === 0 || id.length > 64) throw new PortcullisError("invalid_request", "id: must be a string of 1 to 64 characters");
+    const model = { id, status: "training" };
     models.push(model);
     res.status(201).json(model);
   });
@@ -44,6 +49,18 @@ function createApp({ store, secret, now, audit = new MemoryAuditSink(now ? { now
   app.use("/auth/access-log", accessLogRouter({ audit, viewScope: "write", policy: scopes }));
   app.use(portcullisFinalHandlers()); // last: JSON for unknown routes and for every error
   return { app, keys, audit };
+}
+
+/**
+ * The JSON object a write sends: a 415 for a body express.json did not read (not declared as
+ * JSON), a 400 for JSON that is not an object. Fields are then checked one by one, by type.
+ * @param {unknown} body
+ * @returns {Record<string, unknown>}
+ */
+function jsonObject(body) {
+  if (body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new PortcullisError("invalid_request", "body: must be a JSON object");
+  return /** @type {Record<string, unknown>} */ (body);
 }
 
 module.exports = { createApp, permissionLevels };

@@ -3,6 +3,7 @@ const express = require("express");
 const {
   ApiKeys,
   MemoryAuditSink,
+  PortcullisError,
   RedisAuditSink,
   ScopePolicy,
   accessLogRouter,
@@ -15,6 +16,7 @@ const {
   redisPing,
   scopeGuards,
   sessionAuth,
+  utf8Only,
 } = require("portcullis");
 
 /** CorePlexML's scopes: admin grants everything. */
@@ -43,6 +45,7 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   const audit = redis ? new RedisAuditSink(redis) : new MemoryAuditSink(clock);
 
   const app = express();
+  app.disable("x-powered-by");
   app.use(healthRoutes({ checks: redis ? { redis: redisPing(redis) } : {} })); // /healthz, /readyz
   app.use(
     "/api",
@@ -58,8 +61,10 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: "admin", audit }));
   app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy: scopes }));
   app.get("/api/projects", requireScope("read"), (_req, res) => void res.json(projects));
-  app.post("/api/projects", requireScope("write"), express.json(), (req, res) => {
-    const project = { id: `p${projects.length + 1}`, name: String(req.body?.name ?? "untitled") };
+  app.post("/api/projects", requireScope("write"), express.json({ limit: "16kb", verify: utf8Only }), (req, res) => {
+    const { name = "untitled" } = jsonObject(req.body);
+    if (typeof name !== "string" || name.length === 0 || name.length > 100) throw new PortcullisError("invalid_request", "name: must be a string of 1 to 100 characters");
+    const project = { id: `p${projects.length + 1}`, name };
     projects.push(project);
     res.status(201).json(project);
   });
@@ -68,6 +73,18 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   });
   app.use(portcullisFinalHandlers()); // last: JSON for unknown routes and for every error
   return { app, keys, audit };
+}
+
+/**
+ * The JSON object a write sends: a 415 for a body express.json did not read (not declared as
+ * JSON), a 400 for JSON that is not an object. Fields are then checked one by one, by type.
+ * @param {unknown} body
+ * @returns {Record<string, unknown>}
+ */
+function jsonObject(body) {
+  if (body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new PortcullisError("invalid_request", "body: must be a JSON object");
+  return /** @type {Record<string, unknown>} */ (body);
 }
 
 module.exports = { createApp };

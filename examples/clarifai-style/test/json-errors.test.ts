@@ -18,4 +18,5 @@ test.each<[string, string, number, object]>([
   const res = await request(app).get(path).set("Authorization", `Key ${key}`).expect(status);
   expect(res.headers["content-type"]).toMatch(/^application\/json/);
   expect(res.body).toEqual(body);
+  expect(res.headers["x-powered-by"]).toBeUndefined();
 });

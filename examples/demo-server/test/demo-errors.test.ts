@@ -64,6 +64,22 @@ describe.each(["production", "development"])("NODE_ENV=%s", (env) => {
   });
 });
 
+test.each<[string, object]>([
+  ["a role that is an object with toString", { email: "a@example.com", password: "a-password", role: { toString: 1 } }],
+  ["a role that is an array", { email: "a@example.com", password: "a-password", role: ["viewer"] }],
+])("POST /api/users with %s: 400 naming role, never a 500", async (_what, body) => {
+  const { app, admin } = await demoWhoseStoreFails(() => new Error("unused"));
+  const spy = jest.spyOn(console, "error").mockImplementation(() => {});
+  try {
+    const res = await request(app).post("/api/users").set(admin).send(body).expect(400);
+    expect(res.body.error).toBe("invalid_request");
+    expect(res.body.detail).toMatch(/^role: /);
+    expect(spy).not.toHaveBeenCalled();
+  } finally {
+    spy.mockRestore();
+  }
+});
+
 test("/healthz and /readyz answer without credentials", async () => {
   const { app } = await demoWhoseStoreFails(() => new Error("unused"));
   await request(app).get("/healthz").expect(200, { status: "ok" });

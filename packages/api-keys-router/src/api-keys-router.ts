@@ -10,6 +10,7 @@ import {
   parseRequest,
   errorOptionsOf,
   fromBodyParserError,
+  utf8Only,
   isApiKeys,
   KEY_ID_PATTERN,
   PortcullisError,
@@ -102,7 +103,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   const { keys } = config;
   const respond = createErrorResponder("apiKeysRouter", options);
   const router = express.Router();
-  const json = express.json({ limit: "16kb" });
+  const json = express.json({ limit: "16kb", verify: utf8Only });
   const recordAction = (req: Request, action: AuditAction, targetId: string) =>
     options.audit?.record(auditEventFromRequest(req, { at: keys.now(), action, outcome: "success", targetId, ...auditActor(req.auth) }));
   const recent: RequestHandler[] =
@@ -127,7 +128,9 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
     const principal = req.auth!;
     const body = parseRequest(createKeyBody, req.body, "body");
-    const scopes = body.scopes ?? scopesOfLevel(body.permission_level!, config.permissionLevels);
+    // The grammar first: a malformed scope is a 400 naming `scopes`, whoever asks, and is never
+    // named back in a 403's challenge.
+    const scopes = keys.scopes.validate(body.scopes ?? scopesOfLevel(body.permission_level!, config.permissionLevels));
     assertHolds(keys, principal, scopes, "create a key with", config.realm);
     const now = keys.now();
     const expiresAt =

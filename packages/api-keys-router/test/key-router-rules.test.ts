@@ -44,6 +44,23 @@ describe("who may manage which keys", () => {
     await request(app).post(BASE).set(bearer(reader.key)).send({ name: "same", scopes: ["read"] }).expect(201);
   });
 
+  test.each([
+    ["a NUL", "admin\u0000"],
+    ["a line separator", "write\u2028"],
+    ["CR LF", "read\r\nSet-Cookie: a=1"],
+    ["a letter outside ASCII", "r\u00e9ad"],
+    ["a misplaced wildcard", "Models:Tr*in"],
+  ])("a scope with %s is a 400 naming scopes, whoever asks, never a 500", async (_what, scope) => {
+    const { app, adminKey } = await createApp();
+    const reader = await keyWith(app, adminKey, ["read"]);
+    for (const key of [reader.key, adminKey]) {
+      const res = await request(app).post(BASE).set(bearer(key)).send({ name: "odd", scopes: ["read", scope] }).expect(400);
+      expect(res.body.error).toBe("invalid_request");
+      expect(res.body.detail).toMatch(/^scopes: "[\x20-\x7e]+" is not a well-formed scope$/); // escaped, printable
+      expect(res.headers["www-authenticate"]).toBeUndefined();
+    }
+  });
+
   test("a key bound to an app sees, manages and creates only that app's keys", async () => {
     const { app, keys } = await createApp();
     const bound = await keys.create({ owner: "alice", name: "app-1 admin", scopes: ["admin"], app: "app-1" });
@@ -171,6 +188,12 @@ describe("bad input gets a 4xx naming the problem, never a 500", () => {
     const huge = JSON.stringify({ name: "x", scopes: ["read"], metadata: { a: "y".repeat(20_000) } });
     expect((await post().set("Content-Type", "application/json").send(huge).expect(413)).body.error).toBe("payload_too_large");
     expect((await post().set("Content-Type", "application/json; charset=latin2").send("{}").expect(415)).body.error).toBe("unsupported_media_type");
+    const utf16 = Buffer.from(JSON.stringify({ name: "x", scopes: ["read"] }), "utf16le");
+    for (const charset of ["utf-16le", "utf-16", "utf-32"]) {
+      const res = await post().set("Content-Type", `application/json; charset=${charset}`).send(utf16).expect(415);
+      expect(res.body).toEqual({ error: "unsupported_media_type", detail: "The request body must be JSON in UTF-8 (Content-Type: application/json; charset=utf-8)." });
+    }
+    await post().set("Content-Type", "application/json; charset=UTF-8").send(JSON.stringify({ name: "x", scopes: ["read"] })).expect(201);
   });
 
   test.each([["0"], ["101"], ["abc"], ["1.5"]])("listing with limit=%s: 400", async (limit) => {

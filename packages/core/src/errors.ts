@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, detail: "The request body is too large." },
   unsupported_media_type: { status: 415, detail: "The request body must be JSON." },
   rate_limit_exceeded: { status: 429, detail: "Too many requests; retry later." },
+  request_refused: { status: 400, detail: "The request was refused." },
   internal_error: { status: 500, detail: "Something went wrong on our side; retry later." },
   auth_unavailable: { status: 503, detail: "Authentication is temporarily unavailable; retry later." },
 } as const satisfies Record<string, { status: number; detail: string }>;
@@ -33,6 +34,12 @@ export interface PortcullisErrorOptions {
   headers?: Readonly<Record<string, string>>;
   /** Structured facts a custom formatter may expose, such as the missing scopes. */
   data?: Readonly<Record<string, unknown>>;
+  /**
+   * For `request_refused` only: the 4xx status of the host's own error it stands for (a 403, a
+   * 422…). Every other code has the one status of its row in {@link ERROR_CODES}.
+   * @default the code's status
+   */
+  status?: number;
 }
 
 /**
@@ -52,7 +59,7 @@ export class PortcullisError extends Error {
   constructor(code: ErrorCode, detail?: string, options: PortcullisErrorOptions = {}) {
     super(detail ?? ERROR_CODES[code].detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = ERROR_CODES[code].status;
+    this.status = statusOf(code, options.status);
     this.headers = options.headers ?? {};
     this.data = options.data ?? {};
   }
@@ -61,6 +68,14 @@ export class PortcullisError extends Error {
   get detail(): string {
     return this.message;
   }
+}
+
+function statusOf(code: ErrorCode, status: number | undefined): number {
+  if (status === undefined) return ERROR_CODES[code].status;
+  if (code !== "request_refused" || !Number.isInteger(status) || status < 400 || status > 499) {
+    throw new TypeError(`PortcullisError: "status" is only for request_refused, as a 4xx status; got ${status} for ${code}`);
+  }
+  return status;
 }
 
 /** Narrows an unknown thrown value to a portcullis refusal. */

@@ -10,7 +10,8 @@ export type PortcullisFinalHandlersOptions = Omit<PortcullisErrorHandlerOptions,
  * The last two middlewares of an app, so that nothing it answers is Express's HTML page: a 404
  * `not_found` for a route nothing answered, then {@link portcullisErrorHandler} with
  * `otherErrors: "respond"` (refusals as they are, body-parser errors and malformed URLs as 4xx,
- * anything else a 500 `internal_error` without its stack, logged once). Mount it after every
+ * a host's own 4xx error with its status and a generic sentence, anything else a 500
+ * `internal_error` without its stack, logged once). Mount it after every
  * route, whatever `NODE_ENV` says.
  *
  * @example

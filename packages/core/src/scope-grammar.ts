@@ -45,7 +45,10 @@ export function isWildcard(scope: string): boolean {
   return scope.includes("*");
 }
 
-/** Scopes that may appear in a `WWW-Authenticate` scope list (RFC 6750 tokens: no spaces). */
+/**
+ * Scopes that may appear in a `WWW-Authenticate` scope list: well-formed (so visible ASCII) and
+ * RFC 6750 tokens (no spaces). A malformed scope a client asked for is never echoed in a header.
+ */
 export function challengeableScopes(scopes: readonly string[]): string[] {
-  return scopes.filter((scope) => !scope.includes(" "));
+  return scopes.filter((scope) => scopeKind(scope) !== undefined && !scope.includes(" "));
 }

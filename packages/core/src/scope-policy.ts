@@ -107,7 +107,7 @@ export class ScopePolicy {
     const out = new Set<string>();
     for (const scope of scopes) {
       if (scopeKind(scope) === undefined) {
-        throw new PortcullisError("invalid_request", `scopes: ${JSON.stringify(scope)} is not a well-formed scope`);
+        throw new PortcullisError("invalid_request", `scopes: ${printable(scope)} is not a well-formed scope`);
       }
       if (!this.#isKnown(scope as string)) throw new PortcullisError("invalid_request", `scopes: unknown scope "${scope as string}"`);
       out.add(scope as string);
@@ -218,6 +218,12 @@ export class ScopePolicy {
  */
 const SHARED_LISTS = 1000;
 const SHARED_CHARACTERS = 1_000_000;
+
+/** A client's value quoted for a sentence, anything outside printable ASCII escaped (`"admin\\u0000"`). */
+function printable(value: unknown): string {
+  const quoted = JSON.stringify(value) ?? String(value);
+  return quoted.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
 
 function grants(granted: ReadonlySet<string>, required: string): boolean {
   if (granted.has(required)) return true;

@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Request } from "express";
+import createError from "http-errors";
 import request from "supertest";
 import {
   createErrorResponder,
@@ -164,6 +165,33 @@ describe("portcullisErrorHandler", () => {
 
     expect(res.status).toBe(599);
     expect(res.body).toEqual({ host: "Error: db down" });
+  });
+
+  it.each<[string, () => unknown]>([
+    ["an http-errors 404 with the host's message", () => createError(404, "No such model")],
+    ["an http-errors 409", () => createError(409, "Name taken")],
+    ["an http-errors 403", () => createError(403)],
+    ["an http-errors 400 raised by the host's own validation", () => createError(400, "name: required")],
+    ["a plain Error given a 4xx status", () => Object.assign(new Error("gone"), { status: 410 })],
+    ["an object with statusCode 422 that is not an Error", () => ({ statusCode: 422, message: "bad" })],
+  ])("passes the host's own error to the next handler untouched: %s", async (_what, make) => {
+    const thrown = make();
+    const reached: unknown[] = [];
+    const app = express();
+    app.get("/models/:id", () => {
+      throw thrown;
+    });
+    app.use(portcullisErrorHandler());
+    app.use(((error, _req, res, _next) => {
+      reached.push(error);
+      res.status(599).json({ host: true });
+    }) as ErrorRequestHandler);
+
+    const res = await request(app).get("/models/mdl_1");
+
+    expect(res.status).toBe(599);
+    expect(reached).toHaveLength(1);
+    expect(reached[0]).toBe(thrown);
   });
 
   it("refuses a formatError that is not a function, naming itself", () => {

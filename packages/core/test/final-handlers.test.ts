@@ -1,5 +1,6 @@
 /** The end of a host's stack: every error, and every unknown route, answered as JSON without a stack. */
 import express, { type RequestHandler } from "express";
+import createError from "http-errors";
 import request from "supertest";
 import { PortcullisError, portcullisErrorHandler, portcullisFinalHandlers, problemDetailsFormat, type Logger } from "@portcullis/core";
 
@@ -86,6 +87,56 @@ describe.each(["production", "development"])("portcullisFinalHandlers under NODE
     const { logger } = recordingLogger();
     const res = await request(hostApp(ok, logger)).get("/nowhere").expect(404);
     expect(res.body).toEqual({ error: "not_found", detail: "Not found." });
+  });
+});
+
+describe("a host's own error with a status, at the end of the stack", () => {
+  const thrower = (thrown: unknown): RequestHandler => () => {
+    throw thrown;
+  };
+
+  test.each<[string, unknown, number, object]>([
+    ["http-errors 404", createError(404, "No such model mdl_9"), 404, { error: "not_found", detail: "Not found." }],
+    ["http-errors 409", createError(409, "Name taken by alice@example.com"), 409, { error: "conflict", detail: "The request conflicts with the current state of the resource." }],
+    ["http-errors 400", createError(400, "name: required"), 400, { error: "invalid_request", detail: "The request is malformed." }],
+    ["http-errors 429", createError(429, "slow down, tenant 7"), 429, { error: "rate_limit_exceeded", detail: "Too many requests; retry later." }],
+    ["http-errors 403", createError(403, "Tenant 7 only"), 403, { error: "request_refused", detail: "The request was refused." }],
+    ["http-errors 422", createError(422, "price must be positive"), 422, { error: "request_refused", detail: "The request was refused." }],
+    ["a plain object with statusCode 410", { statusCode: 410, message: "deleted by bob" }, 410, { error: "request_refused", detail: "The request was refused." }],
+  ])("%s keeps its status, with a generic sentence and never the host's message", async (_what, thrown, status, body) => {
+    const { logger, lines } = recordingLogger();
+    const res = await request(hostApp(thrower(thrown), logger)).get("/things/1").expect(status);
+    expect(res.body).toEqual(body);
+    expect(res.text).not.toMatch(/mdl_9|alice|required|tenant|Tenant|positive|bob/);
+    expect(res.headers["cache-control"]).toBe("no-store");
+    expect(lines).toEqual([]);
+  });
+
+  test("problem details carry the host's status too", async () => {
+    const { logger } = recordingLogger();
+    const res = await request(hostApp(thrower(createError(422)), logger, { formatError: problemDetailsFormat })).get("/things/1").expect(422);
+    expect(JSON.parse(res.text)).toMatchObject({ title: "request_refused", status: 422 });
+  });
+
+  test.each<[string, unknown]>([
+    ["http-errors 503", createError(503, "db replica lag")],
+    ["a status outside 4xx and 5xx", Object.assign(new Error("odd"), { status: 302 })],
+    ["a status that is not a number", Object.assign(new Error("odd"), { status: "404" })],
+  ])("%s is the generic 500, logged once", async (_what, thrown) => {
+    const { logger, lines } = recordingLogger();
+    const res = await request(hostApp(thrower(thrown), logger)).get("/things/1").expect(500);
+    expect(res.body).toEqual({ error: "internal_error", detail: "Something went wrong on our side; retry later." });
+    expect(lines).toHaveLength(1);
+  });
+
+  test("body-parser's other client errors still map to their codes: too many urlencoded parameters is a 413", async () => {
+    const { logger, lines } = recordingLogger();
+    const app = express();
+    app.post("/form", express.urlencoded({ parameterLimit: 2 }), ok);
+    app.use(portcullisFinalHandlers({ logger }));
+    const res = await request(app).post("/form").type("form").send("a=1&b=2&c=3").expect(413);
+    expect(res.body).toEqual({ error: "payload_too_large", detail: "The request body is too large." });
+    expect(lines).toEqual([]);
   });
 });
 

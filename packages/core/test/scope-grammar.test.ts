@@ -19,7 +19,7 @@ describe("the scope grammar", () => {
     expect(scopeKind(scope)).toBe(kind);
   });
 
-  test.each([["*"], ["read*"], ["Models:Tr*in"], ["a:b:c"], ["FETCH /x"], ["POST  /x"], ["POST x"], ["read write"], [""], ['a"b'], ["a\\b"], ["é"]])(
+  test.each([["*"], ["read*"], ["Models:Tr*in"], ["a:b:c"], ["FETCH /x"], ["POST  /x"], ["POST x"], ["read write"], [""], ['a"b'], ["a\\b"], ["é"], ["read\u0000"], ["admin\u2028"], ["read\t"], ["read\u007f"], ["/x\r\nSet-Cookie:a"], ["GET /x\u0000"]])(
     "%j is malformed",
     (scope) => {
       expect(scopeKind(scope)).toBeUndefined();

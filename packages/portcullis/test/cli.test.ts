@@ -103,6 +103,7 @@ describe("portcullis keys create", () => {
   test.each([
     ["a scope of the wrong shape", "read,re ad", /scopes: "re ad" is not a well-formed scope/],
     ["an empty scope", "read,,write", /scopes: "" is not a well-formed scope/],
+    ["a scope with a control character", "read,wr\u0007ite", /scopes: "wr\\u0007ite" is not a well-formed scope/],
   ])("%s is refused by ApiKeys: exit 1, one line", async (_, scopes, message) => {
     const run = await installation().run("keys", "create", "--owner", "o", "--name", "n", "--scopes", scopes);
     expectOneLineError(run, 1, message);

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
-import { fromBodyParserError, unauthenticated, type ErrorResponder, type ScopePolicy } from "@portcullis/core";
+import { fromBodyParserError, unauthenticated, utf8Only, type ErrorResponder, type ScopePolicy } from "@portcullis/core";
 import { findHiddenWrites } from "./hidden-writes";
 import { hiddenWriteRefusal, unreadableBodyRefusal } from "./refusals";
 import { planRedaction, type CompiledRedactionRule } from "./redaction-rules";
@@ -23,7 +23,7 @@ export interface WriteGuardSetup {
  * Principals holding every rule's scope pass without their body being read.
  */
 export function createWriteGuard({ compiled, policy, realm, bodyLimit, respond }: WriteGuardSetup) {
-  const parseJson: RequestHandler = express.json({ limit: bodyLimit, type: JSON_TYPES });
+  const parseJson: RequestHandler = express.json({ limit: bodyLimit, type: JSON_TYPES, verify: utf8Only });
 
   const check = (body: unknown, plan: readonly CompiledRedactionRule[], req: Request, res: Response, next: NextFunction) => {
     const hidden = findHiddenWrites(fieldsOf(body), plan);

@@ -102,6 +102,8 @@ describe("redactResponse on writes: setting a field you may not read needs the s
     const big = await request(app).patch("/models/m1").send({ name: "x".repeat(2000) }).expect(413);
     expect(big.body.error).toBe("payload_too_large");
     await request(app).patch("/models/m1").set("Content-Type", "application/json; charset=latin1").send("{}").expect(415);
+    const utf16 = Buffer.from(JSON.stringify({ name: "ok" }), "utf16le");
+    await request(app).patch("/models/m1").set("Content-Type", "application/json; charset=utf-16le").send(utf16).expect(415);
     expect(writes).toEqual([]);
   });
 });

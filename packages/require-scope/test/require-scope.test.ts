@@ -71,6 +71,8 @@ describe("requireScope", () => {
     ["", /not a well-formed scope/],
     [["read", "has space"], /not a well-formed scope/],
     [["*"], /not a well-formed scope/],
+    [["read\u0000"], /"read\\u0000" is not a well-formed scope/],
+    [["read\r\nX-Injected: 1"], /not a well-formed scope/],
   ])("guarding %j is a configuration error", (scopes, message) => {
     expect(() => requireScope(scopes as never)).toThrow(message);
     expect(() => requireScope(scopes as never)).toThrow(/^requireScope: /);

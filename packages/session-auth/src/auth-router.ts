@@ -6,6 +6,7 @@ import {
   parseRequest,
   errorOptionsOf,
   fromBodyParserError,
+  utf8Only,
   guardStore,
   markPasswordAccepted,
   resolveTimeoutMs,
@@ -116,7 +117,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     }
     guard(req, res, next);
   };
-  const json = express.json({ limit: "16kb" });
+  const json = express.json({ limit: "16kb", verify: utf8Only });
   const limited: RequestHandler[] = rateLimit ? [rateLimit] : [];
   const router = express.Router();
 

@@ -51,6 +51,7 @@ describe("bad input to the auth routes gets a 4xx, never a 500", () => {
     ["a 1 MB password", JSON.stringify({ email: EMAIL, password: "p".repeat(1_000_000) }), "application/json", 413],
     ["a non-ASCII email", JSON.stringify({ email: "дмитрий@пример.рф", password: PASSWORD }), "application/json", 401],
     ["a password just past the limit", JSON.stringify({ email: EMAIL, password: "p".repeat(1025) }), "application/json", 400],
+    ["the right credentials in UTF-16 (only UTF-8 is read)", Buffer.from(JSON.stringify({ email: EMAIL, password: PASSWORD }), "utf16le"), "application/json; charset=utf-16le", 415],
   ])("login with %s", async (_what, body, type, status) => {
     const { app } = await createApp();
     const req = request(app).post("/api/auth/login").set("Content-Type", type);

@@ -148,7 +148,7 @@ export function describeMfaStoreContract(adapter: string, makeStore: () => Promi
       expect((await store.find(userId))?.confirmedAt).toBeDefined(); // the enrolment itself is untouched
     });
 
-    test("codes sent to a pending sign-in are counted per sign-in; twenty at once get the numbers one to twenty", async () => {
+    test("codes sent to a pending sign-in are counted per sign-in; twenty more at once get the numbers two to twenty-one, each once", async () => {
       const t = 1_700_000_000_000;
       const [first, second] = [opaque(), opaque()];
       expect(await store.countSignInCode(first, t, t + 300_000)).toBe(1);
