@@ -83,9 +83,9 @@ export interface CreateKeyInput {
   readonly rateLimit?: KeyRateLimit;
   /**
    * The id of the API key asking for this one. The new key is bound to it: it expires no later,
-   * is limited no looser (it inherits that key's expiry and limit when it asks for none), holds
-   * no scope that key lacks, counts under that key's rate limit as well as its own, and is revoked
-   * when that key (or the key that key was rotated into) is revoked.
+   * is limited no looser (it inherits that key's expiry and limit when it asks for none; a key on
+   * the host's default may give any limit), holds no scope that key lacks, counts under that key's
+   * rate limit as well as its own, and is revoked when any key of that key's rotation chain is.
    */
   readonly createdBy?: string;
 }
@@ -284,8 +284,10 @@ export class ApiKeys {
   /**
    * One owner's keys (or only those bound to `app`), newest first, by default only those that
    * work (`status: "active"`); `after` is the `next` of the previous page. A filtered page reads
-   * at most a thousand records: past many keys left out, it may hold fewer than `limit` and still
-   * give a `next`.
+   * at most a thousand records (ten store pages): past many keys left out, it may hold fewer than
+   * `limit` and still give a `next`. Revoked and expired keys are kept for good (a script that
+   * makes a key and revokes the old one daily adds one a day), so that cost grows with them: there
+   * is no index of working keys per owner.
    */
   async list(owner: string, options: ListKeysOptions = {}): Promise<{ records: ApiKeyRecord[]; next?: string }> {
     const { limit = 20, status = "active" } = options;
@@ -468,9 +470,13 @@ export class ApiKeys {
    * Asked by no key (`by` absent: a person, the CLI), the new key gets a lifetime of the old one's
    * length, counted from now. Asked by a key, the new key never outgrows that key: rotating itself,
    * it keeps its expiry; rotating another key, it expires no later than the asking key, is limited
-   * no looser, counts under its rate limit too, and the asking key must hold all its scopes. A key
-   * made by a key stays bound to its creator's chain through any rotation.
-   * @throws PortcullisError `conflict` when the key is revoked, expired or already rotated.
+   * no looser, counts under its rate limit too, the asking key must hold all its scopes, and the
+   * new key is bound to the asking key as one it made (`createdBy`, revoked with its chain). A key
+   * made by a key stays bound to its creator's chain through any rotation and, whoever asks,
+   * never outlives it. If a chain the new key answers to is revoked while it is being made, the
+   * new key is removed and the old one restored.
+   * @throws PortcullisError `conflict` when the key is revoked, expired or already rotated, or
+   *   its maker's chain (or the asking key's) has been revoked.
    */
   async rotate(id: string, { gracePeriodMs = 0, by }: { gracePeriodMs?: number; by?: string } = {}): Promise<RotatedKey | undefined> {
     if (!Number.isSafeInteger(gracePeriodMs) || gracePeriodMs < 0) {
