@@ -97,3 +97,20 @@ test("the rotation script's requests after the README's steps revoke the old key
   // Running the script twice is no fresh success: the old key is already revoked.
   expect((await request(app).delete(`/auth/api-keys/${others[0].key_id}`).set("x-api-key", created.body.key).expect(409)).body.error).toBe("conflict");
 });
+
+test("the rotation script's requests, run ten times in a row, leave each new key working and counting under no dead key", async () => {
+  const { app, readWrite } = await plexe();
+  let current = readWrite;
+  for (let run = 0; run < 10; run++) {
+    const created = await request(app).post("/auth/api-keys").set("x-api-key", current).send({ name: `Rotated Key ${run}`, permission_level: "read_write" }).expect(200);
+    await request(app).get("/models").set("x-api-key", created.body.key).expect(200);
+    const listed = await request(app).get("/auth/api-keys").set("x-api-key", created.body.key).expect(200);
+    const others = listed.body.keys.filter((k: { key_id: string }) => k.key_id !== created.body.key_id);
+    await request(app).delete(`/auth/api-keys/${others[0].key_id}`).set("x-api-key", created.body.key).expect(200);
+    expect((await request(app).get("/models").set("x-api-key", current).expect(401)).body.error).toBe("revoked_key");
+    current = created.body.key;
+  }
+  const mine = await request(app).get("/auth/api-keys").set("x-api-key", current).expect(200);
+  expect(mine.body.keys).toHaveLength(1);
+  expect(mine.body.keys[0].created_by).toBeNull();
+});

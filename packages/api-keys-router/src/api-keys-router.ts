@@ -192,9 +192,10 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     // A leaked read-only key must not be able to revoke its owner's admin keys.
     assertHolds(keys, req.auth!, current.scopes, "revoke a key with", config.realm);
     const by = req.auth!.kind === "api_key" ? { by: req.auth!.keyId } : {};
-    const revoked = await keys.revoke(req.params.id as string, by);
+    // Recorded as soon as the key itself is revoked: a failure later in the cascade (503) must not
+    // leave a revocation unrecorded, and a retry that finishes it (409) records nothing twice.
+    const revoked = await keys.revoke(req.params.id as string, { ...by, onRevoked: (record) => recordAction(req, "api_key.revoke", record.id) });
     if (!revoked) throw notFound();
-    recordAction(req, "api_key.revoke", revoked.id);
     if (config.revokedStatus === 204) res.status(204).end();
     else res.status(200).json(keyJson(revoked, keys.now()));
   });

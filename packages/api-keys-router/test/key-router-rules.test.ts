@@ -93,7 +93,7 @@ describe("who may manage which keys", () => {
     await request(app).get(`${BASE}/usage`).set(bearer(bound.key)).expect(403);
   });
 
-  test("a key cannot mint a key that outlives it or has a looser rate limit; it passes on its own", async () => {
+  test("a key cannot mint a key that outlives it or has a looser rate limit; it passes on its own; on the default it may set one", async () => {
     const { app, keys, clock } = await createApp();
     const bounded = await keys.create({ owner: "alice", name: "bounded", scopes: ["admin"], expiresAt: clock.now + 3600_000, rateLimit: { points: 10, durationSeconds: 60 } });
     const as = bearer(bounded.key);
@@ -105,7 +105,8 @@ describe("who may manage which keys", () => {
     expect(Date.parse(child.expires_at)).toBe(clock.now + 3600_000);
     await request(app).post(BASE).set(as).send({ name: "stricter", scopes: ["read"], rate_limit: { points: 5, duration_seconds: 60 } }).expect(201);
     const unlimited = await keys.create({ owner: "alice", name: "default", scopes: ["admin"] });
-    await request(app).post(BASE).set(bearer(unlimited.key)).send({ name: "x", scopes: ["read"], rate_limit: { points: 5, duration_seconds: 60 } }).expect(403);
+    const limited = await request(app).post(BASE).set(bearer(unlimited.key)).send({ name: "x", scopes: ["read"], rate_limit: { points: 5, duration_seconds: 60 } }).expect(201);
+    expect(limited.body.rate_limit).toEqual({ points: 5, duration_seconds: 60 }); // and it counts under its maker's default too
   });
 
   test("with manageScope set, a key without that scope cannot manage keys at all", async () => {

@@ -6,7 +6,7 @@ import { guardStore } from "./store-guard";
 import { KeyFormat } from "./key-format";
 import { KeyHasher, keyIdOf } from "./key-hasher";
 import { keyStatus, type ApiKeyRecord, type KeyBudget, type KeyMetadata, type KeyRateLimit, type KeyStatus, type StoredApiKey } from "./key-record";
-import { USAGE_RETENTION_DAYS, type DailyUsage, type KeyPage, type KeyStore, type KeyWatch, type UpdateOutcome } from "./key-store";
+import { USAGE_RETENTION_DAYS, type DailyUsage, type KeyPage, type KeyRecordPatch, type KeyStore, type KeyWatch, type UpdateOutcome } from "./key-store";
 import { isScopePolicy, ScopePolicy } from "./scope-policy";
 import { VerifiedKeyCache, type KeyCacheOptions } from "./verified-key-cache";
 
@@ -83,9 +83,9 @@ export interface CreateKeyInput {
   readonly rateLimit?: KeyRateLimit;
   /**
    * The id of the API key asking for this one. The new key is bound to it: it expires no later,
-   * is limited no looser (it inherits that key's expiry and limit when it asks for none), holds
-   * no scope that key lacks, counts under that key's rate limit as well as its own, and is revoked
-   * when that key (or the key that key was rotated into) is revoked.
+   * is limited no looser (it inherits that key's expiry and limit when it asks for none; a key on
+   * the host's default may give any limit), holds no scope that key lacks, counts under that key's
+   * rate limit as well as its own, and is revoked when any key of that key's rotation chain is.
    */
   readonly createdBy?: string;
 }
@@ -140,8 +140,10 @@ type KeyFields = Omit<StoredApiKey, "id" | "digest" | "preview" | "createdAt" | 
 /** A filtered listing reads the store this many records at a time, at most `MAX_SCANNED_PAGES` times per page it answers. */
 const SCAN_PAGE_SIZE = MAX_PAGE_SIZE;
 const MAX_SCANNED_PAGES = 10;
-/** How far a creation follows a creator's rotations to find the chain's current key. */
+/** How far a creation, rotation or revocation follows a rotation chain. */
 const MAX_CHAIN_STEPS = 100;
+/** How many keys of one list a revocation revokes at once. */
+const CASCADE_BATCH = 16;
 
 /**
  * The API-key lifecycle: create (shown once), verify, get, list, revoke, rotate. Keys are stored
@@ -217,7 +219,7 @@ export class ApiKeys {
     // The creator may have been revoked meanwhile, before its revocation could see this key in
     // the store's index: look again now that the key is indexed and stored, and never hand it out
     // then. (Either this look sees the revocation, or the revocation sees this key.)
-    if (creator && (await this.#chainRevoked(creator.id))) {
+    if (creator && (await this.#currentOfChain(creator.id))?.revokedAt !== undefined) {
       await this.store.remove(record.id).catch(() => {});
       throw new PortcullisError("revoked_key");
     }
@@ -282,8 +284,10 @@ export class ApiKeys {
   /**
    * One owner's keys (or only those bound to `app`), newest first, by default only those that
    * work (`status: "active"`); `after` is the `next` of the previous page. A filtered page reads
-   * at most a thousand records: past many keys left out, it may hold fewer than `limit` and still
-   * give a `next`.
+   * at most a thousand records (ten store pages): past many keys left out, it may hold fewer than
+   * `limit` and still give a `next`. Revoked and expired keys are kept for good (a script that
+   * makes a key and revokes the old one daily adds one a day), so that cost grows with them: there
+   * is no index of working keys per owner.
    */
   async list(owner: string, options: ListKeysOptions = {}): Promise<{ records: ApiKeyRecord[]; next?: string }> {
     const { limit = 20, status = "active" } = options;
@@ -331,36 +335,131 @@ export class ApiKeys {
   }
 
   /**
-   * Revokes a key and, transitively, the keys it made (each then says `revokedWith` this key): all
-   * are refused from the next request on, in every process, and their records are kept. `by` is
-   * the key asking, when a key asks: it and what it made are spared, so a key that revokes the key
-   * it was made with takes its place (Plexe's rotation script does this).
-   * @throws PortcullisError `conflict` when the key was already revoked (what it made is revoked
-   *   all the same, so a revocation cut short by an outage is finished by asking again).
+   * Revokes a key, and with it its whole rotation chain (the keys it replaced, still in their
+   * grace period, and the key it was rotated into) and, transitively, every key any key of the
+   * chain made or rotated, with their chains (each says `revokedWith` this key). All are refused
+   * from the next request on, in every process, and their records are kept.
+   *
+   * `by` is the key asking, when a key asks. If it stands under the revoked chain (made by it, or
+   * by a key it made…), it is spared with what it made, and takes the revoked key's place: it then
+   * answers to the revoked key's own maker (or to none), and counts under what that key counted
+   * under. This is how Plexe's rotation script works. A key never spares its own chain.
+   *
+   * `onRevoked` is called once, with the record, as soon as this call has revoked the key itself,
+   * before the rest follows: a failure part-way (503) still leaves the revocation reported.
+   * @throws PortcullisError `conflict` when the key was already revoked. If that earlier
+   *   revocation was cut short, this call first finishes it; a finished one is not walked again.
    */
-  async revoke(id: string, { by }: { by?: string } = {}): Promise<ApiKeyRecord | undefined> {
+  async revoke(
+    id: string,
+    { by, onRevoked }: { by?: string; onRevoked?: (record: ApiKeyRecord) => void } = {},
+  ): Promise<ApiKeyRecord | undefined> {
     const now = this.now();
     // Guarded, so a second revocation keeps the first one's time.
     const { applied, record } = await this.#guard(this.store.update(id, { revokedAt: now }, { onlyIfUnset: ["revokedAt"] }));
     if (!record) return undefined;
     this.#cache?.forget(record.digest);
-    await this.#revokeMadeBy(record, { root: id, spare: by, now, seen: new Set([id]) });
+    if (applied) onRevoked?.(publicRecord(record));
+    // A key taken down by another's revocation, or one whose revocation finished: nothing to walk.
+    if (applied || (record.revokedWith === undefined && record.cascadedAt === undefined)) {
+      await this.#revokeTree(record, by, applied ? now : record.revokedAt!);
+      await this.#guard(this.store.update(id, { cascadedAt: this.now() }));
+    }
     if (!applied) throw new PortcullisError("conflict", "The key is already revoked.");
     return publicRecord(record);
   }
 
-  /** Revokes what a revoked key made, and what that made; each change is published by the store. */
-  async #revokeMadeBy(revoked: StoredApiKey, walk: { root: string; spare: string | undefined; now: number; seen: Set<string> }): Promise<void> {
-    // A key rotated away hands what it made on to its successor: the chain's current key takes it down.
-    if (revoked.rotatedTo !== undefined) return;
-    const ids = await this.#guard(this.store.listCreatedUnder(lineageOf(revoked)));
-    for (const id of ids) {
-      if (id === walk.spare || walk.seen.has(id)) continue;
-      walk.seen.add(id);
-      const { record } = await this.#guard(this.store.update(id, { revokedAt: walk.now, revokedWith: walk.root }, { onlyIfUnset: ["revokedAt"] }));
-      if (!record) continue;
-      this.#cache?.forget(record.digest);
-      await this.#revokeMadeBy(record, walk);
+  /**
+   * Revokes `root`'s chain and everything under it, chain by chain, each chain before the list of
+   * what it made is read (so a key made meanwhile is either seen here or sees its maker revoked).
+   * Spared keys found under a revoked chain are moved to `root`'s place.
+   */
+  async #revokeTree(root: StoredApiKey, by: string | undefined, now: number): Promise<void> {
+    const spared = await this.#sparedBy(root, by);
+    const revoked = new Set<string>();
+    const found: string[] = [];
+    const revoke = { revokedAt: now, revokedWith: root.id };
+    let level: StoredApiKey[] = [root];
+    while (level.length > 0) {
+      const next: StoredApiKey[] = [];
+      for (const key of level) {
+        const lineage = lineageOf(key);
+        if (revoked.has(lineage)) continue;
+        revoked.add(lineage);
+        await this.#revokeChain(key, root.id, revoke);
+        const ids = await this.#guard(this.store.listCreatedUnder(lineage));
+        for (let i = 0; i < ids.length; i += CASCADE_BATCH) {
+          const batch: string[] = [];
+          for (const child of ids.slice(i, i + CASCADE_BATCH)) (spared.has(child) ? found : batch).push(child);
+          // Only a key still made under this chain: an entry left by a key that moved is no reason.
+          const outcomes = await Promise.all(
+            batch.map((child) => this.#guard(this.store.update(child, revoke, { onlyIfUnset: ["revokedAt"], onlyIfCreatedUnder: lineage }))),
+          );
+          for (const { record } of outcomes) {
+            if (record?.createdUnder !== lineage) continue;
+            this.#cache?.forget(record.digest);
+            next.push(record);
+          }
+        }
+      }
+      level = next;
+    }
+    for (const id of found) await this.#takePlace(id, root, revoked);
+  }
+
+  /** Revokes the keys before and after `key` in its rotation chain (`key` itself is revoked already). */
+  async #revokeChain(key: StoredApiKey, rootId: string, revoke: KeyRecordPatch): Promise<void> {
+    for (const direction of ["rotatedFrom", "rotatedTo"] as const) {
+      let id = key[direction];
+      for (let step = 0; id !== undefined && step < MAX_CHAIN_STEPS; step++) {
+        const { applied, record } = await this.#guard(this.store.update(id, revoke, { onlyIfUnset: ["revokedAt"] }));
+        if (!record) break;
+        this.#cache?.forget(record.digest);
+        // Revoked by another revocation, which took the rest of the chain down then.
+        if (!applied && record.revokedWith !== rootId && record.id !== rootId) break;
+        id = record[direction];
+      }
+    }
+  }
+
+  /** The ids of the chain of the key asking for a revocation, which are spared: none for `root`'s own chain. */
+  async #sparedBy(root: StoredApiKey, by: string | undefined): Promise<Set<string>> {
+    const spared = new Set<string>();
+    const caller = by === undefined || by === root.id ? undefined : await this.#guard(this.store.findById(by));
+    if (!caller || lineageOf(caller) === lineageOf(root)) return spared;
+    spared.add(caller.id);
+    for (const direction of ["rotatedFrom", "rotatedTo"] as const) {
+      let id = caller[direction];
+      for (let step = 0; id !== undefined && step < MAX_CHAIN_STEPS; step++) {
+        spared.add(id);
+        id = (await this.#guard(this.store.findById(id)))?.[direction];
+      }
+    }
+    return spared;
+  }
+
+  /**
+   * A spared key found under a revoked chain takes `root`'s place: it answers to `root`'s maker,
+   * and stops counting under the revoked chains, except a maker's default limit when the key has
+   * a limit of its own (it may be looser than the default, which only the host knows).
+   */
+  async #takePlace(id: string, root: StoredApiKey, revoked: ReadonlySet<string>): Promise<void> {
+    const key = await this.#guard(this.store.findById(id));
+    if (!key || key.createdUnder === undefined || !revoked.has(key.createdUnder)) return;
+    const countsUnder = (key.countsUnder ?? []).filter(
+      (budget) => !revoked.has(budget.lineage) || (budget.rateLimit === undefined && key.rateLimit !== undefined),
+    );
+    const maker = root.createdUnder !== undefined && !revoked.has(root.createdUnder) ? root : undefined;
+    const moved = await this.#guard(
+      this.store.reparent(id, {
+        ...(maker ? { createdBy: maker.createdBy!, createdUnder: maker.createdUnder! } : {}),
+        countsUnder,
+      }),
+    );
+    if (moved) this.#cache?.forget(moved.digest);
+    // As at creation: a new maker revoked meanwhile may not have seen this key in its list.
+    if (moved && maker && (await this.#currentOfChain(maker.createdBy!)).revokedAt !== undefined) {
+      await this.#guard(this.store.update(id, { revokedAt: this.now(), revokedWith: maker.createdBy! }, { onlyIfUnset: ["revokedAt"] }));
     }
   }
 
@@ -371,9 +470,13 @@ export class ApiKeys {
    * Asked by no key (`by` absent: a person, the CLI), the new key gets a lifetime of the old one's
    * length, counted from now. Asked by a key, the new key never outgrows that key: rotating itself,
    * it keeps its expiry; rotating another key, it expires no later than the asking key, is limited
-   * no looser, counts under its rate limit too, and the asking key must hold all its scopes. A key
-   * made by a key stays bound to its creator's chain through any rotation.
-   * @throws PortcullisError `conflict` when the key is revoked, expired or already rotated.
+   * no looser, counts under its rate limit too, the asking key must hold all its scopes, and the
+   * new key is bound to the asking key as one it made (`createdBy`, revoked with its chain). A key
+   * made by a key stays bound to its creator's chain through any rotation and, whoever asks,
+   * never outlives it. If a chain the new key answers to is revoked while it is being made, the
+   * new key is removed and the old one restored.
+   * @throws PortcullisError `conflict` when the key is revoked, expired or already rotated, or
+   *   its maker's chain (or the asking key's) has been revoked.
    */
   async rotate(id: string, { gracePeriodMs = 0, by }: { gracePeriodMs?: number; by?: string } = {}): Promise<RotatedKey | undefined> {
     if (!Number.isSafeInteger(gracePeriodMs) || gracePeriodMs < 0) {
@@ -383,7 +486,12 @@ export class ApiKeys {
     if (!old) return undefined;
     const now = this.now();
     assertRotatable(old, now);
-    const caller = by === undefined ? undefined : by === old.id ? old : await this.#activeCaller(by, now);
+    const asker = by === undefined ? undefined : by === old.id ? old : await this.#activeCaller(by, now);
+    // A key of the old key's own chain (its predecessor, in grace) rotates it as the key itself.
+    const caller = asker !== undefined && lineageOf(asker) === lineageOf(old) ? old : asker;
+    // Checked before anything changes: the chain of the key that made the old one must stand.
+    const maker = old.createdBy === undefined ? undefined : await this.#currentOfChain(old.createdBy!);
+    if (maker?.revokedAt !== undefined) throw new PortcullisError("conflict", "The key that made this key has been revoked.");
     const { owner, name, scopes, metadata, app, rateLimit, createdBy, createdUnder, countsUnder } = old;
     const fields: KeyFields = {
       owner,
@@ -397,15 +505,17 @@ export class ApiKeys {
       ...(countsUnder === undefined ? {} : { countsUnder }),
     };
     // Asked by no key, the new key keeps the old one's lifetime length, counted from now; a key
-    // rotating itself keeps its expiry; a key rotating another hands out nothing it lacks.
+    // rotating itself keeps its expiry; a key rotating another hands out nothing it lacks, and
+    // the new key is bound to it as a key it made. Whoever asks, a key made by a key never
+    // outlives its maker's chain.
     const lifetime = old.expiresAt === undefined ? undefined : old.expiresAt - old.createdAt;
     const fresh = lifetime === undefined ? undefined : Math.min(now + lifetime, MAX_TIME);
+    const expiresAt = earliest(caller === old ? old.expiresAt : fresh, maker?.expiresAt);
+    const own = { ...fields, ...(expiresAt === undefined ? {} : { expiresAt }) };
     const replacement: KeyFields =
-      caller === undefined
-        ? { ...fields, ...(fresh === undefined ? {} : { expiresAt: fresh }) }
-        : caller === old
-          ? { ...fields, ...(old.expiresAt === undefined ? {} : { expiresAt: old.expiresAt }) }
-          : this.#boundBy(caller, { ...fields, ...(fresh === undefined ? {} : { expiresAt: fresh }) }, lineageOf(old));
+      caller === undefined || caller === old
+        ? own
+        : { ...this.#boundBy(caller, own, lineageOf(old)), createdBy: caller.id, createdUnder: lineageOf(caller) };
     const created = this.#newRecord(replacement, now, old);
 
     // The new record goes in first, unseen; the old one then changes in one guarded step, so a
@@ -437,10 +547,20 @@ export class ApiKeys {
       assertRotatable(claim.record, now);
       throw new PortcullisError("conflict", "The key changed while it was being rotated.");
     }
-    // As at creation: a creator revoked meanwhile may not have seen the new key in its index.
-    if (createdBy !== undefined && (await this.#chainRevoked(createdBy))) {
+    // As at creation: a chain the new key answers to, revoked meanwhile, may not have seen it in
+    // its list. Then the rotation is undone, the old key as it was (unless revoked meanwhile).
+    const bound = [old.createdBy, caller !== undefined && caller !== old ? caller.id : undefined];
+    for (const id of bound) {
+      if (id === undefined || (await this.#currentOfChain(id)).revokedAt === undefined) continue;
       await this.store.remove(created.record.id).catch(() => {});
-      throw new PortcullisError("conflict", "The key that made this key has been revoked.");
+      const restored = await this.store
+        .update(old.id, old.expiresAt === undefined ? {} : { expiresAt: old.expiresAt }, {
+          onlyIfUnset: ["revokedAt"],
+          unset: old.expiresAt === undefined ? ["rotatedTo", "expiresAt"] : ["rotatedTo"],
+        })
+        .catch(() => undefined);
+      if (restored?.record) this.#cache?.forget(restored.record.digest);
+      throw new PortcullisError("conflict", id === old.createdBy ? "The key that made this key has been revoked." : "The key asking has been revoked.");
     }
     return { key: created.key, record: publicRecord(created.record), previous: publicRecord(claim.record) };
   }
@@ -464,27 +584,27 @@ export class ApiKeys {
   }
 
   /**
-   * Whether a creator's chain has been revoked: the creator, or a key it was rotated into. Read
-   * from the store, never the cache.
+   * The current key of the rotation chain `id` belongs to (the last it was rotated into), read
+   * from the store, never the cache; a chain is revoked as a whole, so its current key says
+   * whether it was. A missing key counts as revoked.
    */
-  async #chainRevoked(creatorId: string): Promise<boolean> {
-    let id: string | undefined = creatorId;
-    for (let step = 0; id !== undefined && step < MAX_CHAIN_STEPS; step++) {
-      const record: StoredApiKey | undefined = await this.#guard(this.store.findById(id));
-      if (!record || record.revokedAt !== undefined) return true;
-      id = record.rotatedTo;
+  async #currentOfChain(id: string): Promise<StoredApiKey | { revokedAt: number; expiresAt?: undefined }> {
+    let record = await this.#guard(this.store.findById(id));
+    for (let step = 0; record?.rotatedTo !== undefined && step < MAX_CHAIN_STEPS; step++) {
+      const next: StoredApiKey | undefined = await this.#guard(this.store.findById(record.rotatedTo));
+      if (!next) break;
+      record = next;
     }
-    return false;
+    return record ?? { revokedAt: 0 };
   }
 
-  /** A new key made by `creator`: within its bounds, bound to its chain, counted under its limits. */
+  /**
+   * A new key made by `creator`: within its bounds, bound to its chain, counted under its limits.
+   * A creator on the host's default limit may give any explicit limit (whether it is tighter than
+   * the default is not known here): the child counts under the creator's default all the same.
+   */
   #delegated(creator: StoredApiKey, fields: KeyFields): KeyFields {
-    const bounded = this.#boundBy(creator, fields, undefined, "create a key");
-    const own = creator.rateLimit;
-    if (fields.rateLimit !== undefined && own === undefined) {
-      throw new PortcullisError("insufficient_permissions", "A key without a rate limit of its own cannot set one.");
-    }
-    return { ...bounded, createdBy: creator.id, createdUnder: lineageOf(creator) };
+    return { ...this.#boundBy(creator, fields, undefined, "create a key"), createdBy: creator.id, createdUnder: lineageOf(creator) };
   }
 
   /**
@@ -584,6 +704,11 @@ function frozen(record: ApiKeyRecord): ApiKeyRecord {
   if (record.rateLimit) Object.freeze(record.rateLimit);
   if (record.countsUnder) Object.freeze(record.countsUnder);
   return Object.freeze(record);
+}
+
+/** The earlier of two optional instants. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 /** Whether `limit` lets more through than `own`: more at once, or a higher rate. */

@@ -62,8 +62,14 @@ export interface ApiKeyRecord {
    * request also counts under each of them, so a key and everything it made share its allowance.
    */
   readonly countsUnder?: readonly KeyBudget[];
-  /** The key whose revocation revoked this one (its creator, or the creator's creator…). */
+  /** The key whose revocation revoked this one (its chain, its creator, the creator's creator…). */
   readonly revokedWith?: string;
+  /**
+   * On a key whose revocation was asked for: when that revocation finished revoking its chain and
+   * everything the chain made. Absent while unfinished (a store failure part-way), so that asking
+   * again finishes it, and only then.
+   */
+  readonly cascadedAt?: number;
 }
 
 /** A record as a store holds it: with the keyed hash under which it is found. */

@@ -1,7 +1,17 @@
-import type { ApiKeyRecord, StoredApiKey } from "./key-record";
+import type { ApiKeyRecord, KeyBudget, StoredApiKey } from "./key-record";
 
 /** The fields a lifecycle operation may change on an existing key. */
-export type KeyRecordPatch = Partial<Pick<ApiKeyRecord, "revokedAt" | "expiresAt" | "rotatedTo" | "revokedWith">>;
+export type KeyRecordPatch = Partial<Pick<ApiKeyRecord, "revokedAt" | "expiresAt" | "rotatedTo" | "revokedWith" | "cascadedAt">>;
+
+/**
+ * Where a key stands among the keys that made it: what `reparent` sets. An absent `createdBy` or
+ * `createdUnder` is cleared (the key then answers to no key); `countsUnder` replaces the old list.
+ */
+export interface KeyParent {
+  readonly createdBy?: string;
+  readonly createdUnder?: string;
+  readonly countsUnder: readonly KeyBudget[];
+}
 
 export interface UpdateOptions {
   /**
@@ -9,6 +19,13 @@ export interface UpdateOptions {
    * write: a revoked key cannot be rotated, nor a key rotated twice, however requests interleave.
    */
   readonly onlyIfUnset?: readonly ("revokedAt" | "rotatedTo")[];
+  /**
+   * Apply the patch only if the record's `createdUnder` is this chain, checked in the same step:
+   * an index entry left behind by a key that moved (`reparent`) never revokes it.
+   */
+  readonly onlyIfCreatedUnder?: string;
+  /** Fields to delete, in the same step as the patch (undoing a rotation's claim). */
+  readonly unset?: readonly ("rotatedTo" | "expiresAt")[];
 }
 
 /** Whether an update was applied, and the record as it stands afterwards (undefined if none). */
@@ -95,6 +112,13 @@ export interface KeyStore {
   listByOwner(owner: string, options: ListOptions): Promise<KeyPage>;
   /** Applies the patch atomically, if the record exists and the condition holds. */
   update(id: string, patch: KeyRecordPatch, options?: UpdateOptions): Promise<UpdateOutcome>;
+  /**
+   * Moves a key under another maker (or none): sets `createdBy`, `createdUnder` and `countsUnder`
+   * as given, clearing the absent ones, and moves its `listCreatedUnder` entry, the new one
+   * written before the old one goes. Announced like any change. Answers the record afterwards,
+   * or undefined for an unknown id.
+   */
+  reparent(id: string, parent: KeyParent): Promise<StoredApiKey | undefined>;
   /**
    * Deletes a record that was never handed out (a rotation that lost a race). Revoked keys are
    * kept, not removed, so they keep answering `revoked_key`.

@@ -6,6 +6,7 @@ import {
   type DailyUsage,
   type KeyChangeListener,
   type KeyPage,
+  type KeyParent,
   type KeyRecordPatch,
   type KeyStore,
   type KeyWatch,
@@ -77,10 +78,32 @@ export class MemoryKeyStore implements KeyStore {
     const current = this.#byId.get(id);
     if (!current) return { applied: false, record: undefined };
     if (options.onlyIfUnset?.some((field) => current[field] !== undefined)) return { applied: false, record: current };
-    const next = freeze({ ...current, ...definedOnly(patch) });
-    this.#byId.set(id, next);
+    if (options.onlyIfCreatedUnder !== undefined && current.createdUnder !== options.onlyIfCreatedUnder) return { applied: false, record: current };
+    const next: Record<string, unknown> = { ...current, ...definedOnly(patch) };
+    for (const field of options.unset ?? []) delete next[field];
+    this.#replace(current, freeze(next as unknown as StoredApiKey));
+    return { applied: true, record: this.#byId.get(id)! };
+  }
+
+  async reparent(id: string, { createdBy, createdUnder, countsUnder }: KeyParent): Promise<StoredApiKey | undefined> {
+    const current = this.#byId.get(id);
+    if (!current) return undefined;
+    const { createdBy: _b, createdUnder: _u, countsUnder: _c, ...rest } = current;
+    const next = freeze({
+      ...rest,
+      ...(createdBy === undefined ? {} : { createdBy }),
+      ...(createdUnder === undefined ? {} : { createdUnder }),
+      ...(countsUnder.length === 0 ? {} : { countsUnder }),
+    });
+    if (createdUnder !== undefined) this.#createdUnder.set(createdUnder, (this.#createdUnder.get(createdUnder) ?? new Set<string>()).add(id));
+    if (current.createdUnder !== undefined && current.createdUnder !== createdUnder) this.#createdUnder.get(current.createdUnder)?.delete(id);
+    this.#replace(current, next);
+    return next;
+  }
+
+  #replace(current: StoredApiKey, next: StoredApiKey): void {
+    this.#byId.set(current.id, next);
     this.#changed(current.digest);
-    return { applied: true, record: next };
   }
 
   async remove(id: string): Promise<void> {

@@ -214,6 +214,7 @@ describe("when the store fails", () => {
     listByOwner: () => Promise.reject(failure),
     listCreatedUnder: () => Promise.reject(failure),
     update: () => Promise.reject(failure),
+    reparent: () => Promise.reject(failure),
     remove: () => Promise.reject(failure),
     usage: () => Promise.reject(failure),
     recordUse: () => {},

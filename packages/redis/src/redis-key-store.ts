@@ -11,6 +11,7 @@ import {
   type KeyWatch,
   type UsageQuery,
   type KeyPage,
+  type KeyParent,
   type KeyRecordPatch,
   type KeyStore,
   type ListOptions,
@@ -61,6 +62,7 @@ const F = {
   createdUnder: "created_under",
   countsUnder: "counts_under",
   revokedWith: "revoked_with",
+  cascadedAt: "cascaded",
 } as const;
 
 // Each script touches exactly one key, so it runs on Redis Cluster as it does on a single node.
@@ -69,9 +71,11 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`;
 
-// ARGV: the change channel, the number n of fields that must be unset, those n fields, then
-// field/value pairs. Answers the record's fields after a 1 (applied) or a 0 (a guarded field was
-// set). The change is announced in the same step, so no process can miss it for a crash between.
+// ARGV: the change channel, the number n of fields that must be unset, those n fields, the chain
+// the record's createdUnder must equal ('' for any), the number m of fields to delete, those m
+// fields, then field/value pairs. Answers the record's fields after a 1 (applied) or a 0 (a
+// condition failed). The change is announced in the same step, so no process can miss it for a
+// crash between.
 const UPDATE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local n = tonumber(ARGV[2])
@@ -79,13 +83,29 @@ local applied = 1
 for i = 3, n + 2 do
   if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then applied = 0 end
 end
-if applied == 1 and #ARGV > n + 2 then
-  redis.call('HSET', KEYS[1], unpack(ARGV, n + 3))
+local under = ARGV[n + 3]
+if under ~= '' and redis.call('HGET', KEYS[1], '${F.createdUnder}') ~= under then applied = 0 end
+local m = tonumber(ARGV[n + 4])
+local first = n + 5 + m
+if applied == 1 and (m > 0 or #ARGV >= first) then
+  if m > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, n + 5, n + 4 + m)) end
+  if #ARGV >= first then redis.call('HSET', KEYS[1], unpack(ARGV, first)) end
   redis.call('PUBLISH', ARGV[1], redis.call('HGET', KEYS[1], '${F.digest}'))
 end
 local fields = redis.call('HGETALL', KEYS[1])
 table.insert(fields, 1, applied)
 return fields`;
+
+// Sets (or, given '', deletes) createdBy, createdUnder and countsUnder, and announces the change.
+// ARGV: the change channel and the three values.
+const REPARENT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local names = { '${F.createdBy}', '${F.createdUnder}', '${F.countsUnder}' }
+for i = 1, 3 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], names[i]) else redis.call('HSET', KEYS[1], names[i], ARGV[i + 1]) end
+end
+redis.call('PUBLISH', ARGV[1], redis.call('HGET', KEYS[1], '${F.digest}'))
+return redis.call('HGETALL', KEYS[1])`;
 
 // Deletes a record and announces it. ARGV: the change channel.
 const REMOVE = `
@@ -210,6 +230,7 @@ export class RedisKeyStore implements KeyStore {
 
   async update(id: string, patch: KeyRecordPatch, options: UpdateOptions = {}): Promise<UpdateOutcome> {
     const guarded = (options.onlyIfUnset ?? []).map((field) => F[field]);
+    const unset = (options.unset ?? []).map((field) => F[field]);
     const reply = (await this.#redis.eval(
       UPDATE,
       1,
@@ -217,12 +238,35 @@ export class RedisKeyStore implements KeyStore {
       this.keys.keyChanges(),
       guarded.length,
       ...guarded,
+      options.onlyIfCreatedUnder ?? "",
+      unset.length,
+      ...unset,
       ...toFields(patch),
     )) as [number, ...string[]] | null;
     if (!reply) return { applied: false, record: undefined };
     const [applied, ...pairs] = reply;
     const record = fromHash(id, pairsToObject(pairs));
     return applied === 1 && record ? { applied: true, record } : { applied: false, record };
+  }
+
+  async reparent(id: string, { createdBy, createdUnder, countsUnder }: KeyParent): Promise<StoredApiKey | undefined> {
+    const current = await this.findById(id);
+    if (!current) return undefined;
+    // The new index entry first, the old one last: the key is never in no maker's set.
+    if (createdUnder !== undefined) await this.#redis.sadd(this.keys.createdUnder(createdUnder), id);
+    const reply = (await this.#redis.eval(
+      REPARENT,
+      1,
+      this.keys.apiKeyRecord(id),
+      this.keys.keyChanges(),
+      createdBy ?? "",
+      createdUnder ?? "",
+      countsUnder.length === 0 ? "" : JSON.stringify(countsUnder),
+    )) as string[] | null;
+    if (current.createdUnder !== undefined && current.createdUnder !== createdUnder) {
+      await this.#redis.srem(this.keys.createdUnder(current.createdUnder), id);
+    }
+    return reply ? fromHash(id, pairsToObject(reply)) : undefined;
   }
 
   async remove(id: string): Promise<void> {
@@ -393,6 +437,7 @@ function toFields(record: Partial<StoredApiKey>): (string | number)[] {
   put(F.createdUnder, record.createdUnder);
   if (record.countsUnder && record.countsUnder.length > 0) put(F.countsUnder, JSON.stringify(record.countsUnder));
   put(F.revokedWith, record.revokedWith);
+  put(F.cascadedAt, record.cascadedAt);
   return out;
 }
 
@@ -435,6 +480,7 @@ function fromHash(id: string, hash: Record<string, string>): StoredApiKey | unde
   text("createdUnder", F.createdUnder);
   if (hash[F.countsUnder] !== undefined) record.countsUnder = JSON.parse(hash[F.countsUnder]!);
   text("revokedWith", F.revokedWith);
+  number("cascadedAt", F.cascadedAt);
   return record as unknown as StoredApiKey;
 }
 

@@ -53,6 +53,7 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
         createdUnder: "key_makers_first",
         countsUnder: [{ lineage: "key_makers_first", rateLimit: { points: 200, durationSeconds: 60 } }, { lineage: "key_top" }],
         revokedWith: "key_top",
+        cascadedAt: 1_800_000_000_001,
       });
       await store.insert(record);
       expect(await store.findByDigest(record.digest)).toEqual(record);
@@ -63,7 +64,7 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       const record = sampleRecord();
       await store.insert(record);
       const found = await store.findById(record.id);
-      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rateLimit", "rotatedFrom", "rotatedTo", "lineage", "createdBy", "createdUnder", "countsUnder", "revokedWith"]) {
+      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rateLimit", "rotatedFrom", "rotatedTo", "lineage", "createdBy", "createdUnder", "countsUnder", "revokedWith", "cascadedAt"]) {
         expect(found).not.toHaveProperty(field);
       }
     });
@@ -186,6 +187,34 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       expect(await store.listCreatedUnder("key_chain")).toEqual([b.id]);
       const revoked = await store.update(b.id, { revokedAt: 5, revokedWith: "key_p" }, { onlyIfUnset: ["revokedAt"] });
       expect(revoked.record).toEqual({ ...b, revokedAt: 5, revokedWith: "key_p" });
+    });
+
+    test("an update guarded by createdUnder applies only to a key made under that chain, and can delete fields", async () => {
+      const record = sampleRecord({ createdBy: "key_p", createdUnder: "key_chain", expiresAt: 900 });
+      await store.insert(record);
+      const elsewhere = await store.update(record.id, { revokedAt: 5 }, { onlyIfUnset: ["revokedAt"], onlyIfCreatedUnder: "key_other" });
+      expect(elsewhere).toEqual({ applied: false, record });
+      await store.update(record.id, { rotatedTo: "key_next", expiresAt: 100 });
+      const undone = await store.update(record.id, {}, { onlyIfUnset: ["revokedAt"], unset: ["rotatedTo", "expiresAt"] });
+      expect(undone.applied).toBe(true);
+      const { expiresAt: _expiresAt, ...withoutExpiry } = record;
+      expect(await store.findById(record.id)).toEqual(withoutExpiry);
+      const here = await store.update(record.id, { revokedAt: 5 }, { onlyIfUnset: ["revokedAt"], onlyIfCreatedUnder: "key_chain" });
+      expect(here).toEqual({ applied: true, record: { ...withoutExpiry, revokedAt: 5 } });
+    });
+
+    test("reparent moves a key to another maker's list, or to none, and clears what it is not given", async () => {
+      const record = sampleRecord({ createdBy: "key_p", createdUnder: "key_chain", countsUnder: [{ lineage: "key_chain" }, { lineage: "key_top" }] });
+      await store.insert(record);
+      const moved = await store.reparent(record.id, { createdBy: "key_top", createdUnder: "key_top", countsUnder: [{ lineage: "key_top" }] });
+      expect(moved).toEqual({ ...record, createdBy: "key_top", createdUnder: "key_top", countsUnder: [{ lineage: "key_top" }] });
+      expect(await store.listCreatedUnder("key_chain")).toEqual([]);
+      expect(await store.listCreatedUnder("key_top")).toEqual([record.id]);
+      const { createdBy: _b, createdUnder: _u, countsUnder: _c, ...alone } = record;
+      expect(await store.reparent(record.id, { countsUnder: [] })).toEqual(alone);
+      expect(await store.findById(record.id)).toEqual(alone);
+      expect(await store.listCreatedUnder("key_top")).toEqual([]);
+      expect(await store.reparent("key_ghost", { countsUnder: [] })).toBeUndefined();
     });
 
     test("update of an unknown id changes nothing and creates nothing", async () => {
