@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
-import { fromBodyParserError, unauthenticated, type ErrorResponder, type PortcullisError, type ScopePolicy } from "@portcullis/core";
+import { fromBodyParserError, hasRequestBody, jsonBodyRequired, unauthenticated, type ErrorResponder, type PortcullisError, type ScopePolicy } from "@portcullis/core";
 import { findHiddenWrites } from "./hidden-writes";
-import { hiddenWriteRefusal, unreadableBodyRefusal } from "./refusals";
+import { hiddenWriteRefusal } from "./refusals";
 import { planRedaction, type CompiledRedactionRule } from "./redaction-rules";
 
 const JSON_TYPES = ["application/json", "application/*+json"];
@@ -54,8 +54,8 @@ export function createWriteGuard({ compiled, policy, realm, bodyLimit, respond }
     const plan = planRedaction(compiled, policy, req.auth?.scopes ?? []);
     if (plan.length === 0) return next();
     if (req.body !== undefined) return decide(() => refusalFor(req.body, plan, req), req, res, next);
-    if (!hasBody(req)) return next();
-    if (!req.is(JSON_TYPES)) return respond(req.auth ? unreadableBodyRefusal() : unauthenticated(req, realm), req, res, next);
+    if (!hasRequestBody(req)) return next();
+    if (!req.is(JSON_TYPES)) return respond(req.auth ? jsonBodyRequired() : unauthenticated(req, realm), req, res, next);
     parseJson(req, res, (error?: unknown) => {
       decide(() => (error ? fromBodyParserError(error) : refusalFor(req.body, plan, req)), req, res, next);
     });
@@ -72,11 +72,6 @@ function fieldsOf(body: unknown): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Whether the request carries a body, as body parsers decide it. */
-function hasBody(req: Request): boolean {
-  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
 }
 
 function unique(values: readonly string[]): string[] {

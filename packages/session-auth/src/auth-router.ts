@@ -10,6 +10,7 @@ import {
   markPasswordAccepted,
   resolveTimeoutMs,
   PortcullisError,
+  requireJsonBody,
   unauthenticated,
   type ErrorResponseOptions,
   type SessionPrincipal,
@@ -20,7 +21,7 @@ import { z } from "zod";
 import { completeLogin, endSession, meJson, startSession } from "./login-session";
 import { authRouterErrorFormat, beginMfaLogin, mfaRequired } from "./mfa-login";
 import { addMfaRoutes } from "./mfa-routes";
-import { cookieDeliverable, requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
+import { cookieDeliverable, sameSiteOnly, sessionOwner } from "./route-checks";
 import { auditCodeOf, confirmedEnrolment, invalidCode, resolveMfa, spendSecondFactor, type AuthRouterMfaOptions, type MfaConfig } from "./second-factor";
 import { sessionContextOf, type SessionContext } from "./session-context";
 import { sessionDeadline, type PortcullisSessionData } from "./session-data";
