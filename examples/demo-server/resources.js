@@ -1,6 +1,6 @@
 // @ts-check
 const express = require("express");
-const { utf8Only } = require("portcullis");
+const { requireJsonBody, utf8Only } = require("portcullis");
 
 /**
  * An in-memory resource layer shaped like the CorePlexML API: a collection per resource type with
@@ -47,7 +47,8 @@ const NAME = /^[\p{L}\p{N} _.-]{1,100}$/u;
 function resourceRouter(items, fields, requireScope, optional = []) {
   const router = express.Router();
   // Errors of the parser (bad JSON, too large, a charset other than UTF-8) reach the app's final handlers.
-  const json = [express.json({ limit: "16kb", verify: utf8Only }), requireJson];
+  // A body express.json skipped (not declared as JSON) is 415, not a body "missing".
+  const json = [express.json({ limit: "16kb", verify: utf8Only }), requireJsonBody];
   const pick = (/** @type {any} */ body, /** @type {boolean} */ all) => {
     if (body === null || typeof body !== "object" || Array.isArray(body)) return { error: "body: must be a JSON object" };
     /** @type {Record<string, string>} */
@@ -98,15 +99,6 @@ function createResources() {
     datasets: collection("ds", [{ name: "customers-2026" }]),
     models: collection("mdl", [{ name: "churn-gbm", training_data: "s3://ml-private/customers-2026.parquet" }]),
   };
-}
-
-/**
- * A write whose body express.json skipped (not declared as JSON) is 415, not a body "missing".
- * @type {import("express").RequestHandler}
- */
-function requireJson(req, res, next) {
-  if (req.body === undefined) return void res.status(415).json({ error: "unsupported_media_type", detail: "Send the body as JSON (Content-Type: application/json)." });
-  next();
 }
 
 module.exports = { createResources, resourceRouter };

@@ -52,6 +52,25 @@ test("training_data is hidden on every answer about models, and only an admin ma
   expect((await member.get("/api/models/mdl_1").expect(200)).body).toEqual({ id: "mdl_1", name: "churn-gbm-v2" });
 });
 
+test("a model's write nested thousands deep gets a 4xx, not a crash, and models keep the 16 kb body limit", async () => {
+  const { app, keys } = await demo();
+  const writer = (await keys.create({ owner: "o", name: "w", scopes: ["read", "write"] })).key;
+  const auth = { Authorization: `Bearer ${writer}` };
+  // redactResponse reads a model's write body (before requireScope runs) to look for training_data.
+  const deep = (levels: number, inner: string) => '{"__proto__":'.repeat(levels) + inner + "}".repeat(levels);
+  const patch = (body: string) => request(app).patch("/api/models/mdl_1").set("Content-Type", "application/json").send(body);
+  // 6,000 levels are 84 KB: over the routes' 16 kb, as any other body that size.
+  expect((await patch(deep(6000, "{}")).expect(413)).body.error).toBe("payload_too_large");
+  await patch(deep(6000, '{"training_data":"x"}')).set(auth).expect(413);
+  await patch(deep(1100, "{}")).expect(401);
+  await patch(deep(1100, '{"training_data":"x"}')).set(auth).expect(403);
+  // The routes parse at most 16 kb; what redactResponse reads for them is held to the same.
+  const padded = JSON.stringify({ name: "churn-gbm-v3", notes: "n".repeat(20_000) });
+  expect((await patch(padded).set(auth).expect(413)).body.error).toBe("payload_too_large");
+  await request(app).patch("/api/projects/prj_1").set(auth).set("Content-Type", "application/json").send(padded).expect(413);
+  expect((await request(app).get("/api/models/mdl_1").set(auth).expect(200)).body.name).toBe("churn-gbm");
+});
+
 test("GET needs read, POST/PATCH/DELETE need write, predict needs predict, /api/users needs admin", async () => {
   const { app, keys } = await demo();
   const reader = (await keys.create({ owner: "o", name: "r", scopes: ["read"] })).key;

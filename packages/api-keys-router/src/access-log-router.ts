@@ -8,7 +8,7 @@ import {
   parseRequest,
   errorOptionsOf,
   DEFAULT_STORE_TIMEOUT_MS,
-  fromBodyParserError,
+  fromRequestError,
   guardStore,
   PortcullisError,
   ScopePolicy,
@@ -97,7 +97,7 @@ export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Rout
   });
 
   router.use(function accessLogRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
-    respond(fromBodyParserError(error), req, res, next);
+    respond(fromRequestError(error), req, res, next);
   });
   return router;
 }

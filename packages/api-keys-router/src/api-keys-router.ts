@@ -9,9 +9,11 @@ import {
   createErrorResponder,
   parseRequest,
   errorOptionsOf,
-  fromBodyParserError,
+  fromRequestError,
+  hasRequestBody,
   utf8Only,
   isApiKeys,
+  jsonBodyRequired,
   KEY_ID_PATTERN,
   PortcullisError,
   unauthenticated,
@@ -125,7 +127,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   );
 
   router.post("/", ...recent, json, async function createKey(req, res) {
-    if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+    if (req.body === undefined) throw jsonBodyRequired();
     const principal = req.auth!;
     const body = parseRequest(createKeyBody, req.body, "body");
     // The grammar first: a malformed scope is a 400 naming `scopes`, whoever asks, and is never
@@ -203,9 +205,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   router.post("/:id/rotate", ...recent, json, async function rotateKey(req, res) {
     // The body is optional, but one that was sent and not read (a form, say) must not be ignored:
     // its grace period would silently become 0 and end the old key at once.
-    if (req.body === undefined && hasBody(req)) {
-      throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
-    }
+    if (req.body === undefined && hasRequestBody(req)) throw jsonBodyRequired();
     const body = parseRequest(rotateKeyBody, req.body ?? {}, "body");
     const graceSeconds = body.grace_period_seconds ?? 0;
     if (graceSeconds > config.maxGracePeriodSeconds) {
@@ -228,7 +228,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   });
 
   router.use(function apiKeysRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
-    respond(fromBodyParserError(error), req, res, next);
+    respond(fromRequestError(error), req, res, next);
   });
 
   return router;
@@ -307,11 +307,6 @@ function assertHolds(keys: ApiKeys, principal: Principal, scopes: readonly strin
       data: { missing_scopes: missing },
     });
   }
-}
-
-/** Whether the request carries a body, whatever its type (as body-parsers decide it). */
-function hasBody(req: Request): boolean {
-  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
 }
 
 const notFound = () => new PortcullisError("not_found", "No API key with this id.");

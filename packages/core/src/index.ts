@@ -33,3 +33,5 @@ export * from "./login-outcome";
 export * from "./audit-actor";
 export * from "./options";
 export * from "./request-schema";
+export { hasRequestBody, jsonBodyRequired, requireJsonBody } from "./request-body";
+export { isSafeMethod } from "./safe-method";

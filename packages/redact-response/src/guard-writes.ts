@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
-import { fromBodyParserError, unauthenticated, utf8Only, type ErrorResponder, type ScopePolicy } from "@portcullis/core";
+import { fromRequestError, hasRequestBody, jsonBodyRequired, unauthenticated, utf8Only, type ErrorResponder, type PortcullisError, type ScopePolicy } from "@portcullis/core";
 import { findHiddenWrites } from "./hidden-writes";
-import { hiddenWriteRefusal, unreadableBodyRefusal } from "./refusals";
+import { hiddenWriteRefusal } from "./refusals";
 import { planRedaction, type CompiledRedactionRule } from "./redaction-rules";
 
 const JSON_TYPES = ["application/json", "application/*+json"];
@@ -25,22 +25,39 @@ export interface WriteGuardSetup {
 export function createWriteGuard({ compiled, policy, realm, bodyLimit, respond }: WriteGuardSetup) {
   const parseJson: RequestHandler = express.json({ limit: bodyLimit, type: JSON_TYPES, verify: utf8Only });
 
-  const check = (body: unknown, plan: readonly CompiledRedactionRule[], req: Request, res: Response, next: NextFunction) => {
+  /** The refusal a body earns, or undefined when it sets no field the principal may not read. */
+  const refusalFor = (body: unknown, plan: readonly CompiledRedactionRule[], req: Request): PortcullisError | undefined => {
     const hidden = findHiddenWrites(fieldsOf(body), plan);
-    if (hidden.length === 0) return next();
-    if (!req.auth) return respond(unauthenticated(req, realm), req, res, next);
-    respond(hiddenWriteRefusal(unique(hidden.map((rule) => rule.scope)), unique(hidden.map((rule) => rule.path)), realm), req, res, next);
+    if (hidden.length === 0) return undefined;
+    if (!req.auth) return unauthenticated(req, realm);
+    return hiddenWriteRefusal(unique(hidden.map((rule) => rule.scope)), unique(hidden.map((rule) => rule.path)), realm);
+  };
+
+  /**
+   * Decides (a refusal or a parse error for `respond`, or undefined to go on), then acts outside
+   * the try: a throw while deciding (a bug, a host parser's odd body) goes to next(error) rather
+   * than escaping body-parser's callback, where nothing would catch it and Node would exit; a
+   * throw from the route that next() runs is Express's to catch.
+   */
+  const decide = (decision: () => unknown, req: Request, res: Response, next: NextFunction): void => {
+    let refusal: unknown;
+    try {
+      refusal = decision();
+    } catch (error) {
+      return next(error);
+    }
+    if (refusal === undefined) return next();
+    respond(refusal, req, res, next);
   };
 
   return function guardWrite(req: Request, res: Response, next: NextFunction): void {
     const plan = planRedaction(compiled, policy, req.auth?.scopes ?? []);
     if (plan.length === 0) return next();
-    if (req.body !== undefined) return check(req.body, plan, req, res, next);
-    if (!hasBody(req)) return next();
-    if (!req.is(JSON_TYPES)) return respond(req.auth ? unreadableBodyRefusal() : unauthenticated(req, realm), req, res, next);
+    if (req.body !== undefined) return decide(() => refusalFor(req.body, plan, req), req, res, next);
+    if (!hasRequestBody(req)) return next();
+    if (!req.is(JSON_TYPES)) return respond(req.auth ? jsonBodyRequired() : unauthenticated(req, realm), req, res, next);
     parseJson(req, res, (error?: unknown) => {
-      if (error) return respond(fromBodyParserError(error), req, res, next);
-      check(req.body, plan, req, res, next);
+      decide(() => (error ? fromRequestError(error) : refusalFor(req.body, plan, req)), req, res, next);
     });
   };
 }
@@ -55,11 +72,6 @@ function fieldsOf(body: unknown): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Whether the request carries a body, as body parsers decide it. */
-function hasBody(req: Request): boolean {
-  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
 }
 
 function unique(values: readonly string[]): string[] {

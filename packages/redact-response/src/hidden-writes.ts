@@ -20,26 +20,52 @@ import type { CompiledRedactionRule } from "./redaction-rules";
  * findHiddenWrites({ name: "x" }, rules); // []
  */
 export function findHiddenWrites(body: unknown, rules: readonly CompiledRedactionRule[]): readonly CompiledRedactionRule[] {
-  if (body === null || typeof body !== "object") return [];
-  return rules.filter((rule) => sets(body, rule.steps, 0));
+  if (!isObject(body)) return [];
+  return rules.filter((rule) => sets(body, rule.steps));
 }
 
 const INDEX = /^(0|[1-9]\d*)$/;
 
-function sets(node: unknown, steps: readonly PathStep[], at: number): boolean {
-  if (node === null || typeof node !== "object") return false;
-  const step = steps[at]!;
-  if (step.kind === "items") {
-    const items = Array.isArray(node) ? node : Object.keys(node).every((key) => INDEX.test(key)) ? Object.values(node) : [];
-    return items.some((item) => sets(item, steps, at + 1));
-  }
-  if (Array.isArray(node)) return false;
-  const name = step.name.toLowerCase();
-  const last = at === steps.length - 1;
-  for (const key of Object.keys(node)) {
-    const child = (node as Record<string, unknown>)[key];
-    if (key.toLowerCase() === name && (last || sets(child, steps, at + 1))) return true;
-    if (key === "__proto__" && sets(child, steps, at)) return true;
+/**
+ * Whether a path of `steps` exists in `body`. It walks with a stack of its own, not by recursion:
+ * a sender nests as deep as it likes (6,000 `{"__proto__":` fit in 84 KB), and a body a host's
+ * parser built may share objects or loop back to one. Each object is visited at most once per
+ * step, so the work is bounded by the body's size times the path's length.
+ */
+function sets(body: object, steps: readonly PathStep[]): boolean {
+  const seen = steps.map(() => new Set<object>());
+  const pending: [node: object, at: number][] = [];
+  const visit = (node: unknown, at: number) => {
+    if (isObject(node) && !seen[at]!.has(node)) {
+      seen[at]!.add(node);
+      pending.push([node, at]);
+    }
+  };
+  visit(body, 0);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, at] = next;
+    const step = steps[at]!;
+    if (step.kind === "items") {
+      const items = Array.isArray(node) ? node : Object.keys(node).every((key) => INDEX.test(key)) ? Object.values(node) : [];
+      for (const item of items) visit(item, at + 1);
+      continue;
+    }
+    if (Array.isArray(node)) continue;
+    const name = step.name.toLowerCase();
+    const last = at === steps.length - 1;
+    for (const key of Object.keys(node)) {
+      const child = (node as Record<string, unknown>)[key];
+      if (key.toLowerCase() === name) {
+        if (last) return true;
+        visit(child, at + 1);
+      }
+      // Looked through at the same step: Object.assign would make it the record's prototype.
+      if (key === "__proto__") visit(child, at);
+    }
   }
   return false;
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && typeof value === "object";
 }

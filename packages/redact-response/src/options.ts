@@ -39,7 +39,8 @@ export interface RedactResponseOptions extends ErrorResponseOptions {
   /**
    * The largest JSON body of a write that redactResponse reads itself, to check it sets no field
    * the principal may not read (bytes, or a size such as `"16kb"`); a larger one is refused with
-   * 413. Bodies parsed before redactResponse are not read again.
+   * 413. Bodies parsed before redactResponse are not read again. The route's own `express.json`
+   * skips a body read here, so its `limit` does not apply to it: pass the same limit here.
    * @default "100kb" (express.json's)
    */
   readonly bodyLimit?: number | string;

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
-import { createErrorResponder, type ErrorResponder } from "@portcullis/core";
+import { createErrorResponder, isSafeMethod, type ErrorResponder } from "@portcullis/core";
 import { applyRedaction } from "./apply-redaction";
 import { privateCacheControl } from "./cache-control";
 import { decideRedaction } from "./decide-redaction";
@@ -86,14 +86,10 @@ export function redactResponse(rules: readonly RedactionRule[], options: Readonl
       const sent = redactBody(setup, body, req, res, next);
       return sent === undefined ? res : jsonp.call(res, sent.value);
     };
-    if (isSafe(req.method)) return next();
+    // GET, HEAD and OPTIONS change nothing: their bodies are not checked, and their answers may be refused.
+    if (isSafeMethod(req.method)) return next();
     guardWrite(req, res, next);
   };
-}
-
-/** GET, HEAD and OPTIONS change nothing (RFC 9110): their bodies are not checked, and their responses may be refused. */
-function isSafe(method: string): boolean {
-  return method === "GET" || method === "HEAD" || method === "OPTIONS";
 }
 
 /** What one redactResponse resolved at creation. */
@@ -130,7 +126,7 @@ function redactBody(
   if (serialized === undefined) return { value: outcome.value }; // a json replacer dropped the whole body
   // A write's answer comes after the handler changed the resource: a 403 then would say it did
   // not. It is sent redacted whatever its share (a threshold of 1 never refuses).
-  const threshold = isSafe(req.method) ? config.threshold : 1;
+  const threshold = isSafeMethod(req.method) ? config.threshold : 1;
   const decision = decideRedaction(outcome, { sentSize: serialized.length, markerSize: config.markerSize }, threshold);
   if (decision.action === "refuse") {
     if (config.header !== false) res.removeHeader(config.header); // set by another redactResponse

@@ -10,11 +10,6 @@ export function hiddenWriteRefusal(missingScopes: readonly string[], fields: rea
   return insufficientScope(`Missing scope${plural(missingScopes)}: ${missingScopes.join(", ")} (to set ${fields.join(", ")}).`, missingScopes, realm, { fields });
 }
 
-/** The 415 for a write whose body redactResponse cannot read, so cannot check. */
-export function unreadableBodyRefusal(): PortcullisError {
-  return new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
-}
-
 function insufficientScope(detail: string, missingScopes: readonly string[], realm: string, data: Record<string, unknown> = {}): PortcullisError {
   // An endpoint scope such as "GET /models/:id" is named in the detail and the data, but cannot be
   // a token of the challenge's scope list.

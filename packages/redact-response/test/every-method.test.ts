@@ -26,9 +26,12 @@ describe("redactResponse mounted once on a resource router: every response", () 
   });
 
   test("a POST answer (201) and a jsonp answer on a POST are redacted too", async () => {
-    const { app } = createResourceApp(asKey(["read", "write", "Models:Train"]));
-    const created = await request(app).post("/models").send({ name: "new", versions: [{ id: "v1", metrics: { auc: 1 } }] }).expect(201);
-    expect(created.body).toEqual({ id: "m2", name: "new", versions: [{ id: "v1", metrics: { auc: 1 } }] });
+    // The handler stores a training-data location the member may not read, and answers with it.
+    const { app, models } = createResourceApp(member);
+    const created = await request(app).post("/models").send({ name: "new", versions: [{ id: "v1" }] }).expect(201);
+    expect(created.body).toEqual({ id: "m2", name: "new", versions: [{ id: "v1" }] });
+    expect(created.headers["x-redacted-fields"]).toBe("training_data");
+    expect(models.get("m2")?.training_data).toBe("s3://private/new.parquet");
     const exported = await request(createResourceApp(member).app).post("/models/m1/export?callback=cb").expect(200);
     expect(exported.text).not.toContain("s3://private");
     expect(exported.text).toContain('"name":"churn"');

@@ -5,12 +5,13 @@ import {
   createErrorResponder,
   parseRequest,
   errorOptionsOf,
-  fromBodyParserError,
+  fromRequestError,
   utf8Only,
   guardStore,
   markPasswordAccepted,
   resolveTimeoutMs,
   PortcullisError,
+  requireJsonBody,
   unauthenticated,
   type ErrorResponseOptions,
   type SessionPrincipal,
@@ -21,7 +22,7 @@ import { z } from "zod";
 import { completeLogin, endSession, meJson, startSession } from "./login-session";
 import { authRouterErrorFormat, beginMfaLogin, mfaRequired } from "./mfa-login";
 import { addMfaRoutes } from "./mfa-routes";
-import { cookieDeliverable, requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
+import { cookieDeliverable, sameSiteOnly, sessionOwner } from "./route-checks";
 import { auditCodeOf, confirmedEnrolment, invalidCode, resolveMfa, spendSecondFactor, type AuthRouterMfaOptions, type MfaConfig } from "./second-factor";
 import { sessionContextOf, type SessionContext } from "./session-context";
 import { sessionDeadline, type PortcullisSessionData } from "./session-data";
@@ -237,7 +238,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   if (mfa) addMfaRoutes(router, { users, mfa, json, limited, recentAuth, revokeOthers: revokeAllBut });
 
   router.use(function authRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
-    respond(fromBodyParserError(error), req, res, next);
+    respond(fromRequestError(error), req, res, next);
   });
   return router;
 }

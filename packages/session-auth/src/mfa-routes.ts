@@ -1,9 +1,9 @@
 import type { Request, RequestHandler, Router } from "express";
-import { guardStore, parseRequest, PortcullisError, unauthenticated, type UserStore } from "@portcullis/core";
+import { guardStore, parseRequest, PortcullisError, requireJsonBody, unauthenticated, type UserStore } from "@portcullis/core";
 import QRCode from "qrcode";
 import { loginWithSecondFactor } from "./mfa-login";
 import { newRecoveryCodes } from "./recovery-codes";
-import { cookieDeliverable, requireJsonBody, sameSiteOnly, sessionOwner } from "./route-checks";
+import { cookieDeliverable, sameSiteOnly, sessionOwner } from "./route-checks";
 import type { SessionContext } from "./session-context";
 import {
   auditCodeOf,

@@ -19,11 +19,6 @@ export function cookieDeliverable(req: Request, _res: Response, next: NextFuncti
   next();
 }
 
-export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  if (req.body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
-  next();
-}
-
 /** The signed-in user behind a session-only route; API keys do not manage sessions. */
 export function sessionOwner(req: Request): { context: SessionContext; userId: string } {
   const context = sessionContextOf(req, "authRouter");

@@ -1,11 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/** GET, HEAD and OPTIONS: requests a forgery cannot abuse, so no site check applies to them. */
-export function isSafeMethod(method: string): boolean {
-  return SAFE_METHODS.has(method);
-}
+import { isSafeMethod } from "@portcullis/core";
 
 export interface SameSitePolicy {
   /** Origins other than the request's own that may send unsafe requests with the session. */

@@ -9,6 +9,7 @@ import {
   PortcullisError,
   storeUnavailable,
   guardStore,
+  isSafeMethod,
   resolveTimeoutMs,
   resolveLogger,
   auditEventFromRequest,
@@ -22,7 +23,7 @@ import { DEFAULT_REDIS_PREFIX, RedisKeys, type RedisClient } from "@portcullis/r
 import { GuardedRedisStore } from "./guarded-redis-store";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemorySessionIndex, RedisSessionIndex } from "./session-index";
-import { isSafeMethod, isSameSiteRequest } from "./same-site";
+import { isSameSiteRequest } from "./same-site";
 import { cookieDeliveryCheck } from "./secure-connection";
 import { ownOrigin, setSessionContext, type SessionContext } from "./session-context";
 import { sessionDeadline, sessionTtlSeconds, type PortcullisSessionData } from "./session-data";

@@ -33,7 +33,8 @@ export function createResourceApp(principal: Principal | undefined, { before = [
   router.get("/:id", (req, res) => void res.json(models.get(req.params.id)));
   router.post("/", parser, (req, res) => {
     writes.push(req.body);
-    const made = { ...(req.body as object), id: `m${models.size + 1}` };
+    // A new model's training data goes where the platform puts it, unless an admin said where.
+    const made = { training_data: "s3://private/new.parquet", ...(req.body as object), id: `m${models.size + 1}` };
     models.set(made.id, made);
     res.status(201).json(made);
   });
