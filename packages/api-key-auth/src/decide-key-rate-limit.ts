@@ -12,7 +12,7 @@ export interface KeyCount {
 /**
  * Allowed, with the tightest count (fewest left) for the headers; or refused, with the refusal
  * that lasts longest (retrying before it ends would be refused again) and the indexes of the
- * counts that passed, to be given back.
+ * counts whose points are to be given back.
  */
 export type KeyRateDecision =
   | { readonly allowed: true; readonly limit: KeyRateLimit; readonly remaining: number; readonly msBeforeReset: number }
@@ -20,9 +20,10 @@ export type KeyRateDecision =
 
 /**
  * Decides a request from every count it made (its own chain's, then each maker's, made side by
- * side): allowed only when each is within its limit. A refused request is to keep only the points
- * that were over, so a key over its own tighter limit uses up none of its maker's allowance, and a
- * request its maker refuses none of the key's own.
+ * side): allowed only when each is within its limit. A refused request keeps one point only, on the
+ * nearest count that refused it, and gives every other back: a key over its own tighter limit uses
+ * up none of its maker's allowance (even when requests in flight together pushed the maker's count
+ * over too), and a request its maker refuses none of the key's own.
  *
  * @example
  * const decision = decideKeyRateLimit([{ limit: { points: 5, durationSeconds: 60 }, consumed: 6, msBeforeReset: 4000 }]);
@@ -31,16 +32,19 @@ export type KeyRateDecision =
 export function decideKeyRateLimit(counts: readonly KeyCount[]): KeyRateDecision {
   let tightest: KeyCount | undefined;
   let refusal: KeyCount | undefined;
-  const passed: number[] = [];
+  let nearestRefusal = -1;
   counts.forEach((count, i) => {
     if (count.consumed > count.limit.points) {
+      if (nearestRefusal < 0) nearestRefusal = i;
       if (!refusal || count.msBeforeReset > refusal.msBeforeReset) refusal = count;
-      return;
+    } else if (!tightest || count.limit.points - count.consumed < tightest.limit.points - tightest.consumed) {
+      tightest = count;
     }
-    passed.push(i);
-    if (!tightest || count.limit.points - count.consumed < tightest.limit.points - tightest.consumed) tightest = count;
   });
-  if (refusal) return { allowed: false, limit: refusal.limit, msBeforeNext: refusal.msBeforeReset, giveBack: passed };
+  if (refusal) {
+    const giveBack = counts.map((_count, i) => i).filter((i) => i !== nearestRefusal);
+    return { allowed: false, limit: refusal.limit, msBeforeNext: refusal.msBeforeReset, giveBack };
+  }
   if (!tightest) throw new RangeError("decideKeyRateLimit: no counts to decide on");
   return { allowed: true, limit: tightest.limit, remaining: tightest.limit.points - tightest.consumed, msBeforeReset: tightest.msBeforeReset };
 }

@@ -12,12 +12,20 @@ test("within every limit: allowed, and the headers get the count with the fewest
   ])).toEqual({ allowed: true, limit: own, remaining: 2, msBeforeReset: 30_000 });
 });
 
-test("over any limit: refused with the longest wait, and the counts that passed are to be given back", () => {
+test("over any limit: refused with the longest wait, keeping a point only on the nearest count that refused", () => {
   const parent = hour(100);
   expect(decideKeyRateLimit([
     { limit: minute(2), consumed: 3, msBeforeReset: 20_000 },
     { limit: minute(50), consumed: 7, msBeforeReset: 50_000 },
     { limit: parent, consumed: 101, msBeforeReset: 600_000 },
     { limit: minute(50), consumed: 50, msBeforeReset: 5_000 },
-  ])).toEqual({ allowed: false, limit: parent, msBeforeNext: 600_000, giveBack: [1, 3] });
+  ])).toEqual({ allowed: false, limit: parent, msBeforeNext: 600_000, giveBack: [1, 2, 3] });
+});
+
+test("a key over its own limit while its maker is over too (requests in flight together) gives every maker its point back", () => {
+  const own = minute(1);
+  expect(decideKeyRateLimit([
+    { limit: own, consumed: 2, msBeforeReset: 30_000 },
+    { limit: minute(20), consumed: 21, msBeforeReset: 30_000 },
+  ])).toEqual({ allowed: false, limit: own, msBeforeNext: 30_000, giveBack: [1] });
 });

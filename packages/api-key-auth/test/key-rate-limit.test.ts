@@ -162,3 +162,16 @@ test("a request its maker's limit refuses uses none of the key's own allowance: 
   expect(Number(await client.get(`given-back:key-rate:60:${child.record.id}`))).toBe(0);
   expect(Number(await client.get(`given-back:key-rate:60:${parent.record.id}`))).toBe(5); // refused where it was refused
 });
+
+test("a key hammering past its own tighter limit, many requests at once, leaves its maker's allowance as it was", async () => {
+  const client = await whenReady(redis().client());
+  const { app, keys } = createApp(new MemoryKeyStore(), { redis: client, keyPrefix: "hammer:" });
+  const parent = await keys.create({ owner: "acct", name: "p", scopes: ["read"], rateLimit: { points: 20, durationSeconds: 60 } });
+  const child = await keys.create({ owner: "acct", name: "c", scopes: ["read"], rateLimit: { points: 1, durationSeconds: 60 }, createdBy: parent.record.id });
+  const get = (key: string) => request(app).get("/models").set("x-api-key", key);
+  // Forty in flight at once: while they are, the maker's counter briefly holds all forty points.
+  const statuses = await Promise.all(Array.from({ length: 40 }, () => get(child.key).then((res) => res.status)));
+  expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+  expect(Number(await client.get(`hammer:key-rate:60:${parent.record.id}`))).toBe(1); // only the one served
+  expect((await get(parent.key).expect(200)).headers.ratelimit).toBe('"20-in-1min"; r=18; t=60');
+});
