@@ -1,4 +1,4 @@
-import { KEY_LIST_STATUSES, MAX_KEY_NAME_LENGTH, MAX_PAGE_SIZE } from "@portcullis/core";
+import { KEY_LIST_STATUSES, MAX_KEY_NAME_LENGTH, MAX_PAGE_SIZE, MAX_SCOPE_LENGTH } from "@portcullis/core";
 import { z } from "zod";
 
 const metadataValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
@@ -7,7 +7,7 @@ const metadataValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.
 export const createKeyBody = z
   .object({
     name: z.string().min(1).max(MAX_KEY_NAME_LENGTH),
-    scopes: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
+    scopes: z.array(z.string().min(1).max(MAX_SCOPE_LENGTH)).min(1).max(100).optional(),
     permission_level: z.string().min(1).max(64).optional(),
     expires_at: z.iso.datetime({ offset: true }).optional(),
     expires_in: z.int().min(60).max(10 * 365 * 24 * 3600).optional(),

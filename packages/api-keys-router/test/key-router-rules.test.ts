@@ -164,6 +164,9 @@ describe("bad input gets a 4xx naming the problem, never a 500", () => {
     ["scopes as a string", { name: "x", scopes: "read" }, /^scopes: /],
     ["a scope that is a number", { name: "x", scopes: [1] }, /^scopes\.0: /],
     ["an unknown scope", { name: "x", scopes: ["reed"] }, /^scopes: unknown scope "reed"/],
+    // One length limit for scopes, the grammar's: a long scope is judged as a scope, a longer one by length.
+    ["an unknown scope of 150 characters", { name: "x", scopes: ["r".repeat(150)] }, /^scopes: unknown scope "r{150}"/],
+    ["a scope past the grammar's 200 characters", { name: "x", scopes: ["r".repeat(201)] }, /^scopes\.0: /],
     ["no scopes and no permission level", { name: "x" }, /^scopes: give either scopes or permission_level/],
     ["both scopes and a permission level", { name: "x", scopes: ["read"], permission_level: "read_write" }, /^scopes: /],
     ["an unknown permission level", { name: "x", permission_level: "god_mode" }, /^permission_level: use one of read_write/],
