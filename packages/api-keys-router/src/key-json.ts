@@ -22,5 +22,7 @@ export function keyJson(record: ApiKeyRecord, now: number) {
     rotated_to: record.rotatedTo ?? null,
     created_by: record.createdBy ?? null,
     revoked_with: record.revokedWith ?? null,
+    replaced_by: record.replacedBy ?? null,
+    replaces: record.replaces ?? null,
   };
 }

@@ -37,13 +37,26 @@ describe.each(["in memory", "on Redis"])("revoking keys, %s", (where) => {
     expect(last.body.created_by).toBeNull();
   });
 
-  test("after a key took its maker's place, revoking the maker again is a 409 and the successor keeps working", async () => {
-    const { app, keys, adminKey } = await setup();
-    const old = await keys.create({ owner: "alice", name: "old", scopes: ["admin"] });
-    const next = await request(app).post(BASE).set(bearer(old.key)).send({ name: "new", scopes: ["admin"] }).expect(201);
-    await request(app).delete(`${BASE}/${old.record.id}`).set(bearer(next.body.key)).expect(204);
-    await request(app).delete(`${BASE}/${old.record.id}`).set(bearer(adminKey)).expect(409);
-    expect(await status(app, next.body.key)).toBe("ok");
+  test("after a key took its maker's place, revoking the maker again revokes the successor; a third time is a 409", async () => {
+    const audit = new MemoryAuditSink();
+    const { app, keys, adminKey } = await createApp({
+      store: where === "on Redis" ? new RedisKeyStore(redis().client(), { prefix: `revocation${++run}:` }) : new MemoryKeyStore(),
+      router: { audit },
+    });
+    // The holder of a leaked key runs Plexe's rotation script with it.
+    const leaked = await keys.create({ owner: "alice", name: "old", scopes: ["admin"] });
+    const next = await request(app).post(BASE).set(bearer(leaked.key)).send({ name: "new", scopes: ["admin"] }).expect(201);
+    await request(app).delete(`${BASE}/${leaked.record.id}`).set(bearer(next.body.key)).expect(204);
+    const listed = await request(app).get(`${BASE}?status=all`).set(bearer(adminKey)).expect(200);
+    const byId = new Map(listed.body.keys.map((k: { key_id: string }) => [k.key_id, k]));
+    expect(byId.get(leaked.record.id)).toMatchObject({ status: "revoked", replaced_by: next.body.key_id });
+    expect(byId.get(next.body.key_id)).toMatchObject({ status: "active", replaces: leaked.record.id });
+    // The owner revokes the leaked key again: the key made with it goes too, recorded once.
+    await request(app).delete(`${BASE}/${leaked.record.id}`).set(bearer(adminKey)).expect(204);
+    expect(await status(app, next.body.key)).toBe("revoked_key");
+    await request(app).delete(`${BASE}/${leaked.record.id}`).set(bearer(adminKey)).expect(409);
+    const { events } = await audit.list({ limit: 100 });
+    expect(events.filter((e) => e.action === "api_key.revoke").map((e) => e.targetId).sort()).toEqual([leaked.record.id, next.body.key_id].sort());
   });
 
   test("a key that rotates another binds the replacement: revoking it revokes the replacement and its predecessor", async () => {

@@ -345,10 +345,16 @@ export class ApiKeys {
    * answers to the revoked key's own maker (or to none), and counts under what that key counted
    * under. This is how Plexe's rotation script works. A key never spares its own chain.
    *
+   * The two are then linked: the revoked key's `replacedBy` names the spared key, whose `replaces`
+   * names the revoked one. Revoking the revoked key again revokes the key that took its place (a
+   * leaked key's holder may have made it), or the one that took that one's place, and so on; this
+   * call then answers that key's record. A key never revokes its own chain that way.
+   *
    * `onRevoked` is called once, with the record, as soon as this call has revoked the key itself,
    * before the rest follows: a failure part-way (503) still leaves the revocation reported.
-   * @throws PortcullisError `conflict` when the key was already revoked. If that earlier
-   *   revocation was cut short, this call first finishes it; a finished one is not walked again.
+   * @throws PortcullisError `conflict` when the key was already revoked and no key that took its
+   *   place still works. If that earlier revocation was cut short, this call first finishes it; a
+   *   finished one is not walked again.
    */
   async revoke(
     id: string,
@@ -365,14 +371,35 @@ export class ApiKeys {
       await this.#revokeTree(record, by, applied ? now : record.revokedAt!);
       await this.#guard(this.store.update(id, { cascadedAt: this.now() }));
     }
-    if (!applied) throw new PortcullisError("conflict", "The key is already revoked.");
-    return publicRecord(record);
+    if (applied) return publicRecord(record);
+    const successor = await this.#workingSuccessor(record, by, now);
+    if (successor === undefined) throw new PortcullisError("conflict", "The key is already revoked.");
+    return this.revoke(successor, { ...(by === undefined ? {} : { by }), ...(onRevoked ? { onRevoked } : {}) });
+  }
+
+  /**
+   * The key that took a revoked key's place, following `replacedBy` (and rotations) to the one
+   * that works now; none when it is of the chain of `by`, the key asking.
+   */
+  async #workingSuccessor(record: StoredApiKey, by: string | undefined, now: number): Promise<string | undefined> {
+    const asking = by === undefined ? undefined : await this.#guard(this.store.findById(by));
+    let next = record.replacedBy;
+    for (let step = 0; next !== undefined && step < MAX_CHAIN_STEPS; step++) {
+      const current = await this.#currentOfChain(next);
+      if (!("id" in current)) return undefined;
+      const status = keyStatus(current, now);
+      if (status === "active") return asking && lineageOf(asking) === lineageOf(current) ? undefined : current.id;
+      if (status === "expired") return undefined;
+      next = current.replacedBy;
+    }
+    return undefined;
   }
 
   /**
    * Revokes `root`'s chain and everything under it, chain by chain, each chain before the list of
    * what it made is read (so a key made meanwhile is either seen here or sees its maker revoked).
-   * Spared keys found under a revoked chain are moved to `root`'s place.
+   * Spared keys found under a revoked chain are moved to `root`'s place, and `by`, when found,
+   * is linked to `root` as the key that took its place.
    */
   async #revokeTree(root: StoredApiKey, by: string | undefined, now: number): Promise<void> {
     const spared = await this.#sparedBy(root, by);
@@ -403,6 +430,11 @@ export class ApiKeys {
         }
       }
       level = next;
+    }
+    if (by !== undefined && found.includes(by)) {
+      // Linked before it moves: once moved, a retry of a revocation cut short no longer finds it.
+      await this.#guard(this.store.update(by, { replaces: root.id }));
+      await this.#guard(this.store.update(root.id, { replacedBy: by }));
     }
     for (const id of found) await this.#takePlace(id, root, revoked);
   }
@@ -449,7 +481,10 @@ export class ApiKeys {
     const countsUnder = (key.countsUnder ?? []).filter(
       (budget) => !revoked.has(budget.lineage) || (budget.rateLimit === undefined && key.rateLimit !== undefined),
     );
-    const maker = root.createdUnder !== undefined && !revoked.has(root.createdUnder) ? root : undefined;
+    // `root` may have been made by this very key (a key rotating its own maker binds the new key
+    // to itself): a key never becomes its own maker, so it then answers to none.
+    const maker =
+      root.createdUnder !== undefined && !revoked.has(root.createdUnder) && root.createdUnder !== lineageOf(key) ? root : undefined;
     const moved = await this.#guard(
       this.store.reparent(id, {
         ...(maker ? { createdBy: maker.createdBy!, createdUnder: maker.createdUnder! } : {}),

@@ -65,6 +65,13 @@ export interface ApiKeyRecord {
   /** The key whose revocation revoked this one (its chain, its creator, the creator's creator…). */
   readonly revokedWith?: string;
   /**
+   * On a revoked key: the key that took its place, because that key (made under it) asked for
+   * the revocation, as Plexe's rotation script does. Revoking this key again revokes that one.
+   */
+  readonly replacedBy?: string;
+  /** On a key that took a revoked key's place: that key (its `replacedBy` is this one). */
+  readonly replaces?: string;
+  /**
    * On a key whose revocation was asked for: when that revocation finished revoking its chain and
    * everything the chain made. Absent while unfinished (a store failure part-way), so that asking
    * again finishes it, and only then.

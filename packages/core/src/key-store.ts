@@ -1,7 +1,9 @@
 import type { ApiKeyRecord, KeyBudget, StoredApiKey } from "./key-record";
 
 /** The fields a lifecycle operation may change on an existing key. */
-export type KeyRecordPatch = Partial<Pick<ApiKeyRecord, "revokedAt" | "expiresAt" | "rotatedTo" | "revokedWith" | "cascadedAt">>;
+export type KeyRecordPatch = Partial<
+  Pick<ApiKeyRecord, "revokedAt" | "expiresAt" | "rotatedTo" | "revokedWith" | "cascadedAt" | "replacedBy" | "replaces">
+>;
 
 /**
  * Where a key stands among the keys that made it: what `reparent` sets. An absent `createdBy` or

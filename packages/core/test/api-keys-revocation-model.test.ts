@@ -87,14 +87,71 @@ describe("a key that revokes a key above it takes that key's place", () => {
     expect(record.countsUnder ?? []).toEqual([]);
   });
 
-  test("revoking the replaced key again, by anyone, is a conflict that leaves the successor working", async () => {
+  test("the revoked key and its successor name each other", async () => {
+    const { keys } = createKeys();
+    const old = await keys.create({ owner: "alice", name: "old", scopes: ["read", "write"] });
+    const next = await plexeRotation(keys, old);
+    expect(await keys.get(old.record.id)).toMatchObject({ replacedBy: next.record.id });
+    expect(await keys.get(next.record.id)).toMatchObject({ replaces: old.record.id });
+  });
+
+  test("revoking the replaced key again revokes the successor and what it made, reported once; a third time is a conflict", async () => {
     const { keys } = createKeys();
     const old = await keys.create({ owner: "alice", name: "old", scopes: ["read", "write"] });
     const next = await plexeRotation(keys, old);
     const grandchild = await keys.create({ owner: "alice", name: "g", scopes: ["read"], createdBy: next.record.id });
+    const reported: string[] = [];
+    const revoked = await keys.revoke(old.record.id, { onRevoked: (record) => reported.push(record.id) });
+    expect(revoked?.id).toBe(next.record.id);
+    expect(reported).toEqual([next.record.id]);
+    expect(await code(keys, next.key)).toBe("revoked_key");
+    expect(await code(keys, grandchild.key)).toBe("revoked_key");
     expect(await rejection(keys.revoke(old.record.id))).toMatchObject({ code: "conflict" });
+  });
+
+  test("after several rotations, revoking the first key again reaches the one that works now", async () => {
+    const { keys } = createKeys();
+    const first = await keys.create({ owner: "alice", name: "first", scopes: ["read", "write"] });
+    let current = first;
+    for (let run = 0; run < 3; run++) current = await plexeRotation(keys, current);
+    const rotated = (await keys.rotate(current.record.id, { by: current.record.id }))!;
+    expect((await keys.revoke(first.record.id))?.id).toBe(rotated.record.id);
+    expect(await code(keys, rotated.key)).toBe("revoked_key");
+  });
+
+  test("the successor repeating the revocation (a retry) is a conflict that leaves it working", async () => {
+    const { keys } = createKeys();
+    const old = await keys.create({ owner: "alice", name: "old", scopes: ["read", "write"] });
+    const next = await plexeRotation(keys, old);
+    expect(await rejection(keys.revoke(old.record.id, { by: next.record.id }))).toMatchObject({ code: "conflict" });
     expect(await code(keys, next.key)).toBe("ok");
-    expect(await code(keys, grandchild.key)).toBe("ok");
+  });
+
+  test("a successor already revoked, or expired, leaves a repeat a conflict", async () => {
+    const { keys, clock } = createKeys();
+    const old = await keys.create({ owner: "alice", name: "old", scopes: ["read", "write"] });
+    const next = await plexeRotation(keys, old);
+    await keys.revoke(next.record.id);
+    expect(await rejection(keys.revoke(old.record.id))).toMatchObject({ code: "conflict" });
+    const other = await keys.create({ owner: "alice", name: "o", scopes: ["read", "write"], expiresAt: T0 + HOUR });
+    const successor = await plexeRotation(keys, other);
+    clock.advance(2 * HOUR);
+    expect(await code(keys, successor.key)).toBe("expired_key");
+    expect(await rejection(keys.revoke(other.record.id))).toMatchObject({ code: "conflict" });
+  });
+
+  test("a key that rotated its own maker and then revokes it never becomes its own maker", async () => {
+    const { keys } = createKeys();
+    const maker = await keys.create({ owner: "alice", name: "m", scopes: ["read", "write"] });
+    const child = await keys.create({ owner: "alice", name: "c", scopes: ["read", "write"], createdBy: maker.record.id });
+    const rotated = (await keys.rotate(maker.record.id, { by: child.record.id }))!;
+    expect(rotated.record.createdBy).toBe(child.record.id);
+    await keys.revoke(rotated.record.id, { by: child.record.id });
+    const record = (await keys.get(child.record.id))!;
+    expect(record.createdBy).toBeUndefined();
+    expect(record.createdUnder).toBeUndefined();
+    expect(await code(keys, child.key)).toBe("ok");
+    expect(await code(keys, rotated.key)).toBe("revoked_key");
   });
 
   test("the successor can rotate itself afterwards, and both keys work through the grace period", async () => {

@@ -184,6 +184,21 @@ describe("portcullis keys revoke and rotate", () => {
     expect(await site.verify(rotated.key)).toMatchObject({ ok: false, code: "expired_key" });
   });
 
+  test("revoking a key again, after a key made with it took its place, revokes that key and names both", async () => {
+    const site = installation();
+    const old = JSON.parse((await site.run("keys", "create", "--owner", "hal", "--name", "n", "--scopes", "read", "--json")).stdout);
+    // What Plexe's rotation script does on the server: a key made with the old one revokes it.
+    const store = new RedisKeyStore(redis().client(), { prefix: site.env.PORTCULLIS_REDIS_PREFIX });
+    const server = new ApiKeys({ store, secret: SECRET, prefix: "pk_live_" });
+    const next = await server.create({ owner: "hal", name: "next", scopes: ["read"], createdBy: old.key_id });
+    await server.revoke(old.key_id, { by: next.record.id });
+    await store.close();
+    const revoked = await site.run("keys", "revoke", old.key_id);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toMatch(new RegExp(`^Revoked key ${next.record.id} .*which took the place of ${old.key_id} \\(already revoked\\)`));
+    expect(await site.verify(next.key)).toMatchObject({ ok: false, code: "revoked_key" });
+  });
+
   test("rotating a revoked key is a conflict: exit 1, one line", async () => {
     const site = installation();
     const { key_id } = JSON.parse((await site.run("keys", "create", "--owner", "gil", "--name", "n", "--scopes", "read", "--json")).stdout);

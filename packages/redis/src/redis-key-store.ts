@@ -63,6 +63,8 @@ const F = {
   countsUnder: "counts_under",
   revokedWith: "revoked_with",
   cascadedAt: "cascaded",
+  replacedBy: "replaced_by",
+  replaces: "replaces",
 } as const;
 
 // Each script touches exactly one key, so it runs on Redis Cluster as it does on a single node.
@@ -438,6 +440,8 @@ function toFields(record: Partial<StoredApiKey>): (string | number)[] {
   if (record.countsUnder && record.countsUnder.length > 0) put(F.countsUnder, JSON.stringify(record.countsUnder));
   put(F.revokedWith, record.revokedWith);
   put(F.cascadedAt, record.cascadedAt);
+  put(F.replacedBy, record.replacedBy);
+  put(F.replaces, record.replaces);
   return out;
 }
 
@@ -481,6 +485,8 @@ function fromHash(id: string, hash: Record<string, string>): StoredApiKey | unde
   if (hash[F.countsUnder] !== undefined) record.countsUnder = JSON.parse(hash[F.countsUnder]!);
   text("revokedWith", F.revokedWith);
   number("cascadedAt", F.cascadedAt);
+  text("replacedBy", F.replacedBy);
+  text("replaces", F.replaces);
   return record as unknown as StoredApiKey;
 }
 

@@ -54,6 +54,8 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
         countsUnder: [{ lineage: "key_makers_first", rateLimit: { points: 200, durationSeconds: 60 } }, { lineage: "key_top" }],
         revokedWith: "key_top",
         cascadedAt: 1_800_000_000_001,
+        replacedBy: "key_successor",
+        replaces: "key_predecessor",
       });
       await store.insert(record);
       expect(await store.findByDigest(record.digest)).toEqual(record);
@@ -64,7 +66,7 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       const record = sampleRecord();
       await store.insert(record);
       const found = await store.findById(record.id);
-      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rateLimit", "rotatedFrom", "rotatedTo", "lineage", "createdBy", "createdUnder", "countsUnder", "revokedWith", "cascadedAt"]) {
+      for (const field of ["app", "expiresAt", "revokedAt", "lastUsedAt", "rateLimit", "rotatedFrom", "rotatedTo", "lineage", "createdBy", "createdUnder", "countsUnder", "revokedWith", "cascadedAt", "replacedBy", "replaces"]) {
         expect(found).not.toHaveProperty(field);
       }
     });
@@ -160,6 +162,16 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       const rotation = await store.update(record.id, { rotatedTo: "key_x", expiresAt: 5 }, { onlyIfUnset: ["revokedAt", "rotatedTo"] });
       expect(rotation.applied).toBe(false);
       expect(await store.findById(record.id)).toEqual({ ...record, revokedAt: 100 });
+    });
+
+    test("a revoked key and the key that took its place are linked both ways", async () => {
+      const old = sampleRecord();
+      const successor = sampleRecord();
+      await store.insert(old);
+      await store.insert(successor);
+      await store.update(old.id, { revokedAt: 100 }, { onlyIfUnset: ["revokedAt"] });
+      expect((await store.update(old.id, { replacedBy: successor.id })).record).toEqual({ ...old, revokedAt: 100, replacedBy: successor.id });
+      expect((await store.update(successor.id, { replaces: old.id })).record).toEqual({ ...successor, replaces: old.id });
     });
 
     test("of two racing guarded updates exactly one applies", async () => {

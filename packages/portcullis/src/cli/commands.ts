@@ -59,7 +59,7 @@ async function listKeys(keys: ApiKeys, command: ListCommand, io: CliIo): Promise
 async function revokeKey(keys: ApiKeys, command: RevokeCommand, io: CliIo): Promise<void> {
   const record = await keys.revoke(command.id);
   if (!record) throw notFound(command.id);
-  io.stdout(command.json ? formatJson(keyJson(record, keys.now())) : formatRevoked(record));
+  io.stdout(command.json ? formatJson(keyJson(record, keys.now())) : formatRevoked(record, command.id));
 }
 
 /** `keys rotate`: the new key is printed once, with when the old one stops working. */

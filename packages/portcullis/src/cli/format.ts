@@ -49,14 +49,16 @@ export function formatRotated({ key, record, previous }: RotatedKey, now: number
 }
 
 /**
- * A revoked key for a person.
+ * A revoked key for a person. `asked` is the id that was asked for: revoking a key already
+ * revoked revokes the key that took its place, and the message names both.
  *
  * @example
- * io.stdout(formatRevoked(record));
+ * io.stdout(formatRevoked(record, "key_4fQa"));
  */
-export function formatRevoked(record: ApiKeyRecord): string {
+export function formatRevoked(record: ApiKeyRecord, asked: string = record.id): string {
   const at = record.revokedAt === undefined ? "" : ` at ${humanTime(record.revokedAt)}`;
-  return `Revoked key ${record.id} (${record.name}, ${record.preview})${at}: the server refuses it from now on.\n`;
+  const why = asked === record.id ? "" : `, which took the place of ${asked} (already revoked),`;
+  return `Revoked key ${record.id} (${record.name}, ${record.preview})${why}${at}: the server refuses it from now on.\n`;
 }
 
 /**

@@ -95,7 +95,9 @@ JSON: {"keys": [{"key_id", "name", "scopes", "status", …}], "next_cursor": <cu
 export const REVOKE_USAGE = `Usage: portcullis keys revoke <key-id> [options]
 
 Revokes a key, and the keys made with it: the server refuses them from the next request on.
-Revoking a key already revoked fails (exit 1) and changes nothing.
+Revoking a key already revoked revokes the key that took its place (one made under it that
+revoked it, as Plexe's rotation script does), if that one still works; otherwise it fails
+(exit 1) and changes nothing.
 
 Options:
 ${COMMON_OPTIONS}
