@@ -378,19 +378,36 @@ export class ApiKeys {
   }
 
   /**
-   * The key that took a revoked key's place, following `replacedBy` (and rotations) to the one
-   * that works now; none when it is of the chain of `by`, the key asking.
+   * The key that took a revoked key's place, following `replacedBy` (recorded on any key of a
+   * rotation chain) and rotations to the one that works now; none when it is of the chain of
+   * `by`, the key asking. A successor whose own revocation was cut short is answered too, so
+   * that revoking it again finishes it.
    */
   async #workingSuccessor(record: StoredApiKey, by: string | undefined, now: number): Promise<string | undefined> {
     const asking = by === undefined ? undefined : await this.#guard(this.store.findById(by));
-    let next = record.replacedBy;
+    let next = await this.#replacementOfChain(record);
     for (let step = 0; next !== undefined && step < MAX_CHAIN_STEPS; step++) {
       const current = await this.#currentOfChain(next);
       if (!("id" in current)) return undefined;
       const status = keyStatus(current, now);
-      if (status === "active") return asking && lineageOf(asking) === lineageOf(current) ? undefined : current.id;
       if (status === "expired") return undefined;
-      next = current.replacedBy;
+      const unfinished = status === "revoked" && current.revokedWith === undefined && current.cascadedAt === undefined;
+      if (status === "active" || unfinished) return asking && lineageOf(asking) === lineageOf(current) ? undefined : current.id;
+      next = await this.#replacementOfChain(current);
+    }
+    return undefined;
+  }
+
+  /** The `replacedBy` of `key` or, failing that, of the nearest key of its rotation chain that has one. */
+  async #replacementOfChain(key: StoredApiKey): Promise<string | undefined> {
+    if (key.replacedBy !== undefined) return key.replacedBy;
+    for (const direction of ["rotatedFrom", "rotatedTo"] as const) {
+      let id = key[direction];
+      for (let step = 0; id !== undefined && step < MAX_CHAIN_STEPS; step++) {
+        const record = await this.#guard(this.store.findById(id));
+        if (record?.replacedBy !== undefined) return record.replacedBy;
+        id = record?.[direction];
+      }
     }
     return undefined;
   }
@@ -481,21 +498,33 @@ export class ApiKeys {
     const countsUnder = (key.countsUnder ?? []).filter(
       (budget) => !revoked.has(budget.lineage) || (budget.rateLimit === undefined && key.rateLimit !== undefined),
     );
-    // `root` may have been made by this very key (a key rotating its own maker binds the new key
-    // to itself): a key never becomes its own maker, so it then answers to none.
-    const maker =
-      root.createdUnder !== undefined && !revoked.has(root.createdUnder) && root.createdUnder !== lineageOf(key) ? root : undefined;
-    const moved = await this.#guard(
-      this.store.reparent(id, {
-        ...(maker ? { createdBy: maker.createdBy!, createdUnder: maker.createdUnder! } : {}),
-        countsUnder,
-      }),
-    );
+    const maker = await this.#makerOfChain(root, key, revoked);
+    const moved = await this.#guard(this.store.reparent(id, { ...maker, countsUnder }));
     if (moved) this.#cache?.forget(moved.digest);
     // As at creation: a new maker revoked meanwhile may not have seen this key in its list.
-    if (moved && maker && (await this.#currentOfChain(maker.createdBy!)).revokedAt !== undefined) {
-      await this.#guard(this.store.update(id, { revokedAt: this.now(), revokedWith: maker.createdBy! }, { onlyIfUnset: ["revokedAt"] }));
+    if (moved && maker && (await this.#currentOfChain(maker.createdBy)).revokedAt !== undefined) {
+      await this.#guard(this.store.update(id, { revokedAt: this.now(), revokedWith: maker.createdBy }, { onlyIfUnset: ["revokedAt"] }));
     }
+  }
+
+  /**
+   * Whom a key taking `root`'s place answers to: the maker of `root`'s chain, read from `root`
+   * and then from the keys it replaced, since a key rotating another binds the new key to itself.
+   * A maker that is revoked, or that is `key`'s own chain or was made under it, is passed over:
+   * a key never becomes its own maker, even through another key. None found: it answers to none.
+   */
+  async #makerOfChain(root: StoredApiKey, key: StoredApiKey, revoked: ReadonlySet<string>): Promise<{ createdBy: string; createdUnder: string } | undefined> {
+    const own = lineageOf(key);
+    let member: StoredApiKey | undefined = root;
+    for (let step = 0; member !== undefined && step < MAX_CHAIN_STEPS; step++) {
+      const { createdBy, createdUnder } = member;
+      if (createdBy !== undefined && createdUnder !== undefined && createdUnder !== own && !revoked.has(createdUnder)) {
+        const maker = await this.#guard(this.store.findById(createdBy));
+        if (maker && !(maker.countsUnder ?? []).some((budget) => budget.lineage === own)) return { createdBy, createdUnder };
+      }
+      member = member.rotatedFrom === undefined ? undefined : await this.#guard(this.store.findById(member.rotatedFrom));
+    }
+    return undefined;
   }
 
   /**

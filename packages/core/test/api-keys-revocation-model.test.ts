@@ -154,6 +154,53 @@ describe("a key that revokes a key above it takes that key's place", () => {
     expect(await code(keys, rotated.key)).toBe("revoked_key");
   });
 
+  test("a successor hidden behind a rotation is still reached: its rotated-out key names the next successor", async () => {
+    const { keys } = createKeys();
+    const leaked = await keys.create({ owner: "alice", name: "leaked", scopes: ["read", "write"] });
+    const next = await plexeRotation(keys, leaked);
+    const rotated = (await keys.rotate(next.record.id, { by: next.record.id, gracePeriodMs: 24 * HOUR }))!;
+    const hidden = await keys.create({ owner: "alice", name: "c", scopes: ["read", "write"], createdBy: rotated.record.id });
+    await keys.revoke(next.record.id, { by: hidden.record.id }); // the rotated-out key, not the chain's newest
+    expect((await keys.revoke(leaked.record.id))?.id).toBe(hidden.record.id);
+    expect(await code(keys, hidden.key)).toBe("revoked_key");
+  });
+
+  test("revoking the newest key of a rotated chain again reaches the key that took the place of an older one", async () => {
+    const { keys } = createKeys();
+    const leaked = await keys.create({ owner: "alice", name: "leaked", scopes: ["read", "write"] });
+    const rotated = (await keys.rotate(leaked.record.id, { by: leaked.record.id, gracePeriodMs: 24 * HOUR }))!;
+    const next = await keys.create({ owner: "alice", name: "b", scopes: ["read", "write"], createdBy: rotated.record.id });
+    await keys.revoke(leaked.record.id, { by: next.record.id });
+    expect((await keys.revoke(rotated.record.id))?.id).toBe(next.record.id);
+    expect(await code(keys, next.key)).toBe("revoked_key");
+  });
+
+  test("a key that rotated its maker and then revoked it stays under the maker's own maker", async () => {
+    const { keys } = createKeys();
+    const top = await keys.create({ owner: "alice", name: "top", scopes: ["read", "write", "admin"] });
+    const middle = await keys.create({ owner: "alice", name: "m", scopes: ["read", "write"], createdBy: top.record.id });
+    const child = await keys.create({ owner: "alice", name: "c", scopes: ["read", "write"], createdBy: middle.record.id });
+    const rotated = (await keys.rotate(middle.record.id, { by: child.record.id }))!;
+    await keys.revoke(rotated.record.id, { by: child.record.id });
+    expect(await keys.get(child.record.id)).toMatchObject({ createdBy: top.record.id, createdUnder: top.record.id });
+    await keys.revoke(top.record.id);
+    expect(await code(keys, child.key)).toBe("revoked_key");
+  });
+
+  test("no two keys become each other's makers through a third", async () => {
+    const { keys } = createKeys();
+    const top = await keys.create({ owner: "alice", name: "top", scopes: ["read", "write", "admin"] });
+    const a = await keys.create({ owner: "alice", name: "a", scopes: ["read", "write"], createdBy: top.record.id });
+    const b = await keys.create({ owner: "alice", name: "b", scopes: ["read", "write"], createdBy: a.record.id });
+    const c = await keys.create({ owner: "alice", name: "c", scopes: ["read", "write"], createdBy: b.record.id });
+    const rotated = (await keys.rotate(a.record.id, { by: c.record.id }))!;
+    await keys.revoke(rotated.record.id, { by: b.record.id });
+    expect(await keys.get(b.record.id)).toMatchObject({ createdBy: top.record.id });
+    await keys.revoke(top.record.id);
+    expect(await code(keys, b.key)).toBe("revoked_key");
+    expect(await code(keys, c.key)).toBe("revoked_key");
+  });
+
   test("the successor can rotate itself afterwards, and both keys work through the grace period", async () => {
     const { keys } = createKeys();
     const next = await plexeRotation(keys, await keys.create({ owner: "alice", name: "old", scopes: ["read", "write"] }));
@@ -198,6 +245,20 @@ class FlakyStore extends MemoryKeyStore {
 }
 
 describe("a revocation is reported once it applies, and a finished one is not walked again", () => {
+  test("a successor's revocation cut short is finished by revoking the replaced key again", async () => {
+    const store = new FlakyStore();
+    const { keys } = createKeys({ store });
+    const leaked = await keys.create({ owner: "alice", name: "leaked", scopes: ["read", "write"] });
+    const next = await keys.create({ owner: "alice", name: "b", scopes: ["read", "write"], createdBy: leaked.record.id });
+    await keys.revoke(leaked.record.id, { by: next.record.id });
+    const child = await keys.create({ owner: "alice", name: "d", scopes: ["read"], createdBy: next.record.id });
+    store.failFor.add(child.record.id);
+    expect(await rejection(keys.revoke(leaked.record.id))).toMatchObject({ code: "auth_unavailable" });
+    store.failFor.clear();
+    expect(await rejection(keys.revoke(leaked.record.id))).toMatchObject({ code: "conflict" });
+    expect(await code(keys, child.key)).toBe("revoked_key");
+  });
+
   test("a cascade cut short still reports the revocation; a retry finishes it; later repeats walk nothing", async () => {
     const store = new FlakyStore();
     const { keys } = createKeys({ store });
