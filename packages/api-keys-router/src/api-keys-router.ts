@@ -3,10 +3,9 @@ import { endpointIdsOf, endpointRefusal, requireRecentAuth, requireScope } from 
 import {
   assertKnownOptions,
   assertRealm,
-  challenge,
-  challengeableScopes,
   configError,
   createErrorResponder,
+  insufficientScope,
   parseRequest,
   errorOptionsOf,
   fromRequestError,
@@ -302,10 +301,7 @@ function assertHolds(keys: ApiKeys, principal: Principal, scopes: readonly strin
   // Endpoint-limited callers also cannot hand out a key limited to no endpoint (a broader one).
   const missing = keys.scopes.cannotGrant(principal.scopes, scopes);
   if (missing.length > 0) {
-    throw new PortcullisError("insufficient_permissions", `You cannot ${action} scopes you do not hold: ${missing.join(", ")}.`, {
-      headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: challengeableScopes(missing).join(" ") }) },
-      data: { missing_scopes: missing },
-    });
+    throw insufficientScope(`You cannot ${action} scopes you do not hold: ${missing.join(", ")}.`, missing, realm);
   }
 }
 

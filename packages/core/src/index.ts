@@ -4,6 +4,7 @@ export { portcullisFinalHandlers, type PortcullisFinalHandlersOptions } from "./
 export { resolveLogger, type Logger } from "./logger";
 export { healthRoutes, type HealthCheck, type HealthRoutesOptions } from "./health-routes";
 export * from "./challenge";
+export { insufficientScope } from "./scope-refusal";
 export { utf8Only } from "./utf8-only";
 export type * from "./principal";
 export * from "./base62";

@@ -1,7 +1,7 @@
 /** WWW-Authenticate challenges: whatever a refusal names, the header can always be sent. */
 import { ServerResponse, IncomingMessage } from "node:http";
 import { Socket } from "node:net";
-import { challenge, challengeableScopes } from "@portcullis/core";
+import { challenge, challengeableScopes, insufficientScope } from "@portcullis/core";
 
 /** Node's own check: what `res.setHeader` would throw on. */
 function sendable(value: string): boolean {
@@ -34,4 +34,18 @@ test.each([
 
 test("only well-formed scopes without spaces are named in a challenge", () => {
   expect(challengeableScopes(["read", "admin\u0000", "GET /models/:id", "w\u2028", "Models:*", "(any endpoint)", "\u00e9"])).toEqual(["read", "Models:*"]);
+});
+
+describe("insufficientScope: the one 403 for missing scopes", () => {
+  test("names the scopes in the challenge and the data", () => {
+    const error = insufficientScope("Missing scopes: read, write.", ["read", "write"], "api");
+    expect(error).toMatchObject({ code: "insufficient_permissions", status: 403, detail: "Missing scopes: read, write.", data: { missing_scopes: ["read", "write"] } });
+    expect(error.headers["WWW-Authenticate"]).toBe('Bearer realm="api", error="insufficient_scope", scope="read write"');
+  });
+
+  test("an endpoint scope stays out of the challenge, which then names no scope, but is in the data", () => {
+    const error = insufficientScope("These credentials may not call GET /models/:id.", ["GET /models/:id"], "api", { fields: ["x"] });
+    expect(error.headers["WWW-Authenticate"]).toBe('Bearer realm="api", error="insufficient_scope"');
+    expect(error.data).toEqual({ missing_scopes: ["GET /models/:id"], fields: ["x"] });
+  });
 });

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from "express";
-import { challenge, challengeableScopes, configError, PortcullisError, scopeKind } from "@portcullis/core";
+import { configError, insufficientScope, PortcullisError, scopeKind } from "@portcullis/core";
 
 /** The name, and the route that gave it: a request that falls through to another route loses it. */
 const named = new WeakMap<Request, { readonly id: string; readonly route: unknown }>();
@@ -37,8 +37,5 @@ export function endpointIdsOf(req: Request, declared: readonly string[]): readon
  * router give.
  */
 export function endpointRefusal(endpoints: readonly string[], realm: string): PortcullisError {
-  return new PortcullisError("insufficient_permissions", `These credentials may not call ${endpoints.join(" or ")}.`, {
-    headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: challengeableScopes(endpoints).join(" ") }) },
-    data: { missing_scopes: endpoints },
-  });
+  return insufficientScope(`These credentials may not call ${endpoints.join(" or ")}.`, endpoints, realm);
 }

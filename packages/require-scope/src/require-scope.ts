@@ -3,13 +3,11 @@ import { endpointIdsOf, endpointRefusal } from "./endpoint";
 import {
   assertKnownOptions,
   assertRealm,
-  challenge,
   configError,
   createErrorResponder,
+  insufficientScope,
   isPortcullisError,
-  challengeableScopes,
   isScopePolicy,
-  PortcullisError,
   scopeKind,
   ScopePolicy,
   unauthenticated,
@@ -81,15 +79,7 @@ export function requireScope(scopes: string | readonly string[], options: Readon
       match === "all"
         ? `Missing scope${named.length > 1 ? "s" : ""}: ${named.join(", ")}.`
         : `Requires one of the scopes: ${named.join(", ")}.`;
-    respond(
-      new PortcullisError("insufficient_permissions", detail, {
-        headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_scope", scope: challengeableScopes(named).join(" ") }) },
-        data: { missing_scopes: named },
-      }),
-      req,
-      res,
-      next,
-    );
+    respond(insufficientScope(detail, named, realm), req, res, next);
   };
 }
 
