@@ -5,7 +5,7 @@
 import { eventually, startExampleServer, useRedisServer, type ExampleServer } from "@portcullis/testing";
 import { request } from "node:http";
 import { resolve } from "node:path";
-import { RedisKeys } from "portcullis";
+import { RedisKeys } from "@portcullis/redis";
 
 const WORKERS = 3;
 const ADMIN = { email: "admin@example.com", password: "demo-password-123" };

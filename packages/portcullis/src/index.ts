@@ -1,8 +1,106 @@
-export * from "@portcullis/core";
-export * from "@portcullis/redis";
-export * from "@portcullis/api-key-auth";
-export * from "@portcullis/require-scope";
-export * from "@portcullis/api-keys-router";
-export * from "@portcullis/session-auth";
-export * from "@portcullis/login-rate-limit";
-export * from "@portcullis/redact-response";
+// What a host app uses, by name: the middlewares and routers, the key service and its stores, the
+// error model and the final handlers. Everything else stays in the @portcullis/* package that
+// owns it (its README lists it), so that it can change without breaking apps that import this.
+
+// Errors, and the handlers that answer every error as JSON.
+export {
+  ERROR_CODES,
+  PortcullisError,
+  isPortcullisError,
+  fromRequestError,
+  problemDetailsFormat,
+  portcullisErrorHandler,
+  portcullisFinalHandlers,
+  healthRoutes,
+  requireJsonBody,
+  utf8Only,
+  type ErrorCode,
+  type ErrorFormatter,
+  type ErrorResponseOptions,
+  type HealthCheck,
+  type HealthRoutesOptions,
+  type Logger,
+  type PortcullisErrorHandlerOptions,
+  type PortcullisFinalHandlersOptions,
+  type Principal,
+  type ApiKeyPrincipal,
+  type SessionPrincipal,
+} from "@portcullis/core";
+
+// API keys: the service, scopes, and the stores in memory.
+export {
+  ApiKeys,
+  KeyFormat,
+  ScopePolicy,
+  keyStatus,
+  MemoryKeyStore,
+  MemoryUserStore,
+  MemoryMfaStore,
+  MemoryAuditSink,
+  loggerAuditSink,
+  teeAuditSink,
+  type ApiKeysOptions,
+  type ApiKeyRecord,
+  type CreateKeyInput,
+  type CreatedKey,
+  type RotatedKey,
+  type KeyStatus,
+  type KeyStore,
+  type UserStore,
+  type MfaStore,
+  type AuditSink,
+  type AuditEvent,
+  type ScopePolicyOptions,
+} from "@portcullis/core";
+
+// The same stores on Redis, and the connection's health.
+export {
+  RedisKeyStore,
+  RedisUserStore,
+  RedisMfaStore,
+  RedisAuditSink,
+  watchRedisConnection,
+  redisPing,
+  type RedisKeyStoreOptions,
+  type RedisUserStoreOptions,
+  type RedisMfaStoreOptions,
+  type RedisAuditSinkOptions,
+  type WatchRedisConnectionOptions,
+} from "@portcullis/redis";
+
+export { apiKeyAuth, keyRateLimit, type ApiKeyAuthOptions, type KeyRateLimitOptions } from "@portcullis/api-key-auth";
+
+export {
+  requireScope,
+  requireAnyScope,
+  scopeGuards,
+  requireRecentAuth,
+  requireApp,
+  endpoint,
+  type RequireScopeOptions,
+  type RequireRecentAuthOptions,
+  type RequireAppOptions,
+} from "@portcullis/require-scope";
+
+export { apiKeysRouter, accessLogRouter, type ApiKeysRouterOptions, type AccessLogRouterOptions } from "@portcullis/api-keys-router";
+
+export {
+  sessionAuth,
+  authRouter,
+  bcryptPasswords,
+  MemorySessionStore,
+  pendingMfaLogin,
+  mfaRequired,
+  SecretBox,
+  deriveKey,
+  type SessionAuthOptions,
+  type AuthRouterOptions,
+  type AuthRouterMfaOptions,
+  type BcryptPasswordsOptions,
+  type MfaEncryptionKey,
+  type PortcullisSessionData,
+} from "@portcullis/session-auth";
+
+export { loginRateLimit, type LoginRateLimitOptions } from "@portcullis/login-rate-limit";
+
+export { redactResponse, type RedactResponseOptions, type RedactionRule } from "@portcullis/redact-response";
