@@ -179,3 +179,16 @@ describe("the root README's code", () => {
     expect(fine).toEqual([]);
   });
 });
+
+describe("the umbrella's exports", () => {
+  test("the root README lists every runtime name the portcullis package exports, and no other", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("`portcullis` itself exports by name");
+    const section = readme.slice(start, readme.indexOf("with the option and record types", start));
+    const listed = [...section.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)`/g)].map((match) => match[1]!).filter((name) => name !== "portcullis");
+    const exported = Object.keys(jest.requireActual<object>("portcullis")).filter((name) => name !== "__esModule");
+    expect(start).toBeGreaterThan(0);
+    expect([...listed].sort()).toEqual([...exported].sort());
+    expect(section).toContain(`${exported.length} runtime names`);
+  });
+});
