@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { ScopePolicy } from "@portcullis/core";
-import { applyRedaction, compileRedactionRules, planRedaction, type PathStep, type RedactionRule } from "@portcullis/redact-response";
+import { type RedactionRule } from "@portcullis/redact-response";
+import { applyRedaction } from "../src/apply-redaction";
+import { type PathStep } from "../src/redaction-path";
+import { compileRedactionRules, planRedaction } from "../src/redaction-rules";
 import { formatPath, jsonBody, KEYS, pathSteps } from "./support/arbitraries";
 import { branches, deepFreeze, isPrefix, leaves, locate, referenceRedaction, valueAt, type Location } from "./support/reference";
 

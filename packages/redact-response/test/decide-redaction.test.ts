@@ -1,5 +1,7 @@
 import { ScopePolicy } from "@portcullis/core";
-import { compileRedactionRules, decideRedaction, planRedaction, privateCacheControl, redactedShare } from "@portcullis/redact-response";
+import { privateCacheControl } from "../src/cache-control";
+import { decideRedaction, redactedShare } from "../src/decide-redaction";
+import { compileRedactionRules, planRedaction } from "../src/redaction-rules";
 
 const policy = new ScopePolicy({ implies: { admin: "*", read_write: ["read", "write"] } });
 const rules = compileRedactionRules(

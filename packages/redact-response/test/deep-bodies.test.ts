@@ -1,7 +1,8 @@
 import express from "express";
 import request from "supertest";
 import { ScopePolicy } from "@portcullis/core";
-import { compileRedactionRules, findHiddenWrites } from "@portcullis/redact-response";
+import { findHiddenWrites } from "../src/hidden-writes";
+import { compileRedactionRules } from "../src/redaction-rules";
 import { asKey } from "./support/create-app";
 import { createResourceApp, MODEL_RULES } from "./support/resource-app";
 

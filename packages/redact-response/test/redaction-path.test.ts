@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { parseRedactionPath, type PathStep } from "@portcullis/redact-response";
+import { parseRedactionPath, type PathStep } from "../src/redaction-path";
 import { fieldName, formatPath, pathSteps } from "./support/arbitraries";
 
 const field = (name: string): PathStep => ({ kind: "field", name });

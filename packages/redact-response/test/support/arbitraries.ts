@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { PathStep } from "@portcullis/redact-response";
+import type { PathStep } from "../../src/redaction-path";
 
 /** The characters a field name may hold: visible ASCII but . [ ] , * */
 const NAME_CHARS = [...Array(0x7f - 0x21).keys()].map((i) => String.fromCharCode(0x21 + i)).filter((c) => !".[],*".includes(c));

@@ -1,4 +1,4 @@
-import type { PathStep } from "@portcullis/redact-response";
+import type { PathStep } from "../../src/redaction-path";
 
 /** A concrete location in a JSON value: field names and array indexes. */
 export type Location = readonly (string | number)[];
