@@ -18,6 +18,11 @@ export class SessionGone extends Error {
 export interface TakingSessionStore extends session.Store {
   /** Deletes the session; true if it existed. The check and the delete are one step. */
   take(sessionId: string): Promise<boolean>;
+  /**
+   * Runs `save` with the write of `sessionId` allowed to create the session; every other write
+   * only overwrites a session that still exists (and fails with `SessionGone` otherwise).
+   */
+  creating<T>(sessionId: string, save: () => Promise<T>): Promise<T>;
 }
 
 function callbackPromise<T>(start: (done: (error?: unknown, value?: T) => void) => void, timeoutMs: number): Promise<T> {
