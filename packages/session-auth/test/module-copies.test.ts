@@ -78,7 +78,14 @@ test("one copy's authRouter works behind the other copy's sessionAuth", async ()
   app.use("/api/auth", first.sessions.authRouter({ users }));
   const cookie = sessionCookie(await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200));
   expect((await request(app).get("/api/auth/me").set("Cookie", cookie).expect(200)).body.user.email).toBe(EMAIL);
-  await request(app).post("/api/auth/logout").set("Cookie", cookie).expect(204);
+  // A logout while the password is checked: the save after it finds the session gone (401), as
+  // the other copy's store says, rather than a store failure (503).
+  const verify = users.verifyCredentials.bind(users);
+  jest.spyOn(users, "verifyCredentials").mockImplementationOnce(async (email, password) => {
+    await request(app).post("/api/auth/logout").set("Cookie", cookie).expect(204);
+    return verify(email, password);
+  });
+  await request(app).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: PASSWORD }).expect(401);
   expect((await request(app).get("/api/auth/me").set("Cookie", cookie).expect(401)).body.error).toBe("session_expired");
 });
 
@@ -111,4 +118,18 @@ test("an endpoint named by one copy's endpoint() reaches the other copy's requir
   await request(app).post("/v2/models/7/outputs").set("Authorization", `Bearer ${key}`).expect(200);
   const refused = await request(app).get("/v2/models/7").set("Authorization", `Bearer ${key}`).expect(403);
   expect(refused.body.error).toBe("insufficient_permissions");
+});
+
+test("one copy's refusals passed on with onError: \"next\" are answered as refusals by the other copy's error handler", async () => {
+  const { app, clock } = await sessionApp(first, first);
+  app.get("/api/projects", first.scopes.requireScope("admin", { onError: "next" }), (_req, res) => void res.json([]));
+  app.use(second.core.portcullisErrorHandler({ otherErrors: "respond" }));
+  const cookie = sessionCookie(await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200));
+  clock.now += 31 * 60_000;
+  const expired = await request(app).get("/api/projects").set("Cookie", cookie).expect(401);
+  expect(expired.body.error).toBe("session_expired");
+  expect(expired.headers["www-authenticate"]).toBe('Bearer realm="api"');
+  expect(new first.core.PortcullisError("not_found")).toBeInstanceOf(second.core.PortcullisError);
+  expect(second.core.isPortcullisError(new first.core.PortcullisError("not_found"))).toBe(true);
+  expect(new Error("not a refusal")).not.toBeInstanceOf(second.core.PortcullisError);
 });
