@@ -42,6 +42,13 @@ export class MemorySessionStore extends session.Store implements TakingSessionSt
     return this.#sessions.delete(sid);
   }
 
+  /**
+   * Runs `save` with `sid` allowed to be written though no session has it (a login); any other
+   * write only overwrites a session that still exists.
+   *
+   * @example
+   * await store.creating(req.sessionID, () => saveSession(req));
+   */
   creating<T>(sid: string, save: () => Promise<T>): Promise<T> {
     return this.#creations.during(sid, save);
   }
