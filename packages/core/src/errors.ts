@@ -43,13 +43,26 @@ export interface PortcullisErrorOptions {
 }
 
 /**
+ * Marks every PortcullisError, whichever copy of this module made it (an app may have two versions
+ * of @portcullis/core installed): `Symbol.for` gives each copy the same symbol.
+ */
+const REFUSAL = Symbol.for("@portcullis/core PortcullisError v1");
+
+/**
  * A request that portcullis refuses. `message` is a sentence safe to show a client: it never
- * holds a key, a password or whether an account exists.
+ * holds a key, a password or whether an account exists. `instanceof PortcullisError` is true for
+ * refusals made by any installed copy of @portcullis/core, so one copy's error handler answers
+ * another copy's refusals.
  *
  * @example
  * throw new PortcullisError("insufficient_permissions", "Missing scope: write");
  */
 export class PortcullisError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== PortcullisError) return Function.prototype[Symbol.hasInstance].call(this, value); // a subclass: its own prototype chain
+    return typeof value === "object" && value !== null && (value as { [REFUSAL]?: unknown })[REFUSAL] === true;
+  }
+
   override readonly name = "PortcullisError";
   readonly code: ErrorCode;
   readonly status: number;
@@ -78,7 +91,15 @@ function statusOf(code: ErrorCode, status: number | undefined): number {
   return status;
 }
 
-/** Narrows an unknown thrown value to a portcullis refusal. */
+Object.defineProperty(PortcullisError.prototype, REFUSAL, { value: true });
+
+/**
+ * Narrows an unknown thrown value to a portcullis refusal, made by any installed copy of
+ * @portcullis/core.
+ *
+ * @example
+ * if (isPortcullisError(error)) res.status(error.status).json({ error: error.code });
+ */
 export function isPortcullisError(value: unknown): value is PortcullisError {
   return value instanceof PortcullisError;
 }

@@ -17,6 +17,7 @@ export * from "./scope-policy";
 export * from "./api-keys";
 export * from "./memory-key-store";
 export * from "./verified-key-cache";
+export { requestState } from "./request-state";
 export * from "./unauthenticated";
 export * from "./user-store";
 export * from "./memory-user-store";

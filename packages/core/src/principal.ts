@@ -38,12 +38,42 @@ export interface SessionPrincipal extends PrincipalBase {
 /** Who made the request: set once on `req.auth` by the middleware that authenticated it. */
 export type Principal = ApiKeyPrincipal | SessionPrincipal;
 
+/**
+ * What one portcullis middleware tells another about this request, on `req.portcullis`. It travels
+ * with the request, not in a module's memory, so the middlewares still cooperate when an app has
+ * two copies of a portcullis package installed (two versions resolved side by side). Each field
+ * names who writes it and who reads it; hosts read it, if at all, through the helpers named.
+ * Packages add their own fields by declaration merging (`@portcullis/session-auth` adds `session`).
+ */
+export interface PortcullisRequestState {
+  /**
+   * The request's session cookie named a session that has expired or is gone (logged out,
+   * revoked). Written by `sessionAuth` (through `markSessionExpired`); read by `unauthenticated`,
+   * so whichever guard refuses the request answers `session_expired`, not `missing_credentials`.
+   */
+  sessionExpired?: true;
+  /**
+   * A login answered 401 only for want of a second factor: the password was right. Written by
+   * `authRouter` (through `markPasswordAccepted`); read by `loginRateLimit`, which then gives the
+   * IP its attempt back. On the request rather than `res.locals`: `res.locals` is the host's (its
+   * templates render it), and all of a request's portcullis state is in this one place.
+   */
+  passwordAccepted?: true;
+  /**
+   * The endpoint id `endpoint()` named for this request, and the route that named it: a request
+   * that falls through to another route loses the name. Read by `requireScope` and the key router.
+   */
+  endpoint?: { readonly id: string; readonly route: unknown };
+}
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** Set by `apiKeyAuth` or `sessionAuth`; absent on unauthenticated requests. */
       auth?: Principal;
+      /** What portcullis middlewares tell each other about this request; absent until one does. */
+      portcullis?: PortcullisRequestState;
     }
   }
 }

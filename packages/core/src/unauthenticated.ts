@@ -1,17 +1,18 @@
 import type { Request } from "express";
 import { challenge } from "./challenge";
 import { PortcullisError } from "./errors";
-
-/** Requests whose session expired on the way in: set by `sessionAuth`, read by every guard. */
-const expiredSessions = new WeakSet<Request>();
+import { requestState } from "./request-state";
 
 /**
- * Marks a request whose session was found expired and destroyed. `sessionAuth` does not refuse it
- * by itself (the login route must stay reachable); whichever guard then refuses the request says
- * `session_expired` instead of `missing_credentials`.
+ * Marks a request whose session was found expired and destroyed (`req.portcullis.sessionExpired`).
+ * `sessionAuth` does not refuse it by itself (the login route must stay reachable); whichever guard
+ * then refuses the request says `session_expired` instead of `missing_credentials`.
+ *
+ * @example
+ * markSessionExpired(req); // then next(): a guard's unauthenticated(req, realm) is session_expired
  */
 export function markSessionExpired(req: Request): void {
-  expiredSessions.add(req);
+  requestState(req).sessionExpired = true;
 }
 
 /**
@@ -23,7 +24,7 @@ export function markSessionExpired(req: Request): void {
  */
 export function unauthenticated(req: Request, realm: string): PortcullisError {
   const headers = { "WWW-Authenticate": challenge("Bearer", realm) };
-  return expiredSessions.has(req)
+  return req.portcullis?.sessionExpired
     ? new PortcullisError("session_expired", undefined, { headers })
     : new PortcullisError("missing_credentials", undefined, { headers });
 }

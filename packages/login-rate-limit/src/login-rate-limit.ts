@@ -250,7 +250,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
           withoutCountOnSuccess(res, decision.headers);
           res.once("finish", () => {
             if (res.statusCode >= 200 && res.statusCode < 300) succeeded(ids);
-            else if (isPasswordAccepted(res)) refundIp(ids);
+            else if (isPasswordAccepted(req)) refundIp(ids);
           });
           next();
         },

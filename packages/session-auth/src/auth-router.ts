@@ -132,7 +132,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     }
     if (mfa && (await confirmedEnrolment(mfa, context, user.id))) {
       await beginMfaLogin(req, context, user, email);
-      markPasswordAccepted(res);
+      markPasswordAccepted(req);
       throw mfaRequired(context.realm);
     }
     await regenerate(req, context.timeoutMs, context.realm);

@@ -3,7 +3,7 @@ import type session from "express-session";
 import type { RedisClient } from "@portcullis/redis";
 import { guardStore, storeUnavailable } from "@portcullis/core";
 import { SessionGone, type TakingSessionStore } from "./session-ops";
-import { takeCreating } from "./session-writes";
+import { SessionCreations } from "./session-writes";
 
 /**
  * connect-redis 8 on an ioredis client, with three guarantees it lacks: a session is only written
@@ -15,6 +15,7 @@ export class GuardedRedisStore extends RedisStore implements TakingSessionStore 
   readonly #redis: RedisClient;
   readonly #ttlSeconds: (data: session.SessionData) => number;
   readonly #timeoutMs: number;
+  readonly #creations = new SessionCreations();
 
   constructor(options: { client: RedisClient; prefix: string; ttlSeconds: (data: session.SessionData) => number; timeoutMs: number }) {
     super({ client: options.client, prefix: options.prefix, ttl: options.ttlSeconds, disableTouch: true });
@@ -42,7 +43,7 @@ export class GuardedRedisStore extends RedisStore implements TakingSessionStore 
 
   override async set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): Promise<void> {
     try {
-      if (takeCreating(data)) {
+      if (this.#creations.take(sid)) {
         await guardStore(super.set(sid, data), this.#timeoutMs);
       } else {
         const written = await guardStore(this.#redis.set(this.prefix + sid, JSON.stringify(data), "EX", this.#ttlSeconds(data), "XX"), this.#timeoutMs);
@@ -65,5 +66,9 @@ export class GuardedRedisStore extends RedisStore implements TakingSessionStore 
 
   async take(sid: string): Promise<boolean> {
     return (await guardStore(this.#redis.del(this.prefix + sid), this.#timeoutMs)) === 1;
+  }
+
+  creating<T>(sid: string, save: () => Promise<T>): Promise<T> {
+    return this.#creations.during(sid, save);
   }
 }

@@ -4,7 +4,6 @@ import { principalOf } from "./session-auth";
 import type { SessionContext } from "./session-context";
 import { sessionForgetAt, type PortcullisSessionData } from "./session-data";
 import { destroyById, save } from "./session-ops";
-import { markCreating } from "./session-writes";
 
 const MAX_USER_AGENT = 256;
 /** Past this many sessions per user the oldest are signed out at each login. */
@@ -42,9 +41,8 @@ function newSessionData(req: Request, user: UserRecord, at: number, proof: Login
 export async function startSession(req: Request, context: SessionContext, data: PortcullisSessionData): Promise<void> {
   context.assertCookieDeliverable(req); // the routes check first; this keeps any new caller honest
   await guardStore(context.index.add(data.userId, req.sessionID, sessionForgetAt(data, context.timeouts)), context.timeoutMs);
-  markCreating(req.session);
   req.session.portcullis = data;
-  await save(req, context.timeoutMs, context.realm);
+  await context.store.creating(req.sessionID, () => save(req, context.timeoutMs, context.realm));
 }
 
 /**

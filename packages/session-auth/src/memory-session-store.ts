@@ -1,6 +1,6 @@
 import session from "express-session";
 import { SessionGone, type TakingSessionStore } from "./session-ops";
-import { takeCreating } from "./session-writes";
+import { SessionCreations } from "./session-writes";
 
 /**
  * Sessions in this process, for development, tests and single-process apps. Unlike
@@ -13,6 +13,7 @@ export class MemorySessionStore extends session.Store implements TakingSessionSt
   readonly #ttlSeconds: (data: session.SessionData) => number;
   readonly #now: () => number;
   readonly #pruner: NodeJS.Timeout;
+  readonly #creations = new SessionCreations();
 
   constructor(options: { ttlSeconds: (data: session.SessionData) => number; now?: () => number }) {
     super();
@@ -32,13 +33,24 @@ export class MemorySessionStore extends session.Store implements TakingSessionSt
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
-    if (!takeCreating(data) && !this.#sessions.has(sid)) return callback?.(new SessionGone());
+    if (!this.#creations.take(sid) && !this.#sessions.has(sid)) return callback?.(new SessionGone());
     this.#sessions.set(sid, { json: JSON.stringify(data), expiresAt: this.#now() + this.#ttlSeconds(data) * 1000 });
     callback?.();
   }
 
   async take(sid: string): Promise<boolean> {
     return this.#sessions.delete(sid);
+  }
+
+  /**
+   * Runs `save` with `sid` allowed to be written though no session has it (a login); any other
+   * write only overwrites a session that still exists.
+   *
+   * @example
+   * await store.creating(req.sessionID, () => saveSession(req));
+   */
+  creating<T>(sid: string, save: () => Promise<T>): Promise<T> {
+    return this.#creations.during(sid, save);
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {

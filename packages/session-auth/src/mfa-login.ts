@@ -14,7 +14,6 @@ import { completeLogin } from "./login-session";
 import { auditCodeOf, confirmedEnrolment, invalidCode, secondFactorBody, spendSecondFactor, type MfaConfig } from "./second-factor";
 import { sessionContextOf, type SessionContext } from "./session-context";
 import { destroyCurrent, regenerate, save } from "./session-ops";
-import { markCreating } from "./session-writes";
 
 /** How long after the password a code may finish the sign-in. */
 export const MFA_LOGIN_TTL_MS = 5 * 60_000;
@@ -44,11 +43,10 @@ export function pendingMfaLogin(req: Request): { readonly userId: string; readon
 export async function beginMfaLogin(req: Request, context: SessionContext, user: UserRecord, email: string): Promise<void> {
   context.assertCookieDeliverable(req);
   await regenerate(req, context.timeoutMs, context.realm);
-  markCreating(req.session);
   const now = context.now();
   const id = randomBytes(16).toString("base64url");
   req.session.portcullisMfaLogin = { userId: user.id, email, passwordAt: now, expiresAt: now + MFA_LOGIN_TTL_MS, id };
-  await save(req, context.timeoutMs, context.realm);
+  await context.store.creating(req.sessionID, () => save(req, context.timeoutMs, context.realm));
   context.record(req, { action: "session.login", outcome: "failure", code: "mfa_required", userId: user.id, owner: user.id });
 }
 

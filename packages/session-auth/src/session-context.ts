@@ -1,5 +1,5 @@
 import type { Request, Response } from "express";
-import type { AuditEventInit } from "@portcullis/core";
+import { configError, requestState, type AuditEventInit } from "@portcullis/core";
 import type { SessionIndex } from "./session-index";
 import type { TakingSessionStore } from "./session-ops";
 import type { SessionTimeouts } from "./session-data";
@@ -24,16 +24,28 @@ export interface SessionContext {
   readonly record: (req: Request, event: AuditEventInit) => void;
 }
 
-const contexts = new WeakMap<Request, SessionContext>();
-
-export function setSessionContext(req: Request, context: SessionContext): void {
-  contexts.set(req, context);
+declare module "@portcullis/core" {
+  interface PortcullisRequestState {
+    /**
+     * What the `sessionAuth` that ran for this request resolved: written by it on every request it
+     * sees, read by `authRouter` and its routes. Internal to `@portcullis/session-auth`.
+     */
+    sessionAuth?: SessionContext;
+  }
 }
 
-/** @throws TypeError when `sessionAuth()` did not run first: a mounting mistake, loud at once. */
+export function setSessionContext(req: Request, context: SessionContext): void {
+  requestState(req).sessionAuth = context;
+}
+
+/**
+ * The context `sessionAuth()` put on the request.
+ * @throws TypeError when `sessionAuth()` did not run first: a mounting mistake, loud at once (the
+ *   host's error handler gets it; `portcullisErrorHandler({ otherErrors: "respond" })` answers 500).
+ */
 export function sessionContextOf(req: Request, factory: string): SessionContext {
-  const context = contexts.get(req);
-  if (!context) throw new TypeError(`${factory}: mount sessionAuth() before it, on the same app or router`);
+  const context = req.portcullis?.sessionAuth;
+  if (!context) throw configError(factory, "mount sessionAuth() before it, on the same app or router");
   return context;
 }
 

@@ -1,6 +1,6 @@
 import type { Request } from "express";
 import type session from "express-session";
-import { guardStore, isPortcullisError, storeUnavailable, unauthenticated } from "@portcullis/core";
+import { guardStore, unauthenticated } from "@portcullis/core";
 import type { PortcullisSessionData } from "./session-data";
 
 /**
@@ -8,32 +8,47 @@ import type { PortcullisSessionData } from "./session-data";
  * The stores answer it instead of writing the session back.
  */
 export class SessionGone extends Error {
+  // The stores are sessionAuth's and the saves authRouter's: with two copies of this package
+  // installed they may be different copies, so the class is recognised by a shared symbol.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [GONE]?: unknown })[GONE] === true;
+  }
+
   override readonly name = "SessionGone";
   constructor() {
     super("the session no longer exists");
   }
 }
+const GONE = Symbol.for("@portcullis/session-auth SessionGone v1");
+Object.defineProperty(SessionGone.prototype, GONE, { value: true });
 
 /** A session store that can also remove a session and say whether it was still there. */
 export interface TakingSessionStore extends session.Store {
   /** Deletes the session; true if it existed. The check and the delete are one step. */
   take(sessionId: string): Promise<boolean>;
+  /**
+   * Runs `save` with the write of `sessionId` allowed to create the session; every other write
+   * only overwrites a session that still exists (and fails with `SessionGone` otherwise).
+   */
+  creating<T>(sessionId: string, save: () => Promise<T>): Promise<T>;
 }
 
-function callbackPromise<T>(start: (done: (error?: unknown, value?: T) => void) => void, timeoutMs: number): Promise<T> {
+/**
+ * A store call as a promise bounded by `timeoutMs`. A store's `SessionGone` answer becomes
+ * `whenGone()` here, before `guardStore`, which would otherwise take it for a store failure (503).
+ */
+function callbackPromise<T>(start: (done: (error?: unknown, value?: T) => void) => void, timeoutMs: number, whenGone?: () => Error): Promise<T> {
   return guardStore(
-    new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value as T)))),
+    new Promise<T>((resolve, reject) =>
+      start((error, value) => (error ? reject(whenGone && error instanceof SessionGone ? whenGone() : error) : resolve(value as T))),
+    ),
     timeoutMs,
   );
 }
 
-/** A store failure or a gone session, as the request's answer: 503, or 401 for a gone session. */
-function answerFor(req: Request, realm: string) {
-  return (error: unknown): never => {
-    if (error instanceof SessionGone) throw unauthenticated(req, realm);
-    if (isPortcullisError(error)) throw error;
-    throw storeUnavailable(error);
-  };
+/** A call on this request's session: a gone session is a 401, any other failure a 503. */
+function sessionCall(req: Request, realm: string, timeoutMs: number, start: (done: (error?: unknown) => void) => void): Promise<void> {
+  return callbackPromise<void>(start, timeoutMs, () => unauthenticated(req, realm));
 }
 
 /** A new session id (no fixation); a fresh session when an expired one was just destroyed. */
@@ -42,16 +57,16 @@ export function regenerate(req: Request, timeoutMs: number, realm: string): Prom
     req.sessionStore.generate(req);
     return Promise.resolve();
   }
-  return callbackPromise<void>((done) => req.session.regenerate(done), timeoutMs).catch(answerFor(req, realm));
+  return sessionCall(req, realm, timeoutMs, (done) => req.session.regenerate(done));
 }
 
 /** Saves the session; 401 when it was logged out or revoked meanwhile. */
 export function save(req: Request, timeoutMs: number, realm: string): Promise<void> {
-  return callbackPromise<void>((done) => req.session.save(done), timeoutMs).catch(answerFor(req, realm));
+  return sessionCall(req, realm, timeoutMs, (done) => req.session.save(done));
 }
 
 export function destroyCurrent(req: Request, timeoutMs: number, realm: string): Promise<void> {
-  return callbackPromise<void>((done) => req.session.destroy(done), timeoutMs).catch(answerFor(req, realm));
+  return sessionCall(req, realm, timeoutMs, (done) => req.session.destroy(done));
 }
 
 export function destroyById(store: session.Store, sessionId: string, timeoutMs: number): Promise<void> {

@@ -1,17 +1,25 @@
-import type session from "express-session";
-
 /**
- * Sessions being created right now (at login). Every other save of a session only overwrites one
- * that still exists, so a slow request that finishes after a logout or a revocation cannot write
- * the session back to life (saves are last-writer-wins otherwise).
+ * Ids of the sessions a store is creating right now (at login). Every other save of a session
+ * only overwrites one that still exists, so a slow request that finishes after a logout or a
+ * revocation cannot write the session back to life (saves are last-writer-wins otherwise).
+ * One per store instance: the login code reaches it through the store `sessionAuth` made, never
+ * through module state.
  */
-const creating = new WeakSet<object>();
+export class SessionCreations {
+  readonly #ids = new Set<string>();
 
-export function markCreating(sess: session.Session): void {
-  creating.add(sess);
-}
+  /** Runs `save` with `sessionId` allowed to be written once though no session has it yet. */
+  async during<T>(sessionId: string, save: () => Promise<T>): Promise<T> {
+    this.#ids.add(sessionId);
+    try {
+      return await save();
+    } finally {
+      this.#ids.delete(sessionId);
+    }
+  }
 
-/** True once for a session marked by `markCreating`, then false. */
-export function takeCreating(sess: object): boolean {
-  return creating.delete(sess);
+  /** True once for a session id inside `during`, then false. */
+  take(sessionId: string): boolean {
+    return this.#ids.delete(sessionId);
+  }
 }

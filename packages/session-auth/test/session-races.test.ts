@@ -23,6 +23,21 @@ function holdPasswordChange(users: { changePassword(id: string, password: string
   return { inside, release };
 }
 
+/** Holds the next password check inside the store until released, as a slow hash would. */
+function holdPasswordCheck(users: { verifyCredentials(email: string, password: string): Promise<unknown> }) {
+  let release!: () => void;
+  let reached!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const inside = new Promise<void>((resolve) => (reached = resolve));
+  const verify = users.verifyCredentials.bind(users);
+  users.verifyCredentials = async (email, password) => {
+    reached();
+    await gate;
+    return verify(email, password);
+  };
+  return { inside, release };
+}
+
 describe.each([["in memory", false], ["on Redis", true]])("%s", (_where, onRedis) => {
   const app = () => createApp(onRedis ? { redis: redis().client() } : {});
 
@@ -38,6 +53,20 @@ describe.each([["in memory", false], ["on Redis", true]])("%s", (_where, onRedis
     expect(changed.status).toBe(401);
     expect(changed.headers["set-cookie"] ?? []).not.toContainEqual(expect.stringMatching(/^portcullis\.sid=s/));
     await request(server).get("/api/projects").set("Cookie", cookie).expect(401);
+  });
+
+  test("a re-authentication that a logout overtakes is a 401 (the session is gone, the store is fine) and does not bring the session back", async () => {
+    const { app: server, users } = await app();
+    const cookie = await login(server);
+    const held = holdPasswordCheck(users);
+    const confirming = request(server).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: PASSWORD }).then((r) => r);
+    await held.inside;
+    await request(server).post("/api/auth/logout").set("Cookie", cookie).expect(204);
+    held.release();
+    const confirmed = await confirming;
+    expect(confirmed.status).toBe(401);
+    expect(confirmed.body.error).toBe("missing_credentials");
+    expect((await request(server).get("/api/projects").set("Cookie", cookie).expect(401)).body.error).toBe("session_expired");
   });
 
   test("a session revoked while it changes the password stays revoked, and its new cookie never works", async () => {
