@@ -43,7 +43,7 @@ export type Principal = ApiKeyPrincipal | SessionPrincipal;
  * with the request, not in a module's memory, so the middlewares still cooperate when an app has
  * two copies of a portcullis package installed (two versions resolved side by side). Each field
  * names who writes it and who reads it; hosts read it, if at all, through the helpers named.
- * Packages add their own fields by declaration merging (`@portcullis/session-auth` adds `session`).
+ * Packages add their own fields by declaration merging (`@portcullis/session-auth` adds `sessionAuth`).
  */
 export interface PortcullisRequestState {
   /**
