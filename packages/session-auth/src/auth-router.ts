@@ -78,8 +78,8 @@ const HANDLE = /^[0-9A-Za-z]{16}$/;
  * POST /login, POST /logout, GET /me, POST /reauthenticate, the user's sessions and POST
  * /password, mounted where the host likes (the seeds use /api/auth) after `sessionAuth`. A wrong
  * email and a wrong password get the same status, body and (within noise) time; the session id
- * changes at login and at a password change, and is destroyed at logout. With `mfa`, also POST
- * /login/mfa and the /mfa routes (see `AuthRouterOptions.mfa`).
+ * changes at login and at a password change, and is destroyed at logout. With `mfa`, also the
+ * second factor's routes, such as POST /login/mfa and /mfa (see `AuthRouterOptions.mfa`).
  *
  * @example
  * app.use("/api/auth", authRouter({ users, rateLimit: loginRateLimit({ username: (req) => req.body?.email }) }));
