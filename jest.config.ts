@@ -8,7 +8,7 @@ const config: Config = {
   testMatch: ["**/test/**/*.test.ts"],
   transform: {
     "^.+\\.ts$": ["@swc/jest", {}],
-    // otplib (session-auth's TOTP) loads @scure/base and @noble/hashes 2, which ship only as ES
+    // otplib (@portcullis/mfa's TOTP) loads @scure/base and @noble/hashes 2, which ship only as ES
     // modules: Node 20.19+ requires them natively, jest's module loader (before Node 24.9) cannot,
     // so the tests compile those two to CommonJS.
     "/node_modules/(@scure/base|@noble/hashes)/.+\\.js$": ["@swc/jest", {}],

@@ -19,6 +19,7 @@ const {
   redisPing,
   scopeGuards,
   sessionAuth,
+  totpSecondFactor,
   utf8Only,
 } = require("portcullis");
 const { createResources, resourceRouter } = require("./resources");
@@ -84,11 +85,11 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
     ...onRedis,
     username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined),
   });
-  const mfa = {
+  const mfa = totpSecondFactor({
     store: mfaStore ?? new MemoryMfaStore(),
     encryptionKey: mfaEncryptionKey ?? randomBytes(32).toString("base64url"),
     issuer: "portcullis demo",
-  };
+  });
   app.use("/api/auth", authRouter({ users, rateLimit: limit, mfa }));
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false, audit }));
   app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy }));

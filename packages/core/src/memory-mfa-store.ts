@@ -15,7 +15,7 @@ interface Entry {
  * completion without awaiting, so it is atomic as the port requires; nothing survives a restart.
  *
  * @example
- * authRouter({ users, mfa: { store: new MemoryMfaStore(), encryptionKey, issuer: "Acme" } });
+ * authRouter({ users, mfa: totpSecondFactor({ store: new MemoryMfaStore(), encryptionKey, issuer: "Acme" }) });
  */
 export class MemoryMfaStore implements MfaStore {
   readonly #byUser = new Map<string, Entry>();

@@ -44,7 +44,7 @@ export type CodeAttempt = { readonly allowed: true } | { readonly allowed: false
  * over its own database.
  *
  * @example
- * const mfa = { store: new RedisMfaStore(redis), encryptionKey: process.env.MFA_ENCRYPTION_KEY!, issuer: "Acme" };
+ * const mfa = totpSecondFactor({ store: new RedisMfaStore(redis), encryptionKey: process.env.MFA_ENCRYPTION_KEY!, issuer: "Acme" }); // @portcullis/mfa
  * app.use("/api/auth", authRouter({ users, mfa }));
  */
 export interface MfaStore {

@@ -89,17 +89,22 @@ export {
   authRouter,
   bcryptPasswords,
   MemorySessionStore,
+  type SessionAuthOptions,
+  type AuthRouterOptions,
+  type BcryptPasswordsOptions,
+  type PortcullisSessionData,
+  type SecondFactor,
+} from "@portcullis/session-auth";
+
+export {
+  totpSecondFactor,
   pendingMfaLogin,
   mfaRequired,
   SecretBox,
   deriveKey,
-  type SessionAuthOptions,
-  type AuthRouterOptions,
-  type AuthRouterMfaOptions,
-  type BcryptPasswordsOptions,
+  type TotpSecondFactorOptions,
   type MfaEncryptionKey,
-  type PortcullisSessionData,
-} from "@portcullis/session-auth";
+} from "@portcullis/mfa";
 
 export { loginRateLimit, type LoginRateLimitOptions } from "@portcullis/login-rate-limit";
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "../../..");
-const PACKAGES = ["core", "redis", "api-key-auth", "require-scope", "api-keys-router", "session-auth", "login-rate-limit", "redact-response", "portcullis"];
+const PACKAGES = ["core", "redis", "api-key-auth", "require-scope", "api-keys-router", "session-auth", "mfa", "login-rate-limit", "redact-response", "portcullis"];
 let work = "";
 const tarball: Record<string, string> = {};
 

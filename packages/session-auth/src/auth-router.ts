@@ -20,17 +20,14 @@ import {
 import { reauthenticationRequired, requireRecentAuth } from "@portcullis/require-scope";
 import { z } from "zod";
 import { completeLogin, endSession, meJson, startSession } from "./login-session";
-import { authRouterErrorFormat, beginMfaLogin, mfaRequired } from "./mfa-login";
-import { addMfaRoutes } from "./mfa-routes";
+import { authRouterErrorFormat, beginMfaLogin } from "./pending-sign-in";
 import { cookieDeliverable, sameSiteOnly, sessionOwner } from "./route-checks";
-import { auditCodeOf, confirmedEnrolment, invalidCode, resolveMfa, spendSecondFactor, type AuthRouterMfaOptions, type MfaConfig } from "./second-factor";
+import { isSecondFactor, type SecondFactor, type SecondFactorRoutes } from "./second-factor-port";
 import { sessionContextOf, type SessionContext } from "./session-context";
 import { sessionDeadline, type PortcullisSessionData } from "./session-data";
 import { destroyCurrent, loadById, regenerate, save } from "./session-ops";
-import { TOTP_CODE } from "./totp";
 
 export { MAX_SESSIONS_PER_USER } from "./login-session";
-export type { AuthRouterMfaOptions } from "./second-factor";
 
 export interface AuthRouterOptions extends ErrorResponseOptions {
   /** Where users and their passwords live. */
@@ -55,13 +52,15 @@ export interface AuthRouterOptions extends ErrorResponseOptions {
    */
   readonly passwordTimeoutMs?: number;
   /**
-   * Multi-factor authentication: TOTP codes from an authenticator app, and recovery codes. A user
-   * who enrols signs in in two steps (`POST /login` answers 401 `mfa_required`, `POST /login/mfa`
-   * finishes); the routes under `/mfa` enrol, confirm and disable. Give the login rate limit's
-   * `username` function `pendingMfaLogin(req)?.email`, so wrong codes count with wrong passwords.
-   * @default undefined (passwords only; the MFA routes are not mounted)
+   * A second factor: `totpSecondFactor({ store, encryptionKey, issuer })` from `@portcullis/mfa`
+   * (TOTP codes from an authenticator app, and recovery codes), or another `SecondFactor`. A user
+   * who has one signs in in two steps (`POST /login` answers 401 `mfa_required`, the factor's
+   * `POST /login/mfa` finishes), and the factor adds its own routes (`/mfa`: enrol, confirm,
+   * disable). Give the login rate limit's `username` function `pendingMfaLogin(req)?.email`, so
+   * wrong codes count with wrong passwords.
+   * @default undefined (passwords only; no second-factor routes are mounted)
    */
-  readonly mfa?: Readonly<AuthRouterMfaOptions>;
+  readonly mfa?: SecondFactor;
 }
 
 const KNOWN_OPTIONS = new Set(["users", "rateLimit", "recentAuthMaxAgeMs", "passwordTimeoutMs", "mfa", "onError", "formatError"]);
@@ -70,8 +69,8 @@ const KNOWN_OPTIONS = new Set(["users", "rateLimit", "recentAuthMaxAgeMs", "pass
 // fails) in the usual time rather than refused early, which would tell it apart.
 const loginBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }).strict();
 const reauthenticateBody = z.object({ password: z.string().min(1).max(1024) }).strict();
-/** With MFA on, re-authentication may carry a code too, which renews the second-factor check. */
-const reauthenticateWithCodeBody = reauthenticateBody.extend({ code: z.string().regex(TOTP_CODE, "must be the 6 digits your authenticator app shows").optional() }).strict();
+/** With a second factor, re-authentication may carry a code too (its shape checked by the factor), which renews the second-factor check. */
+const reauthenticateWithCodeBody = reauthenticateBody.extend({ code: z.unknown().optional() }).strict();
 const changePasswordBody = z.object({ current_password: z.string().min(1).max(1024), new_password: z.string().min(1).max(1024) }).strict();
 const HANDLE = /^[0-9A-Za-z]{16}$/;
 
@@ -79,13 +78,13 @@ const HANDLE = /^[0-9A-Za-z]{16}$/;
  * POST /login, POST /logout, GET /me, POST /reauthenticate, the user's sessions and POST
  * /password, mounted where the host likes (the seeds use /api/auth) after `sessionAuth`. A wrong
  * email and a wrong password get the same status, body and (within noise) time; the session id
- * changes at login and at a password change, and is destroyed at logout. With `mfa`, also POST
- * /login/mfa and the /mfa routes (see `AuthRouterOptions.mfa`).
+ * changes at login and at a password change, and is destroyed at logout. With `mfa`, also the
+ * second factor's routes, such as POST /login/mfa and /mfa (see `AuthRouterOptions.mfa`).
  *
  * @example
  * app.use("/api/auth", authRouter({ users, rateLimit: loginRateLimit({ username: (req) => req.body?.email }) }));
  * @example
- * const mfa = { store: new RedisMfaStore(redis), encryptionKey: process.env.MFA_ENCRYPTION_KEY!, issuer: "Acme" };
+ * const mfa = totpSecondFactor({ store: new RedisMfaStore(redis), encryptionKey: process.env.MFA_ENCRYPTION_KEY!, issuer: "Acme" });
  * const rateLimit = loginRateLimit({ redis, username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email });
  * app.use("/api/auth", authRouter({ users, rateLimit, mfa }));
  */
@@ -97,7 +96,13 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     throw configError("authRouter", `"users" is required: a UserStore such as new MemoryUserStore({ passwords: bcryptPasswords() })`);
   }
   if (rateLimit !== undefined && typeof rateLimit !== "function") throw configError("authRouter", `"rateLimit" must be a middleware`);
-  const mfa = resolveMfa(options.mfa);
+  const mfa = options.mfa;
+  if (mfa !== undefined && !isSecondFactor(mfa)) {
+    throw configError(
+      "authRouter",
+      `"mfa" must be a second factor, such as totpSecondFactor({ store, encryptionKey, issuer }) from @portcullis/mfa (a plain { store, encryptionKey, issuer } object is what totpSecondFactor takes)`,
+    );
+  }
   const passwords = boundedPasswordChecks(users, resolveTimeoutMs("authRouter", options.passwordTimeoutMs ?? 10_000));
   const respond = createErrorResponder("authRouter", { ...options, formatError: options.formatError ?? authRouterErrorFormat });
   const { recentAuthMaxAgeMs = 15 * 60_000 } = options;
@@ -130,10 +135,11 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
       context.record(req, { action: "session.login", outcome: "failure", code: "invalid_credentials" });
       throw new PortcullisError("invalid_credentials");
     }
-    if (mfa && (await confirmedEnrolment(mfa, context, user.id))) {
+    const secondFactorDue = mfa && (await mfa.challenge(req, context, user));
+    if (secondFactorDue) {
       await beginMfaLogin(req, context, user, email);
       markPasswordAccepted(req);
-      throw mfaRequired(context.realm);
+      throw secondFactorDue;
     }
     await regenerate(req, context.timeoutMs, context.realm);
     await completeLogin(req, res, context, user, { authenticatedAt: context.now() });
@@ -169,14 +175,16 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
 
   router.post("/reauthenticate", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, async function reauthenticate(req, res) {
     const { context, userId } = sessionOwner(req);
-    const { password, code } = parseRequest<{ password: string; code?: string }>(mfa ? reauthenticateWithCodeBody : reauthenticateBody, req.body, "body");
+    const body = parseRequest<{ password: string; code?: unknown }>(mfa ? reauthenticateWithCodeBody : reauthenticateBody, req.body, "body");
+    const { password } = body;
+    const code = body.code === undefined ? undefined : parseRequest(mfa!.reauthenticationCode, body.code, "code");
     await confirmPassword(users, passwords, context, userId, password, "session.reauthenticate", req);
     const now = context.now();
     if (code === undefined) {
       req.session.portcullis!.authenticatedAt = now;
       await save(req, context.timeoutMs, context.realm); // 401 if the session was revoked meanwhile
     } else {
-      await confirmCode(mfa!, context, userId, code, req);
+      await mfa!.reauthenticate(req, context, userId, code);
       // A second factor raises what the session may do: it goes on under a new id.
       await continueUnderNewId(req, context, userId, { ...req.session.portcullis!, authenticatedAt: now, secondFactorAt: now });
     }
@@ -223,7 +231,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.post("/password", cookieDeliverable, json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
     const { context, userId } = sessionOwner(req);
     const { current_password: current, new_password: password } = parseRequest(changePasswordBody, req.body, "body");
-    if (mfa && !isRecent(req.auth as SessionPrincipal, context) && (await confirmedEnrolment(mfa, context, userId))) {
+    if (mfa && !isRecent(req.auth as SessionPrincipal, context) && (await mfa.isRequired(context, userId))) {
       // For a user with MFA, a password alone would let whoever holds the session lock the owner out.
       throw reauthenticationRequired({ realm: context.realm, maxAgeMs: recentAuthMaxAgeMs, secondFactor: true });
     }
@@ -235,7 +243,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     res.json({ password_changed: true, other_sessions_revoked: revoked });
   });
 
-  if (mfa) addMfaRoutes(router, { users, mfa, json, limited, recentAuth, revokeOthers: revokeAllBut });
+  if (mfa) mfa.addRoutes(router, secondFactorRoutes(users, json, limited, recentAuth));
 
   router.use(function authRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
     respond(fromRequestError(error), req, res, next);
@@ -305,13 +313,32 @@ async function revokeAllBut(context: SessionContext, userId: string, keep: strin
   return revoked;
 }
 
-/** Re-authentication with a code: a confirmed enrolment is needed, and a wrong code is refused like a wrong password. */
-async function confirmCode(mfa: MfaConfig, context: SessionContext, userId: string, code: string, req: Request): Promise<void> {
-  const enrolment = await confirmedEnrolment(mfa, context, userId);
-  if (!enrolment) throw new PortcullisError("invalid_request", "code: two-factor authentication is not on for this account");
-  const outcome = await spendSecondFactor(mfa, context, userId, enrolment, { code });
-  if (!outcome.ok) {
-    context.record(req, { action: "session.reauthenticate", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
-    throw invalidCode("Invalid password or code.");
-  }
+/** What the router lends its second factor's routes (see `SecondFactorRoutes`). */
+function secondFactorRoutes(users: UserStore, json: RequestHandler, limited: readonly RequestHandler[], recentAuth: RequestHandler): SecondFactorRoutes {
+  return {
+    users,
+    json: [json, requireJsonBody],
+    rateLimit: limited,
+    recentAuth,
+    sameSiteOnly,
+    cookieDeliverable,
+    context: (req) => sessionContextOf(req, "authRouter"),
+    signedInUser: sessionOwner,
+    revokeOtherSessions: (req, userId) => revokeAllBut(sessionContextOf(req, "authRouter"), userId, req.sessionID),
+    pendingSignIn: (req) => req.session?.portcullisMfaLogin,
+    async dropPendingSignIn(req, res) {
+      const context = sessionContextOf(req, "authRouter");
+      await destroyCurrent(req, context.timeoutMs, context.realm);
+      context.clearCookie(res);
+    },
+    async completeSignIn(req, res, user, proof) {
+      const context = sessionContextOf(req, "authRouter");
+      // The pending session becomes a signed-in one under a new id, but only if it is still there:
+      // a concurrent request that dropped it (the last wrong code, say) wins.
+      if (!(await guardStore(context.store.take(req.sessionID), context.timeoutMs))) return false;
+      req.sessionStore.generate(req);
+      await completeLogin(req, res, context, user, proof);
+      return true;
+    },
+  };
 }

@@ -22,15 +22,16 @@ export interface PortcullisSessionData {
  */
 export interface PendingMfaLogin {
   userId: string;
-  /** The login name as typed, for the login rate limit's count (see `pendingMfaLogin`). */
+  /** The login name as typed, for the login rate limit's count (see `pendingMfaLogin` in `@portcullis/mfa`). */
   email: string;
   /** When the password was proven; the session's `authenticatedAt` once a code completes it. */
   passwordAt: number;
   /** A code must come before this instant, or the user starts again with the password. */
   expiresAt: number;
   /**
-   * Random: names this sign-in's count of codes in the MFA store (`countSignInCode`), which drops
-   * it at `MAX_MFA_CODE_FAILURES` wrong codes, counted atomically however many arrive at once.
+   * Random: names this sign-in to the second factor, which counts its codes under it (the TOTP
+   * factor in its MFA store, `countSignInCode`, dropping the sign-in at `MAX_MFA_CODE_FAILURES`
+   * wrong codes, counted atomically however many arrive at once).
    */
   id: string;
 }

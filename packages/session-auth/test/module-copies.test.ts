@@ -1,6 +1,5 @@
 import express from "express";
 import request from "supertest";
-import { totpCode } from "@portcullis/session-auth";
 import { sessionCookie } from "./create-app";
 
 // An app whose dependencies resolve two versions of a package gets two copies of its modules.
@@ -41,15 +40,14 @@ test("the two copies really are two: neither shares the other's classes", () => 
 });
 
 /** Sessions and login from `sessions`, the user store from `users`; the clock is the test's. */
-async function sessionApp(sessions: Copy, users: Copy, options: { rateLimit?: express.RequestHandler; mfa?: boolean } = {}) {
+async function sessionApp(sessions: Copy, users: Copy, options: { rateLimit?: express.RequestHandler } = {}) {
   const clock = { now: Date.UTC(2026, 0, 1) };
   const now = () => clock.now;
   const userStore = new users.core.MemoryUserStore({ passwords: sessions.sessions.bcryptPasswords({ cost: 4 }), now });
   await userStore.create({ email: EMAIL, password: PASSWORD, role: "admin" });
-  const mfa = options.mfa ? { store: new users.core.MemoryMfaStore(), encryptionKey: "mfa-encryption-key-of-at-least-32-bytes!", issuer: "Copies" } : undefined;
   const app = express();
   app.use("/api", sessions.sessions.sessionAuth({ secret: SECRET, roles: ROLES, now }));
-  app.use("/api/auth", sessions.sessions.authRouter({ users: userStore, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}), ...(mfa ? { mfa } : {}) }));
+  app.use("/api/auth", sessions.sessions.authRouter({ users: userStore, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) }));
   return { app, clock };
 }
 
@@ -87,24 +85,6 @@ test("one copy's authRouter works behind the other copy's sessionAuth", async ()
   });
   await request(app).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: PASSWORD }).expect(401);
   expect((await request(app).get("/api/auth/me").set("Cookie", cookie).expect(401)).body.error).toBe("session_expired");
-});
-
-test("a right password awaiting its code, accepted by one copy's authRouter, costs nothing at the other copy's login rate limit", async () => {
-  const rateLimit = second.limits.loginRateLimit({
-    username: (req) => req.body?.email ?? first.sessions.pendingMfaLogin(req)?.email,
-    perIpPerDay: { points: 3, blockSeconds: 3600 },
-  });
-  const { app, clock } = await sessionApp(first, first, { rateLimit, mfa: true });
-  const login = () => request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD });
-  const signedIn = sessionCookie(await login().expect(200));
-  const enrolment = await request(app).post("/api/auth/mfa/enrol").set("Cookie", signedIn).expect(200);
-  const code = () => totpCode(enrolment.body.secret, Math.floor(clock.now / 1000));
-  await request(app).post("/api/auth/mfa/confirm").set("Cookie", signedIn).send({ code: await code() }).expect(200);
-  for (let i = 0; i < 5; i++) {
-    clock.now += 30_000; // each code once
-    const pending = sessionCookie(await login().expect(401)); // mfa_required: the password was right
-    await request(app).post("/api/auth/login/mfa").set("Cookie", pending).send({ code: await code() }).expect(200);
-  }
 });
 
 test("an endpoint named by one copy's endpoint() reaches the other copy's requireScope", async () => {

@@ -1,4 +1,4 @@
-import { RecoveryCodeHasher, SecretBox, deriveKey, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode } from "@portcullis/session-auth";
+import { RecoveryCodeHasher, SecretBox, deriveKey, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode } from "@portcullis/mfa";
 
 const KEY = "mfa-encryption-key-of-at-least-32-bytes!";
 const OTHER_KEY = "another-mfa-key-of-at-least-32-bytes!!!";

@@ -1,4 +1,4 @@
-import { AUTHENTICATOR_TOTP, newTotpSecret, totpCode, totpUri, verifyTotp, verifyTotpCode, type TotpParameters } from "@portcullis/session-auth";
+import { AUTHENTICATOR_TOTP, newTotpSecret, totpCode, totpUri, verifyTotp, verifyTotpCode, type TotpParameters } from "@portcullis/mfa";
 
 // RFC 6238 Appendix B: 8-digit codes for the RFC's seeds (the ASCII digits 1234567890 repeated to
 // 20, 32 and 64 bytes), through the same otplib calls the routes make.

@@ -1,22 +1,8 @@
-import { randomBytes } from "node:crypto";
 import type { Request, Response } from "express";
-import {
-  challenge,
-  defaultErrorFormat,
-  guardStore,
-  parseRequest,
-  PortcullisError,
-  type ErrorFormatter,
-  type UserRecord,
-  type UserStore,
-} from "@portcullis/core";
-import { completeLogin } from "./login-session";
+import { challenge, guardStore, parseRequest, PortcullisError } from "@portcullis/core";
+import type { SecondFactorRoutes } from "@portcullis/session-auth";
 import { auditCodeOf, confirmedEnrolment, invalidCode, secondFactorBody, spendSecondFactor, type MfaConfig } from "./second-factor";
-import { sessionContextOf, type SessionContext } from "./session-context";
-import { destroyCurrent, regenerate, save } from "./session-ops";
 
-/** How long after the password a code may finish the sign-in. */
-export const MFA_LOGIN_TTL_MS = 5 * 60_000;
 /** Codes checked per pending sign-in; the last of them, if wrong, sends the user back to the password. */
 export const MAX_MFA_CODE_FAILURES = 5;
 /** The second factors `POST /login/mfa` takes, as the `mfa_required` answer lists them. */
@@ -37,20 +23,6 @@ export function pendingMfaLogin(req: Request): { readonly userId: string; readon
 }
 
 /**
- * The password was right and the user has a second factor: the session gets a new id holding only
- * the pending sign-in, so `sessionAuth` finds no principal in it until a code completes it.
- */
-export async function beginMfaLogin(req: Request, context: SessionContext, user: UserRecord, email: string): Promise<void> {
-  context.assertCookieDeliverable(req);
-  await regenerate(req, context.timeoutMs, context.realm);
-  const now = context.now();
-  const id = randomBytes(16).toString("base64url");
-  req.session.portcullisMfaLogin = { userId: user.id, email, passwordAt: now, expiresAt: now + MFA_LOGIN_TTL_MS, id };
-  await context.store.creating(req.sessionID, () => save(req, context.timeoutMs, context.realm));
-  context.record(req, { action: "session.login", outcome: "failure", code: "mfa_required", userId: user.id, owner: user.id });
-}
-
-/**
  * The password step's answer for a user with a second factor: 401 `mfa_required`, naming the
  * methods `POST /login/mfa` takes.
  *
@@ -64,19 +36,6 @@ export function mfaRequired(realm: string): PortcullisError {
   });
 }
 
-/**
- * `authRouter`'s error body when the host gives no `formatError`: the default one, plus the
- * `methods` of an `mfa_required` answer (a host's own formatter finds them in `error.data`).
- *
- * @example
- * portcullisErrorHandler({ formatError: authRouterErrorFormat }); // with onError: "next", keeps `methods`
- */
-export const authRouterErrorFormat: ErrorFormatter = (error, req) => {
-  const formatted = defaultErrorFormat(error, req);
-  if (error.code !== "mfa_required") return formatted;
-  return { ...formatted, body: { ...(formatted.body as object), methods: error.data.methods } };
-};
-
 const noPendingLogin = () => new PortcullisError("invalid_credentials", "No sign-in is waiting for a code: sign in with your email and password first.");
 
 /**
@@ -85,53 +44,47 @@ const noPendingLogin = () => new PortcullisError("invalid_credentials", "No sign
  * code is counted in the MFA store before it is checked, so however many arrive at once, five are
  * checked: a fifth wrong one, and any code after it, drops the pending sign-in.
  */
-export function loginWithSecondFactor(users: UserStore, mfa: MfaConfig) {
+export function loginWithSecondFactor(routes: SecondFactorRoutes, mfa: MfaConfig) {
+  const { users } = routes;
+  const dropPendingLogin = (req: Request, res: Response) => routes.dropPendingSignIn(req, res);
   return async function loginMfa(req: Request, res: Response): Promise<void> {
-    const context = sessionContextOf(req, "authRouter");
+    const context = routes.context(req);
     const proof = parseRequest(secondFactorBody, req.body, "body");
-    const pending = req.session?.portcullisMfaLogin;
+    const pending = routes.pendingSignIn(req);
     const now = context.now();
     if (!pending) throw noPendingLogin();
     if (now >= pending.expiresAt) {
-      await dropPendingLogin(req, res, context);
+      await dropPendingLogin(req, res);
       throw new PortcullisError("invalid_credentials", "The sign-in took too long: sign in with your email and password again.");
     }
     const { userId } = pending;
     // A sign-in begun before codes were counted in the store has nothing to count them under.
     if (typeof pending.id !== "string") {
-      await dropPendingLogin(req, res, context);
+      await dropPendingLogin(req, res);
       throw noPendingLogin();
     }
     const enrolment = await confirmedEnrolment(mfa, context, userId);
     const tries = await guardStore(mfa.store.countSignInCode(pending.id, now, pending.expiresAt), context.timeoutMs);
     if (tries > MAX_MFA_CODE_FAILURES) {
-      await dropPendingLogin(req, res, context);
+      await dropPendingLogin(req, res);
       throw tooManyWrongCodes();
     }
     const outcome = enrolment ? await spendSecondFactor(mfa, context, userId, enrolment, proof) : ({ ok: false, reason: "invalid_code" } as const);
     if (!outcome.ok) {
       context.record(req, { action: "session.login", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
       if (tries < MAX_MFA_CODE_FAILURES) throw invalidCode();
-      await dropPendingLogin(req, res, context);
+      await dropPendingLogin(req, res);
       throw tooManyWrongCodes();
     }
     const user = await guardStore(users.findById(userId), context.timeoutMs);
     // A password changed (or an account removed) since the password step ends this sign-in too.
     if (!user || (user.passwordChangedAt ?? 0) > pending.passwordAt) {
-      await dropPendingLogin(req, res, context);
+      await dropPendingLogin(req, res);
       throw noPendingLogin();
     }
-    // The pending session becomes a signed-in one under a new id, but only if it is still there:
-    // a concurrent request that dropped it (the fifth wrong code) wins.
-    if (!(await guardStore(context.store.take(req.sessionID), context.timeoutMs))) throw noPendingLogin();
-    req.sessionStore.generate(req);
-    await completeLogin(req, res, context, user, { authenticatedAt: pending.passwordAt, secondFactorAt: now });
+    // A concurrent request that dropped the pending sign-in meanwhile (the fifth wrong code) wins.
+    if (!(await routes.completeSignIn(req, res, user, { authenticatedAt: pending.passwordAt, secondFactorAt: now }))) throw noPendingLogin();
   };
 }
 
 const tooManyWrongCodes = () => invalidCode("Invalid code. Too many wrong codes: sign in with your email and password again.");
-
-async function dropPendingLogin(req: Request, res: Response, context: SessionContext): Promise<void> {
-  await destroyCurrent(req, context.timeoutMs, context.realm);
-  context.clearCookie(res);
-}

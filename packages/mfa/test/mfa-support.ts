@@ -1,6 +1,6 @@
 import request from "supertest";
 import { MemoryMfaStore, type MfaStore } from "@portcullis/core";
-import { totpCode } from "@portcullis/session-auth";
+import { totpCode, totpSecondFactor } from "@portcullis/mfa";
 import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";
 
 export const MFA_KEY = "mfa-encryption-key-of-at-least-32-bytes!";
@@ -8,10 +8,10 @@ export const STEP_MS = 30_000;
 type App = Parameters<typeof request>[0];
 type Clock = { now: number; advance: (ms: number) => void };
 
-/** The CorePlexML-shaped app of `createApp`, with MFA on the auth router. */
-export async function createMfaApp(options: Parameters<typeof createApp>[0] & { mfaStore?: MfaStore; encryptionKey?: string | string[] } = {}) {
+/** The CorePlexML-shaped app of `createApp`, with TOTP as the auth router's second factor. */
+export async function createMfaApp(options: Omit<NonNullable<Parameters<typeof createApp>[0]>, "mfa"> & { mfaStore?: MfaStore; encryptionKey?: string | string[] } = {}) {
   const { mfaStore = new MemoryMfaStore(), encryptionKey = MFA_KEY, ...rest } = options;
-  const ctx = await createApp({ ...rest, mfa: { store: mfaStore, encryptionKey, issuer: "Portcullis test" } });
+  const ctx = await createApp({ ...rest, mfa: totpSecondFactor({ store: mfaStore, encryptionKey, issuer: "Portcullis test" }) });
   return { ...ctx, mfaStore };
 }
 

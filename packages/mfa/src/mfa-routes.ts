@@ -1,10 +1,9 @@
-import type { Request, RequestHandler, Router } from "express";
-import { guardStore, parseRequest, PortcullisError, requireJsonBody, unauthenticated, type UserStore } from "@portcullis/core";
+import type { Request, Router } from "express";
+import { guardStore, parseRequest, PortcullisError, unauthenticated } from "@portcullis/core";
+import type { SecondFactorContext, SecondFactorRoutes } from "@portcullis/session-auth";
 import QRCode from "qrcode";
 import { loginWithSecondFactor } from "./mfa-login";
 import { newRecoveryCodes } from "./recovery-codes";
-import { cookieDeliverable, sameSiteOnly, sessionOwner } from "./route-checks";
-import type { SessionContext } from "./session-context";
 import {
   auditCodeOf,
   codeBody,
@@ -17,17 +16,6 @@ import {
 } from "./second-factor";
 import { newTotpSecret, totpUri, verifyTotp } from "./totp";
 
-/** What `authRouter` hands its MFA routes: the stores, and its middleware for bodies, limits and recent auth. */
-export interface MfaRouteParts {
-  readonly users: UserStore;
-  readonly mfa: MfaConfig;
-  readonly json: RequestHandler;
-  readonly limited: readonly RequestHandler[];
-  readonly recentAuth: RequestHandler;
-  /** Signs out every session of the user but `keep`; how many there were. */
-  readonly revokeOthers: (context: SessionContext, userId: string, keep: string) => Promise<number>;
-}
-
 /** How long a started set-up waits for its first code. */
 export const ENROLMENT_TTL_MS = 10 * 60_000;
 const notEnabled = () => new PortcullisError("conflict", "Two-factor authentication is not on for this account.");
@@ -39,14 +27,16 @@ async function qrCodeDataUrl(uri: string): Promise<string> {
 }
 
 /**
- * The second-factor routes, on `authRouter`'s own router: `POST /login/mfa` finishes a sign-in,
+ * The TOTP routes, on `authRouter`'s own router: `POST /login/mfa` finishes a sign-in,
  * and the signed-in user's `GET /mfa`, `POST /mfa/enrol`, `/mfa/confirm`, `/mfa/disable` and
  * `/mfa/recovery-codes`. Every route that checks a code sits behind the login rate limit, so
  * wrong codes count as wrong passwords do; the secret and the recovery codes are shown once,
  * with `Cache-Control: no-store`, and never again.
  */
-export function addMfaRoutes(router: Router, { users, mfa, json, limited, recentAuth, revokeOthers }: MfaRouteParts): void {
-  router.post("/login/mfa", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, loginWithSecondFactor(users, mfa));
+export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFactorRoutes): void {
+  const { users, json, rateLimit: limited, recentAuth, sameSiteOnly, cookieDeliverable } = routes;
+  const sessionOwner = (req: Request) => routes.signedInUser(req);
+  router.post("/login/mfa", cookieDeliverable, ...json, sameSiteOnly, ...limited, loginWithSecondFactor(routes, mfa));
 
   router.get("/mfa", async function mfaStatus(req, res) {
     const { context, userId } = sessionOwner(req);
@@ -70,7 +60,7 @@ export function addMfaRoutes(router: Router, { users, mfa, json, limited, recent
     res.set("Cache-Control", "no-store").json({ secret, otpauth_url: otpauthUrl, qr_code: await qrCodeDataUrl(otpauthUrl) });
   });
 
-  router.post("/mfa/confirm", json, requireJsonBody, sameSiteOnly, ...limited, async function confirmEnrolment(req, res) {
+  router.post("/mfa/confirm", ...json, sameSiteOnly, ...limited, async function confirmEnrolment(req, res) {
     const { context, userId } = sessionOwner(req);
     const { code } = parseRequest(codeBody, req.body, "body");
     const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
@@ -95,13 +85,13 @@ export function addMfaRoutes(router: Router, { users, mfa, json, limited, recent
       throw new PortcullisError("conflict", "The two-factor set-up changed meanwhile: start again with POST /mfa/enrol.");
     }
     // Sessions opened with the password alone (perhaps by whoever made MFA necessary) end here.
-    const revoked = await revokeOthers(context, userId, req.sessionID);
+    const revoked = await routes.revokeOtherSessions(req, userId);
     context.record(req, { action: "mfa.enable", outcome: "success", userId, owner: userId });
     res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes, other_sessions_revoked: revoked });
   });
 
   /** Spends a code of the user's confirmed enrolment, or refuses (and records why). */
-  async function proveSecondFactor(req: Request, context: SessionContext, userId: string, proof: SecondFactorProof, action: "mfa.disable" | "mfa.recovery_codes") {
+  async function proveSecondFactor(req: Request, context: SecondFactorContext, userId: string, proof: SecondFactorProof, action: "mfa.disable" | "mfa.recovery_codes") {
     const enrolment = await confirmedEnrolment(mfa, context, userId);
     if (!enrolment) throw notEnabled();
     const outcome = await spendSecondFactor(mfa, context, userId, enrolment, proof);
@@ -110,7 +100,7 @@ export function addMfaRoutes(router: Router, { users, mfa, json, limited, recent
     throw invalidCode();
   }
 
-  router.post("/mfa/disable", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function disable(req, res) {
+  router.post("/mfa/disable", ...json, sameSiteOnly, recentAuth, ...limited, async function disable(req, res) {
     const { context, userId } = sessionOwner(req);
     await proveSecondFactor(req, context, userId, parseRequest(secondFactorBody, req.body, "body"), "mfa.disable");
     await guardStore(mfa.store.remove(userId), context.timeoutMs);
@@ -118,7 +108,7 @@ export function addMfaRoutes(router: Router, { users, mfa, json, limited, recent
     res.json({ enabled: false });
   });
 
-  router.post("/mfa/recovery-codes", json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function replaceRecoveryCodes(req, res) {
+  router.post("/mfa/recovery-codes", ...json, sameSiteOnly, recentAuth, ...limited, async function replaceRecoveryCodes(req, res) {
     const { context, userId } = sessionOwner(req);
     await proveSecondFactor(req, context, userId, parseRequest(codeBody, req.body, "body"), "mfa.recovery_codes");
     const recoveryCodes = newRecoveryCodes();

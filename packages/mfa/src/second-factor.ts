@@ -1,12 +1,12 @@
-import { configError, guardStore, PortcullisError, type CodeAttemptPolicy, type MfaEnrolment, type MfaStore } from "@portcullis/core";
+import { assertKnownOptions, configError, guardStore, PortcullisError, type CodeAttemptPolicy, type MfaEnrolment, type MfaStore } from "@portcullis/core";
 import { z } from "zod";
 import { RecoveryCodeHasher, normalizeRecoveryCode } from "./recovery-codes";
 import { encryptionKeysOf, SecretBox, type MfaEncryptionKey } from "./secret-box";
-import type { SessionContext } from "./session-context";
+import type { SecondFactorContext } from "@portcullis/session-auth";
 import { TOTP_CODE, verifyTotp } from "./totp";
 
-/** Multi-factor authentication for `authRouter`: TOTP codes from an authenticator app, and recovery codes. */
-export interface AuthRouterMfaOptions {
+/** TOTP codes from an authenticator app, and recovery codes: the options of `totpSecondFactor`. */
+export interface TotpSecondFactorOptions {
   /** Where each user's second factor lives: `new RedisMfaStore(redis)` or `new MemoryMfaStore()`. */
   readonly store: MfaStore;
   /**
@@ -19,7 +19,7 @@ export interface AuthRouterMfaOptions {
   readonly issuer: string;
 }
 
-/** The MFA options, resolved once when the router is made. */
+/** The options, resolved once when `totpSecondFactor` runs. */
 export interface MfaConfig {
   readonly store: MfaStore;
   readonly box: SecretBox;
@@ -29,30 +29,25 @@ export interface MfaConfig {
 
 const KNOWN_MFA_OPTIONS = ["store", "encryptionKey", "issuer"];
 
-/** Checks `authRouter`'s `mfa` option; undefined when MFA is off. */
-export function resolveMfa(mfa: Readonly<AuthRouterMfaOptions> | undefined): MfaConfig | undefined {
-  if (mfa === undefined) return undefined;
-  if (mfa === null || typeof mfa !== "object") throw configError("authRouter", `"mfa" must be { store, encryptionKey, issuer }`);
-  for (const name of Object.keys(mfa)) {
-    if (!KNOWN_MFA_OPTIONS.includes(name)) {
-      throw configError("authRouter", `unknown option "mfa.${name}"; the options are ${KNOWN_MFA_OPTIONS.map((known) => `mfa.${known}`).join(", ")}`);
-    }
-  }
+/** Checks `totpSecondFactor`'s options. */
+export function resolveMfa(mfa: Readonly<TotpSecondFactorOptions>): MfaConfig {
+  if (mfa === null || typeof mfa !== "object") throw configError("totpSecondFactor", `options are required: totpSecondFactor({ store, encryptionKey, issuer })`);
+  assertKnownOptions("totpSecondFactor", mfa, KNOWN_MFA_OPTIONS);
   const { store, encryptionKey, issuer } = mfa;
   if (!store || typeof store.useStep !== "function" || typeof store.useRecoveryCode !== "function") {
-    throw configError("authRouter", `"mfa.store" is required: an MfaStore such as new RedisMfaStore(redis) or new MemoryMfaStore()`);
+    throw configError("totpSecondFactor", `"store" is required: an MfaStore such as new RedisMfaStore(redis) or new MemoryMfaStore()`);
   }
   if (typeof store.countSignInCode !== "function") {
-    throw configError("authRouter", `"mfa.store" must implement countSignInCode, which counts the codes sent to a pending sign-in atomically (see MfaStore)`);
+    throw configError("totpSecondFactor", `"store" must implement countSignInCode, which counts the codes sent to a pending sign-in atomically (see MfaStore)`);
   }
   if (!encryptionKeysOf(encryptionKey)) {
     throw configError(
-      "authRouter",
-      `"mfa.encryptionKey" must be a string of at least 32 bytes, or an array of them (the first seals): a random key such as \`openssl rand -base64 32\`, kept out of the store`,
+      "totpSecondFactor",
+      `"encryptionKey" must be a string of at least 32 bytes, or an array of them (the first seals): a random key such as \`openssl rand -base64 32\`, kept out of the store`,
     );
   }
   if (typeof issuer !== "string" || !/^[^:\x00-\x1f]{1,64}$/.test(issuer)) {
-    throw configError("authRouter", `"mfa.issuer" must be 1 to 64 characters without ":", such as "Acme": authenticator apps show it`);
+    throw configError("totpSecondFactor", `"issuer" must be 1 to 64 characters without ":", such as "Acme": authenticator apps show it`);
   }
   return { store, box: new SecretBox(encryptionKey), recoveryCodes: new RecoveryCodeHasher(encryptionKey), issuer };
 }
@@ -64,6 +59,9 @@ const recoveryCode = z
   .string()
   .max(40)
   .refine((typed) => normalizeRecoveryCode(typed) !== undefined, "must be a recovery code such as abcde-12345");
+
+/** A TOTP code as `POST /reauthenticate` takes it. */
+export const reauthenticationCode = code;
 
 /** `{ code }`: a TOTP code only. */
 export const codeBody = z.object({ code }).strict();
@@ -98,7 +96,7 @@ export const CODE_ATTEMPTS: CodeAttemptPolicy = Object.freeze({ maxFailures: 10,
  */
 export async function spendSecondFactor(
   mfa: MfaConfig,
-  context: SessionContext,
+  context: SecondFactorContext,
   userId: string,
   enrolment: MfaEnrolment,
   proof: SecondFactorProof,
@@ -120,7 +118,7 @@ export async function spendSecondFactor(
 }
 
 /** The user's confirmed enrolment, or undefined while MFA is off (or only pending) for them. */
-export async function confirmedEnrolment(mfa: MfaConfig, context: SessionContext, userId: string): Promise<MfaEnrolment | undefined> {
+export async function confirmedEnrolment(mfa: MfaConfig, context: SecondFactorContext, userId: string): Promise<MfaEnrolment | undefined> {
   const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
   return enrolment?.confirmedAt === undefined ? undefined : enrolment;
 }

@@ -1,5 +1,5 @@
 import { loginRateLimit } from "@portcullis/login-rate-limit";
-import { pendingMfaLogin } from "@portcullis/session-auth";
+import { pendingMfaLogin } from "@portcullis/mfa";
 import { sessionCookie } from "./create-app";
 import { codeAt, createMfaApp, enrolAdmin, mfaLogin, passwordLogin, secondStep, STEP_MS } from "./mfa-support";
 

@@ -1,6 +1,6 @@
 import request from "supertest";
 import { RedisMfaStore } from "@portcullis/redis";
-import { RecoveryCodeHasher, SecretBox, newRecoveryCodes, newTotpSecret } from "@portcullis/session-auth";
+import { RecoveryCodeHasher, SecretBox, newRecoveryCodes, newTotpSecret } from "@portcullis/mfa";
 import { useRedisServer } from "@portcullis/testing";
 import { sessionCookie } from "./create-app";
 import { codeAt, createMfaApp, enrolAdmin, expectFiveChecked, MFA_KEY, passwordLogin, secondStep, wrongCodesAtOnce } from "./mfa-support";

@@ -1,7 +1,8 @@
 import request from "supertest";
 import { MemoryMfaStore, MemoryUserStore } from "@portcullis/core";
+import { totpSecondFactor } from "@portcullis/mfa";
 import { authRouter, bcryptPasswords } from "@portcullis/session-auth";
-import { createApp, PASSWORD, sessionCookie } from "./create-app";
+import { PASSWORD, sessionCookie } from "./create-app";
 import { codeAt, createMfaApp, enrolAdmin, mfaLogin, MFA_KEY, passwordLogin, secondStep, STEP_MS } from "./mfa-support";
 
 const MINUTE = 60_000;
@@ -153,33 +154,31 @@ test("logging out of a pending sign-in drops it", async () => {
   await secondStep(app, pending, { code: await codeAt(secret, clock) }).expect(401);
 });
 
-describe("the mfa option is checked when the router is made", () => {
-  const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+describe("totpSecondFactor's options are checked when it is made", () => {
   const store = new MemoryMfaStore();
   test.each([
-    ["not an object", "yes", /^authRouter: "mfa" must be \{ store, encryptionKey, issuer \}/],
-    ["an unknown key", { store, encryptionKey: MFA_KEY, issuer: "Acme", digits: 8 }, /^authRouter: unknown option "mfa\.digits"/],
-    ["no store", { encryptionKey: MFA_KEY, issuer: "Acme" }, /^authRouter: "mfa\.store" is required/],
+    ["not an object", "yes", /^totpSecondFactor: options are required: totpSecondFactor\(\{ store, encryptionKey, issuer \}\)/],
+    ["an unknown key", { store, encryptionKey: MFA_KEY, issuer: "Acme", digits: 8 }, /^totpSecondFactor: unknown option "digits"/],
+    ["no store", { encryptionKey: MFA_KEY, issuer: "Acme" }, /^totpSecondFactor: "store" is required/],
     [
       "a store that cannot count a sign-in's codes",
       { store: { useStep: store.useStep, useRecoveryCode: store.useRecoveryCode }, encryptionKey: MFA_KEY, issuer: "Acme" },
-      /^authRouter: "mfa\.store" must implement countSignInCode/,
+      /^totpSecondFactor: "store" must implement countSignInCode/,
     ],
-    ["a short key", { store, encryptionKey: "short", issuer: "Acme" }, /^authRouter: "mfa\.encryptionKey" must be a string of at least 32 bytes/],
-    ["an empty key list", { store, encryptionKey: [], issuer: "Acme" }, /^authRouter: "mfa\.encryptionKey"/],
-    ["an issuer with a colon", { store, encryptionKey: MFA_KEY, issuer: "Acme:Prod" }, /^authRouter: "mfa\.issuer" must be 1 to 64 characters without ":"/],
-    ["no issuer", { store, encryptionKey: MFA_KEY }, /^authRouter: "mfa\.issuer"/],
-  ])("%s", (_what, mfa, message) => {
-    expect(() => authRouter({ users, mfa: mfa as never })).toThrow(message);
+    ["a short key", { store, encryptionKey: "short", issuer: "Acme" }, /^totpSecondFactor: "encryptionKey" must be a string of at least 32 bytes/],
+    ["an empty key list", { store, encryptionKey: [], issuer: "Acme" }, /^totpSecondFactor: "encryptionKey"/],
+    ["an issuer with a colon", { store, encryptionKey: MFA_KEY, issuer: "Acme:Prod" }, /^totpSecondFactor: "issuer" must be 1 to 64 characters without ":"/],
+    ["no issuer", { store, encryptionKey: MFA_KEY }, /^totpSecondFactor: "issuer"/],
+  ])("%s", (_what, options, message) => {
+    expect(() => totpSecondFactor(options as never)).toThrow(message);
   });
 
-  test("without mfa, the MFA routes are not there and /reauthenticate takes no code", async () => {
-    const { app } = await createApp();
-    const cookie = sessionCookie(await passwordLogin(app).expect(200));
-    expect((await request(app).get("/api/auth/mfa").set("Cookie", cookie)).status).toBe(404);
-    expect((await request(app).post("/api/auth/login/mfa").send({ code: "123456" })).status).toBe(404);
-    const res = await request(app).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: "your-password", code: "123456" }).expect(400);
-    expect(res.body.detail).toMatch(/code/);
+  test("authRouter takes what it makes, and points the options it used to take at it", () => {
+    const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+    expect(() => authRouter({ users, mfa: totpSecondFactor({ store, encryptionKey: MFA_KEY, issuer: "Acme" }) })).not.toThrow();
+    expect(() => authRouter({ users, mfa: { store, encryptionKey: MFA_KEY, issuer: "Acme" } as never })).toThrow(
+      /^authRouter: "mfa" must be a second factor, such as totpSecondFactor\(\{ store, encryptionKey, issuer \}\) from @portcullis\/mfa/,
+    );
   });
 });
 
