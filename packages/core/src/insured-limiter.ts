@@ -7,6 +7,7 @@ import { isLimiterStore, memoryLimiter, MemoryLimiterStore, type LimiterSettings
 export interface LimiterCount {
   /** The counter after the point, over the limit or not. */
   readonly state: RateLimiterRes;
+  /** The store's limiter, or the memory insurance when the store had not answered by the deadline. */
   readonly by: RateLimiterAbstract;
 }
 
@@ -15,6 +16,7 @@ export interface LimiterCount {
  * and `keyRateLimit` counts with, whatever the store.
  */
 export interface InsuredLimiter {
+  /** The name and limit the limiter was made with. */
   readonly settings: Readonly<LimiterSettings>;
   /** The store's limiter. */
   readonly store: RateLimiterAbstract;

@@ -36,6 +36,7 @@ export interface LimiterSettings {
  * });
  */
 export interface LimiterStore {
+  /** The limiter of `settings` in this store, insured by `insurance` if the store can fail; or `insurance` itself. */
   limiter(settings: Readonly<LimiterSettings>, insurance: RateLimiterMemory): RateLimiterAbstract;
 }
 
@@ -47,6 +48,7 @@ export interface LimiterStore {
  * loginRateLimit({ store: new MemoryLimiterStore(), username: (req) => req.body?.username });
  */
 export class MemoryLimiterStore implements LimiterStore {
+  /** `insurance` itself: memory needs no insurance, and never stalls. */
   limiter(_settings: Readonly<LimiterSettings>, insurance: RateLimiterMemory): RateLimiterAbstract {
     return insurance;
   }

@@ -3,6 +3,7 @@ import { assertKnownOptions, configError, DEFAULT_PREFIX, isIoredisLike, type Li
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 
+/** Options of {@link RedisLimiterStore}. */
 export interface RedisLimiterStoreOptions {
   /**
    * Starts every counter's key, so several apps can share one Redis: `<prefix>login-fails:…`,
@@ -25,6 +26,7 @@ export interface RedisLimiterStoreOptions {
  * app.use("/api", apiKeyAuth({ keys }), keyRateLimit({ store }));
  */
 export class RedisLimiterStore implements LimiterStore {
+  /** The key layout, under this store's prefix. */
   readonly keys: RedisKeys;
   readonly #redis: RedisClient;
 
@@ -41,6 +43,7 @@ export class RedisLimiterStore implements LimiterStore {
     this.keys = new RedisKeys(prefix);
   }
 
+  /** A `RateLimiterRedis` under `<prefix><name>`, insured by `insurance`. */
   limiter(settings: Readonly<LimiterSettings>, insurance: RateLimiterMemory): RateLimiterAbstract {
     return new RateLimiterRedis({
       storeClient: this.#redis,
