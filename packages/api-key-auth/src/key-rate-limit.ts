@@ -10,6 +10,7 @@ import {
   PortcullisError,
   rateLimitHeaders,
   rateLimitProblem,
+  REPLACED_LIMITER_OPTIONS,
   resolveLimiterStore,
   resolveTimeoutMs,
   storeUnavailable,
@@ -47,11 +48,6 @@ export interface KeyRateLimitOptions extends ErrorResponseOptions {
 }
 
 const KNOWN_OPTIONS = new Set(["default", "store", "timeoutMs", "onError", "formatError"]);
-/** Options of earlier versions, and what replaced them. */
-const REPLACED_OPTIONS = {
-  redis: `"store": pass new RedisLimiterStore(redis) from @portcullis/redis`,
-  keyPrefix: `the "prefix" of the store: new RedisLimiterStore(redis, { prefix })`,
-};
 
 /**
  * Limits each API key to its own rate (`rate_limit` on the key) or the host's default, with
@@ -63,7 +59,7 @@ const REPLACED_OPTIONS = {
  * app.use("/api", apiKeyAuth({ keys }), keyRateLimit({ store: new RedisLimiterStore(redis), default: { points: 100, durationSeconds: 60 } }));
  */
 export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): RequestHandler {
-  assertKnownOptions("keyRateLimit", options, KNOWN_OPTIONS, REPLACED_OPTIONS);
+  assertKnownOptions("keyRateLimit", options, KNOWN_OPTIONS, REPLACED_LIMITER_OPTIONS);
   const store = resolveLimiterStore("keyRateLimit", options.store);
   const timeoutMs = resolveTimeoutMs("keyRateLimit", options.timeoutMs);
   const given = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;

@@ -32,7 +32,7 @@ export * from "./frozen-memo";
 export * from "./fail-over";
 export { DEFAULT_PREFIX } from "./prefix";
 export { MemoryLimiterStore, isLimiterStore, type LimiterSettings, type LimiterStore } from "./limiter-store";
-export { insuredLimiter, limiterDeadline, resolveLimiterStore, type InsuredLimiter, type LimiterCount } from "./insured-limiter";
+export { insuredLimiter, limiterDeadline, REPLACED_LIMITER_OPTIONS, resolveLimiterStore, type InsuredLimiter, type LimiterCount } from "./insured-limiter";
 export * from "./login-outcome";
 export * from "./audit-actor";
 export * from "./options";

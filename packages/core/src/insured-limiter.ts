@@ -85,6 +85,15 @@ export function resolveLimiterStore(factory: string, store: unknown): LimiterSto
   return store;
 }
 
+/**
+ * The limiters' options of earlier versions, and what replaced them, for `assertKnownOptions`:
+ * its error then says how to upgrade.
+ */
+export const REPLACED_LIMITER_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  redis: `"store": pass new RedisLimiterStore(redis) from @portcullis/redis`,
+  keyPrefix: `the "prefix" of the store: new RedisLimiterStore(redis, { prefix })`,
+});
+
 /** Consumes one point; a count past the limit (a `RateLimiterRes` rejection) is a count like any other. */
 function countOn(limiter: RateLimiterAbstract, id: string): Promise<LimiterCount> {
   return limiter.consume(id).then(

@@ -7,6 +7,7 @@ import {
   isPasswordAccepted,
   limiterDeadline,
   PortcullisError,
+  REPLACED_LIMITER_OPTIONS,
   resolveLimiterStore,
   resolveTimeoutMs,
   storeUnavailable,
@@ -113,11 +114,6 @@ export interface LoginRateLimitMiddleware extends RequestHandler {
 
 const NAME = "loginRateLimit";
 const KNOWN_OPTIONS = new Set(["username", "store", "timeoutMs", "consecutiveFailures", "perIpPerDay", "ip", "onError", "formatError"]);
-/** Options of earlier versions, and what replaced them. */
-const REPLACED_OPTIONS = {
-  redis: `"store": pass new RedisLimiterStore(redis) from @portcullis/redis`,
-  keyPrefix: `the "prefix" of the store: new RedisLimiterStore(redis, { prefix })`,
-};
 const DAY = 86_400;
 /** The memory limiter expires counts with a timer, and Node's timers wait at most 2^31-1 ms. */
 const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -165,7 +161,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
   if (options === null || typeof options !== "object") {
     throw configError(NAME, "options are required: loginRateLimit({ username: (req) => req.body?.username })");
   }
-  assertKnownOptions(NAME, options, KNOWN_OPTIONS, REPLACED_OPTIONS);
+  assertKnownOptions(NAME, options, KNOWN_OPTIONS, REPLACED_LIMITER_OPTIONS);
   const { username, ip = defaultIp } = options;
   if (typeof username !== "function") {
     throw configError(NAME, `"username" is required: a function that reads it from the request, such as (req) => req.body?.username`);
