@@ -33,7 +33,7 @@ export interface KeyRateLimitOptions extends ErrorResponseOptions {
   /**
    * Where the counts are kept. `new RedisLimiterStore(redis)` (from `@portcullis/redis`) shares
    * them between processes, under `<prefix>key-rate:<window>:<id>`; any other
-   * {@link LimiterStore} plugs in the same way. A memory limiter takes over while a store fails,
+   * `LimiterStore` (from `@portcullis/core`) plugs in the same way. A memory limiter takes over while a store fails,
    * or does not answer within `timeoutMs`.
    * @default new MemoryLimiterStore() (in this process's memory)
    */

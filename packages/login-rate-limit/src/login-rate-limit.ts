@@ -68,7 +68,7 @@ export interface LoginRateLimitOptions extends ErrorResponseOptions {
   /**
    * Where the counts are kept. `new RedisLimiterStore(redis)` (from `@portcullis/redis`) shares
    * them across processes and restarts, under `<prefix>login-fails:…` and `<prefix>login-ip:…`
-   * (see `loginRedisKeys`); any other {@link LimiterStore} plugs in the same way.
+   * (see `loginRedisKeys`); any other `LimiterStore` (from `@portcullis/core`) plugs in the same way.
    *
    * A store that can fail is insured by a memory limiter: while it fails, or is not connected, the
    * attempts are counted in memory instead, so an outage neither crashes a request nor opens the
