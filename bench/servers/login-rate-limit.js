@@ -3,7 +3,7 @@
 // (401), so each one is counted twice (per IP, per username and IP); the limits are the highest
 // allowed, so the run is never blocked.
 const express = require("express");
-const { loginRateLimit } = require("portcullis");
+const { RedisLimiterStore, loginRateLimit } = require("portcullis");
 const { connectRedis, loginBody, refuseLogin, run, serve, settings } = require("./common");
 
 const NEVER = 1_000_000; // the most loginRateLimit accepts
@@ -12,8 +12,7 @@ run("login-rate-limit", async () => {
   const { port, redisUrl, prefix } = settings("login-rate-limit");
   const redis = await connectRedis(redisUrl);
   const limit = loginRateLimit({
-    redis,
-    keyPrefix: prefix,
+    store: new RedisLimiterStore(redis, { prefix }),
     username: (req) => req.body?.username,
     consecutiveFailures: { points: NEVER, blockSeconds: 1, windowSeconds: 3600 },
     perIpPerDay: { points: NEVER, blockSeconds: 1 },

@@ -5,6 +5,7 @@ const express = require("express");
 const {
   ApiKeys,
   MemoryMfaStore,
+  RedisLimiterStore,
   ScopePolicy,
   accessLogRouter,
   apiKeyAuth,
@@ -52,6 +53,8 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
 function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now, cache, mfaStore, mfaEncryptionKey }) {
   const clock = now ? { now } : {};
   const onRedis = redis ? { redis } : {};
+  // Rate-limit counts on Redis too, shared by every process; in memory without it.
+  const limits = redis ? { store: new RedisLimiterStore(redis) } : {};
   const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes: policy, ...clock, ...(cache === undefined ? {} : { cache }) });
   const { requireScope } = scopeGuards({ policy });
   const resources = createResources();
@@ -77,12 +80,12 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
     "/api",
     apiKeyAuth({ keys, optional: true, audit }),
     sessionAuth({ secret: sessionSecret, roles: ROLES, users, audit, ...onRedis, ...clock }),
-    keyRateLimit({ ...onRedis, default: { points: 600, durationSeconds: 60 } }),
+    keyRateLimit({ ...limits, default: { points: 600, durationSeconds: 60 } }),
   );
   // A code step counts under the login name its password step was typed with, so wrong codes and
   // wrong passwords share one count, and a right code clears it.
   const limit = loginRateLimit({
-    ...onRedis,
+    ...limits,
     username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined),
   });
   const mfa = totpSecondFactor({

@@ -5,6 +5,7 @@ const {
   MemoryAuditSink,
   PortcullisError,
   RedisAuditSink,
+  RedisLimiterStore,
   ScopePolicy,
   accessLogRouter,
   apiKeyAuth,
@@ -54,7 +55,7 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   );
   // Login, re-authentication and password changes share one brute-force limit.
   const limit = loginRateLimit({
-    ...(redis ? { redis } : {}),
+    ...(redis ? { store: new RedisLimiterStore(redis) } : {}),
     username: (req) => req.body?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined),
   });
   app.use("/api/auth", authRouter({ users, rateLimit: limit }));

@@ -1,6 +1,7 @@
 /** The demo on Redis while that Redis goes away and comes back: fail closed, never crash, recover. */
 import { eventually, useRedisServer, type ExampleServer } from "@portcullis/testing";
-import { DEFAULT_REDIS_PREFIX, RedisKeys } from "@portcullis/redis";
+import { DEFAULT_PREFIX } from "@portcullis/core";
+import { RedisKeys } from "@portcullis/redis";
 import { DEMO_ADMIN, startDemoOnRedis } from "./support/demo-on-redis";
 
 const redis = useRedisServer();
@@ -36,7 +37,7 @@ test("with Redis down every request that needs it gets 503 or a limit, nothing c
   const cold = await createKey("cold");
   // The demo's key cache starts afresh once its change feed is confirmed; warm it after that.
   const probe = redis().client();
-  const feed = new RedisKeys(DEFAULT_REDIS_PREFIX).keyChanges();
+  const feed = new RedisKeys(DEFAULT_PREFIX).keyChanges();
   expect((await get("/api/projects", warm)).status).toBe(200);
   await eventually(async () => ((await probe.pubsub("NUMSUB", feed)) as [string, number])[1] === 1);
   expect((await get("/api/projects", warm)).status).toBe(200);

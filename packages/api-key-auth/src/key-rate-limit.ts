@@ -1,23 +1,24 @@
 import type { RequestHandler } from "express";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import {
   assertKnownOptions,
   configError,
   createErrorResponder,
-  failOverBy,
+  insuredLimiter,
+  limiterDeadline,
   MAX_RATE_LIMIT_POINTS,
   RATE_LIMIT_WINDOWS,
   PortcullisError,
   rateLimitHeaders,
   rateLimitProblem,
+  REPLACED_LIMITER_OPTIONS,
+  resolveLimiterStore,
   resolveTimeoutMs,
-  startDeadline,
   storeUnavailable,
-  isIoredisLike,
-  type Deadline,
   type ErrorResponseOptions,
-  type IoredisLike,
+  type InsuredLimiter,
   type KeyRateLimit,
+  type LimiterCount,
+  type LimiterStore,
   rememberedFor,
   type RateLimitQuota,
 } from "@portcullis/core";
@@ -30,32 +31,23 @@ export interface KeyRateLimitOptions extends ErrorResponseOptions {
    */
   readonly default?: KeyRateLimit | false;
   /**
-   * Count on Redis, shared by every process (a memory limiter takes over while Redis fails, or
-   * does not answer within `timeoutMs`).
-   * @default undefined (in this process's memory)
+   * Where the counts are kept. `new RedisLimiterStore(redis)` (from `@portcullis/redis`) shares
+   * them between processes, under `<prefix>key-rate:<window>:<id>`; any other
+   * `LimiterStore` (from `@portcullis/core`) plugs in the same way. A memory limiter takes over while a store fails,
+   * or does not answer within `timeoutMs`.
+   * @default new MemoryLimiterStore() (in this process's memory)
    */
-  readonly redis?: IoredisLike;
+  readonly store?: LimiterStore;
   /**
-   * How long a request's counts on Redis may take, in milliseconds, before the memory limiter
-   * counts what has not answered, so a stalled Redis never holds a request longer. A key made by
+   * How long a request's counts in the store may take, in milliseconds, before the memory limiter
+   * counts what has not answered, so a stalled store never holds a request longer. A key made by
    * keys counts under each maker too; those counts run at once, under this one timeout.
    * @default 2000
    */
   readonly timeoutMs?: number;
-  /** @default "portcullis:" */
-  readonly keyPrefix?: string;
 }
 
-const KNOWN_OPTIONS = new Set(["default", "redis", "timeoutMs", "keyPrefix", "onError", "formatError"]);
-
-/** A point counted, and the limiter that took it (where it is given back if the request is refused). */
-interface Counted {
-  readonly state: RateLimiterRes;
-  readonly by: RateLimiterAbstract;
-}
-
-/** Counts one point; in memory when Redis fails or has not answered by the request's deadline. */
-type Count = (id: string, deadline: Deadline | undefined) => Promise<Counted>;
+const KNOWN_OPTIONS = new Set(["default", "store", "timeoutMs", "onError", "formatError"]);
 
 /**
  * Limits each API key to its own rate (`rate_limit` on the key) or the host's default, with
@@ -64,14 +56,11 @@ type Count = (id: string, deadline: Deadline | undefined) => Promise<Counted>;
  * authenticated otherwise (sessions) pass. Mount it after `apiKeyAuth`.
  *
  * @example
- * app.use("/api", apiKeyAuth({ keys }), keyRateLimit({ redis, default: { points: 100, durationSeconds: 60 } }));
+ * app.use("/api", apiKeyAuth({ keys }), keyRateLimit({ store: new RedisLimiterStore(redis), default: { points: 100, durationSeconds: 60 } }));
  */
 export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): RequestHandler {
-  assertKnownOptions("keyRateLimit", options, KNOWN_OPTIONS);
-  const { redis, keyPrefix = "portcullis:" } = options;
-  if (redis !== undefined && !isIoredisLike(redis)) {
-    throw configError("keyRateLimit", `"redis" must be an ioredis client (new Redis(url) or new Cluster(nodes)); leave it out to count in memory`);
-  }
+  assertKnownOptions("keyRateLimit", options, KNOWN_OPTIONS, REPLACED_LIMITER_OPTIONS);
+  const store = resolveLimiterStore("keyRateLimit", options.store);
   const timeoutMs = resolveTimeoutMs("keyRateLimit", options.timeoutMs);
   const given = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;
   if (given !== false) assertLimit(given);
@@ -80,17 +69,12 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
   const respond = createErrorResponder("keyRateLimit", options);
   // One limiter per window, counting up to the largest budget; each key's own budget is then
   // compared with its count. The set of windows is fixed, so limiters are never evicted.
-  const counters = new Map<number, Count>();
+  const counters = new Map<number, InsuredLimiter>();
   for (const window of RATE_LIMIT_WINDOWS) {
-    const shape = { points: MAX_RATE_LIMIT_POINTS, duration: window, keyPrefix: `${keyPrefix}key-rate:${window}` };
-    const memory = new RateLimiterMemory(shape);
-    if (!redis) {
-      counters.set(window, (id) => countOn(memory, id));
-      continue;
-    }
-    const store = new RateLimiterRedis({ ...shape, storeClient: redis, insuranceLimiter: memory, rejectIfRedisNotReady: true });
-    counters.set(window, (id, deadline) => failOverBy(countOn(store, id), deadline!, () => countOn(memory, id)));
+    const settings = { name: `key-rate:${window}`, points: MAX_RATE_LIMIT_POINTS, durationSeconds: window, blockSeconds: 0 };
+    counters.set(window, insuredLimiter("keyRateLimit", store, settings));
   }
+  const limiters = [...counters.values()];
 
   return function keyRateLimitMiddleware(req, res, next) {
     const principal = req.auth;
@@ -105,16 +89,16 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
       if (limit !== false) checks.push({ id: budget.lineage, limit });
     }
     if (checks.length === 0) return next();
-    // Every count at once, under one deadline: a stalled Redis holds the request for one timeout,
+    // Every count at once, under one deadline: a stalled store holds the request for one timeout,
     // however many keys made this one, and the memory limiter counts whatever is late.
-    const deadline = redis ? startDeadline(timeoutMs) : undefined;
-    const giveBack = (counted: readonly PromiseSettledResult<Counted>[], indexes: Iterable<number>) => {
+    const deadline = limiterDeadline(limiters, timeoutMs);
+    const giveBack = (counted: readonly PromiseSettledResult<LimiterCount>[], indexes: Iterable<number>) => {
       for (const i of indexes) {
         const result = counted[i];
         if (result?.status === "fulfilled") result.value.by.reward(checks[i]!.id, 1).catch(() => {});
       }
     };
-    Promise.allSettled(checks.map(({ id, limit }) => counters.get(limit.durationSeconds)!(id, deadline)))
+    Promise.allSettled(checks.map(({ id, limit }) => counters.get(limit.durationSeconds)!.count(id, deadline)))
       .then((counted) => {
         deadline?.clear();
         const failed = counted.find((result) => result.status === "rejected");
@@ -125,7 +109,7 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
         }
         const decision = decideKeyRateLimit(
           counted.map((result, i) => {
-            const { state } = (result as PromiseFulfilledResult<Counted>).value;
+            const { state } = (result as PromiseFulfilledResult<LimiterCount>).value;
             return { limit: checks[i]!.limit, consumed: state.consumedPoints, msBeforeReset: state.msBeforeNext };
           }),
         );
@@ -139,17 +123,6 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
       })
       .catch(next);
   };
-}
-
-/** Counts one point under `id` on `limiter`; a count past the limiter's own ceiling is a count too. */
-function countOn(limiter: RateLimiterAbstract, id: string): Promise<Counted> {
-  return limiter.consume(id).then(
-    (state) => ({ state, by: limiter }),
-    (rejection: unknown) => {
-      if (rejection instanceof RateLimiterRes) return { state: rejection, by: limiter };
-      throw rejection;
-    },
-  );
 }
 
 /** One count a request makes: under a rotation chain's id, against a limit. */

@@ -1,7 +1,7 @@
 import express from "express";
 import request from "supertest";
 import { ApiKeys } from "@portcullis/core";
-import { RedisKeyStore } from "@portcullis/redis";
+import { RedisKeyStore, RedisLimiterStore } from "@portcullis/redis";
 import { apiKeyAuth, keyRateLimit } from "@portcullis/api-key-auth";
 import { keysPerMaster, useRedisCluster, whenReady } from "@portcullis/testing";
 
@@ -18,7 +18,7 @@ async function createApp(prefix: string) {
   const client = await readyCluster();
   const keys = new ApiKeys({ store: new RedisKeyStore(client, { prefix }), secret: "r".repeat(32), prefix: "plx_sk_" });
   const app = express();
-  app.get("/models", apiKeyAuth({ keys }), keyRateLimit({ redis: client, keyPrefix: prefix, default: { points: 3, durationSeconds: 60 } }), (_req, res) => {
+  app.get("/models", apiKeyAuth({ keys }), keyRateLimit({ store: new RedisLimiterStore(client, { prefix }), default: { points: 3, durationSeconds: 60 } }), (_req, res) => {
     res.json([]);
   });
   return { app, keys, client };

@@ -1,6 +1,7 @@
 import express from "express";
 import request from "supertest";
 import { ApiKeys, MAX_KEY_DEPTH, MemoryKeyStore } from "@portcullis/core";
+import { RedisLimiterStore } from "@portcullis/redis";
 import { apiKeyAuth, keyRateLimit } from "@portcullis/api-key-auth";
 import { useRedisServer, whenReady } from "@portcullis/testing";
 
@@ -14,7 +15,7 @@ async function setup(prefix: string) {
   const client = await whenReady(redis().client());
   const keys = new ApiKeys({ store: new MemoryKeyStore(), secret: "r".repeat(32), prefix: "plx_sk_" });
   const app = express();
-  const limit = keyRateLimit({ redis: client, keyPrefix: prefix, timeoutMs: TIMEOUT_MS, default: false });
+  const limit = keyRateLimit({ store: new RedisLimiterStore(client, { prefix }), timeoutMs: TIMEOUT_MS, default: false });
   app.get("/models", apiKeyAuth({ keys }), limit, (_req, res) => void res.json([]));
   const root = await keys.create({ owner: "acct", name: "root", scopes: ["read"], rateLimit: { points: 100, durationSeconds: 60 } });
   let deepest = root;

@@ -1,7 +1,7 @@
 import express from "express";
 import request from "supertest";
 import { ApiKeys, MemoryKeyStore, type KeyRateLimit, type KeyStore } from "@portcullis/core";
-import { RedisKeyStore } from "@portcullis/redis";
+import { RedisKeyStore, RedisLimiterStore } from "@portcullis/redis";
 import { apiKeyAuth, keyRateLimit } from "@portcullis/api-key-auth";
 import { useRedisServer, whenReady } from "@portcullis/testing";
 
@@ -20,7 +20,7 @@ describe.each([["in memory", false], ["on Redis", true]])("keyRateLimit %s", (_w
     const client = onRedis ? redis().client() : undefined;
     const prefix = `krl${++n}-${Date.now()}:`;
     const store = client ? new RedisKeyStore(client, { prefix }) : new MemoryKeyStore();
-    return { ...createApp(store, { default: fallback, keyPrefix: prefix, ...(client ? { redis: client } : {}) }), ownLimit };
+    return { ...createApp(store, { default: fallback, ...(client ? { store: new RedisLimiterStore(client, { prefix }) } : {}) }), ownLimit };
   };
 
   test("a key's own limit: the request past it gets 429 with Retry-After and the RateLimit headers", async () => {
@@ -100,8 +100,8 @@ describe.each([["in memory", false], ["on Redis", true]])("keyRateLimit %s", (_w
 test("on Redis the count is shared by every process: two apps on one Redis share one limit", async () => {
   const client = redis().client();
   const store = new RedisKeyStore(client, { prefix: "shared:" });
-  const one = createApp(store, { redis: client, keyPrefix: "shared:" });
-  const two = createApp(store, { redis: redis().client(), keyPrefix: "shared:" });
+  const one = createApp(store, { store: new RedisLimiterStore(client, { prefix: "shared:" }) });
+  const two = createApp(store, { store: new RedisLimiterStore(redis().client(), { prefix: "shared:" }) });
   const { key } = await one.keys.create({ owner: "acct", name: "k", scopes: ["read"], rateLimit: { points: 2, durationSeconds: 60 } });
   await request(one.app).get("/models").set("x-api-key", key).expect(200);
   await request(two.app).get("/models").set("x-api-key", key).expect(200);
@@ -116,6 +116,16 @@ test("a key's limit is validated when the key is created, and the host default w
   expect(() => keyRateLimit({ default: { points: -1, durationSeconds: 60 } })).toThrow(/^keyRateLimit: "default.points"/);
   expect(() => keyRateLimit({ limit: 5 } as never)).toThrow(/unknown option "limit"/);
   expect(() => keyRateLimit({ timeoutMs: 1.5 })).toThrow(/^keyRateLimit: "timeoutMs" must be a whole number/);
+  expect(() => keyRateLimit({ store: "redis://localhost" } as never)).toThrow(/^keyRateLimit: "store" must be a LimiterStore, such as new RedisLimiterStore\(redis\)/);
+});
+
+test("the options of earlier versions are refused with what replaced them", () => {
+  expect(() => keyRateLimit({ redis: {} } as never)).toThrow(
+    /^keyRateLimit: "redis" was replaced by "store": pass new RedisLimiterStore\(redis\) from @portcullis\/redis$/,
+  );
+  expect(() => keyRateLimit({ keyPrefix: "myapp:" } as never)).toThrow(
+    /^keyRateLimit: "keyPrefix" was replaced by the "prefix" of the store: new RedisLimiterStore\(redis, \{ prefix \}\)$/,
+  );
 });
 
 test("a limit's window is one of a fixed set, and many keys with distinct limits never reset another key's count", async () => {
@@ -134,7 +144,7 @@ test("a limit's window is one of a fixed set, and many keys with distinct limits
 
 test("a Redis that takes commands but does not answer them: after timeoutMs the memory limiter counts, and still limits", async () => {
   const client = redis().client();
-  const { app, keys } = createApp(new MemoryKeyStore(), { redis: client, keyPrefix: "stalled:", timeoutMs: 50 });
+  const { app, keys } = createApp(new MemoryKeyStore(), { store: new RedisLimiterStore(client, { prefix: "stalled:" }), timeoutMs: 50 });
   const { key, record } = await keys.create({ owner: "acct", name: "k", scopes: ["read"], rateLimit: { points: 2, durationSeconds: 60 } });
   const admin = redis().client();
   await admin.client("PAUSE", 20_000, "WRITE"); // scripts and writes wait; reads, like KEYS below, still answer
@@ -151,7 +161,7 @@ test("a Redis that takes commands but does not answer them: after timeoutMs the 
 
 test("a request its maker's limit refuses uses none of the key's own allowance: the counts that passed are given back", async () => {
   const client = await whenReady(redis().client());
-  const { app, keys } = createApp(new MemoryKeyStore(), { redis: client, keyPrefix: "given-back:" });
+  const { app, keys } = createApp(new MemoryKeyStore(), { store: new RedisLimiterStore(client, { prefix: "given-back:" }) });
   const parent = await keys.create({ owner: "acct", name: "p", scopes: ["read"], rateLimit: { points: 2, durationSeconds: 60 } });
   const child = await keys.create({ owner: "acct", name: "c", scopes: ["read"], rateLimit: { points: 1, durationSeconds: 60 }, createdBy: parent.record.id });
   const get = (key: string) => request(app).get("/models").set("x-api-key", key);
@@ -165,7 +175,7 @@ test("a request its maker's limit refuses uses none of the key's own allowance: 
 
 test("a key hammering past its own tighter limit, many requests at once, leaves its maker's allowance as it was", async () => {
   const client = await whenReady(redis().client());
-  const { app, keys } = createApp(new MemoryKeyStore(), { redis: client, keyPrefix: "hammer:" });
+  const { app, keys } = createApp(new MemoryKeyStore(), { store: new RedisLimiterStore(client, { prefix: "hammer:" }) });
   const parent = await keys.create({ owner: "acct", name: "p", scopes: ["read"], rateLimit: { points: 20, durationSeconds: 60 } });
   const child = await keys.create({ owner: "acct", name: "c", scopes: ["read"], rateLimit: { points: 1, durationSeconds: 60 }, createdBy: parent.record.id });
   const get = (key: string) => request(app).get("/models").set("x-api-key", key);

@@ -3,15 +3,25 @@ import { DEFAULT_STORE_TIMEOUT_MS } from "./store-guard";
 
 /**
  * Refuses option names a factory does not know: in security options a typo (`optinal`,
- * `revokeStatus`) would otherwise silently leave a default in force.
+ * `revokeStatus`) would otherwise silently leave a default in force. `replaced` names options a
+ * factory no longer takes, with what to write instead, so the error says how to upgrade.
  *
  * @example
  * assertKnownOptions("apiKeyAuth", options, ["keys", "sources", "optional"]);
+ * assertKnownOptions("keyRateLimit", options, ["store"], { redis: '"store": pass new RedisLimiterStore(redis)' });
+ * // keyRateLimit: "redis" was replaced by "store": pass new RedisLimiterStore(redis)
  */
-export function assertKnownOptions(factory: string, options: object | null | undefined, known: Iterable<string>): void {
+export function assertKnownOptions(
+  factory: string,
+  options: object | null | undefined,
+  known: Iterable<string>,
+  replaced: Readonly<Record<string, string>> = {},
+): void {
   const names = new Set(known);
   for (const name of Object.keys(options ?? {})) {
-    if (!names.has(name)) throw configError(factory, `unknown option "${name}"; the options are ${[...names].join(", ")}`);
+    if (names.has(name)) continue;
+    if (Object.hasOwn(replaced, name)) throw configError(factory, `"${name}" was replaced by ${replaced[name]}`);
+    throw configError(factory, `unknown option "${name}"; the options are ${[...names].join(", ")}`);
   }
 }
 

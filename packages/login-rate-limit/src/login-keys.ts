@@ -1,15 +1,17 @@
 import { createHash } from "node:crypto";
+import { DEFAULT_PREFIX } from "@portcullis/core";
 import { clientNetwork } from "./client-network";
 import { normalizeUsername } from "./username";
 
 /**
- * Every key `loginRateLimit` writes is named here, and nowhere else. rate-limiter-flexible joins
- * its key prefix and the counter id with `:`.
+ * Every counter `loginRateLimit` keeps is named here. A shared store puts its prefix before the
+ * limiter's name, and rate-limiter-flexible joins that and the counter id with `:`; on Redis
+ * (`RedisLimiterStore`, whose key layout lists them too):
  *
- * | key                                        | type   | holds                                                   |
- * | ------------------------------------------ | ------ | ------------------------------------------------------- |
- * | `<keyPrefix>login-fails:[<ip>,<username>]` | string | failures in a row for one username from one IP, or its block |
- * | `<keyPrefix>login-ip:<ip>`                 | string | failures from one IP today, or its block                |
+ * | key                                     | type   | holds                                                   |
+ * | --------------------------------------- | ------ | ------------------------------------------------------- |
+ * | `<prefix>login-fails:[<ip>,<username>]` | string | failures in a row for one username from one IP, or its block |
+ * | `<prefix>login-ip:<ip>`                 | string | failures from one IP today, or its block                |
  *
  * The IP is the client's network: an IPv6 address counts by its /64 ({@link clientNetwork}).
  * Both parts are JSON-encoded, so no IP and username can spell another pair's key. A username is
@@ -18,7 +20,7 @@ import { normalizeUsername } from "./username";
  * so a megabyte of username costs Redis 80 bytes. Each command touches one key, so the layout
  * works unchanged on Redis Cluster.
  */
-export const DEFAULT_KEY_PREFIX = "portcullis:";
+export const LOGIN_LIMITER_NAMES = Object.freeze({ consecutiveFailures: "login-fails", perIpPerDay: "login-ip" } as const);
 
 /** Longer usernames and IPs are hashed before they become part of a key. */
 export const MAX_KEY_PART_LENGTH = 256;
@@ -37,20 +39,23 @@ function ipPart(ip: unknown): KeyPart {
   return keyPart(typeof ip === "string" && ip !== "" ? clientNetwork(ip) : undefined);
 }
 
-/** The prefixes rate-limiter-flexible puts before each limiter's counter ids. */
+/** The prefixes rate-limiter-flexible puts before each limiter's counter ids in a shared store. */
 export interface LoginLimiterPrefixes {
   readonly consecutiveFailures: string;
   readonly perIpPerDay: string;
 }
 
 /**
- * The key prefix of each limiter.
+ * The key prefix of each limiter in a store whose own prefix is `prefix`.
  *
  * @example
  * limiterPrefixes("portcullis:"); // { consecutiveFailures: "portcullis:login-fails", perIpPerDay: "portcullis:login-ip" }
  */
-export function limiterPrefixes(keyPrefix: string = DEFAULT_KEY_PREFIX): LoginLimiterPrefixes {
-  return { consecutiveFailures: `${keyPrefix}login-fails`, perIpPerDay: `${keyPrefix}login-ip` };
+export function limiterPrefixes(prefix: string = DEFAULT_PREFIX): LoginLimiterPrefixes {
+  return {
+    consecutiveFailures: `${prefix}${LOGIN_LIMITER_NAMES.consecutiveFailures}`,
+    perIpPerDay: `${prefix}${LOGIN_LIMITER_NAMES.perIpPerDay}`,
+  };
 }
 
 /** The ids one attempt is counted under, one per limiter (without the limiter's prefix). */
@@ -78,14 +83,15 @@ export function loginCounterIds(ip: unknown, username: unknown): LoginCounterIds
 }
 
 /**
- * The full Redis keys of an attempt by `username` from `ip`, for operators and tests (an admin
- * unlock should use the middleware's `reset()` instead, which also clears the insurance limiter).
+ * The full Redis keys of an attempt by `username` from `ip` in a `RedisLimiterStore` with this
+ * `prefix`, for operators and tests (an admin unlock should use the middleware's `reset()`
+ * instead, which also clears the insurance limiter).
  *
  * @example
  * loginRedisKeys("203.0.113.7", "alice").consecutiveFailures; // 'portcullis:login-fails:["203.0.113.7","alice"]'
  */
-export function loginRedisKeys(ip: unknown, username: unknown, keyPrefix: string = DEFAULT_KEY_PREFIX): LoginCounterIds {
-  const prefixes = limiterPrefixes(keyPrefix);
+export function loginRedisKeys(ip: unknown, username: unknown, prefix: string = DEFAULT_PREFIX): LoginCounterIds {
+  const prefixes = limiterPrefixes(prefix);
   const ids = loginCounterIds(ip, username);
   return {
     consecutiveFailures: `${prefixes.consecutiveFailures}:${ids.consecutiveFailures}`,

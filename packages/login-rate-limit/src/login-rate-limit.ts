@@ -1,20 +1,24 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import {
   assertKnownOptions,
   configError,
   createErrorResponder,
-  failOverAfter,
-  isIoredisLike,
+  insuredLimiter,
   isPasswordAccepted,
+  limiterDeadline,
   PortcullisError,
+  REPLACED_LIMITER_OPTIONS,
+  resolveLimiterStore,
   resolveTimeoutMs,
   storeUnavailable,
+  type Deadline,
   type ErrorResponseOptions,
-  type IoredisLike,
+  type InsuredLimiter,
+  type LimiterCount,
+  type LimiterStore,
 } from "@portcullis/core";
 import { decideLoginAttempt, type LimitReading, type LoginLimitName } from "./decide-login-attempt";
-import { DEFAULT_KEY_PREFIX, limiterPrefixes, loginCounterIds, type LoginCounterIds } from "./login-keys";
+import { LOGIN_LIMITER_NAMES, loginCounterIds, type LoginCounterIds } from "./login-keys";
 
 /** Failures in a row for one username from one IP. */
 export interface ConsecutiveFailuresOptions {
@@ -62,28 +66,23 @@ export interface LoginRateLimitOptions extends ErrorResponseOptions {
    */
   readonly username: (req: Request) => string | undefined;
   /**
-   * The ioredis client (or Cluster) of the host, shared: counts then hold across processes and
-   * restarts. Without it, counts are kept in this process's memory.
+   * Where the counts are kept. `new RedisLimiterStore(redis)` (from `@portcullis/redis`) shares
+   * them across processes and restarts, under `<prefix>login-fails:…` and `<prefix>login-ip:…`
+   * (see `loginRedisKeys`); any other `LimiterStore` (from `@portcullis/core`) plugs in the same way.
    *
-   * Either way a memory limiter is the insurance: while Redis fails, or is not connected, the
+   * A store that can fail is insured by a memory limiter: while it fails, or is not connected, the
    * attempts are counted in memory instead, so an outage neither crashes a request nor opens the
-   * gate. Those counts are per process and are not copied to Redis when it comes back. A Redis
+   * gate. Those counts are per process and are not copied back when the store returns. A store
    * that accepts commands but does not answer within `timeoutMs` is failed over in the same way.
-   * @default undefined (in memory, per process)
+   * @default new MemoryLimiterStore() (in memory, per process)
    */
-  readonly redis?: IoredisLike;
+  readonly store?: LimiterStore;
   /**
-   * How long a count on Redis may take, in milliseconds, before the memory insurance counts the
-   * attempt instead, so a stalled Redis never holds a login.
+   * How long an attempt's counts in the store may take, in milliseconds, before the memory
+   * insurance counts what has not answered, so a stalled store never holds a login longer.
    * @default 2000
    */
   readonly timeoutMs?: number;
-  /**
-   * Starts every Redis key, so several apps can share one Redis. Keys are
-   * `<keyPrefix>login-fails:…` and `<keyPrefix>login-ip:…` (see `loginRedisKeys`).
-   * @default "portcullis:"
-   */
-  readonly keyPrefix?: string;
   /**
    * Failures in a row for one username from one IP (the account-lockout half of the pattern).
    * @default { points: 10, blockSeconds: 900, windowSeconds: 86400 }
@@ -114,17 +113,7 @@ export interface LoginRateLimitMiddleware extends RequestHandler {
 }
 
 const NAME = "loginRateLimit";
-const KNOWN_OPTIONS = new Set([
-  "username",
-  "redis",
-  "timeoutMs",
-  "keyPrefix",
-  "consecutiveFailures",
-  "perIpPerDay",
-  "ip",
-  "onError",
-  "formatError",
-]);
+const KNOWN_OPTIONS = new Set(["username", "store", "timeoutMs", "consecutiveFailures", "perIpPerDay", "ip", "onError", "formatError"]);
 const DAY = 86_400;
 /** The memory limiter expires counts with a timer, and Node's timers wait at most 2^31-1 ms. */
 const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -138,13 +127,16 @@ interface ResolvedLimit {
   readonly blockSeconds: number;
 }
 
-/** A limiter and the memory limiter behind it (the same object when there is no Redis). */
+/** A limit and the insured limiter that counts it. */
 interface Limiter {
   readonly policy: ResolvedLimit;
-  readonly store: RateLimiterAbstract;
-  readonly memory: RateLimiterMemory;
-  /** Counts one point in the store, or in memory when the store fails or stalls. */
-  readonly consume: (id: string) => Promise<RateLimiterRes>;
+  readonly counts: InsuredLimiter;
+}
+
+/** A limit as counted for one attempt, and the limiter that took the point (where it is given back). */
+interface Counted {
+  readonly reading: LimitReading;
+  readonly by: LimiterCount["by"];
 }
 
 /**
@@ -161,7 +153,7 @@ interface Limiter {
  * the routes that check a password, so they share the counts.
  *
  * @example
- * const limitLogins = loginRateLimit({ redis, username: (req) => req.body?.username });
+ * const limitLogins = loginRateLimit({ store: new RedisLimiterStore(redis), username: (req) => req.body?.username });
  * app.post("/api/auth/login", express.json(), limitLogins, login);
  * app.post("/api/auth/reauthenticate", express.json(), limitLogins, reauthenticate);
  */
@@ -169,34 +161,22 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
   if (options === null || typeof options !== "object") {
     throw configError(NAME, "options are required: loginRateLimit({ username: (req) => req.body?.username })");
   }
-  assertKnownOptions(NAME, options, KNOWN_OPTIONS);
-  const { username, ip = defaultIp, keyPrefix = DEFAULT_KEY_PREFIX, redis } = options;
+  assertKnownOptions(NAME, options, KNOWN_OPTIONS, REPLACED_LIMITER_OPTIONS);
+  const { username, ip = defaultIp } = options;
   if (typeof username !== "function") {
     throw configError(NAME, `"username" is required: a function that reads it from the request, such as (req) => req.body?.username`);
   }
   if (typeof ip !== "function") throw configError(NAME, `"ip" must be a function (req) => string, such as (req) => req.ip`);
-  if (typeof keyPrefix !== "string" || keyPrefix.length > 100) {
-    throw configError(NAME, `"keyPrefix" must be a string of at most 100 characters, such as "myapp:"`);
-  }
-  if (redis !== undefined && !isIoredisLike(redis)) {
-    throw configError(NAME, `"redis" must be an ioredis client (new Redis(url) or new Cluster(nodes)); leave it out to count in memory`);
-  }
-  const prefixes = limiterPrefixes(keyPrefix);
+  const store = resolveLimiterStore(NAME, options.store);
   const timeoutMs = resolveTimeoutMs(NAME, options.timeoutMs);
   const limiters = {
     consecutiveFailures: createLimiter(
+      store,
       resolveLimit("consecutiveFailures", options.consecutiveFailures, { points: 10, blockSeconds: 900, windowSeconds: DAY }),
-      prefixes.consecutiveFailures,
-      redis,
-      timeoutMs,
     ),
-    perIpPerDay: createLimiter(
-      resolveLimit("perIpPerDay", options.perIpPerDay, { points: 100, blockSeconds: DAY, windowSeconds: DAY }),
-      prefixes.perIpPerDay,
-      redis,
-      timeoutMs,
-    ),
+    perIpPerDay: createLimiter(store, resolveLimit("perIpPerDay", options.perIpPerDay, { points: 100, blockSeconds: DAY, windowSeconds: DAY })),
   };
+  const all = [limiters.consecutiveFailures.counts, limiters.perIpPerDay.counts];
   const respond = createErrorResponder(NAME, options);
   const usernameOf = (req: Request): unknown => {
     try {
@@ -209,23 +189,31 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
   /**
    * Counts the attempt: first against its IP, then (only while the IP is not blocked) against the
    * username from that IP. A blocked IP spraying fresh usernames thus creates no per-username
-   * counter at all, so it cannot grow memory (or Redis) by one entry per guess.
+   * counter at all, so it cannot grow memory (or the store) by one entry per guess. Both counts
+   * share one deadline: a stalled store holds the attempt for one `timeoutMs`, not one per count.
    */
   const countAttempt = async (ids: LoginCounterIds) => {
-    const perIp = await count(limiters.perIpPerDay, ids);
-    if (perIp.consumed > perIp.points) return decideLoginAttempt([perIp]);
-    return decideLoginAttempt([await count(limiters.consecutiveFailures, ids), perIp]);
+    const deadline = limiterDeadline(all, timeoutMs);
+    try {
+      const perIp = await count(limiters.perIpPerDay, ids, deadline);
+      if (perIp.reading.consumed > perIp.reading.points) return { decision: decideLoginAttempt([perIp.reading]), counted: { perIpPerDay: perIp } };
+      const perUser = await count(limiters.consecutiveFailures, ids, deadline);
+      const counted: Partial<Record<LoginLimitName, Counted>> = { perIpPerDay: perIp, consecutiveFailures: perUser };
+      return { decision: decideLoginAttempt([perUser.reading, perIp.reading]), counted };
+    } finally {
+      deadline?.clear();
+    }
   };
 
   /** The IP's attempt was not a failure: a success, or a right password awaiting its second factor. */
-  const refundIp = (ids: LoginCounterIds) => {
-    limiters.perIpPerDay.store.reward(ids.perIpPerDay).catch(ignore);
+  const refundIp = (ids: LoginCounterIds, perIp: Counted | undefined) => {
+    perIp?.by.reward(ids.perIpPerDay).catch(ignore);
   };
 
   /** A success: the failures in a row are over, and the IP's attempt was not a failure. */
-  const succeeded = (ids: LoginCounterIds) => {
-    forget(limiters.consecutiveFailures, ids.consecutiveFailures).catch(ignore);
-    refundIp(ids);
+  const succeeded = (ids: LoginCounterIds, perIp: Counted | undefined) => {
+    limiters.consecutiveFailures.counts.forget(ids.consecutiveFailures).catch(ignore);
+    refundIp(ids, perIp);
   };
 
   function loginRateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -237,9 +225,9 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
     }
     countAttempt(ids)
       .then(
-        (decision) => {
+        ({ decision, counted }) => {
           if (!decision.allowed) {
-            for (const limit of decision.refund) limiters[limit].store.reward(ids[limit]).catch(ignore);
+            for (const limit of decision.refund) counted[limit]?.by.reward(ids[limit]).catch(ignore);
             const refusal = new PortcullisError("rate_limit_exceeded", REFUSAL, {
               headers: decision.headers,
               data: { retry_after: decision.retryAfterSeconds },
@@ -249,12 +237,12 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
           for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
           withoutCountOnSuccess(res, decision.headers);
           res.once("finish", () => {
-            if (res.statusCode >= 200 && res.statusCode < 300) succeeded(ids);
-            else if (isPasswordAccepted(req)) refundIp(ids);
+            if (res.statusCode >= 200 && res.statusCode < 300) succeeded(ids, counted.perIpPerDay);
+            else if (isPasswordAccepted(req)) refundIp(ids, counted.perIpPerDay);
           });
           next();
         },
-        // Only when Redis and the memory insurance both failed: refuse, never let the attempt in.
+        // Only when the store and the memory insurance both failed: refuse, never let the attempt in.
         (error: unknown) => respond(storeUnavailable(error), req, res, next),
       )
       .catch(next); // a responder that throws must not become an unhandled rejection
@@ -262,10 +250,10 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
 
   return Object.assign(loginRateLimitMiddleware, {
     async reset(name: string, address: string): Promise<void> {
-      await forget(limiters.consecutiveFailures, loginCounterIds(address, name).consecutiveFailures);
+      await limiters.consecutiveFailures.counts.forget(loginCounterIds(address, name).consecutiveFailures);
     },
     async resetIp(address: string): Promise<void> {
-      await forget(limiters.perIpPerDay, loginCounterIds(address, undefined).perIpPerDay);
+      await limiters.perIpPerDay.counts.forget(loginCounterIds(address, undefined).perIpPerDay);
     },
   });
 }
@@ -293,34 +281,22 @@ function ignore(): void {
   // to; if it fails, the attempt simply stays counted, which is the stricter outcome.
 }
 
-function createLimiter(policy: ResolvedLimit, keyPrefix: string, redis: IoredisLike | undefined, timeoutMs: number): Limiter {
-  const settings = { points: policy.points, duration: policy.windowSeconds, blockDuration: policy.blockSeconds, keyPrefix };
-  const memory = new RateLimiterMemory(settings);
-  if (redis === undefined) return { policy, store: memory, memory, consume: (id) => memory.consume(id) };
-  // rejectIfRedisNotReady: while the client is reconnecting, fail over at once instead of
-  // queueing the command until Redis is back.
-  const store = new RateLimiterRedis({ ...settings, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
-  return { policy, store, memory, consume: (id) => failOverAfter(store.consume(id), timeoutMs, () => memory.consume(id)) };
+function createLimiter(store: LimiterStore, policy: ResolvedLimit): Limiter {
+  const settings = { name: LOGIN_LIMITER_NAMES[policy.limit], points: policy.points, durationSeconds: policy.windowSeconds, blockSeconds: policy.blockSeconds };
+  return { policy, counts: insuredLimiter(NAME, store, settings) };
 }
 
-/** Consumes one point; a refusal (a `RateLimiterRes`) is a count like any other, an `Error` is not. */
-function count(limiter: Limiter, ids: LoginCounterIds): Promise<LimitReading> {
-  const read = (res: RateLimiterRes): LimitReading => ({
+/** Counts one point of the attempt against `limiter`'s limit, in the store or its insurance. */
+async function count(limiter: Limiter, ids: LoginCounterIds, deadline: Deadline | undefined): Promise<Counted> {
+  const { state, by } = await limiter.counts.count(ids[limiter.policy.limit], deadline);
+  const reading: LimitReading = {
     limit: limiter.policy.limit,
     points: limiter.policy.points,
     windowSeconds: limiter.policy.windowSeconds,
-    consumed: res.consumedPoints,
-    msBeforeReset: res.msBeforeNext,
-  });
-  return limiter.consume(ids[limiter.policy.limit]).then(read, (rejection: unknown) => {
-    if (rejection instanceof RateLimiterRes) return read(rejection);
-    throw rejection;
-  });
-}
-
-/** Deletes a count from the store and from the insurance, which may hold one from an outage. */
-async function forget(limiter: Limiter, id: string): Promise<void> {
-  await Promise.all([limiter.store.delete(id), limiter.store === limiter.memory ? undefined : limiter.memory.delete(id)]);
+    consumed: state.consumedPoints,
+    msBeforeReset: state.msBeforeNext,
+  };
+  return { reading, by };
 }
 
 function resolveLimit(

@@ -1,6 +1,7 @@
 import express from "express";
 import request from "supertest";
 import { useRedisServer } from "@portcullis/testing";
+import { RedisLimiterStore } from "@portcullis/redis";
 import { loginRateLimit, loginRedisKeys } from "@portcullis/login-rate-limit";
 import { attempt, createApp, fail, readyClient } from "./create-app";
 
@@ -41,12 +42,12 @@ describe("bad input is limited, never a 500", () => {
 
   test("a megabyte of username is answered, hashed into a short Redis key, and its case variants share a counter", async () => {
     const client = await readyClient(redis());
-    const keyPrefix = "huge:";
-    const { app } = createApp({ bodyLimit: "3mb", limit: { redis: client, keyPrefix } });
+    const prefix = "huge:";
+    const { app } = createApp({ bodyLimit: "3mb", limit: { store: new RedisLimiterStore(client, { prefix }) } });
     const huge = "Mallory".repeat(150_000);
     expect(await fail(app, 10, { username: huge })).toEqual(Array(10).fill(401));
     await attempt(app, { username: ` ${huge.toUpperCase()} ` }).expect(429);
-    const key = loginRedisKeys("10.0.0.1", huge, keyPrefix).consecutiveFailures;
+    const key = loginRedisKeys("10.0.0.1", huge, prefix).consecutiveFailures;
     expect(key.length).toBeLessThan(120);
     expect(await client.get(key)).toBe("11");
   });

@@ -1,4 +1,5 @@
 import { useRedisServer } from "@portcullis/testing";
+import { RedisLimiterStore } from "@portcullis/redis";
 import { loginRedisKeys } from "@portcullis/login-rate-limit";
 import { attempt, createApp, fail, readyClient } from "./create-app";
 
@@ -65,11 +66,11 @@ describe("on Redis", () => {
 
   test("the block's TTL in Redis is the Retry-After the client was given, and later attempts do not extend it", async () => {
     const client = await readyClient(redis());
-    const keyPrefix = `ttl${++n}:`;
-    const { app } = createApp({ limit: { redis: client, keyPrefix } });
+    const prefix = `ttl${++n}:`;
+    const { app } = createApp({ limit: { store: new RedisLimiterStore(client, { prefix }) } });
     await fail(app, 10);
     const refused = await attempt(app).expect(429);
-    const key = loginRedisKeys("10.0.0.1", "alice", keyPrefix).consecutiveFailures;
+    const key = loginRedisKeys("10.0.0.1", "alice", prefix).consecutiveFailures;
     const ttl = await client.pttl(key);
     expect(ttl).toBeGreaterThan(0);
     expect(Number(refused.headers["retry-after"])).toBe(Math.ceil(ttl / 1000));
@@ -79,24 +80,24 @@ describe("on Redis", () => {
     const later = await client.pttl(key);
     expect(later).toBeLessThanOrEqual(ttl);
     // The IP's count did not move while the username was blocked (ten failures, no more).
-    expect(await client.get(loginRedisKeys("10.0.0.1", "alice", keyPrefix).perIpPerDay)).toBe("10");
+    expect(await client.get(loginRedisKeys("10.0.0.1", "alice", prefix).perIpPerDay)).toBe("10");
   });
 
   test("the day's count of an IP lives as long as the day", async () => {
     const client = await readyClient(redis());
-    const keyPrefix = `day${++n}:`;
-    const { app } = createApp({ limit: { redis: client, keyPrefix } });
+    const prefix = `day${++n}:`;
+    const { app } = createApp({ limit: { store: new RedisLimiterStore(client, { prefix }) } });
     await attempt(app).expect(401);
-    const ttl = await client.pttl(loginRedisKeys("10.0.0.1", undefined, keyPrefix).perIpPerDay);
+    const ttl = await client.pttl(loginRedisKeys("10.0.0.1", undefined, prefix).perIpPerDay);
     expect(ttl).toBeGreaterThan(86_390_000);
     expect(ttl).toBeLessThanOrEqual(86_400_000);
   });
 
   test("a block survives a restart: a new limiter on the same Redis still refuses", async () => {
-    const keyPrefix = `restart${++n}:`;
-    const first = createApp({ limit: { redis: await readyClient(redis()), keyPrefix } });
+    const prefix = `restart${++n}:`;
+    const first = createApp({ limit: { store: new RedisLimiterStore(await readyClient(redis()), { prefix }) } });
     await fail(first.app, 11);
-    const second = createApp({ limit: { redis: await readyClient(redis()), keyPrefix } });
+    const second = createApp({ limit: { store: new RedisLimiterStore(await readyClient(redis()), { prefix }) } });
     const refused = await attempt(second.app, { password: "right" }).expect(429);
     expect(Number(refused.headers["retry-after"])).toBeGreaterThan(890);
     await attempt(second.app, { username: "bob", password: "right" }).expect(200);
@@ -104,10 +105,10 @@ describe("on Redis", () => {
 
   test("a success deletes the username's counter from Redis", async () => {
     const client = await readyClient(redis());
-    const keyPrefix = `ok${++n}:`;
-    const { app } = createApp({ limit: { redis: client, keyPrefix } });
+    const prefix = `ok${++n}:`;
+    const { app } = createApp({ limit: { store: new RedisLimiterStore(client, { prefix }) } });
     await fail(app, 3);
-    const key = loginRedisKeys("10.0.0.1", "alice", keyPrefix).consecutiveFailures;
+    const key = loginRedisKeys("10.0.0.1", "alice", prefix).consecutiveFailures;
     expect(await client.get(key)).toBe("3");
     await attempt(app, { password: "right" }).expect(200);
     // The delete is sent when the response finishes; a command on the same connection runs after it.

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { useRedisServer } from "@portcullis/testing";
+import { RedisLimiterStore } from "@portcullis/redis";
 import type { LoginRateLimitOptions } from "@portcullis/login-rate-limit";
 import { attempt, createApp, fail, readyClient } from "./create-app";
 
@@ -11,7 +12,7 @@ beforeAll(async () => {
 let n = 0;
 const stores: [string, () => Partial<LoginRateLimitOptions>][] = [
   ["memory", () => ({})],
-  ["Redis", () => ({ redis: client, keyPrefix: `t${++n}:` })],
+  ["Redis", () => ({ store: new RedisLimiterStore(client, { prefix: `t${++n}:` }) })],
 ];
 
 const POLICY = /^"(\d+)-in-(\d+(?:s|min|h|day))"; q=(\d+); w=(\d+)$/;

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { useRedisServer } from "@portcullis/testing";
+import { RedisLimiterStore } from "@portcullis/redis";
 import { attempt, createApp, fail, readyClient } from "./create-app";
 
 // A file of its own: the server is killed, and every other client of it would be left reconnecting.
@@ -7,7 +8,7 @@ const redis = useRedisServer();
 
 test("Redis dying under load crashes nothing and opens nothing: every attempt is answered and the limit holds", async () => {
   const client = await readyClient(redis(), { enableOfflineQueue: false });
-  const { app } = createApp({ limit: { redis: client, perIpPerDay: { points: 40 } } });
+  const { app } = createApp({ limit: { store: new RedisLimiterStore(client), perIpPerDay: { points: 40 } } });
   const during = Promise.all(Array.from({ length: 30 }, (_, i) => attempt(app, { username: `user${i % 3}` })));
   await redis().kill();
   const statuses = (await during).map((res) => res.status);

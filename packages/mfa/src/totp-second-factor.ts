@@ -15,7 +15,7 @@ import { auditCodeOf, confirmedEnrolment, invalidCode, reauthenticationCode, res
  *
  * @example
  * const mfa = totpSecondFactor({ store: new RedisMfaStore(redis), encryptionKey: process.env.MFA_ENCRYPTION_KEY!, issuer: "Acme" });
- * const rateLimit = loginRateLimit({ redis, username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email });
+ * const rateLimit = loginRateLimit({ store: new RedisLimiterStore(redis), username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email });
  * app.use("/api/auth", authRouter({ users, rateLimit, mfa }));
  */
 export function totpSecondFactor(options: Readonly<TotpSecondFactorOptions>): SecondFactor {

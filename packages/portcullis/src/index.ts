@@ -27,7 +27,7 @@ export {
   type SessionPrincipal,
 } from "@portcullis/core";
 
-// API keys: the service, scopes, and the stores in memory.
+// API keys: the service, scopes, and the stores in memory (keys, users, factors, the log, rate-limit counts).
 export {
   ApiKeys,
   KeyFormat,
@@ -37,6 +37,7 @@ export {
   MemoryUserStore,
   MemoryMfaStore,
   MemoryAuditSink,
+  MemoryLimiterStore,
   loggerAuditSink,
   teeAuditSink,
   type ApiKeysOptions,
@@ -50,6 +51,7 @@ export {
   type MfaStore,
   type AuditSink,
   type AuditEvent,
+  type LimiterStore,
   type ScopePolicyOptions,
 } from "@portcullis/core";
 
@@ -59,12 +61,14 @@ export {
   RedisUserStore,
   RedisMfaStore,
   RedisAuditSink,
+  RedisLimiterStore,
   watchRedisConnection,
   redisPing,
   type RedisKeyStoreOptions,
   type RedisUserStoreOptions,
   type RedisMfaStoreOptions,
   type RedisAuditSinkOptions,
+  type RedisLimiterStoreOptions,
   type WatchRedisConnectionOptions,
 } from "@portcullis/redis";
 

@@ -4,4 +4,5 @@ export * from "./redis-key-store";
 export * from "./redis-user-store";
 export * from "./redis-mfa-store";
 export * from "./redis-audit-sink";
+export { RedisLimiterStore, type RedisLimiterStoreOptions } from "./redis-limiter-store";
 export { watchRedisConnection, redisPing, type WatchRedisConnectionOptions, type RedisConnectionWatch } from "./watch-redis-connection";

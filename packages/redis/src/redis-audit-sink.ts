@@ -12,9 +12,10 @@ import {
   type AuditRetentionOptions,
   type AuditSink,
   type StoredAuditEvent,
+  DEFAULT_PREFIX,
 } from "@portcullis/core";
 import type { RedisClient } from "./redis-client";
-import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
+import { RedisKeys } from "./redis-keys";
 
 export interface RedisAuditSinkOptions extends AuditRetentionOptions {
   /**
@@ -158,7 +159,7 @@ export class RedisAuditSink implements AuditSink {
       throw configError("RedisAuditSink", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
     this.retention = resolveAuditRetention("RedisAuditSink", options, OPTIONS);
-    const { prefix = DEFAULT_REDIS_PREFIX, flushIntervalMs = 500, maxBuffered = 10_000 } = options ?? {};
+    const { prefix = DEFAULT_PREFIX, flushIntervalMs = 500, maxBuffered = 10_000 } = options ?? {};
     if (typeof prefix !== "string") throw configError("RedisAuditSink", `"prefix" must be a string`);
     if (!Number.isFinite(flushIntervalMs) || flushIntervalMs < 1) {
       throw configError("RedisAuditSink", `"flushIntervalMs" must be a number of milliseconds, at least 1`);

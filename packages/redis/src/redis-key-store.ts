@@ -18,9 +18,10 @@ import {
   type StoredApiKey,
   type UpdateOptions,
   type UpdateOutcome,
+  DEFAULT_PREFIX,
 } from "@portcullis/core";
 import type { RedisClient } from "./redis-client";
-import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
+import { RedisKeys } from "./redis-keys";
 
 export interface RedisKeyStoreOptions {
   /**
@@ -177,7 +178,7 @@ export class RedisKeyStore implements KeyStore {
       throw configError("RedisKeyStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
     assertKnownOptions("RedisKeyStore", options, ["prefix", "usageFlushIntervalMs"]);
-    const { prefix = DEFAULT_REDIS_PREFIX, usageFlushIntervalMs = 1000 } = options;
+    const { prefix = DEFAULT_PREFIX, usageFlushIntervalMs = 1000 } = options;
     if (typeof prefix !== "string") throw configError("RedisKeyStore", `"prefix" must be a string`);
     if (!Number.isFinite(usageFlushIntervalMs) || usageFlushIntervalMs < 10) {
       throw configError("RedisKeyStore", `"usageFlushIntervalMs" must be a number of milliseconds, at least 10`);

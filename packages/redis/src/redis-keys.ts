@@ -1,3 +1,5 @@
+import { DEFAULT_PREFIX } from "@portcullis/core";
+
 /**
  * Every Redis key portcullis writes is named here, and nowhere else.
  *
@@ -9,7 +11,7 @@
  * | `<prefix>app-keys:["<owner>","<app>"]` | zset | the ids of an owner's keys bound to one app      |
  * | `<prefix>made-under:<lineage>`    | set    | the ids of the keys made by a key of this rotation chain, revoked with it |
  * | `<prefix>usage:["<owner>","<day>"]` | hash | requests on a UTC day per key id, and "*" in all  |
- * | `<prefix>key-rate:<limit>:<id>`   | string | a key's request count (rate-limiter-flexible)      |
+ * | `<prefix>key-rate:<window>:<id>`  | string | a key's request count over a window of seconds (rate-limiter-flexible) |
  * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
  * | `<prefix>mfa:<user id>`           | hash   | a user's second factor: sealed TOTP secret, times, last step, `rc:<digest>` per recovery code |
@@ -22,8 +24,10 @@
  * | `<prefix>login-fails:[ip,user]`   | string | failed logins in a row (rate-limiter-flexible)     |
  * | `<prefix>login-ip:<ip>`           | string | failed logins from an IP today (rate-limiter-flexible) |
  *
- * The two login counters are named by `loginRedisKeys` in `@portcullis/login-rate-limit`, which
- * does not depend on this package; they are listed here so this table stays the whole picture.
+ * The rate limiters' counters (`key-rate`, `login-fails`, `login-ip`) are written by
+ * `RedisLimiterStore` under `limiter(name)`, the name each middleware gives its limiters (they do
+ * not depend on this package); rate-limiter-flexible adds `:<id>`. `loginRedisKeys` in
+ * `@portcullis/login-rate-limit` spells a login counter's whole key for operators.
  *
  * Every command touches a single key, or keys sharing a hash tag: the access log's streams all
  * carry `{audit}`, so one script writes a batch to them on one Cluster slot. Creating a
@@ -32,10 +36,13 @@
  * Creating a user writes the user before claiming the email, so a failure part-way leaves the
  * address free, never an email claimed by a user that does not exist.
  */
-export const DEFAULT_REDIS_PREFIX = "portcullis:";
-
 export class RedisKeys {
-  constructor(readonly prefix: string = DEFAULT_REDIS_PREFIX) {}
+  constructor(readonly prefix: string = DEFAULT_PREFIX) {}
+
+  /** What starts a rate limiter's counters (rate-limiter-flexible's `keyPrefix`); it adds `:<id>`. */
+  limiter(name: string): string {
+    return `${this.prefix}${name}`;
+  }
 
   apiKeyRecord(id: string): string {
     return `${this.prefix}key:${id}`;
@@ -105,3 +112,9 @@ export class RedisKeys {
     return `${this.prefix}app-keys:${JSON.stringify([owner, app])}`;
   }
 }
+
+/**
+ * The default prefix under its former name, kept while `sessionAuth` still reads it.
+ * @deprecated Use `DEFAULT_PREFIX` from `@portcullis/core`: one default for every `prefix` option.
+ */
+export const DEFAULT_REDIS_PREFIX = DEFAULT_PREFIX;

@@ -6,9 +6,10 @@ import {
   type MfaConfirmation,
   type MfaEnrolment,
   type MfaStore,
+  DEFAULT_PREFIX,
 } from "@portcullis/core";
 import type { RedisClient } from "./redis-client";
-import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
+import { RedisKeys } from "./redis-keys";
 
 export interface RedisMfaStoreOptions {
   /** @default "portcullis:" */
@@ -84,7 +85,7 @@ export class RedisMfaStore implements MfaStore {
       throw configError("RedisMfaStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
     assertKnownOptions("RedisMfaStore", options, ["prefix"]);
-    const { prefix = DEFAULT_REDIS_PREFIX } = options;
+    const { prefix = DEFAULT_PREFIX } = options;
     if (typeof prefix !== "string") throw configError("RedisMfaStore", `"prefix" must be a string such as "myapp:"`);
     this.#redis = redis;
     this.keys = new RedisKeys(prefix);

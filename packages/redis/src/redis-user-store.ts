@@ -10,9 +10,10 @@ import {
   type PasswordHasher,
   type UserRecord,
   type UserStore,
+  DEFAULT_PREFIX,
 } from "@portcullis/core";
 import type { RedisClient } from "./redis-client";
-import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
+import { RedisKeys } from "./redis-keys";
 
 export interface RedisUserStoreOptions {
   /** Hashes and checks passwords: `bcryptPasswords()` from `@portcullis/session-auth`. */
@@ -55,7 +56,7 @@ export class RedisUserStore implements UserStore {
     this.#passwords = options.passwords;
     this.#now = options.now ?? Date.now;
     this.#timeoutMs = resolveTimeoutMs("RedisUserStore", options.timeoutMs);
-    this.keys = new RedisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
+    this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
   }
 
   /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */

@@ -85,7 +85,7 @@ const HANDLE = /^[0-9A-Za-z]{16}$/;
  * app.use("/api/auth", authRouter({ users, rateLimit: loginRateLimit({ username: (req) => req.body?.email }) }));
  * @example
  * const mfa = totpSecondFactor({ store: new RedisMfaStore(redis), encryptionKey: process.env.MFA_ENCRYPTION_KEY!, issuer: "Acme" });
- * const rateLimit = loginRateLimit({ redis, username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email });
+ * const rateLimit = loginRateLimit({ store: new RedisLimiterStore(redis), username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email });
  * app.use("/api/auth", authRouter({ users, rateLimit, mfa }));
  */
 export function authRouter(options: Readonly<AuthRouterOptions>): Router {

@@ -1,6 +1,7 @@
 import request from "supertest";
 import type { Redis } from "ioredis";
 import { loginRateLimit } from "@portcullis/login-rate-limit";
+import { RedisLimiterStore } from "@portcullis/redis";
 import { useRedisSentinel } from "@portcullis/testing";
 import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";
 
@@ -32,7 +33,7 @@ test("login, a session request, the session list and logout, with the session an
 
 test("loginRateLimit counts on the master: the eleventh wrong password in a row is refused", async () => {
   const client = await readySentinelClient();
-  const { app } = await createApp({ redis: client, rateLimit: loginRateLimit({ redis: client, keyPrefix: "sentinel:", username: (req) => req.body?.email }) });
+  const { app } = await createApp({ redis: client, rateLimit: loginRateLimit({ store: new RedisLimiterStore(client, { prefix: "sentinel:" }), username: (req) => req.body?.email }) });
   const attempt = (password: string) => request(app).post("/api/auth/login").send({ email: EMAIL, password });
   for (let i = 1; i <= 10; i++) expect((await attempt(`wrong-${i}`)).status).toBe(401);
   expect((await attempt("wrong-11")).status).toBe(429);

@@ -1,5 +1,4 @@
-import { KeyFormat, MIN_SECRET_BYTES, ScopePolicy } from "@portcullis/core";
-import { DEFAULT_REDIS_PREFIX } from "@portcullis/redis";
+import { DEFAULT_PREFIX, KeyFormat, MIN_SECRET_BYTES, ScopePolicy } from "@portcullis/core";
 import { failure } from "./cli-error";
 
 /** The key prefix when neither PORTCULLIS_KEY_PREFIX nor `--prefix` is given. */
@@ -83,7 +82,7 @@ export function readConfig(
     scopes,
     secret,
     keyPrefix,
-    redisPrefix: variable(env, "PORTCULLIS_REDIS_PREFIX") ?? DEFAULT_REDIS_PREFIX,
+    redisPrefix: variable(env, "PORTCULLIS_REDIS_PREFIX") ?? DEFAULT_PREFIX,
   };
 }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_REDIS_PREFIX } from "@portcullis/redis";
+import { DEFAULT_PREFIX } from "@portcullis/core";
 import { DEFAULT_KEY_PREFIX } from "./config";
 
 const ENVIRONMENT = `Environment:
@@ -8,7 +8,7 @@ const ENVIRONMENT = `Environment:
                            made with another secret do not verify on the server.
   PORTCULLIS_KEY_PREFIX    Starts every new key. Default "${DEFAULT_KEY_PREFIX}"; --prefix overrides it.
   PORTCULLIS_REDIS_PREFIX  Starts every Redis key, as the server's RedisKeyStore prefix.
-                           Default "${DEFAULT_REDIS_PREFIX}".
+                           Default "${DEFAULT_PREFIX}".
   PORTCULLIS_REDIS_CLUSTER true if REDIS_URL is a node of a Redis Cluster (any one master).
   PORTCULLIS_SCOPES        The server's known scopes, comma-separated (read,write,admin), so a
                            misspelt scope is refused here as the server would. Default: any.
