@@ -15,6 +15,7 @@ const config: Config = {
   },
   transformIgnorePatterns: ["^(?!.*/node_modules/(@scure/base|@noble/hashes)/).*/node_modules/"],
   moduleNameMapper: {
+    "^@portcullis/([a-z-]+)/internal$": "<rootDir>/packages/$1/src/internal",
     "^@portcullis/([a-z-]+)$": "<rootDir>/packages/$1/src",
     "^portcullis$": "<rootDir>/packages/portcullis/src",
   },

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
-import { endpointIdsOf, endpointRefusal, requireRecentAuth, requireScope } from "@portcullis/require-scope";
+import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
+import { endpointIdsOf, endpointRefusal } from "@portcullis/require-scope/internal";
 import {
   assertKnownOptions,
   assertRealm,

@@ -1,5 +1,8 @@
-export * from "./login-rate-limit";
-export * from "./decide-login-attempt";
-export * from "./login-keys";
-export * from "./username";
-export * from "./client-network";
+export {
+  loginRateLimit,
+  type LoginRateLimitOptions,
+  type LoginRateLimitMiddleware,
+  type ConsecutiveFailuresOptions,
+  type PerIpPerDayOptions,
+} from "./login-rate-limit";
+export { loginRedisKeys, type LoginCounterIds } from "./login-keys";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { isIPv6 } from "node:net";
-import { clientNetwork, loginCounterIds } from "@portcullis/login-rate-limit";
+import { clientNetwork } from "../src/client-network";
+import { loginCounterIds } from "../src/login-keys";
 import { attempt, createApp, fail } from "./create-app";
 
 test.each([

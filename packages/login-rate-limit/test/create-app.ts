@@ -2,7 +2,8 @@ import express from "express";
 import type { Redis, RedisOptions } from "ioredis";
 import request from "supertest";
 import type { TestRedisServer } from "@portcullis/testing";
-import { loginRateLimit, normalizeUsername, type LoginRateLimitOptions } from "@portcullis/login-rate-limit";
+import { loginRateLimit, type LoginRateLimitOptions } from "@portcullis/login-rate-limit";
+import { normalizeUsername } from "../src/username";
 
 /** Accounts of the fake login handler; every password but "right" is wrong. */
 const ACCOUNTS = new Set(["alice", "bob"]);

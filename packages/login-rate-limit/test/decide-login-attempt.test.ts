@@ -1,4 +1,4 @@
-import { decideLoginAttempt, type LimitReading } from "@portcullis/login-rate-limit";
+import { decideLoginAttempt, type LimitReading } from "../src/decide-login-attempt";
 
 const consecutive = (consumed: number, msBeforeReset = 86_400_000): LimitReading => ({
   limit: "consecutiveFailures",

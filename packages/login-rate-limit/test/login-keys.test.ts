@@ -1,4 +1,6 @@
-import { limiterPrefixes, loginCounterIds, loginRedisKeys, MAX_KEY_PART_LENGTH, normalizeUsername } from "@portcullis/login-rate-limit";
+import { loginRedisKeys } from "@portcullis/login-rate-limit";
+import { limiterPrefixes, loginCounterIds, MAX_KEY_PART_LENGTH } from "../src/login-keys";
+import { normalizeUsername } from "../src/username";
 
 describe("normalizeUsername", () => {
   test.each([

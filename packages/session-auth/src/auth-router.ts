@@ -17,7 +17,8 @@ import {
   type SessionPrincipal,
   type UserStore,
 } from "@portcullis/core";
-import { reauthenticationRequired, requireRecentAuth } from "@portcullis/require-scope";
+import { requireRecentAuth } from "@portcullis/require-scope";
+import { reauthenticationRequired } from "@portcullis/require-scope/internal";
 import { z } from "zod";
 import { completeLogin, endSession, meJson, startSession } from "./login-session";
 import { authRouterErrorFormat, beginMfaLogin } from "./pending-sign-in";
