@@ -5,3 +5,4 @@ export * from "./redis-user-store";
 export * from "./redis-mfa-store";
 export * from "./redis-audit-sink";
 export { watchRedisConnection, redisPing, type WatchRedisConnectionOptions, type RedisConnectionWatch } from "./watch-redis-connection";
+export { redisSessionStorage, type RedisSessionStorageOptions } from "./redis-session-storage";
