@@ -17,6 +17,7 @@ const {
   portcullisFinalHandlers,
   redactResponse,
   redisPing,
+  redisSessionStorage,
   scopeGuards,
   sessionAuth,
   totpSecondFactor,
@@ -76,7 +77,7 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
   app.use(
     "/api",
     apiKeyAuth({ keys, optional: true, audit }),
-    sessionAuth({ secret: sessionSecret, roles: ROLES, users, audit, ...onRedis, ...clock }),
+    sessionAuth({ secret: sessionSecret, roles: ROLES, users, audit, ...(redis ? { sessions: redisSessionStorage(redis) } : {}), ...clock }),
     keyRateLimit({ ...onRedis, default: { points: 600, durationSeconds: 60 } }),
   );
   // A code step counts under the login name its password step was typed with, so wrong codes and
