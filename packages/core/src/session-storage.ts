@@ -28,7 +28,9 @@ export interface SessionStorageSettings {
 
 /** What a session storage gives `sessionAuth`: the store and the per-user index. */
 export interface SessionStorageParts {
+  /** The sessions, for express-session, with `take` and `creating` besides. */
   readonly store: TakingSessionStore;
+  /** Each user's session ids, to list and revoke them. */
   readonly index: SessionIndex;
 }
 
@@ -48,7 +50,9 @@ export interface TakingSessionStore extends session.Store {
  * the same). Entries carry the latest time the session could still exist and are pruned then.
  */
 export interface SessionIndex {
+  /** Records a session of the user, to be forgotten at `forgetAt` (milliseconds) at the latest. */
   add(userId: string, sessionId: string, forgetAt: number): Promise<void>;
+  /** Forgets one session of the user (logged out, revoked, renewed under a new id). */
   remove(userId: string, sessionId: string): Promise<void>;
   /** The user's session ids, oldest first, without those past their time. */
   list(userId: string, now: number): Promise<string[]>;

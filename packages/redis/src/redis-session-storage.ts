@@ -4,6 +4,7 @@ import type { RedisClient } from "./redis-client";
 import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
 import { RedisSessionIndex } from "./redis-session-index";
 
+/** Options of `redisSessionStorage`. */
 export interface RedisSessionStorageOptions {
   /**
    * Starts every Redis key: sessions live under `<prefix>sess:`, each user's index under

@@ -9,6 +9,7 @@ import {
   type TakingSessionStore,
 } from "@portcullis/core";
 
+/** Options of `expressSessionStorage`. */
 export interface ExpressSessionStorageOptions {
   /** Any express-session store: connect-pg-simple's, connect-mongo's, express-session's `MemoryStore`… */
   readonly store: session.Store;
