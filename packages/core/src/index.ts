@@ -44,5 +44,6 @@ export {
   type SessionStorage,
   type SessionStorageParts,
   type SessionStorageSettings,
+  type SessionStoreCalls,
   type TakingSessionStore,
 } from "./session-storage";

@@ -1,5 +1,3 @@
-import type session from "express-session";
-
 /**
  * The session storage port: where `sessionAuth` keeps sessions (an express-session `Store`) and
  * each user's list of them (a `SessionIndex`). `sessionAuth` calls it once, when it is created,
@@ -18,8 +16,11 @@ export type SessionStorage = (settings: SessionStorageSettings) => SessionStorag
 
 /** What `sessionAuth` hands its session storage when it starts. */
 export interface SessionStorageSettings {
-  /** How long to keep a session, in whole seconds, from its data (timeouts, a pending sign-in). */
-  readonly ttlSeconds: (data: session.SessionData) => number;
+  /**
+   * How long to keep a session, in whole seconds, from its data (express-session's `SessionData`:
+   * the timeouts, a pending sign-in).
+   */
+  ttlSeconds(data: object): number;
   /** How long one store call may take, in milliseconds, before it fails (the request gets 503). */
   readonly timeoutMs: number;
   /** The app's clock, in milliseconds. */
@@ -34,8 +35,22 @@ export interface SessionStorageParts {
   readonly index: SessionIndex;
 }
 
-/** A session store that can also remove a session and say whether it was still there. */
-export interface TakingSessionStore extends session.Store {
+/**
+ * The calls portcullis makes on an express-session `Store`, named here so that this package
+ * installs and type-checks without express-session. The store itself must extend
+ * express-session's `Store` (`sessionAuth` checks when it starts).
+ */
+export interface SessionStoreCalls {
+  get(sessionId: string, callback: (error: unknown, data?: object | null) => void): void;
+  set(sessionId: string, data: object, callback?: (error?: unknown) => void): void;
+  destroy(sessionId: string, callback?: (error?: unknown) => void): void;
+}
+
+/**
+ * An express-session store that can also remove a session and say whether it was still there, and
+ * that writes a session only while creating it or over one that still exists.
+ */
+export interface TakingSessionStore extends SessionStoreCalls {
   /** Deletes the session; true if it existed. The check and the delete are one step. */
   take(sessionId: string): Promise<boolean>;
   /**

@@ -1,12 +1,12 @@
 import type session from "express-session";
-import { SessionGone } from "@portcullis/core";
+import { SessionGone, type SessionStoreCalls } from "@portcullis/core";
 import { redisSessionStorage } from "@portcullis/redis";
 import { useRedisServer } from "@portcullis/testing";
 
 const redis = useRedisServer();
 const settings = { ttlSeconds: () => 120, timeoutMs: 1000, now: () => Date.now() };
 const data = { cookie: { originalMaxAge: 60_000 } } as session.SessionData;
-const save = (store: session.Store, sid: string) => new Promise<void>((resolve, reject) => store.set(sid, data, (error) => (error ? reject(error) : resolve())));
+const save = (store: SessionStoreCalls, sid: string) => new Promise<void>((resolve, reject) => store.set(sid, data, (error) => (error ? reject(error) : resolve())));
 
 test("sessions live under <prefix>sess:<sid> with the TTL sessionAuth computes, each user's index under <prefix>user-sessions:<id>", async () => {
   const client = redis().client();

@@ -18,6 +18,7 @@ import {
   type Logger,
   type SessionPrincipal,
   type SessionStorage,
+  type TakingSessionStore,
   type UserStore,
 } from "@portcullis/core";
 import { memorySessionStorage } from "./memory-session-storage";
@@ -243,10 +244,14 @@ function openStorage(sessions: SessionStorage, settings: Parameters<SessionStora
   if (!store || typeof store.get !== "function" || typeof store.take !== "function" || typeof store.creating !== "function") {
     throw configError("sessionAuth", `"sessions" must return { store, index } with a store that has take and creating; wrap a plain express-session store with expressSessionStorage({ store, index })`);
   }
+  // What express-session's Store class gives every store (any copy of express-session).
+  if (typeof (store as Partial<session.Store>).createSession !== "function" || typeof (store as Partial<session.Store>).on !== "function") {
+    throw configError("sessionAuth", `"sessions" must return a store that extends express-session's Store`);
+  }
   if (!index || typeof index.add !== "function" || typeof index.list !== "function" || typeof index.remove !== "function") {
     throw configError("sessionAuth", `"sessions" must return { store, index } with a SessionIndex (add, remove, list)`);
   }
-  return { store, index };
+  return { store: store as TakingSessionStore & session.Store, index };
 }
 
 /** Options of earlier versions, each with what replaced it. */

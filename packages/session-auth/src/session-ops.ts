@@ -1,6 +1,6 @@
 import type { Request } from "express";
 import type session from "express-session";
-import { guardStore, SessionGone, unauthenticated } from "@portcullis/core";
+import { guardStore, SessionGone, unauthenticated, type SessionStoreCalls } from "@portcullis/core";
 import type { PortcullisSessionData } from "./session-data";
 
 /**
@@ -39,12 +39,12 @@ export function destroyCurrent(req: Request, timeoutMs: number, realm: string): 
   return sessionCall(req, realm, timeoutMs, (done) => req.session.destroy(done));
 }
 
-export function destroyById(store: session.Store, sessionId: string, timeoutMs: number): Promise<void> {
+export function destroyById(store: SessionStoreCalls, sessionId: string, timeoutMs: number): Promise<void> {
   return callbackPromise<void>((done) => store.destroy(sessionId, done), timeoutMs);
 }
 
 /** The portcullis data of a stored session, or undefined when it is gone. */
-export async function loadById(store: session.Store, sessionId: string, timeoutMs: number): Promise<PortcullisSessionData | undefined> {
-  const data = await callbackPromise<session.SessionData | null | undefined>((done) => store.get(sessionId, done), timeoutMs);
+export async function loadById(store: SessionStoreCalls, sessionId: string, timeoutMs: number): Promise<PortcullisSessionData | undefined> {
+  const data = (await callbackPromise<object | null | undefined>((done) => store.get(sessionId, done), timeoutMs)) as session.SessionData | null | undefined;
   return data?.portcullis ?? undefined;
 }

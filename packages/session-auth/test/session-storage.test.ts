@@ -93,6 +93,10 @@ test("the storage options are checked when sessionAuth is created, and the repla
   expect(() => sessionAuth({ secret: SECRET, roles, sessions: () => ({ store: new MemoryStore(), index: new MemorySessionIndex() }) } as never)).toThrow(
     /^sessionAuth: "sessions" must return \{ store, index \} .* expressSessionStorage/,
   );
+  const notAStore = { get() {}, set() {}, destroy() {}, take: async () => false, creating: <T>(_sid: string, save: () => Promise<T>) => save() };
+  expect(() => sessionAuth({ secret: SECRET, roles, sessions: () => ({ store: notAStore, index: new MemorySessionIndex() }) })).toThrow(
+    /^sessionAuth: "sessions" must return a store that extends express-session's Store/,
+  );
   expect(() => expressSessionStorage({ store: {} as never, index: new MemorySessionIndex() })).toThrow(/^expressSessionStorage: "store" must be an express-session Store/);
   expect(() => expressSessionStorage({ store: new MemoryStore() } as never)).toThrow(/^expressSessionStorage: "index" must be a SessionIndex/);
 });
