@@ -2,7 +2,7 @@
 // A cookie session on Redis (one GET per request), then the "read" scope guard. The server signs
 // its one user in itself and hands the driver the cookie to send.
 const express = require("express");
-const { RedisUserStore, authRouter, bcryptPasswords, scopeGuards, sessionAuth } = require("portcullis");
+const { RedisUserStore, authRouter, bcryptPasswords, redisSessionStorage, scopeGuards, sessionAuth } = require("portcullis");
 const { connectRedis, projects, randomSecret, run, scopes, serve, settings } = require("./common");
 
 run("session", async () => {
@@ -16,7 +16,7 @@ run("session", async () => {
   const { requireScope } = scopeGuards({ policy: scopes });
 
   const app = express();
-  app.use("/api", sessionAuth({ secret: randomSecret(), roles: { member: ["read"] }, redis, redisPrefix: prefix }));
+  app.use("/api", sessionAuth({ secret: randomSecret(), roles: { member: ["read"] }, sessions: redisSessionStorage(redis, { prefix }) }));
   app.use("/api/auth", authRouter({ users }));
   app.get("/api/projects", requireScope("read"), (_req, res) => void res.json(projects));
 

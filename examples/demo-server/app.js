@@ -18,6 +18,7 @@ const {
   portcullisFinalHandlers,
   redactResponse,
   redisPing,
+  redisSessionStorage,
   scopeGuards,
   sessionAuth,
   totpSecondFactor,
@@ -52,7 +53,6 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
  */
 function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now, cache, mfaStore, mfaEncryptionKey }) {
   const clock = now ? { now } : {};
-  const onRedis = redis ? { redis } : {};
   // Rate-limit counts on Redis too, shared by every process; in memory without it.
   const limits = redis ? { store: new RedisLimiterStore(redis) } : {};
   const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes: policy, ...clock, ...(cache === undefined ? {} : { cache }) });
@@ -79,7 +79,7 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
   app.use(
     "/api",
     apiKeyAuth({ keys, optional: true, audit }),
-    sessionAuth({ secret: sessionSecret, roles: ROLES, users, audit, ...onRedis, ...clock }),
+    sessionAuth({ secret: sessionSecret, roles: ROLES, users, audit, ...(redis ? { sessions: redisSessionStorage(redis) } : {}), ...clock }),
     keyRateLimit({ ...limits, default: { points: 600, durationSeconds: 60 } }),
   );
   // A code step counts under the login name its password step was typed with, so wrong codes and

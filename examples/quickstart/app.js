@@ -15,6 +15,7 @@ const {
   loginRateLimit,
   portcullisFinalHandlers,
   redisPing,
+  redisSessionStorage,
   scopeGuards,
   sessionAuth,
   utf8Only,
@@ -51,7 +52,7 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   app.use(
     "/api",
     apiKeyAuth({ keys, optional: true, audit }), // a Bearer key, or else…
-    sessionAuth({ secret: sessionSecret, roles: { admin: ["admin"], member: ["read", "write", "predict"] }, users, audit, ...(redis ? { redis } : {}), ...clock }),
+    sessionAuth({ secret: sessionSecret, roles: { admin: ["admin"], member: ["read", "write", "predict"] }, users, audit, ...(redis ? { sessions: redisSessionStorage(redis) } : {}), ...clock }),
   );
   // Login, re-authentication and password changes share one brute-force limit.
   const limit = loginRateLimit({

@@ -40,3 +40,13 @@ export * from "./options";
 export * from "./request-schema";
 export { hasRequestBody, jsonBodyRequired, requireJsonBody } from "./request-body";
 export { isSafeMethod } from "./safe-method";
+export {
+  SessionCreations,
+  SessionGone,
+  type SessionIndex,
+  type SessionStorage,
+  type SessionStorageParts,
+  type SessionStorageSettings,
+  type SessionStoreCalls,
+  type TakingSessionStore,
+} from "./session-storage";

@@ -2,7 +2,7 @@ import express, { type RequestHandler } from "express";
 import { ApiKeys, MemoryKeyStore, MemoryUserStore, ScopePolicy } from "@portcullis/core";
 import { apiKeyAuth } from "@portcullis/api-key-auth";
 import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
-import { RedisUserStore, type RedisClient } from "@portcullis/redis";
+import { redisSessionStorage, RedisUserStore, type RedisClient } from "@portcullis/redis";
 import { authRouter, bcryptPasswords, sessionAuth, type SecondFactor, type SessionAuthOptions } from "@portcullis/session-auth";
 
 export const EMAIL = "you@example.com";
@@ -42,7 +42,7 @@ export async function createApp(
       roles: { admin: ["admin"], member: ["read", "predict"] },
       now,
       users,
-      ...(options.redis ? { redis: options.redis } : {}),
+      ...(options.redis ? { sessions: redisSessionStorage(options.redis) } : {}),
       ...options.session,
     }),
   );

@@ -1,5 +1,5 @@
 import request from "supertest";
-import { RedisMfaStore } from "@portcullis/redis";
+import { redisSessionStorage, RedisMfaStore } from "@portcullis/redis";
 import { RecoveryCodeHasher, SecretBox, newRecoveryCodes, newTotpSecret } from "@portcullis/mfa";
 import { useRedisServer } from "@portcullis/testing";
 import { sessionCookie } from "./create-app";
@@ -78,7 +78,7 @@ test("a tampered sealed secret refuses every code instead of switching MFA off",
 test("a sign-in waiting for its code is kept in Redis only as long as it can be finished (5 minutes, and 1 to say it came too late)", async () => {
   const prefix = `pending${++run}:`;
   const client = redis().client();
-  const { app, clock } = await createMfaApp({ redis: client, mfaStore: new RedisMfaStore(client, { prefix }), session: { redisPrefix: prefix } });
+  const { app, clock } = await createMfaApp({ redis: client, mfaStore: new RedisMfaStore(client, { prefix }), session: { sessions: redisSessionStorage(client, { prefix }) } });
   const { cookie } = await enrolAdmin(app, clock);
   await request(app).post("/api/auth/logout").set("Cookie", cookie).expect(204);
   await passwordLogin(app).expect(401); // mfa_required: the pending sign-in is the only session left

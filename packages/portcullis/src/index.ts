@@ -49,6 +49,8 @@ export {
   type KeyStore,
   type UserStore,
   type MfaStore,
+  type SessionStorage,
+  type SessionIndex,
   type AuditSink,
   type AuditEvent,
   type LimiterStore,
@@ -62,6 +64,7 @@ export {
   RedisMfaStore,
   RedisAuditSink,
   RedisLimiterStore,
+  redisSessionStorage,
   watchRedisConnection,
   redisPing,
   type RedisKeyStoreOptions,
@@ -69,6 +72,7 @@ export {
   type RedisMfaStoreOptions,
   type RedisAuditSinkOptions,
   type RedisLimiterStoreOptions,
+  type RedisSessionStorageOptions,
   type WatchRedisConnectionOptions,
 } from "@portcullis/redis";
 
@@ -93,6 +97,8 @@ export {
   authRouter,
   bcryptPasswords,
   MemorySessionStore,
+  expressSessionStorage,
+  type ExpressSessionStorageOptions,
   type SessionAuthOptions,
   type AuthRouterOptions,
   type BcryptPasswordsOptions,

@@ -6,3 +6,6 @@ export * from "./same-site";
 export type * from "./session-data";
 export { authRouterErrorFormat, MFA_LOGIN_TTL_MS } from "./pending-sign-in";
 export type { SecondFactor, SecondFactorContext, SecondFactorRoutes, SignInProof } from "./second-factor-port";
+export { memorySessionStorage } from "./memory-session-storage";
+export { expressSessionStorage, type ExpressSessionStorageOptions } from "./express-session-storage";
+export { MemorySessionIndex } from "./session-index";

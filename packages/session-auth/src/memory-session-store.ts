@@ -1,11 +1,10 @@
 import session from "express-session";
-import { SessionGone, type TakingSessionStore } from "./session-ops";
-import { SessionCreations } from "./session-writes";
+import { SessionCreations, SessionGone, type TakingSessionStore } from "@portcullis/core";
 
 /**
  * Sessions in this process, for development, tests and single-process apps. Unlike
  * express-session's MemoryStore it forgets expired sessions and holds copies (as a real store
- * does), so a handler cannot change a stored session by accident, and like `GuardedRedisStore` it
+ * does), so a handler cannot change a stored session by accident, and like the Redis store it
  * only overwrites a session that still exists unless it is being created. Nothing survives a restart.
  */
 export class MemorySessionStore extends session.Store implements TakingSessionStore {

@@ -17,12 +17,11 @@ import {
   type ErrorResponseOptions,
   type Logger,
   type SessionPrincipal,
+  type SessionStorage,
+  type TakingSessionStore,
   type UserStore,
 } from "@portcullis/core";
-import { DEFAULT_REDIS_PREFIX, RedisKeys, type RedisClient } from "@portcullis/redis";
-import { GuardedRedisStore } from "./guarded-redis-store";
-import { MemorySessionStore } from "./memory-session-store";
-import { MemorySessionIndex, RedisSessionIndex } from "./session-index";
+import { memorySessionStorage } from "./memory-session-storage";
 import { isSameSiteRequest } from "./same-site";
 import { cookieDeliveryCheck } from "./secure-connection";
 import { ownOrigin, setSessionContext, type SessionContext } from "./session-context";
@@ -35,15 +34,12 @@ export interface SessionAuthOptions extends ErrorResponseOptions {
   /** The scopes each role grants: `{ admin: ["admin"], member: ["read", "write", "predict"] }`. */
   readonly roles: Readonly<Record<string, readonly string[]>>;
   /**
-   * Keep sessions in Redis (connect-redis 8 on this ioredis client, shared with the key store).
-   * @default undefined (sessions in memory, in this process)
+   * Where sessions and each user's list of them are kept: `redisSessionStorage(redis, { prefix })`
+   * from `@portcullis/redis`, `expressSessionStorage({ store, index })` for any express-session
+   * store, or a `SessionStorage` of your own.
+   * @default memorySessionStorage() (sessions in memory, in this process)
    */
-  readonly redis?: RedisClient;
-  /**
-   * Starts every Redis key; sessions live under `<prefix>sess:`.
-   * @default "portcullis:"
-   */
-  readonly redisPrefix?: string;
+  readonly sessions?: SessionStorage;
   /**
    * Send the cookie over HTTPS only. Behind a TLS-terminating proxy, set
    * `app.set("trust proxy", …)`: without it every request looks like plain HTTP, and signing in
@@ -108,14 +104,14 @@ export interface SessionAuthOptions extends ErrorResponseOptions {
 }
 
 const KNOWN_OPTIONS = new Set([
-  "secret", "roles", "redis", "redisPrefix", "secure", "cookieName", "idleTimeoutMs", "absoluteTimeoutMs",
+  "secret", "roles", "sessions", "secure", "cookieName", "idleTimeoutMs", "absoluteTimeoutMs",
   "allowedOrigins", "trustSameSite", "now", "realm", "users", "timeoutMs", "audit", "logger", "onError", "formatError",
 ]);
 /** The sliding expiry is written back at most this often per session, not on every request. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /**
- * Cookie sessions: express-session on connect-redis (or an in-memory store), with idle and
+ * Cookie sessions: express-session on the `sessions` storage (memory unless given), with idle and
  * absolute timeouts checked on the server's own timestamps, Fetch-Metadata CSRF checks, and the
  * same `req.auth` principal as API keys (kind `"session"`, scopes from the user's role). Mount
  * `authRouter` after it for login and logout.
@@ -125,7 +121,7 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
  * a signed cookie whose session is gone from the store (logged out, revoked, forgotten).
  *
  * @example
- * app.use(sessionAuth({ secret: process.env.SESSION_SECRET!, roles: { admin: ["admin"] }, redis }));
+ * app.use(sessionAuth({ secret: process.env.SESSION_SECRET!, roles: { admin: ["admin"] }, sessions: redisSessionStorage(redis) }));
  * app.use("/api/auth", authRouter({ users }));
  */
 export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandler {
@@ -138,12 +134,8 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
     data.portcullisMfaLogin
       ? Math.max(1, Math.ceil((data.portcullisMfaLogin.expiresAt + 60_000 - now()) / 1000))
       : sessionTtlSeconds(data.portcullis, timeouts, now());
-  const keys = new RedisKeys(config.redisPrefix);
   const { timeoutMs, users } = config;
-  const store = options.redis
-    ? new GuardedRedisStore({ client: options.redis, prefix: keys.sessionPrefix, ttlSeconds: ttl, timeoutMs })
-    : new MemorySessionStore({ ttlSeconds: ttl, now });
-  const index = options.redis ? new RedisSessionIndex(options.redis, keys, now) : new MemorySessionIndex();
+  const { store, index } = openStorage(config.sessions, { ttlSeconds: ttl, timeoutMs, now });
   const cookie = { httpOnly: true, sameSite: "lax" as const, secure: config.secure, path: "/" };
   const context: SessionContext = {
     roles: config.roles,
@@ -245,9 +237,37 @@ export function principalOf(data: PortcullisSessionData, sessionId: string, role
   };
 }
 
+/** The storage's parts, checked: a mistake in a storage of the host's own is loud at creation. */
+function openStorage(sessions: SessionStorage, settings: Parameters<SessionStorage>[0]) {
+  const parts = sessions(settings);
+  const { store, index } = parts ?? {};
+  if (!store || typeof store.get !== "function" || typeof store.take !== "function" || typeof store.creating !== "function") {
+    throw configError("sessionAuth", `"sessions" must return { store, index } with a store that has take and creating; wrap a plain express-session store with expressSessionStorage({ store, index })`);
+  }
+  // What express-session's Store class gives every store (any copy of express-session).
+  if (typeof (store as Partial<session.Store>).createSession !== "function" || typeof (store as Partial<session.Store>).on !== "function") {
+    throw configError("sessionAuth", `"sessions" must return a store that extends express-session's Store`);
+  }
+  if (!index || typeof index.add !== "function" || typeof index.list !== "function" || typeof index.remove !== "function") {
+    throw configError("sessionAuth", `"sessions" must return { store, index } with a SessionIndex (add, remove, list)`);
+  }
+  return { store: store as TakingSessionStore & session.Store, index };
+}
+
+/** Options of earlier versions, each with what replaced it. */
+const REPLACED_OPTIONS: Readonly<Record<string, string>> = {
+  redis: `"redis" was replaced by "sessions": pass sessions: redisSessionStorage(redis) (from @portcullis/redis)`,
+  redisPrefix: `"redisPrefix" was replaced by the "prefix" of the Redis storage: pass sessions: redisSessionStorage(redis, { prefix })`,
+};
+
 function resolve(options: Readonly<SessionAuthOptions>) {
   if (options === null || typeof options !== "object") throw configError("sessionAuth", "options are required: sessionAuth({ secret, roles })");
+  for (const name of Object.keys(REPLACED_OPTIONS)) if (Object.hasOwn(options, name)) throw configError("sessionAuth", REPLACED_OPTIONS[name]!);
   assertKnownOptions("sessionAuth", options, KNOWN_OPTIONS);
+  const sessions = options.sessions ?? memorySessionStorage();
+  if (typeof sessions !== "function") {
+    throw configError("sessionAuth", `"sessions" must be a session storage, such as redisSessionStorage(redis) from @portcullis/redis or expressSessionStorage({ store, index })`);
+  }
   const secrets = typeof options.secret === "string" ? [options.secret] : options.secret;
   if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((s) => typeof s !== "string" || Buffer.byteLength(s) < 32)) {
     throw configError("sessionAuth", `"secret" must be a string of at least 32 bytes (or an array of them, the first signing)`);
@@ -264,7 +284,6 @@ function resolve(options: Readonly<SessionAuthOptions>) {
     trustSameSite = false,
     now = Date.now,
     realm = "api",
-    redisPrefix = DEFAULT_REDIS_PREFIX,
     users,
   } = options;
   const timeoutMs = resolveTimeoutMs("sessionAuth", options.timeoutMs);
@@ -301,7 +320,7 @@ function resolve(options: Readonly<SessionAuthOptions>) {
     sameSite: { allowedOrigins: new Set(allowedOrigins), trustSameSite },
     now,
     realm,
-    redisPrefix,
+    sessions,
     timeoutMs,
     users,
     audit: options.audit,

@@ -1,7 +1,5 @@
 import type { Request, Response } from "express";
-import { configError, requestState, type AuditEventInit } from "@portcullis/core";
-import type { SessionIndex } from "./session-index";
-import type { TakingSessionStore } from "./session-ops";
+import { configError, requestState, type AuditEventInit, type SessionIndex, type TakingSessionStore } from "@portcullis/core";
 import type { SessionTimeouts } from "./session-data";
 import type { SameSitePolicy } from "./same-site";
 

@@ -1,37 +1,7 @@
 import type { Request } from "express";
 import type session from "express-session";
-import { guardStore, unauthenticated } from "@portcullis/core";
+import { guardStore, SessionGone, unauthenticated, type SessionStoreCalls } from "@portcullis/core";
 import type { PortcullisSessionData } from "./session-data";
-
-/**
- * A save that found its session gone: it was logged out or revoked while this request ran.
- * The stores answer it instead of writing the session back.
- */
-export class SessionGone extends Error {
-  // The stores are sessionAuth's and the saves authRouter's: with two copies of this package
-  // installed they may be different copies, so the class is recognised by a shared symbol.
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as { [GONE]?: unknown })[GONE] === true;
-  }
-
-  override readonly name = "SessionGone";
-  constructor() {
-    super("the session no longer exists");
-  }
-}
-const GONE = Symbol.for("@portcullis/session-auth SessionGone v1");
-Object.defineProperty(SessionGone.prototype, GONE, { value: true });
-
-/** A session store that can also remove a session and say whether it was still there. */
-export interface TakingSessionStore extends session.Store {
-  /** Deletes the session; true if it existed. The check and the delete are one step. */
-  take(sessionId: string): Promise<boolean>;
-  /**
-   * Runs `save` with the write of `sessionId` allowed to create the session; every other write
-   * only overwrites a session that still exists (and fails with `SessionGone` otherwise).
-   */
-  creating<T>(sessionId: string, save: () => Promise<T>): Promise<T>;
-}
 
 /**
  * A store call as a promise bounded by `timeoutMs`. A store's `SessionGone` answer becomes
@@ -69,12 +39,12 @@ export function destroyCurrent(req: Request, timeoutMs: number, realm: string): 
   return sessionCall(req, realm, timeoutMs, (done) => req.session.destroy(done));
 }
 
-export function destroyById(store: session.Store, sessionId: string, timeoutMs: number): Promise<void> {
+export function destroyById(store: SessionStoreCalls, sessionId: string, timeoutMs: number): Promise<void> {
   return callbackPromise<void>((done) => store.destroy(sessionId, done), timeoutMs);
 }
 
 /** The portcullis data of a stored session, or undefined when it is gone. */
-export async function loadById(store: session.Store, sessionId: string, timeoutMs: number): Promise<PortcullisSessionData | undefined> {
-  const data = await callbackPromise<session.SessionData | null | undefined>((done) => store.get(sessionId, done), timeoutMs);
+export async function loadById(store: SessionStoreCalls, sessionId: string, timeoutMs: number): Promise<PortcullisSessionData | undefined> {
+  const data = (await callbackPromise<object | null | undefined>((done) => store.get(sessionId, done), timeoutMs)) as session.SessionData | null | undefined;
   return data?.portcullis ?? undefined;
 }

@@ -3,7 +3,7 @@ import { ApiKeys, MemoryKeyStore, MemoryUserStore, ScopePolicy, type KeyStore } 
 import { apiKeyAuth } from "@portcullis/api-key-auth";
 import { apiKeysRouter } from "@portcullis/api-keys-router";
 import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
-import { RedisUserStore, type RedisClient } from "@portcullis/redis";
+import { redisSessionStorage, RedisUserStore, type RedisClient } from "@portcullis/redis";
 import { authRouter, bcryptPasswords, sessionAuth, type AuthRouterOptions, type SessionAuthOptions } from "@portcullis/session-auth";
 
 export const EMAIL = "you@example.com";
@@ -46,7 +46,7 @@ export async function createApp(
       roles: { admin: ["admin"], member: ["read", "predict"] },
       now,
       users,
-      ...(options.redis ? { redis: options.redis } : {}),
+      ...(options.redis ? { sessions: redisSessionStorage(options.redis) } : {}),
       ...options.session,
     }),
   );

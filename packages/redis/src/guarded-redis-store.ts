@@ -1,15 +1,14 @@
 import { RedisStore } from "connect-redis";
 import type session from "express-session";
-import type { RedisClient } from "@portcullis/redis";
-import { guardStore, storeUnavailable } from "@portcullis/core";
-import { SessionGone, type TakingSessionStore } from "./session-ops";
-import { SessionCreations } from "./session-writes";
+import { guardStore, SessionCreations, SessionGone, storeUnavailable, type TakingSessionStore } from "@portcullis/core";
+import type { RedisClient } from "./redis-client";
 
 /**
  * connect-redis 8 on an ioredis client, with three guarantees it lacks: a session is only written
  * over one that still exists (`SET … XX`) unless it is being created at login, so a revoked
  * session stays revoked; every call answers within `timeoutMs`, so a stalled Redis is a 503 and
- * not a hang; and `take` deletes a session and says whether it was there.
+ * not a hang; and `take` deletes a session and says whether it was there. Made by
+ * `redisSessionStorage`, which gives it the TTL `sessionAuth` computes for each session.
  */
 export class GuardedRedisStore extends RedisStore implements TakingSessionStore {
   readonly #redis: RedisClient;

@@ -1,0 +1,43 @@
+import type session from "express-session";
+import { SessionGone, type SessionStoreCalls } from "@portcullis/core";
+import { redisSessionStorage } from "@portcullis/redis";
+import { useRedisServer } from "@portcullis/testing";
+
+const redis = useRedisServer();
+const settings = { ttlSeconds: () => 120, timeoutMs: 1000, now: () => Date.now() };
+const data = { cookie: { originalMaxAge: 60_000 } } as session.SessionData;
+const save = (store: SessionStoreCalls, sid: string) => new Promise<void>((resolve, reject) => store.set(sid, data, (error) => (error ? reject(error) : resolve())));
+
+test("sessions live under <prefix>sess:<sid> with the TTL sessionAuth computes, each user's index under <prefix>user-sessions:<id>", async () => {
+  const client = redis().client();
+  const { store, index } = redisSessionStorage(client, { prefix: "layout:" })(settings);
+  await store.creating("sid1", () => save(store, "sid1"));
+  await index.add("usr_1", "sid1", Date.now() + 60_000);
+  expect((await client.keys("layout:*")).sort()).toEqual(["layout:sess:sid1", "layout:user-sessions:usr_1"]);
+  const ttl = await client.ttl("layout:sess:sid1");
+  expect(ttl).toBeGreaterThan(100);
+  expect(ttl).toBeLessThanOrEqual(120);
+  expect(await index.list("usr_1", Date.now())).toEqual(["sid1"]);
+});
+
+test("the prefix defaults to the one every Redis store uses, portcullis:", async () => {
+  const client = redis().client();
+  const { store } = redisSessionStorage(client)(settings);
+  await store.creating("sid-default", () => save(store, "sid-default"));
+  expect(await client.exists("portcullis:sess:sid-default")).toBe(1);
+});
+
+test("a session that is gone is not written back, and take says whether it was there", async () => {
+  const { store } = redisSessionStorage(redis().client(), { prefix: "gone:" })(settings);
+  await expect(save(store, "sid2")).rejects.toBeInstanceOf(SessionGone);
+  await store.creating("sid2", () => save(store, "sid2"));
+  expect(await store.take("sid2")).toBe(true);
+  expect(await store.take("sid2")).toBe(false);
+  await expect(save(store, "sid2")).rejects.toBeInstanceOf(SessionGone);
+});
+
+test("configuration mistakes are refused at once", () => {
+  expect(() => redisSessionStorage(undefined as never)).toThrow(/^redisSessionStorage: pass an ioredis client/);
+  expect(() => redisSessionStorage(redis().client(), { redisPrefix: "a:" } as never)).toThrow(/^redisSessionStorage: unknown option "redisPrefix"/);
+  expect(() => redisSessionStorage(redis().client(), { prefix: 5 } as never)).toThrow(/^redisSessionStorage: "prefix" must be a string/);
+});
