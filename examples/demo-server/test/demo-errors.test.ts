@@ -1,6 +1,6 @@
 /** Every answer of the demo is JSON, in production and in development: no stack, no path, no HTML. */
 import request from "supertest";
-import { storeUnavailable } from "@portcullis/core";
+import { storeUnavailable } from "@portcullis/core/internal";
 import { MemoryAuditSink, MemoryKeyStore, MemoryUserStore, PortcullisError, bcryptPasswords } from "portcullis";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createDemoApp } = require("../app") as typeof import("../app");

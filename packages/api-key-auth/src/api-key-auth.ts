@@ -1,22 +1,24 @@
 import type { RequestHandler } from "express";
 import {
-  assertKnownOptions,
-  assertRealm,
-  challenge,
-  configError,
-  createErrorResponder,
-  isApiKeys,
   PortcullisError,
-  rememberedFor,
   type ApiKeyPrincipal,
   type ApiKeyRecord,
-  auditEventFromRequest,
   type ApiKeys,
   type AuditRecorder,
   type ErrorResponseOptions,
   type Verification,
   type VerificationFailure,
 } from "@portcullis/core";
+import {
+  assertKnownOptions,
+  assertRealm,
+  challenge,
+  configError,
+  createErrorResponder,
+  isApiKeys,
+  rememberedFor,
+  auditEventFromRequest,
+} from "@portcullis/core/internal";
 import { compileSources, DEFAULT_SOURCES, type CredentialSource } from "./credential-sources";
 import { extractApiKey, headersToRead, MAX_PRESENTED_KEY_LENGTH } from "./extract-api-key";
 

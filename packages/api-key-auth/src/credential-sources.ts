@@ -1,4 +1,4 @@
-import { configError } from "@portcullis/core";
+import { configError } from "@portcullis/core/internal";
 
 /** Where a key may be sent: an `Authorization` scheme, or a header of its own. */
 export type CredentialSource = { readonly authorization: string } | { readonly header: string };

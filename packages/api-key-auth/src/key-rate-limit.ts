@@ -1,4 +1,5 @@
 import type { RequestHandler } from "express";
+import { PortcullisError, type ErrorResponseOptions, type KeyRateLimit, type LimiterStore } from "@portcullis/core";
 import {
   assertKnownOptions,
   configError,
@@ -7,21 +8,17 @@ import {
   limiterDeadline,
   MAX_RATE_LIMIT_POINTS,
   RATE_LIMIT_WINDOWS,
-  PortcullisError,
   rateLimitHeaders,
   rateLimitProblem,
   REPLACED_LIMITER_OPTIONS,
   resolveLimiterStore,
   resolveTimeoutMs,
   storeUnavailable,
-  type ErrorResponseOptions,
   type InsuredLimiter,
-  type KeyRateLimit,
   type LimiterCount,
-  type LimiterStore,
   rememberedFor,
   type RateLimitQuota,
-} from "@portcullis/core";
+} from "@portcullis/core/internal";
 import { decideKeyRateLimit } from "./decide-key-rate-limit";
 
 export interface KeyRateLimitOptions extends ErrorResponseOptions {

@@ -1,6 +1,7 @@
 import express from "express";
 import request from "supertest";
-import { ApiKeys, MAX_KEY_DEPTH, MemoryKeyStore } from "@portcullis/core";
+import { ApiKeys, MemoryKeyStore } from "@portcullis/core";
+import { MAX_KEY_DEPTH } from "@portcullis/core/internal";
 import { RedisLimiterStore } from "@portcullis/redis";
 import { apiKeyAuth, keyRateLimit } from "@portcullis/api-key-auth";
 import { useRedisServer, whenReady } from "@portcullis/testing";

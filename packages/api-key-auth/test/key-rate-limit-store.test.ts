@@ -1,6 +1,7 @@
 import express from "express";
 import request from "supertest";
-import { ApiKeys, MemoryKeyStore, RATE_LIMIT_WINDOWS, type LimiterStore } from "@portcullis/core";
+import { ApiKeys, MemoryKeyStore, type LimiterStore } from "@portcullis/core";
+import { RATE_LIMIT_WINDOWS } from "@portcullis/core/internal";
 import { apiKeyAuth, keyRateLimit } from "@portcullis/api-key-auth";
 import { testLimiterStore } from "@portcullis/testing";
 

@@ -1,21 +1,23 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { requireScope } from "@portcullis/require-scope";
 import {
-  assertKnownOptions,
   AUDIT_ACTIONS,
-  configError,
-  createErrorResponder,
-  parseRequest,
-  errorOptionsOf,
-  DEFAULT_STORE_TIMEOUT_MS,
   fromRequestError,
-  guardStore,
   PortcullisError,
   ScopePolicy,
   type AuditSink,
   type ErrorResponseOptions,
   type StoredAuditEvent,
 } from "@portcullis/core";
+import {
+  assertKnownOptions,
+  configError,
+  createErrorResponder,
+  parseRequest,
+  errorOptionsOf,
+  DEFAULT_STORE_TIMEOUT_MS,
+  guardStore,
+} from "@portcullis/core/internal";
 import { z } from "zod";
 
 export interface AccessLogRouterOptions extends ErrorResponseOptions {

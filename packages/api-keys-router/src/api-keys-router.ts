@@ -2,23 +2,10 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { requireRecentAuth, requireScope } from "@portcullis/require-scope";
 import { endpointIdsOf, endpointRefusal } from "@portcullis/require-scope/internal";
 import {
-  assertKnownOptions,
-  assertRealm,
-  configError,
-  createErrorResponder,
   insufficientScope,
-  parseRequest,
-  errorOptionsOf,
   fromRequestError,
-  hasRequestBody,
   utf8Only,
-  isApiKeys,
-  jsonBodyRequired,
-  KEY_ID_PATTERN,
   PortcullisError,
-  unauthenticated,
-  auditActor,
-  auditEventFromRequest,
   type ApiKeys,
   type AuditAction,
   type AuditRecorder,
@@ -26,6 +13,21 @@ import {
   type ErrorResponseOptions,
   type Principal,
 } from "@portcullis/core";
+import {
+  assertKnownOptions,
+  assertRealm,
+  configError,
+  createErrorResponder,
+  parseRequest,
+  errorOptionsOf,
+  hasRequestBody,
+  isApiKeys,
+  jsonBodyRequired,
+  KEY_ID_PATTERN,
+  unauthenticated,
+  auditActor,
+  auditEventFromRequest,
+} from "@portcullis/core/internal";
 import { keyJson } from "./key-json";
 import { createKeyBody, listKeysQuery, rotateKeyBody, usageQuery } from "./request-schemas";
 

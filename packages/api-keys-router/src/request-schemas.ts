@@ -1,4 +1,4 @@
-import { KEY_LIST_STATUSES, MAX_KEY_NAME_LENGTH, MAX_PAGE_SIZE, MAX_SCOPE_LENGTH } from "@portcullis/core";
+import { KEY_LIST_STATUSES, MAX_KEY_NAME_LENGTH, MAX_PAGE_SIZE, MAX_SCOPE_LENGTH } from "@portcullis/core/internal";
 import { z } from "zod";
 
 const metadataValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);

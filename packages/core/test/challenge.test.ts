@@ -1,7 +1,8 @@
 /** WWW-Authenticate challenges: whatever a refusal names, the header can always be sent. */
 import { ServerResponse, IncomingMessage } from "node:http";
 import { Socket } from "node:net";
-import { challenge, challengeableScopes, insufficientScope } from "@portcullis/core";
+import { insufficientScope } from "@portcullis/core";
+import { challenge, challengeableScopes } from "@portcullis/core/internal";
 
 /** Node's own check: what `res.setHeader` would throw on. */
 function sendable(value: string): boolean {

@@ -1,13 +1,8 @@
 import express, { type ErrorRequestHandler, type Request } from "express";
 import createError from "http-errors";
 import request from "supertest";
-import {
-  createErrorResponder,
-  PortcullisError,
-  portcullisErrorHandler,
-  problemDetailsFormat,
-  type ErrorResponseOptions,
-} from "@portcullis/core";
+import { PortcullisError, portcullisErrorHandler, problemDetailsFormat, type ErrorResponseOptions } from "@portcullis/core";
+import { createErrorResponder } from "@portcullis/core/internal";
 
 const BEARER_CHALLENGE = 'Bearer error="insufficient_scope"';
 

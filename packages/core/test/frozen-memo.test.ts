@@ -1,4 +1,4 @@
-import { rememberedFor } from "@portcullis/core";
+import { rememberedFor } from "@portcullis/core/internal";
 
 describe("rememberedFor", () => {
   it("computes once per frozen object, and every time for one that could still change", () => {

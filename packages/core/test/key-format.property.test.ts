@@ -1,6 +1,7 @@
 import { crc32 } from "node:zlib";
 import fc from "fast-check";
-import { ApiKeys, BASE62_ALPHABET, encodeBase62, KEY_ID_PATTERN, KeyHasher, keyIdOf, MemoryKeyStore, ScopePolicy } from "@portcullis/core";
+import { ApiKeys, MemoryKeyStore, ScopePolicy } from "@portcullis/core";
+import { BASE62_ALPHABET, encodeBase62, KEY_ID_PATTERN, KeyHasher, keyIdOf } from "@portcullis/core/internal";
 import { PREFIX, SECRET } from "./support/api-keys-setup";
 
 /**

@@ -1,4 +1,5 @@
-import { BASE62_ALPHABET, KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH, KeyFormat } from "@portcullis/core";
+import { KeyFormat } from "@portcullis/core";
+import { BASE62_ALPHABET, KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from "@portcullis/core/internal";
 
 const BASE62_ONLY = /^[0-9A-Za-z]+$/;
 const format = new KeyFormat({ prefix: "cpx_live." });

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
-import { KeyFormat, KeyHasher } from "@portcullis/core";
+import { KeyFormat } from "@portcullis/core";
+import { KeyHasher } from "@portcullis/core/internal";
 
 const SECRET = "s".repeat(32);
 const OTHER_SECRET = "t".repeat(32);

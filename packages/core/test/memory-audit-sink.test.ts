@@ -1,7 +1,6 @@
 import express from "express";
 import request from "supertest";
 import {
-  auditEventFromRequest,
   loggerAuditSink,
   MemoryAuditSink,
   teeAuditSink,
@@ -9,6 +8,7 @@ import {
   type AuditRecorder,
   type StoredAuditEvent,
 } from "@portcullis/core";
+import { auditEventFromRequest } from "@portcullis/core/internal";
 import { describeAuditSinkContract, sampleAuditEvent, SAMPLE_FULL_KEY } from "@portcullis/testing";
 
 describeAuditSinkContract("MemoryAuditSink", (retention) => new MemoryAuditSink(retention));

@@ -1,4 +1,4 @@
-import { formatWindow, policyName, rateLimitHeaders, retryAfterSeconds } from "@portcullis/core";
+import { formatWindow, policyName, rateLimitHeaders, retryAfterSeconds } from "@portcullis/core/internal";
 
 describe("rateLimitHeaders (IETF RateLimit header fields, draft 8/9)", () => {
   test("an allowed client gets the policy and what is left of it", () => {

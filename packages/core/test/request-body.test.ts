@@ -1,6 +1,7 @@
 import express from "express";
 import request from "supertest";
-import { hasRequestBody, isSafeMethod, jsonBodyRequired, portcullisErrorHandler, requireJsonBody } from "@portcullis/core";
+import { portcullisErrorHandler, requireJsonBody } from "@portcullis/core";
+import { hasRequestBody, isSafeMethod, jsonBodyRequired } from "@portcullis/core/internal";
 
 describe("isSafeMethod", () => {
   test("GET, HEAD and OPTIONS change nothing; every other method may", () => {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { ANY_ENDPOINT, ScopePolicy, scopeGrants, scopeKind } from "@portcullis/core";
+import { ScopePolicy } from "@portcullis/core";
+import { ANY_ENDPOINT, scopeGrants, scopeKind } from "@portcullis/core/internal";
 
 const token = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.-]{0,15}$/);
 const operation = fc.tuple(token, token).map(([resource, action]) => `${resource}:${action}`);

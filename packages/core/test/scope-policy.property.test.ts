@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { PortcullisError, ScopePolicy, scopeGrants, scopeKind, type ScopePolicyOptions } from "@portcullis/core";
+import { PortcullisError, ScopePolicy, type ScopePolicyOptions } from "@portcullis/core";
+import { scopeGrants, scopeKind } from "@portcullis/core/internal";
 
 /**
  * Hostile scope lists: ScopePolicy answers any strings without throwing, and a principal is never

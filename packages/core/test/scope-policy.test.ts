@@ -1,4 +1,5 @@
-import { isScopePolicy, PortcullisError, ScopePolicy, type ScopePolicyOptions } from "@portcullis/core";
+import { PortcullisError, ScopePolicy, type ScopePolicyOptions } from "@portcullis/core";
+import { isScopePolicy } from "@portcullis/core/internal";
 
 /** Runs `fn`, expecting a PortcullisError, and returns it. */
 function refusal(fn: () => unknown): PortcullisError {

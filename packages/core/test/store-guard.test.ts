@@ -1,4 +1,5 @@
-import { guardStore, PortcullisError } from "@portcullis/core";
+import { PortcullisError } from "@portcullis/core";
+import { guardStore } from "@portcullis/core/internal";
 
 describe("guardStore", () => {
   it("passes an answer through, a promise's or a plain value's", async () => {

@@ -1,4 +1,5 @@
-import { PortcullisError, VerifiedKeyCache, type KeyCacheOptions } from "@portcullis/core";
+import { PortcullisError, type KeyCacheOptions } from "@portcullis/core";
+import { VerifiedKeyCache } from "@portcullis/core/internal";
 
 /** A cache on a clock the test moves, and a loader that counts its calls. */
 function setup(options: KeyCacheOptions = {}) {

@@ -1,4 +1,4 @@
-import { rateLimitHeaders, retryAfterSeconds } from "@portcullis/core";
+import { rateLimitHeaders, retryAfterSeconds } from "@portcullis/core/internal";
 
 /** The two limits of `loginRateLimit`. */
 export type LoginLimitName = "consecutiveFailures" | "perIpPerDay";

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { PortcullisError, type ErrorResponseOptions, type LimiterStore } from "@portcullis/core";
 import {
   assertKnownOptions,
   configError,
@@ -6,17 +7,14 @@ import {
   insuredLimiter,
   isPasswordAccepted,
   limiterDeadline,
-  PortcullisError,
   REPLACED_LIMITER_OPTIONS,
   resolveLimiterStore,
   resolveTimeoutMs,
   storeUnavailable,
   type Deadline,
-  type ErrorResponseOptions,
   type InsuredLimiter,
   type LimiterCount,
-  type LimiterStore,
-} from "@portcullis/core";
+} from "@portcullis/core/internal";
 import { decideLoginAttempt, type LimitReading, type LoginLimitName } from "./decide-login-attempt";
 import { LOGIN_LIMITER_NAMES, loginCounterIds, type LoginCounterIds } from "./login-keys";
 

@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
-import { challenge, guardStore, parseRequest, PortcullisError } from "@portcullis/core";
+import { PortcullisError } from "@portcullis/core";
+import { challenge, guardStore, parseRequest } from "@portcullis/core/internal";
 import type { SecondFactorRoutes } from "@portcullis/session-auth";
 import { auditCodeOf, confirmedEnrolment, invalidCode, secondFactorBody, spendSecondFactor, type MfaConfig } from "./second-factor";
 

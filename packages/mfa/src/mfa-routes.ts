@@ -1,5 +1,6 @@
 import type { Request, Router } from "express";
-import { guardStore, parseRequest, PortcullisError, unauthenticated } from "@portcullis/core";
+import { PortcullisError } from "@portcullis/core";
+import { guardStore, parseRequest, unauthenticated } from "@portcullis/core/internal";
 import type { SecondFactorContext, SecondFactorRoutes } from "@portcullis/session-auth";
 import QRCode from "qrcode";
 import { loginWithSecondFactor } from "./mfa-login";

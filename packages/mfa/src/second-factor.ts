@@ -1,4 +1,5 @@
-import { assertKnownOptions, configError, guardStore, PortcullisError, type CodeAttemptPolicy, type MfaEnrolment, type MfaStore } from "@portcullis/core";
+import { PortcullisError, type CodeAttemptPolicy, type MfaEnrolment, type MfaStore } from "@portcullis/core";
+import { assertKnownOptions, configError, guardStore } from "@portcullis/core/internal";
 import { z } from "zod";
 import { RecoveryCodeHasher, normalizeRecoveryCode } from "./recovery-codes";
 import { encryptionKeysOf, SecretBox, type MfaEncryptionKey } from "./secret-box";

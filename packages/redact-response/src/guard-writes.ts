@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
-import { fromRequestError, hasRequestBody, jsonBodyRequired, unauthenticated, utf8Only, type ErrorResponder, type PortcullisError, type ScopePolicy } from "@portcullis/core";
+import { fromRequestError, utf8Only, type PortcullisError, type ScopePolicy } from "@portcullis/core";
+import { hasRequestBody, jsonBodyRequired, unauthenticated, type ErrorResponder } from "@portcullis/core/internal";
 import { findHiddenWrites } from "./hidden-writes";
 import { hiddenWriteRefusal } from "./refusals";
 import { planRedaction, type CompiledRedactionRule } from "./redaction-rules";

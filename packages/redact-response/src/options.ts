@@ -1,4 +1,5 @@
-import { assertKnownOptions, assertRealm, configError, isScopePolicy, ScopePolicy, type ErrorResponseOptions } from "@portcullis/core";
+import { ScopePolicy, type ErrorResponseOptions } from "@portcullis/core";
+import { assertKnownOptions, assertRealm, configError, isScopePolicy } from "@portcullis/core/internal";
 
 /**
  * Options of `redactResponse`, besides its rules.

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
-import { createErrorResponder, isSafeMethod, type ErrorResponder } from "@portcullis/core";
+import { createErrorResponder, isSafeMethod, type ErrorResponder } from "@portcullis/core/internal";
 import { applyRedaction } from "./apply-redaction";
 import { privateCacheControl } from "./cache-control";
 import { decideRedaction } from "./decide-redaction";

@@ -1,4 +1,5 @@
-import { configError, isPortcullisError, rememberedFor, type ScopePolicy } from "@portcullis/core";
+import { isPortcullisError, type ScopePolicy } from "@portcullis/core";
+import { configError, rememberedFor } from "@portcullis/core/internal";
 import { parseRedactionPath, type PathStep } from "./redaction-path";
 
 /** A field of the response body and the scope a principal needs to see it. */

@@ -1,6 +1,7 @@
 import { RedisStore } from "connect-redis";
 import type session from "express-session";
-import { guardStore, SessionCreations, SessionGone, storeUnavailable, type TakingSessionStore } from "@portcullis/core";
+import { type TakingSessionStore } from "@portcullis/core";
+import { guardStore, SessionCreations, SessionGone, storeUnavailable } from "@portcullis/core/internal";
 import type { RedisClient } from "./redis-client";
 
 /**

@@ -1,19 +1,21 @@
 import {
+  type AuditEvent,
+  type AuditPage,
+  type AuditQuery,
+  type AuditRetentionOptions,
+  type AuditSink,
+  type StoredAuditEvent,
+  DEFAULT_PREFIX,
+} from "@portcullis/core";
+import {
   assertAuditQuery,
   configError,
   matchesAuditQuery,
   parseAuditId,
   resolveAuditRetention,
   sanitizeAuditEvent,
-  type AuditEvent,
-  type AuditPage,
-  type AuditQuery,
   type AuditRetention,
-  type AuditRetentionOptions,
-  type AuditSink,
-  type StoredAuditEvent,
-  DEFAULT_PREFIX,
-} from "@portcullis/core";
+} from "@portcullis/core/internal";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 

@@ -1,11 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
 import {
-  assertKnownOptions,
-  configError,
-  keyIdOf,
-  lastDays,
-  USAGE_RETENTION_DAYS,
-  utcDay,
   type DailyUsage,
   type KeyChangeListener,
   type KeyWatch,
@@ -20,6 +14,7 @@ import {
   type UpdateOutcome,
   DEFAULT_PREFIX,
 } from "@portcullis/core";
+import { assertKnownOptions, configError, keyIdOf, lastDays, USAGE_RETENTION_DAYS, utcDay } from "@portcullis/core/internal";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 

@@ -1,5 +1,6 @@
 import { RateLimiterRedis, type RateLimiterAbstract, type RateLimiterMemory } from "rate-limiter-flexible";
-import { assertKnownOptions, configError, DEFAULT_PREFIX, isIoredisLike, type LimiterSettings, type LimiterStore } from "@portcullis/core";
+import { DEFAULT_PREFIX, type LimiterSettings, type LimiterStore } from "@portcullis/core";
+import { assertKnownOptions, configError, isIoredisLike } from "@portcullis/core/internal";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 

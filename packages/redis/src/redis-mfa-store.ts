@@ -1,6 +1,4 @@
 import {
-  assertKnownOptions,
-  configError,
   type CodeAttempt,
   type CodeAttemptPolicy,
   type MfaConfirmation,
@@ -8,6 +6,7 @@ import {
   type MfaStore,
   DEFAULT_PREFIX,
 } from "@portcullis/core";
+import { assertKnownOptions, configError } from "@portcullis/core/internal";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 

@@ -1,4 +1,5 @@
-import { assertKnownOptions, configError, type SessionStorage } from "@portcullis/core";
+import { type SessionStorage } from "@portcullis/core";
+import { assertKnownOptions, configError } from "@portcullis/core/internal";
 import { GuardedRedisStore } from "./guarded-redis-store";
 import type { RedisClient } from "./redis-client";
 import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";

@@ -1,17 +1,5 @@
-import {
-  configError,
-  guardStore,
-  newUserId,
-  normalizeEmail,
-  PortcullisError,
-  resolveTimeoutMs,
-  validateNewUser,
-  type NewUser,
-  type PasswordHasher,
-  type UserRecord,
-  type UserStore,
-  DEFAULT_PREFIX,
-} from "@portcullis/core";
+import { PortcullisError, type NewUser, type PasswordHasher, type UserRecord, type UserStore, DEFAULT_PREFIX } from "@portcullis/core";
+import { configError, guardStore, newUserId, normalizeEmail, resolveTimeoutMs, validateNewUser } from "@portcullis/core/internal";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 

@@ -1,4 +1,5 @@
-import { assertKnownOptions, configError, isIoredisLike, resolveLogger, type HealthCheck, type Logger } from "@portcullis/core";
+import { type HealthCheck, type Logger } from "@portcullis/core";
+import { assertKnownOptions, configError, isIoredisLike, resolveLogger } from "@portcullis/core/internal";
 import type { RedisClient } from "./redis-client";
 
 /** Options of {@link watchRedisConnection}. */

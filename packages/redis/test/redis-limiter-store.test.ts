@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { insuredLimiter } from "@portcullis/core";
+import { insuredLimiter } from "@portcullis/core/internal";
 import { RedisLimiterStore } from "@portcullis/redis";
 import { describeLimiterStoreContract, useRedisServer, whenReady } from "@portcullis/testing";
 

@@ -1,5 +1,6 @@
 import type session from "express-session";
-import { SessionGone, type SessionStoreCalls } from "@portcullis/core";
+import { type SessionStoreCalls } from "@portcullis/core";
+import { SessionGone } from "@portcullis/core/internal";
 import { redisSessionStorage } from "@portcullis/redis";
 import { useRedisServer } from "@portcullis/testing";
 

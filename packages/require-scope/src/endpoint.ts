@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from "express";
-import { configError, insufficientScope, PortcullisError, requestState, scopeKind } from "@portcullis/core";
+import { insufficientScope, PortcullisError } from "@portcullis/core";
+import { configError, requestState, scopeKind } from "@portcullis/core/internal";
 
 /**
  * Names the endpoint a route is, for endpoint-scoped keys (Clarifai's

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from "express";
-import { assertKnownOptions, configError, createErrorResponder, PortcullisError, unauthenticated, type ErrorResponseOptions } from "@portcullis/core";
+import { PortcullisError, type ErrorResponseOptions } from "@portcullis/core";
+import { assertKnownOptions, configError, createErrorResponder, unauthenticated } from "@portcullis/core/internal";
 
 export interface RequireAppOptions extends ErrorResponseOptions {
   /** @default "api" */

@@ -1,15 +1,6 @@
 import type { RequestHandler } from "express";
-import {
-  assertKnownOptions,
-  assertRealm,
-  challenge,
-  configError,
-  createErrorResponder,
-  PortcullisError,
-  unauthenticated,
-  type ErrorResponseOptions,
-  type SessionPrincipal,
-} from "@portcullis/core";
+import { PortcullisError, type ErrorResponseOptions, type SessionPrincipal } from "@portcullis/core";
+import { assertKnownOptions, assertRealm, challenge, configError, createErrorResponder, unauthenticated } from "@portcullis/core/internal";
 
 export interface RequireRecentAuthOptions extends ErrorResponseOptions {
   /**

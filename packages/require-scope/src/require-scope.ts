@@ -1,18 +1,15 @@
 import type { RequestHandler } from "express";
 import { endpointIdsOf, endpointRefusal } from "./endpoint";
+import { insufficientScope, isPortcullisError, ScopePolicy, type ErrorResponseOptions } from "@portcullis/core";
 import {
   assertKnownOptions,
   assertRealm,
   configError,
   createErrorResponder,
-  insufficientScope,
-  isPortcullisError,
   isScopePolicy,
   scopeKind,
-  ScopePolicy,
   unauthenticated,
-  type ErrorResponseOptions,
-} from "@portcullis/core";
+} from "@portcullis/core/internal";
 
 export interface RequireScopeOptions extends ErrorResponseOptions {
   /**

@@ -1,22 +1,24 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import {
+  fromRequestError,
+  utf8Only,
+  PortcullisError,
+  requireJsonBody,
+  type ErrorResponseOptions,
+  type SessionPrincipal,
+  type UserStore,
+} from "@portcullis/core";
+import {
   assertKnownOptions,
   configError,
   createErrorResponder,
   parseRequest,
   errorOptionsOf,
-  fromRequestError,
-  utf8Only,
   guardStore,
   markPasswordAccepted,
   resolveTimeoutMs,
-  PortcullisError,
-  requireJsonBody,
   unauthenticated,
-  type ErrorResponseOptions,
-  type SessionPrincipal,
-  type UserStore,
-} from "@portcullis/core";
+} from "@portcullis/core/internal";
 import { requireRecentAuth } from "@portcullis/require-scope";
 import { reauthenticationRequired } from "@portcullis/require-scope/internal";
 import { z } from "zod";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import bcrypt from "bcrypt";
-import { assertKnownOptions, configError, PortcullisError, type PasswordHasher } from "@portcullis/core";
+import { PortcullisError, type PasswordHasher } from "@portcullis/core";
+import { assertKnownOptions, configError } from "@portcullis/core/internal";
 
 /** bcrypt reads at most 72 bytes of a password and ignores the rest. */
 export const BCRYPT_MAX_PASSWORD_BYTES = 72;

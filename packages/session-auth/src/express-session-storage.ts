@@ -1,13 +1,6 @@
 import session from "express-session";
-import {
-  configError,
-  guardStore,
-  SessionCreations,
-  SessionGone,
-  type SessionIndex,
-  type SessionStorage,
-  type TakingSessionStore,
-} from "@portcullis/core";
+import { type SessionIndex, type SessionStorage, type TakingSessionStore } from "@portcullis/core";
+import { configError, guardStore, SessionCreations, SessionGone } from "@portcullis/core/internal";
 
 /** Options of `expressSessionStorage`. */
 export interface ExpressSessionStorageOptions {

@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
-import { guardStore, randomBase62, type UserRecord } from "@portcullis/core";
+import { type UserRecord } from "@portcullis/core";
+import { guardStore, randomBase62 } from "@portcullis/core/internal";
 import { principalOf } from "./session-auth";
 import type { SessionContext } from "./session-context";
 import { sessionForgetAt, type PortcullisSessionData } from "./session-data";

@@ -1,5 +1,6 @@
 import session from "express-session";
-import { SessionCreations, SessionGone, type TakingSessionStore } from "@portcullis/core";
+import { type TakingSessionStore } from "@portcullis/core";
+import { SessionCreations, SessionGone } from "@portcullis/core/internal";
 
 /**
  * Sessions in this process, for development, tests and single-process apps. Unlike

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
-import { PortcullisError, unauthenticated } from "@portcullis/core";
+import { PortcullisError } from "@portcullis/core";
+import { unauthenticated } from "@portcullis/core/internal";
 import { isSameSiteRequest } from "./same-site";
 import { ownOrigin, sessionContextOf, type SessionContext } from "./session-context";
 

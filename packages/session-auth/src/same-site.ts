@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { isSafeMethod } from "@portcullis/core";
+import { isSafeMethod } from "@portcullis/core/internal";
 
 export interface SameSitePolicy {
   /** Origins other than the request's own that may send unsafe requests with the session. */

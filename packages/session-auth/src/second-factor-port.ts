@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from "express";
-import type { AuditEventInit, PortcullisError, RequestSchema, UserRecord, UserStore } from "@portcullis/core";
+import type { PortcullisError, UserRecord, UserStore } from "@portcullis/core";
+import type { AuditEventInit, RequestSchema } from "@portcullis/core/internal";
 import type { PendingMfaLogin } from "./session-data";
 
 /**

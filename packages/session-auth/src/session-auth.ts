@@ -1,18 +1,7 @@
 import type { RequestHandler } from "express";
 import session from "express-session";
 import {
-  assertKnownOptions,
-  assertRealm,
-  configError,
-  createErrorResponder,
-  markSessionExpired,
   PortcullisError,
-  storeUnavailable,
-  guardStore,
-  isSafeMethod,
-  resolveTimeoutMs,
-  resolveLogger,
-  auditEventFromRequest,
   type AuditRecorder,
   type ErrorResponseOptions,
   type Logger,
@@ -21,6 +10,19 @@ import {
   type TakingSessionStore,
   type UserStore,
 } from "@portcullis/core";
+import {
+  assertKnownOptions,
+  assertRealm,
+  configError,
+  createErrorResponder,
+  markSessionExpired,
+  storeUnavailable,
+  guardStore,
+  isSafeMethod,
+  resolveTimeoutMs,
+  resolveLogger,
+  auditEventFromRequest,
+} from "@portcullis/core/internal";
 import { memorySessionStorage } from "./memory-session-storage";
 import { isSameSiteRequest } from "./same-site";
 import { cookieDeliveryCheck } from "./secure-connection";

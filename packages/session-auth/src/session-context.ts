@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
-import { configError, requestState, type AuditEventInit, type SessionIndex, type TakingSessionStore } from "@portcullis/core";
+import { type SessionIndex, type TakingSessionStore } from "@portcullis/core";
+import { configError, requestState, type AuditEventInit } from "@portcullis/core/internal";
 import type { SessionTimeouts } from "./session-data";
 import type { SameSitePolicy } from "./same-site";
 

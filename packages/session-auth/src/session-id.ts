@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Request } from "express";
-import { markSessionExpired } from "@portcullis/core";
+import { markSessionExpired } from "@portcullis/core/internal";
 
 /**
  * express-session's `genid`: a new session id (24 random bytes, as express-session's own), which

@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import type session from "express-session";
-import { guardStore, SessionGone, unauthenticated, type SessionStoreCalls } from "@portcullis/core";
+import { type SessionStoreCalls } from "@portcullis/core";
+import { guardStore, SessionGone, unauthenticated } from "@portcullis/core/internal";
 import type { PortcullisSessionData } from "./session-data";
 
 /**

@@ -7,6 +7,7 @@ import { sessionCookie } from "./create-app";
 // level can reach the other: whatever the middlewares tell each other must travel with the request.
 interface Copy {
   readonly core: typeof import("@portcullis/core");
+  readonly coreInternal: typeof import("@portcullis/core/internal");
   readonly apiKeys: typeof import("@portcullis/api-key-auth");
   readonly scopes: typeof import("@portcullis/require-scope");
   readonly sessions: typeof import("@portcullis/session-auth");
@@ -18,6 +19,7 @@ function loadCopy(): Copy {
   jest.isolateModules(() => {
     copy = {
       core: require("@portcullis/core"),
+      coreInternal: require("@portcullis/core/internal"),
       apiKeys: require("@portcullis/api-key-auth"),
       scopes: require("@portcullis/require-scope"),
       sessions: require("@portcullis/session-auth"),
@@ -55,7 +57,7 @@ test("a session that expired under one copy's sessionAuth answers session_expire
   const { app, clock } = await sessionApp(first, first);
   app.get("/api/projects", second.scopes.requireScope("admin"), (_req, res) => void res.json([]));
   app.get("/api/me", (req, res) => {
-    if (!req.auth) throw second.core.unauthenticated(req, "api");
+    if (!req.auth) throw second.coreInternal.unauthenticated(req, "api");
     res.json({ owner: req.auth.owner });
   });
   app.use(second.core.portcullisErrorHandler({ otherErrors: "respond" }));

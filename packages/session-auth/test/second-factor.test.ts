@@ -6,7 +6,8 @@
  */
 import type { Request } from "express";
 import request from "supertest";
-import { challenge, PortcullisError } from "@portcullis/core";
+import { PortcullisError } from "@portcullis/core";
+import { challenge } from "@portcullis/core/internal";
 import type { SecondFactor } from "@portcullis/session-auth";
 import { z } from "zod";
 import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";

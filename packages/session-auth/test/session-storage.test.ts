@@ -1,6 +1,7 @@
 import session, { MemoryStore } from "express-session";
 import request from "supertest";
-import { SessionGone, type SessionStorageSettings } from "@portcullis/core";
+import { type SessionStorageSettings } from "@portcullis/core";
+import { SessionGone } from "@portcullis/core/internal";
 import { expressSessionStorage, MemorySessionIndex, sessionAuth } from "@portcullis/session-auth";
 import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";
 

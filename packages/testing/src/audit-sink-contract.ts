@@ -1,6 +1,5 @@
 import {
   KeyFormat,
-  parseAuditId,
   type AuditEvent,
   type AuditQuery,
   type AuditRetentionOptions,
@@ -8,6 +7,7 @@ import {
   type OwnedAuditQuery,
   type StoredAuditEvent,
 } from "@portcullis/core";
+import { parseAuditId } from "@portcullis/core/internal";
 
 const T0 = 1_700_000_000_000;
 /** A well-formed key of the shape the sanitizer must refuse, and a header that carries a token. */

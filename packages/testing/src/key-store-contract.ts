@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { keyIdOf, type KeyStore, type StoredApiKey } from "@portcullis/core";
+import { type KeyStore, type StoredApiKey } from "@portcullis/core";
+import { keyIdOf } from "@portcullis/core/internal";
 import { eventually } from "./eventually";
 
 let counter = 0;

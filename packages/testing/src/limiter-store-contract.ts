@@ -1,5 +1,6 @@
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { insuredLimiter, startDeadline, type LimiterSettings, type LimiterStore } from "@portcullis/core";
+import { type LimiterSettings, type LimiterStore } from "@portcullis/core";
+import { insuredLimiter, startDeadline } from "@portcullis/core/internal";
 
 /** Ways a test can take a store's backend away for a while; each returns how to bring it back. */
 export interface LimiterStoreFaults {

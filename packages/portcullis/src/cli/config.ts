@@ -1,4 +1,5 @@
-import { DEFAULT_PREFIX, KeyFormat, MIN_SECRET_BYTES, ScopePolicy } from "@portcullis/core";
+import { DEFAULT_PREFIX, KeyFormat, ScopePolicy } from "@portcullis/core";
+import { MIN_SECRET_BYTES } from "@portcullis/core/internal";
 import { failure } from "./cli-error";
 
 /** The key prefix when neither PORTCULLIS_KEY_PREFIX nor `--prefix` is given. */

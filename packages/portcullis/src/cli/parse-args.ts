@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { KEY_ID_PATTERN, KEY_LIST_STATUSES, MAX_PAGE_SIZE, type KeyListStatus } from "@portcullis/core";
+import { type KeyListStatus } from "@portcullis/core";
+import { KEY_ID_PATTERN, KEY_LIST_STATUSES, MAX_PAGE_SIZE } from "@portcullis/core/internal";
 import { usageError } from "./cli-error";
 import { parseDuration } from "./duration";
 import { CREATE_USAGE, KEYS_USAGE, LIST_USAGE, MAIN_USAGE, REVOKE_USAGE, ROTATE_USAGE } from "./usage";
