@@ -1,3 +1,3 @@
-export * from "./api-keys-router";
-export * from "./key-json";
-export * from "./access-log-router";
+export { apiKeysRouter, type ApiKeysRouterOptions } from "./api-keys-router";
+export { accessLogRouter, type AccessLogRouterOptions } from "./access-log-router";
+export { keyJson } from "./key-json";

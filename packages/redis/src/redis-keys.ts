@@ -113,8 +113,3 @@ export class RedisKeys {
   }
 }
 
-/**
- * The default prefix under its former name, kept while `sessionAuth` still reads it.
- * @deprecated Use `DEFAULT_PREFIX` from `@portcullis/core`: one default for every `prefix` option.
- */
-export const DEFAULT_REDIS_PREFIX = DEFAULT_PREFIX;

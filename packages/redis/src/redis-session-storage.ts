@@ -1,8 +1,8 @@
-import { type SessionStorage } from "@portcullis/core";
+import { DEFAULT_PREFIX, type SessionStorage } from "@portcullis/core";
 import { assertKnownOptions, configError } from "@portcullis/core/internal";
 import { GuardedRedisStore } from "./guarded-redis-store";
 import type { RedisClient } from "./redis-client";
-import { DEFAULT_REDIS_PREFIX, RedisKeys } from "./redis-keys";
+import { RedisKeys } from "./redis-keys";
 import { RedisSessionIndex } from "./redis-session-index";
 
 /** Options of `redisSessionStorage`. */
@@ -31,7 +31,7 @@ export function redisSessionStorage(redis: RedisClient, options: Readonly<RedisS
     throw configError("redisSessionStorage", "pass an ioredis client: redisSessionStorage(new Redis(url))");
   }
   assertKnownOptions("redisSessionStorage", options, ["prefix"]);
-  const { prefix = DEFAULT_REDIS_PREFIX } = options;
+  const { prefix = DEFAULT_PREFIX } = options;
   if (typeof prefix !== "string") throw configError("redisSessionStorage", `"prefix" must be a string, such as "myapp:"`);
   const keys = new RedisKeys(prefix);
   return ({ ttlSeconds, timeoutMs, now }) => ({

@@ -1,11 +1,10 @@
-export * from "./session-auth";
-export * from "./auth-router";
-export * from "./bcrypt-passwords";
-export * from "./memory-session-store";
-export * from "./same-site";
-export type * from "./session-data";
-export { authRouterErrorFormat, MFA_LOGIN_TTL_MS } from "./pending-sign-in";
-export type { SecondFactor, SecondFactorContext, SecondFactorRoutes, SignInProof } from "./second-factor-port";
+export { sessionAuth, type SessionAuthOptions } from "./session-auth";
+export { authRouter, type AuthRouterOptions } from "./auth-router";
+export { bcryptPasswords, type BcryptPasswordsOptions } from "./bcrypt-passwords";
 export { memorySessionStorage } from "./memory-session-storage";
 export { expressSessionStorage, type ExpressSessionStorageOptions } from "./express-session-storage";
+export { MemorySessionStore } from "./memory-session-store";
 export { MemorySessionIndex } from "./session-index";
+export type { PortcullisSessionData, PendingMfaLogin, SessionTimeouts } from "./session-data";
+export { authRouterErrorFormat, MFA_LOGIN_TTL_MS } from "./pending-sign-in";
+export type { SecondFactor, SecondFactorContext, SecondFactorRoutes, SignInProof } from "./second-factor-port";

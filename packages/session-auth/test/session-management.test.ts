@@ -1,6 +1,6 @@
 import request from "supertest";
 import { useRedisServer } from "@portcullis/testing";
-import { MAX_SESSIONS_PER_USER } from "@portcullis/session-auth";
+import { MAX_SESSIONS_PER_USER } from "../src/login-session";
 import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";
 
 const redis = useRedisServer();
