@@ -18,7 +18,6 @@ import {
   type ErrorResponseOptions,
   type IoredisLike,
   type KeyRateLimit,
-  rememberedFor,
   type RateLimitQuota,
 } from "@portcullis/core";
 import { decideKeyRateLimit } from "./decide-key-rate-limit";
@@ -75,7 +74,7 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
   const timeoutMs = resolveTimeoutMs("keyRateLimit", options.timeoutMs);
   const given = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;
   if (given !== false) assertLimit(given);
-  // A frozen copy: what was checked is what applies, and its header parts are formatted once.
+  // A frozen copy: what was checked is what applies.
   const fallback = given === false ? false : Object.freeze({ points: given.points, durationSeconds: given.durationSeconds });
   const respond = createErrorResponder("keyRateLimit", options);
   // One limiter per window, counting up to the largest budget; each key's own budget is then
@@ -158,14 +157,9 @@ interface Check {
   readonly limit: KeyRateLimit;
 }
 
-/**
- * The quota of a limit as the headers describe it, one frozen object per limit object: a cached
- * key's limit is the same object on every request, so its header parts are formatted once.
- */
-const quotas = new WeakMap<KeyRateLimit, RateLimitQuota>();
-
+/** The quota of a limit as the headers describe it. */
 function quotaOf(limit: KeyRateLimit): RateLimitQuota {
-  return rememberedFor(limit, quotas, () => Object.freeze({ points: limit.points, windowSeconds: limit.durationSeconds }));
+  return { points: limit.points, windowSeconds: limit.durationSeconds };
 }
 
 function assertLimit(limit: KeyRateLimit): void {

@@ -27,7 +27,6 @@ export { AUDIT_RETENTION_OPTIONS, resolveAuditRetention, type AuditRetention, ty
 export * from "./rate-limit-headers";
 export * from "./ioredis-like";
 export * from "./store-guard";
-export * from "./frozen-memo";
 export * from "./fail-over";
 export * from "./login-outcome";
 export * from "./audit-actor";

@@ -1,4 +1,4 @@
-import { configError, isPortcullisError, rememberedFor, type ScopePolicy } from "@portcullis/core";
+import { configError, isPortcullisError, type ScopePolicy } from "@portcullis/core";
 import { parseRedactionPath, type PathStep } from "./redaction-path";
 
 /** A field of the response body and the scope a principal needs to see it. */
@@ -65,13 +65,6 @@ export function planRedaction(
   policy: ScopePolicy,
   held: readonly string[],
 ): readonly CompiledRedactionRule[] {
-  const missing = new Set(policy.missing(held, scopesOf(rules)));
+  const missing = new Set(policy.missing(held, rules.map((rule) => rule.scope)));
   return missing.size === 0 ? [] : rules.filter((rule) => missing.has(rule.scope));
-}
-
-/** Each compiled (frozen) rule list's scopes as one frozen list, so the policy classifies them once. */
-const ruleScopes = new WeakMap<readonly CompiledRedactionRule[], readonly string[]>();
-
-function scopesOf(rules: readonly CompiledRedactionRule[]): readonly string[] {
-  return rememberedFor(rules, ruleScopes, () => Object.freeze(rules.map((rule) => rule.scope)));
 }
