@@ -16,7 +16,6 @@ import {
   configError,
   createErrorResponder,
   isApiKeys,
-  rememberedFor,
   auditEventFromRequest,
 } from "@portcullis/core/internal";
 import { compileSources, DEFAULT_SOURCES, type CredentialSource } from "./credential-sources";
@@ -106,26 +105,17 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
       audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "success", keyId, owner }));
       next();
     };
-    // A warm key is answered in this tick; only a store lookup waits.
-    const verdict = keys.verifyFast(found.key);
-    if (!(verdict instanceof Promise)) return admit(verdict);
-    verdict
+    keys
+      .verify(found.key)
       .then(admit)
       .catch((error: unknown) => (error instanceof PortcullisError ? refuse(error, req, res, next) : respond(error, req, res, next)))
       .catch(next); // a responder that throws must not become an unhandled rejection
   };
 }
 
-/** Principals of cached records: a key verified from the cache is the same record every time. */
-const principals = new WeakMap<ApiKeyRecord, ApiKeyPrincipal>();
-
-/** The principal of a verified key, made once per record and frozen, as the record is. */
+/** The principal of a verified key, frozen as the record is. */
 function principalOf(record: ApiKeyRecord): ApiKeyPrincipal {
-  return rememberedFor(record, principals, () => Object.freeze(newPrincipal(record)));
-}
-
-function newPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {
-  return {
+  return Object.freeze({
     kind: "api_key",
     keyId: record.id,
     owner: record.owner,
@@ -135,7 +125,7 @@ function newPrincipal(record: ApiKeyRecord): ApiKeyPrincipal {
     ...(record.rateLimit === undefined ? {} : { rateLimit: record.rateLimit }),
     ...(record.countsUnder === undefined || record.countsUnder.length === 0 ? {} : { countsUnder: record.countsUnder }),
     ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
-  };
+  });
 }
 
 /** `WWW-Authenticate` values as RFC 6750 describes them, built once per middleware. */

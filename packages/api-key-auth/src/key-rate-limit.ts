@@ -16,7 +16,6 @@ import {
   storeUnavailable,
   type InsuredLimiter,
   type LimiterCount,
-  rememberedFor,
   type RateLimitQuota,
 } from "@portcullis/core/internal";
 import { decideKeyRateLimit } from "./decide-key-rate-limit";
@@ -61,7 +60,7 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
   const timeoutMs = resolveTimeoutMs("keyRateLimit", options.timeoutMs);
   const given = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;
   if (given !== false) assertLimit(given);
-  // A frozen copy: what was checked is what applies, and its header parts are formatted once.
+  // A frozen copy: what was checked is what applies.
   const fallback = given === false ? false : Object.freeze({ points: given.points, durationSeconds: given.durationSeconds });
   const respond = createErrorResponder("keyRateLimit", options);
   // One limiter per window, counting up to the largest budget; each key's own budget is then
@@ -128,14 +127,9 @@ interface Check {
   readonly limit: KeyRateLimit;
 }
 
-/**
- * The quota of a limit as the headers describe it, one frozen object per limit object: a cached
- * key's limit is the same object on every request, so its header parts are formatted once.
- */
-const quotas = new WeakMap<KeyRateLimit, RateLimitQuota>();
-
+/** The quota of a limit as the headers describe it. */
 function quotaOf(limit: KeyRateLimit): RateLimitQuota {
-  return rememberedFor(limit, quotas, () => Object.freeze({ points: limit.points, windowSeconds: limit.durationSeconds }));
+  return { points: limit.points, windowSeconds: limit.durationSeconds };
 }
 
 function assertLimit(limit: KeyRateLimit): void {

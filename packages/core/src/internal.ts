@@ -57,7 +57,6 @@ export {
 } from "./rate-limit-headers";
 export { isIoredisLike } from "./ioredis-like";
 export { DEFAULT_STORE_TIMEOUT_MS, storeUnavailable, guardStore } from "./store-guard";
-export { rememberedFor } from "./frozen-memo";
 export { failOverAfter, type Deadline, startDeadline, failOverBy } from "./fail-over";
 export { isLimiterStore } from "./limiter-store";
 export {

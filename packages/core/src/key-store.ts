@@ -152,7 +152,8 @@ export const USAGE_RETENTION_DAYS = 90;
 
 /** The UTC day of an instant, as `YYYY-MM-DD`. */
 export function utcDay(at: number): string {
-  // Every verified request asks for today's date: remember the last day instead of formatting one.
+  // Every verified request asks for today's date: remembering the last day instead of formatting
+  // one saves about 12k of the 816k instructions of a request on api-key-cached, 1.5 % (BENCHMARKS.md).
   if (at >= lastDay.from && at < lastDay.from + DAY_MS) return lastDay.label;
   const label = new Date(at).toISOString().slice(0, 10);
   lastDay = { from: Date.parse(label), label };

@@ -1,5 +1,3 @@
-import { rememberedFor } from "./frozen-memo";
-
 /** A quota as the `RateLimit-Policy` header describes it. */
 export interface RateLimitQuota {
   /** Attempts allowed per window (`q`). */
@@ -63,7 +61,8 @@ export function retryAfterSeconds(msBeforeReset: number): number {
  * // { "RateLimit-Policy": '"5-in-15min"; q=5; w=900', RateLimit: '"5-in-15min"; r=4; t=840' }
  */
 export function rateLimitHeaders(quota: RateLimitQuota, status: RateLimitStatus): Record<string, string> {
-  const { name, policy } = preformatted(quota);
+  const name = policyName(quota);
+  const policy = `"${name}"; q=${quota.points}; w=${quota.windowSeconds}`;
   if (status.blocked) {
     const wait = retryAfterSeconds(status.msBeforeReset);
     return { "Retry-After": String(wait), "RateLimit-Policy": policy, RateLimit: `"${name}"; r=0; t=${wait}` };
@@ -71,14 +70,4 @@ export function rateLimitHeaders(quota: RateLimitQuota, status: RateLimitStatus)
   const remaining = Math.max(0, Math.floor(status.remaining));
   const reset = Math.max(0, Math.ceil(status.msBeforeReset / 1000));
   return { "RateLimit-Policy": policy, RateLimit: `"${name}"; r=${remaining}; t=${reset}` };
-}
-
-/** The parts of the headers that depend on the quota alone, made once per quota object. */
-const preformattedQuotas = new WeakMap<RateLimitQuota, { name: string; policy: string }>();
-
-function preformatted(quota: RateLimitQuota): { name: string; policy: string } {
-  return rememberedFor(quota, preformattedQuotas, () => {
-    const name = policyName(quota);
-    return { name, policy: `"${name}"; q=${quota.points}; w=${quota.windowSeconds}` };
-  });
 }

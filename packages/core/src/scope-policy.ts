@@ -1,5 +1,3 @@
-import { LRUCache } from "lru-cache";
-import { rememberedFor } from "./frozen-memo";
 import { assertKnownOptions } from "./options";
 import { configError, PortcullisError } from "./errors";
 import { isWildcard, MAX_SCOPE_LENGTH, scopeGrants, scopeKind } from "./scope-grammar";
@@ -48,16 +46,6 @@ export class ScopePolicy {
   readonly known: ReadonlySet<string> | undefined;
   /** For each implying scope, everything it grants (transitively), or `"*"`. */
   readonly #closure = new Map<string, Granted>();
-  /**
-   * What a held scope list grants and the endpoints it is limited to, worked out once per frozen
-   * list: a cached key, or a session role, hands every request the same frozen array.
-   */
-  readonly #expanded = new WeakMap<readonly string[], Granted>();
-  readonly #endpoints = new WeakMap<readonly string[], ReadonlySet<string>>();
-  /** Which scopes of a required list are endpoints, worked out once per frozen list (a route's). */
-  readonly #endpointFlags = new WeakMap<readonly string[], readonly boolean[]>();
-  /** One frozen list per distinct list of scopes seen by `shared`; few distinct lists exist. */
-  readonly #shared = new LRUCache<string, readonly string[]>({ max: SHARED_LISTS, maxSize: SHARED_CHARACTERS, sizeCalculation: (_list, key) => key.length });
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
     assertKnownOptions("ScopePolicy", options, ["known", "implies"]);
@@ -80,20 +68,6 @@ export class ScopePolicy {
       }
     }
     for (const scope of Object.keys(implies)) this.#closure.set(scope, closureOf(scope, implies));
-  }
-
-  /**
-   * The policy's one frozen copy of a list of scopes, equal to `scopes`. A key record loaded from
-   * the store on every request (the cache off) brings a new array each time; sharing one lets the
-   * memos above work for it as they do for a cached key. Only an array of strings is shared (its
-   * JSON is then unambiguous); anything else a host's store returns gets a frozen copy of its own.
-   */
-  shared(scopes: readonly string[]): readonly string[] {
-    if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string")) return Object.freeze([...scopes]);
-    const key = JSON.stringify(scopes);
-    let list = this.#shared.get(key);
-    if (list === undefined) this.#shared.set(key, (list = Object.freeze([...scopes])));
-    return list;
   }
 
   /**
@@ -121,10 +95,9 @@ export class ScopePolicy {
    */
   missing(held: readonly string[], required: readonly string[]): string[] {
     const granted = this.expand(held);
-    const isEndpoint = rememberedFor(required, this.#endpointFlags, () => required.map((scope) => scopeKind(scope) === "endpoint"));
     let limit: ReadonlySet<string> | undefined; // only worked out when an endpoint is required
-    return required.filter((scope, i) => {
-      if (!isEndpoint[i]) return granted !== ALL_SCOPES && !grants(granted, scope);
+    return required.filter((scope) => {
+      if (scopeKind(scope) !== "endpoint") return granted !== ALL_SCOPES && !grants(granted, scope);
       limit ??= this.endpointsOf(held);
       return limit.size > 0 && !limit.has(scope);
     });
@@ -147,10 +120,6 @@ export class ScopePolicy {
 
   /** The endpoint scopes `held` carries, directly or through implications: its endpoint limit. */
   endpointsOf(held: readonly string[]): ReadonlySet<string> {
-    return rememberedFor(held, this.#endpoints, () => this.#endpointsOf(held));
-  }
-
-  #endpointsOf(held: readonly string[]): ReadonlySet<string> {
     const endpoints = new Set<string>();
     for (const scope of held) {
       if (scopeKind(scope) === "endpoint") endpoints.add(scope);
@@ -171,7 +140,7 @@ export class ScopePolicy {
     const others = requested.filter((scope) => scopeKind(scope) !== "endpoint" && !this.#mayHandOut(held, scope));
     if (limit.size === 0) return others;
     // The new key's limit is the endpoints its scopes imply as well as those it names.
-    const newLimit = this.#endpointsOf(requested);
+    const newLimit = this.endpointsOf(requested);
     const outside = [...newLimit].filter((scope) => !limit.has(scope));
     return [...others, ...outside, ...(newLimit.size === 0 ? [ANY_ENDPOINT] : [])];
   }
@@ -190,10 +159,6 @@ export class ScopePolicy {
 
   /** Everything `held` grants once implications are applied (wildcards kept as written). */
   expand(held: readonly string[]): Granted {
-    return rememberedFor(held, this.#expanded, () => this.#expand(held));
-  }
-
-  #expand(held: readonly string[]): Granted {
     const granted = new Set<string>();
     for (const scope of held) {
       granted.add(scope);
@@ -211,13 +176,6 @@ export class ScopePolicy {
     return false;
   }
 }
-
-/**
- * How many distinct scope lists `shared` keeps, and their JSON's total length: far more than a
- * deployment's kinds of key, yet bounded (a key may hold 100 scopes of 200 characters).
- */
-const SHARED_LISTS = 1000;
-const SHARED_CHARACTERS = 1_000_000;
 
 /** A client's value quoted for a sentence, anything outside printable ASCII escaped (`"admin\\u0000"`). */
 function printable(value: unknown): string {
@@ -260,11 +218,5 @@ function closureOf(root: string, implies: Readonly<Record<string, typeof ALL_SCO
 /** True for a `ScopePolicy`, also one from another copy of this package. */
 export function isScopePolicy(value: unknown): value is ScopePolicy {
   const policy = value as Partial<ScopePolicy> | null;
-  // `shared` too: a policy from an older copy of the package lacks it, and ApiKeys needs it.
-  return (
-    typeof policy?.missing === "function" &&
-    typeof policy.validate === "function" &&
-    typeof policy.expand === "function" &&
-    typeof policy.shared === "function"
-  );
+  return typeof policy?.missing === "function" && typeof policy.validate === "function" && typeof policy.expand === "function";
 }

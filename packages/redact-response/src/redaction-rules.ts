@@ -1,5 +1,5 @@
 import { isPortcullisError, type ScopePolicy } from "@portcullis/core";
-import { configError, rememberedFor } from "@portcullis/core/internal";
+import { configError } from "@portcullis/core/internal";
 import { parseRedactionPath, type PathStep } from "./redaction-path";
 
 /** A field of the response body and the scope a principal needs to see it. */
@@ -66,13 +66,6 @@ export function planRedaction(
   policy: ScopePolicy,
   held: readonly string[],
 ): readonly CompiledRedactionRule[] {
-  const missing = new Set(policy.missing(held, scopesOf(rules)));
+  const missing = new Set(policy.missing(held, rules.map((rule) => rule.scope)));
   return missing.size === 0 ? [] : rules.filter((rule) => missing.has(rule.scope));
-}
-
-/** Each compiled (frozen) rule list's scopes as one frozen list, so the policy classifies them once. */
-const ruleScopes = new WeakMap<readonly CompiledRedactionRule[], readonly string[]>();
-
-function scopesOf(rules: readonly CompiledRedactionRule[]): readonly string[] {
-  return rememberedFor(rules, ruleScopes, () => Object.freeze(rules.map((rule) => rule.scope)));
 }

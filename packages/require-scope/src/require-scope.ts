@@ -55,8 +55,7 @@ export function requireScope(scopes: string | readonly string[], options: Readon
   const all = compileRequired(scopes, policy);
   // Endpoint-form scopes name the route's endpoint; the rest are what the route requires.
   const declaredEndpoints = all.filter((scope) => scopeKind(scope) === "endpoint");
-  // Frozen, so the policy works out once which of them are endpoints rather than on every request.
-  const required = Object.freeze(all.filter((scope) => scopeKind(scope) !== "endpoint"));
+  const required = all.filter((scope) => scopeKind(scope) !== "endpoint");
   const respond = createErrorResponder("requireScope", options);
 
   return function requireScopeMiddleware(req, res, next) {
