@@ -74,7 +74,7 @@ runWithCleanup("bench:instructions", async ({ defer }) => {
   const method =
     `Each server runs alone under valgrind's callgrind; after ${requests} requests to settle the JIT, the counters are zeroed, ` +
     `${requests} more are sent (4 connections), and the instructions the server executed are divided by them. Counts repeat to ` +
-    `within several per cent from run to run on the same build (JIT and GC timing vary; bare Express measured 722k to 776k instructions in four runs), far steadier than req/s and CPU time on a shared machine; "instruction-bound" is the ` +
+    `within several per cent from run to run on the same build (JIT and GC timing vary; bare Express measured 719k to 815k instructions in four runs on one busy day), far steadier than req/s and CPU time on a shared machine; "instruction-bound" is the ` +
     `baseline's count over the variant's, the req/s ratio if instructions were all that mattered (they leave out cache misses and the kernel).`;
   console.log(`\n${table}`);
   writeResultsSection(
