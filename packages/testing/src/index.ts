@@ -5,7 +5,7 @@ export * from "./key-store-contract";
 export * from "./user-store-contract";
 export * from "./mfa-store-contract";
 export * from "./audit-sink-contract";
-export * from "./limiter-store-contract";
+export { describeLimiterStoreContract, testLimiterStore, type LimiterStoreFaults, type TestLimiterStore } from "./limiter-store-contract";
 export * from "./example-server";
 export * from "./eventually";
 export * from "./when-ready";
