@@ -1,4 +1,3 @@
-export * from "./api-key-auth";
-export * from "./credential-sources";
-export * from "./extract-api-key";
-export * from "./key-rate-limit";
+export { apiKeyAuth, type ApiKeyAuthOptions } from "./api-key-auth";
+export type { CredentialSource } from "./credential-sources";
+export { keyRateLimit, type KeyRateLimitOptions } from "./key-rate-limit";

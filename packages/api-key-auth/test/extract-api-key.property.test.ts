@@ -1,5 +1,7 @@
 import fc from "fast-check";
-import { compileSources, DEFAULT_SOURCES, extractApiKey, headersToRead, type CredentialSource, type Extraction } from "@portcullis/api-key-auth";
+import { type CredentialSource } from "@portcullis/api-key-auth";
+import { compileSources, DEFAULT_SOURCES } from "../src/credential-sources";
+import { extractApiKey, headersToRead, type Extraction } from "../src/extract-api-key";
 
 /**
  * Hostile headers: whatever a request carries, extraction answers (never throws), never makes up

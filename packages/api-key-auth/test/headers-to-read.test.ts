@@ -1,4 +1,5 @@
-import { compileSources, DEFAULT_SOURCES, headersToRead } from "@portcullis/api-key-auth";
+import { compileSources, DEFAULT_SOURCES } from "../src/credential-sources";
+import { headersToRead } from "../src/extract-api-key";
 
 describe("headersToRead", () => {
   const sources = compileSources(DEFAULT_SOURCES);
