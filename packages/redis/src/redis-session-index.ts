@@ -2,6 +2,15 @@ import type { SessionIndex } from "@portcullis/core";
 import type { RedisClient } from "./redis-client";
 import type { RedisKeys } from "./redis-keys";
 
+// ARGV: forgetAt, the session id, the app's now (ms). Adds the entry, then lets the set live as
+// long as its latest entry: an entry added with an earlier time (a session going on under a new
+// id keeps its login time) must not cut short the user's newer sessions. One step, so two logins
+// at once cannot leave the shorter expiry.
+const ADD = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(tonumber(latest[2]) - tonumber(ARGV[3]))))`;
+
 /**
  * A sorted set per user (`<prefix>user-sessions:<id>`), scored by when each entry may go. Made by
  * `redisSessionStorage`; `sessionAuth` bounds each call by its `timeoutMs`.
@@ -15,10 +24,7 @@ export class RedisSessionIndex implements SessionIndex {
   ) {}
 
   async add(userId: string, sessionId: string, forgetAt: number): Promise<void> {
-    const key = this.keys.userSessions(userId);
-    await this.redis.zadd(key, forgetAt, sessionId);
-    // The index goes when its newest session may (every later login pushes this further out).
-    await this.redis.pexpire(key, Math.max(1, Math.ceil(forgetAt - this.now())));
+    await this.redis.eval(ADD, 1, this.keys.userSessions(userId), forgetAt, sessionId, this.now());
   }
 
   async remove(userId: string, sessionId: string): Promise<void> {

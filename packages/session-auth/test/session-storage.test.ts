@@ -1,7 +1,5 @@
 import session, { MemoryStore } from "express-session";
 import request from "supertest";
-import { type SessionStorageSettings } from "@portcullis/core";
-import { SessionGone } from "@portcullis/core/internal";
 import { expressSessionStorage, MemorySessionIndex, sessionAuth } from "@portcullis/session-auth";
 import { createApp, EMAIL, PASSWORD, sessionCookie } from "./create-app";
 
@@ -61,28 +59,6 @@ describe("sessions on a third-party express-session store", () => {
     });
     const res = await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(503);
     expect(res.body.error).toBe("auth_unavailable");
-  });
-});
-
-describe("the store expressSessionStorage builds on a plain one", () => {
-  const settings: SessionStorageSettings = { ttlSeconds: () => 60, timeoutMs: 1000, now: Date.now };
-  const call = (start: (done: (error?: unknown) => void) => void) => new Promise<void>((resolve, reject) => start((error) => (error ? reject(error) : resolve())));
-  const data = { cookie: { originalMaxAge: 60_000 } } as session.SessionData;
-
-  test("writes a session that is not there only while creating it, so a revoked session is not written back", async () => {
-    const { store } = expressSessionStorage({ store: new MemoryStore(), index: new MemorySessionIndex() })(settings);
-    await expect(call((done) => store.set("s1", data, done))).rejects.toBeInstanceOf(SessionGone);
-    await store.creating("s1", () => call((done) => store.set("s1", data, done)));
-    await call((done) => store.set("s1", data, done)); // it exists now: an ordinary save
-    await call((done) => store.destroy("s1", done));
-    await expect(call((done) => store.set("s1", data, done))).rejects.toBeInstanceOf(SessionGone);
-  });
-
-  test("take removes a session and says whether it was there", async () => {
-    const { store } = expressSessionStorage({ store: new MemoryStore(), index: new MemorySessionIndex() })(settings);
-    await store.creating("s1", () => call((done) => store.set("s1", data, done)));
-    expect(await store.take("s1")).toBe(true);
-    expect(await store.take("s1")).toBe(false);
   });
 });
 

@@ -6,6 +6,7 @@ export * from "./user-store-contract";
 export * from "./mfa-store-contract";
 export * from "./audit-sink-contract";
 export { describeLimiterStoreContract, testLimiterStore, type LimiterStoreFaults, type TestLimiterStore } from "./limiter-store-contract";
+export { describeSessionStorageContract, type SessionStorageContractOptions } from "./session-storage-contract";
 export * from "./example-server";
 export * from "./eventually";
 export * from "./when-ready";
