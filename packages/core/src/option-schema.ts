@@ -2,6 +2,8 @@ import { z } from "zod";
 import { REALM } from "./challenge";
 import type { ErrorResponseOptions } from "./error-response";
 import { configError } from "./errors";
+import { isLimiterStore, MemoryLimiterStore } from "./limiter-store";
+import { DEFAULT_STORE_TIMEOUT_MS } from "./store-guard";
 
 // Option validation from zod schemas: a factory describes its options as a strict object schema,
 // and resolveOptions turns the first issue into the configuration error the factories have always
@@ -167,3 +169,12 @@ const REALM_RULE = "must be 1 to 64 printable ASCII characters without quotes or
 
 /** The realm named in `WWW-Authenticate`, checked as {@link assertRealm} does. @default "api" */
 export const realmOption = z.string({ error: REALM_RULE }).regex(REALM, { error: REALM_RULE }).default("api");
+
+/** A store call's time limit, as {@link resolveTimeoutMs} checks it. @default 2000 */
+export const timeoutMsOption = wholeNumber(1, 60_000, "milliseconds").default(DEFAULT_STORE_TIMEOUT_MS);
+
+/** A limiter's `store`, as {@link resolveLimiterStore} checks it; the memory one when left out. */
+export const limiterStoreOption = checked(
+  isLimiterStore,
+  "must be a LimiterStore, such as new RedisLimiterStore(redis) from @portcullis/redis; leave it out to count in memory",
+).default(() => new MemoryLimiterStore());
