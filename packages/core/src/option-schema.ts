@@ -31,7 +31,8 @@ function describeNumber(schema: RawIssue["schema"], unit = ""): string {
   const noun = `${schema?.isInt ? "a whole number" : "a number"}${unit ? ` of ${unit}` : ""}`;
   const min = schema?.minValue ?? undefined;
   const max = schema?.maxValue ?? undefined;
-  const finite = (n: number | undefined) => n !== undefined && Number.isSafeInteger(n);
+  // zod's int() bounds itself to the safe integers: those bounds are no limit worth naming.
+  const finite = (n: number | undefined) => n !== undefined && Number.isSafeInteger(n) && Math.abs(n) < Number.MAX_SAFE_INTEGER;
   if (finite(min) && finite(max)) return `${noun} from ${min} to ${max}`;
   if (finite(min)) return `${noun}, at least ${min}`;
   if (finite(max)) return `${noun}, at most ${max}`;
@@ -132,13 +133,13 @@ function fail(factory: string, message: string): never {
 }
 
 /**
- * A whole number from `from` to `to`, with the unit named in the message:
- * `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`.
+ * A whole number from `from` to `to` (no upper limit when left out), with the unit named in the
+ * message: `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`.
  *
  * @example
  * z.strictObject({ timeoutMs: wholeNumber(1, 60_000, "milliseconds").default(2000) })
  */
-export function wholeNumber(from: number, to: number, unit?: string) {
+export function wholeNumber(from: number, to: number = Number.MAX_SAFE_INTEGER, unit?: string) {
   const error = `must be ${describeNumber({ isInt: true, minValue: from, maxValue: to }, unit)}`;
   return z.int({ error }).min(from, { error }).max(to, { error });
 }
