@@ -10,14 +10,16 @@ import {
   type VerificationFailure,
 } from "@portcullis/core";
 import {
-  assertKnownOptions,
-  assertRealm,
   challenge,
-  configError,
+  checked,
   createErrorResponder,
+  errorResponseOptions,
   isApiKeys,
   auditEventFromRequest,
+  realmOption,
+  resolveOptions,
 } from "@portcullis/core/internal";
+import { z } from "zod";
 import { compileSources, DEFAULT_SOURCES, type CredentialSource } from "./credential-sources";
 import { extractApiKey, headersToRead, MAX_PRESENTED_KEY_LENGTH } from "./extract-api-key";
 
@@ -48,7 +50,20 @@ export interface ApiKeyAuthOptions extends ErrorResponseOptions {
   readonly audit?: AuditRecorder;
 }
 
-const KNOWN_OPTIONS = new Set(["keys", "sources", "optional", "realm", "audit", "onError", "formatError"]);
+const isAuditRecorder = (value: unknown): value is AuditRecorder => typeof (value as Partial<AuditRecorder> | null)?.record === "function";
+
+/** The options, checked; `sources` are checked by compileSources, which says what each must be. */
+const apiKeyAuthOptions = z.strictObject(
+  {
+    keys: checked(isApiKeys, "is required: pass new ApiKeys({ store, secret, prefix })"),
+    sources: z.custom<readonly CredentialSource[]>().optional(),
+    optional: z.boolean().default(false),
+    realm: realmOption,
+    audit: checked(isAuditRecorder, "must be an AuditSink, such as new MemoryAuditSink()").optional(),
+    ...errorResponseOptions,
+  },
+  { error: (issue) => (issue.code === "invalid_type" ? "options are required: apiKeyAuth({ keys })" : undefined) },
+);
 
 /**
  * Authenticates requests by API key and sets `req.auth` (kind `"api_key"`, key id, owner, scopes,
@@ -59,19 +74,10 @@ const KNOWN_OPTIONS = new Set(["keys", "sources", "optional", "realm", "audit", 
  * app.use("/api", apiKeyAuth({ keys }));
  */
 export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler {
-  if (options === null || typeof options !== "object") throw configError("apiKeyAuth", "options are required: apiKeyAuth({ keys })");
-  assertKnownOptions("apiKeyAuth", options, KNOWN_OPTIONS);
-  if (!isApiKeys(options.keys)) {
-    throw configError("apiKeyAuth", `"keys" is required: pass new ApiKeys({ store, secret, prefix })`);
-  }
-  const { keys, optional = false, realm = "api" } = options;
-  if (typeof optional !== "boolean") throw configError("apiKeyAuth", `"optional" must be a boolean`);
-  assertRealm("apiKeyAuth", realm);
-  const sources = compileSources(options.sources ?? DEFAULT_SOURCES);
-  const respond = createErrorResponder("apiKeyAuth", options);
+  const { keys, optional, realm, audit, ...config } = resolveOptions("apiKeyAuth", apiKeyAuthOptions, options);
+  const sources = compileSources(config.sources ?? DEFAULT_SOURCES);
+  const respond = createErrorResponder("apiKeyAuth", config);
   const refusals = prepareRefusals(sources.schemes, realm);
-  const { audit } = options;
-  if (audit !== undefined && typeof audit?.record !== "function") throw configError("apiKeyAuth", `"audit" must be an AuditSink, such as new MemoryAuditSink()`);
   /** Answers a refusal of a presented key, and logs it. */
   const refuse = (
     error: PortcullisError,

@@ -1,23 +1,23 @@
 import type { RequestHandler } from "express";
 import { PortcullisError, type ErrorResponseOptions, type KeyRateLimit, type LimiterStore } from "@portcullis/core";
 import {
-  assertKnownOptions,
-  configError,
   createErrorResponder,
+  errorResponseOptions,
   insuredLimiter,
   limiterDeadline,
+  limiterStoreOption,
   MAX_RATE_LIMIT_POINTS,
   RATE_LIMIT_WINDOWS,
   rateLimitHeaders,
-  rateLimitProblem,
   REPLACED_LIMITER_OPTIONS,
-  resolveLimiterStore,
-  resolveTimeoutMs,
+  resolveOptions,
   storeUnavailable,
+  timeoutMsOption,
   type InsuredLimiter,
   type LimiterCount,
   type RateLimitQuota,
 } from "@portcullis/core/internal";
+import { z } from "zod";
 import { decideKeyRateLimit } from "./decide-key-rate-limit";
 
 export interface KeyRateLimitOptions extends ErrorResponseOptions {
@@ -43,7 +43,23 @@ export interface KeyRateLimitOptions extends ErrorResponseOptions {
   readonly timeoutMs?: number;
 }
 
-const KNOWN_OPTIONS = new Set(["default", "store", "timeoutMs", "onError", "formatError"]);
+const POINTS_RULE = `must be a whole number from 1 to ${MAX_RATE_LIMIT_POINTS}, or pass default: false`;
+
+/** The options, checked; a limit as `ApiKeys` checks a key's own (`rateLimitProblem`). */
+const keyRateLimitOptions = z.strictObject({
+  default: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        points: z.int({ error: POINTS_RULE }).min(1, { error: POINTS_RULE }).max(MAX_RATE_LIMIT_POINTS, { error: POINTS_RULE }),
+        durationSeconds: z.literal(RATE_LIMIT_WINDOWS, { error: `must be one of ${RATE_LIMIT_WINDOWS.join(", ")}, or pass default: false` }),
+      }),
+    ])
+    .default({ points: 600, durationSeconds: 60 }),
+  store: limiterStoreOption,
+  timeoutMs: timeoutMsOption,
+  ...errorResponseOptions,
+});
 
 /**
  * Limits each API key to its own rate (`rate_limit` on the key) or the host's default, with
@@ -55,14 +71,11 @@ const KNOWN_OPTIONS = new Set(["default", "store", "timeoutMs", "onError", "form
  * app.use("/api", apiKeyAuth({ keys }), keyRateLimit({ store: new RedisLimiterStore(redis), default: { points: 100, durationSeconds: 60 } }));
  */
 export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): RequestHandler {
-  assertKnownOptions("keyRateLimit", options, KNOWN_OPTIONS, REPLACED_LIMITER_OPTIONS);
-  const store = resolveLimiterStore("keyRateLimit", options.store);
-  const timeoutMs = resolveTimeoutMs("keyRateLimit", options.timeoutMs);
-  const given = options.default === undefined ? { points: 600, durationSeconds: 60 } : options.default;
-  if (given !== false) assertLimit(given);
-  // A frozen copy: what was checked is what applies.
-  const fallback = given === false ? false : Object.freeze({ points: given.points, durationSeconds: given.durationSeconds });
-  const respond = createErrorResponder("keyRateLimit", options);
+  const config = resolveOptions("keyRateLimit", keyRateLimitOptions, options, REPLACED_LIMITER_OPTIONS);
+  const { store, timeoutMs } = config;
+  // A frozen copy (the parsed one, not the caller's): what was checked is what applies.
+  const fallback: KeyRateLimit | false = config.default === false ? false : Object.freeze(config.default);
+  const respond = createErrorResponder("keyRateLimit", config);
   // One limiter per window, counting up to the largest budget; each key's own budget is then
   // compared with its count. The set of windows is fixed, so limiters are never evicted.
   const counters = new Map<number, InsuredLimiter>();
@@ -130,9 +143,4 @@ interface Check {
 /** The quota of a limit as the headers describe it. */
 function quotaOf(limit: KeyRateLimit): RateLimitQuota {
   return { points: limit.points, windowSeconds: limit.durationSeconds };
-}
-
-function assertLimit(limit: KeyRateLimit): void {
-  const problem = rateLimitProblem(limit);
-  if (problem) throw configError("keyRateLimit", `"default.${problem.field}" must be ${problem.rule}, or pass default: false`);
 }

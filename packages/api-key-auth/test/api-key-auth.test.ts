@@ -173,10 +173,16 @@ describe("apiKeyAuth modes and options", () => {
     [{ sources: [{ header: "bad header" }] }, /each source is/],
     [{ realm: 'a"b' }, /"realm" must be/],
     [{ optinal: true }, /unknown option "optinal"/],
-    [{ onError: "log" }, /"onError" must be/],
+    [{ onError: "log" }, /"onError" must be "respond" or "next", got "log"$/],
+    [{ optional: "yes" }, /"optional" must be a boolean$/],
+    [{ audit: { log() {} } }, /"audit" must be an AuditSink, such as new MemoryAuditSink\(\)$/],
   ])("configuration %j is refused at creation with a message that says how to fix it", (overrides, message) => {
     const { keys } = createApp();
     expect(() => apiKeyAuth({ keys, ...overrides } as never)).toThrow(message);
     expect(() => apiKeyAuth({ keys, ...overrides } as never)).toThrow(/^apiKeyAuth: /);
+  });
+
+  test("no options at all are refused with how to call it", () => {
+    expect(() => apiKeyAuth(undefined as never)).toThrow(/^apiKeyAuth: options are required: apiKeyAuth\(\{ keys \}\)$/);
   });
 });

@@ -113,7 +113,10 @@ test("a key's limit is validated when the key is created, and the host default w
   const { keys } = createApp(new MemoryKeyStore(), {});
   await expect(keys.create({ owner: "a", name: "k", scopes: ["read"], rateLimit: { points: 0, durationSeconds: 60 } })).rejects.toMatchObject({ code: "invalid_request" });
   await expect(keys.create({ owner: "a", name: "k", scopes: ["read"], rateLimit: { points: 5, durationSeconds: 30 } })).rejects.toMatchObject({ code: "invalid_request" });
-  expect(() => keyRateLimit({ default: { points: -1, durationSeconds: 60 } })).toThrow(/^keyRateLimit: "default.points"/);
+  expect(() => keyRateLimit({ default: { points: -1, durationSeconds: 60 } })).toThrow(/^keyRateLimit: "default.points" must be a whole number from 1 to 1000000, or pass default: false$/);
+  expect(() => keyRateLimit({ default: { points: 5, durationSeconds: 30 } as never })).toThrow(/^keyRateLimit: "default.durationSeconds" must be one of 1, 60, 3600, 86400, or pass default: false$/);
+  expect(() => keyRateLimit({ default: true } as never)).toThrow(/^keyRateLimit: "default" must be false or an object$/);
+  expect(() => keyRateLimit({ default: { points: 5, durationSeconds: 60, burst: 2 } } as never)).toThrow(/^keyRateLimit: unknown option "default.burst"; the options are points, durationSeconds$/);
   expect(() => keyRateLimit({ limit: 5 } as never)).toThrow(/unknown option "limit"/);
   expect(() => keyRateLimit({ timeoutMs: 1.5 })).toThrow(/^keyRateLimit: "timeoutMs" must be a whole number/);
   expect(() => keyRateLimit({ store: "redis://localhost" } as never)).toThrow(/^keyRateLimit: "store" must be a LimiterStore, such as new RedisLimiterStore\(redis\)/);

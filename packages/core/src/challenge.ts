@@ -1,7 +1,7 @@
 import { configError } from "./errors";
 
 /** A realm goes inside a quoted string: printable ASCII without quotes or backslashes. */
-const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
+export const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
 
 /** Checks a `realm` option once, at creation, so a bad one never fails a request. */
 export function assertRealm(factory: string, realm: unknown): asserts realm is string {

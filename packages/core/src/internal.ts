@@ -70,6 +70,7 @@ export {
 export { markPasswordAccepted, isPasswordAccepted } from "./login-outcome";
 export { auditActor } from "./audit-actor";
 export { assertKnownOptions, resolveTimeoutMs } from "./options";
+export { resolveOptions, wholeNumber, checked, functionOption, errorResponseOptions, realmOption, timeoutMsOption, limiterStoreOption } from "./option-schema";
 export { type RequestSchema, parseRequest } from "./request-schema";
 export { hasRequestBody, jsonBodyRequired } from "./request-body";
 export { isSafeMethod } from "./safe-method";

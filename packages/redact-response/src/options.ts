@@ -1,5 +1,6 @@
 import { ScopePolicy, type ErrorResponseOptions } from "@portcullis/core";
-import { assertKnownOptions, assertRealm, configError, isScopePolicy } from "@portcullis/core/internal";
+import { checked, errorResponseOptions, isScopePolicy, realmOption, resolveOptions as parseOptions } from "@portcullis/core/internal";
+import { z } from "zod";
 
 /**
  * Options of `redactResponse`, besides its rules.
@@ -59,30 +60,44 @@ export interface RedactResponseConfig {
   readonly bodyLimit: number | string;
 }
 
-const KNOWN_OPTIONS = new Set(["policy", "marker", "header", "threshold", "realm", "bodyLimit", "onError", "formatError"]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/; // an RFC 9110 header name
 const MAX_MARKER_DEPTH = 16;
 const SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb)$/i; // what express.json's limit reads
 
+const redactResponseOptions = z.strictObject(
+  {
+    policy: checked(isScopePolicy, `must be a ScopePolicy, such as new ScopePolicy({ implies: { admin: "*" } })`).default(() => new ScopePolicy()),
+    marker: z
+      .custom<unknown>((marker) => isJson(marker, 0), {
+        error: `must be a JSON value (a string, number, boolean, null, array or plain object), such as "[redacted]"`,
+      })
+      .optional(),
+    header: z
+      .custom<string | false>((header) => header === false || (typeof header === "string" && TOKEN.test(header)), {
+        error: `must be a header name such as "X-Redacted-Fields", or false for no header`,
+      })
+      .default("X-Redacted-Fields"),
+    threshold: z
+      .custom<number>((threshold) => typeof threshold === "number" && threshold > 0 && threshold <= 1, {
+        error: (issue) => `must be a number above 0 and at most 1 (1 never refuses), got ${String(issue.input)}`,
+      })
+      .default(0.5),
+    realm: realmOption,
+    bodyLimit: z
+      .custom<number | string>(
+        (limit) =>
+          typeof limit === "number" ? Number.isSafeInteger(limit) && limit > 0 : typeof limit === "string" && SIZE.test(limit) && parseFloat(limit) > 0,
+        { error: (issue) => `must be a positive number of bytes or a size such as "16kb", got ${typeof issue.input === "bigint" ? `${issue.input}n` : JSON.stringify(issue.input)}` },
+      )
+      .default("100kb"),
+    ...errorResponseOptions,
+  },
+  { error: (issue) => (issue.code === "invalid_type" ? `options must be an object such as { marker: "[redacted]" }` : undefined) },
+);
+
 /** Checks the options of `redactResponse` and resolves their defaults; never writes to them. */
 export function resolveOptions(options: Readonly<RedactResponseOptions>): RedactResponseConfig {
-  if (options === null || typeof options !== "object") throw configError("redactResponse", `options must be an object such as { marker: "[redacted]" }`);
-  assertKnownOptions("redactResponse", options, KNOWN_OPTIONS);
-  const { policy = new ScopePolicy(), marker, header = "X-Redacted-Fields", threshold = 0.5, realm = "api", bodyLimit = "100kb" } = options;
-  if (!isScopePolicy(policy)) throw configError("redactResponse", `"policy" must be a ScopePolicy, such as new ScopePolicy({ implies: { admin: "*" } })`);
-  if (header !== false && (typeof header !== "string" || !TOKEN.test(header))) {
-    throw configError("redactResponse", `"header" must be a header name such as "X-Redacted-Fields", or false for no header`);
-  }
-  if (typeof threshold !== "number" || !(threshold > 0 && threshold <= 1)) {
-    throw configError("redactResponse", `"threshold" must be a number above 0 and at most 1 (1 never refuses), got ${String(threshold)}`);
-  }
-  assertRealm("redactResponse", realm);
-  if (!(typeof bodyLimit === "number" ? Number.isSafeInteger(bodyLimit) && bodyLimit > 0 : typeof bodyLimit === "string" && SIZE.test(bodyLimit) && parseFloat(bodyLimit) > 0)) {
-    throw configError("redactResponse", `"bodyLimit" must be a positive number of bytes or a size such as "16kb", got ${JSON.stringify(bodyLimit)}`);
-  }
-  if (marker !== undefined && !isJson(marker, 0)) {
-    throw configError("redactResponse", `"marker" must be a JSON value (a string, number, boolean, null, array or plain object), such as "[redacted]"`);
-  }
+  const { policy, marker, header, threshold, realm, bodyLimit } = parseOptions("redactResponse", redactResponseOptions, options);
   const frozen = marker === undefined ? undefined : deepFreeze(JSON.parse(JSON.stringify(marker)) as unknown);
   return {
     policy,

@@ -73,6 +73,7 @@ describe("redactResponse configuration", () => {
     [{ bodyLimit: 1.5 }, /"bodyLimit" must be/],
     [{ bodyLimit: "16 kilobytes" }, /"bodyLimit" must be/],
     [{ bodyLimit: "0kb" }, /"bodyLimit" must be/],
+    [{ bodyLimit: 16n }, /"bodyLimit" must be a positive number of bytes or a size such as "16kb", got 16n$/],
   ])("the options %p fail at creation", (options, message) => {
     expect(() => redactResponse([rule], options as never)).toThrow(message);
     expect(() => redactResponse([rule], options as never)).toThrow(/^redactResponse: /);

@@ -1,11 +1,14 @@
 import type { Request, RequestHandler } from "express";
 import { PortcullisError, type ErrorResponseOptions } from "@portcullis/core";
-import { assertKnownOptions, configError, createErrorResponder, unauthenticated } from "@portcullis/core/internal";
+import { configError, createErrorResponder, errorResponseOptions, realmOption, resolveOptions, unauthenticated } from "@portcullis/core/internal";
+import { z } from "zod";
 
 export interface RequireAppOptions extends ErrorResponseOptions {
   /** @default "api" */
   readonly realm?: string;
 }
+
+const requireAppOptions = z.strictObject({ realm: realmOption, ...errorResponseOptions });
 
 /**
  * Keeps an app-bound key on its own app (Clarifai: "A key only gives you access to a single
@@ -20,9 +23,8 @@ export interface RequireAppOptions extends ErrorResponseOptions {
  */
 export function requireApp(appOf: (req: Request) => string | undefined, options: Readonly<RequireAppOptions> = {}): RequestHandler {
   if (typeof appOf !== "function") throw configError("requireApp", `pass a function that reads the app from the request, such as (req) => req.params.appId`);
-  assertKnownOptions("requireApp", options, ["realm", "onError", "formatError"]);
-  const { realm = "api" } = options;
-  const respond = createErrorResponder("requireApp", options);
+  const { realm, ...config } = resolveOptions("requireApp", requireAppOptions, options);
+  const respond = createErrorResponder("requireApp", config);
 
   return function requireAppMiddleware(req, res, next) {
     const principal = req.auth;

@@ -1,6 +1,16 @@
 import type { RequestHandler } from "express";
 import { PortcullisError, type ErrorResponseOptions, type SessionPrincipal } from "@portcullis/core";
-import { assertKnownOptions, assertRealm, challenge, configError, createErrorResponder, unauthenticated } from "@portcullis/core/internal";
+import {
+  challenge,
+  createErrorResponder,
+  errorResponseOptions,
+  functionOption,
+  realmOption,
+  resolveOptions,
+  unauthenticated,
+  wholeNumber,
+} from "@portcullis/core/internal";
+import { z } from "zod";
 
 export interface RequireRecentAuthOptions extends ErrorResponseOptions {
   /**
@@ -23,7 +33,13 @@ export interface RequireRecentAuthOptions extends ErrorResponseOptions {
   readonly realm?: string;
 }
 
-const KNOWN_OPTIONS = new Set(["maxAgeMs", "secondFactor", "now", "realm", "onError", "formatError"]);
+const requireRecentAuthOptions = z.strictObject({
+  maxAgeMs: wholeNumber(0, undefined, "milliseconds").default(15 * 60_000),
+  secondFactor: z.boolean().default(false),
+  now: functionOption<() => number>("must be a function returning milliseconds").default(() => Date.now),
+  realm: realmOption,
+  ...errorResponseOptions,
+});
 const KEY_REFUSED = "This action needs a signed-in session with a recent second factor; an API key cannot perform it.";
 const SECOND_FACTOR_DETAIL = "Confirm your password and a code from your authenticator app to continue.";
 
@@ -40,13 +56,8 @@ const SECOND_FACTOR_DETAIL = "Confirm your password and a code from your authent
  * app.delete("/api/organisation", requireRecentAuth({ maxAgeMs: 5 * 60_000, secondFactor: true }), deleteOrganisation);
  */
 export function requireRecentAuth(options: Readonly<RequireRecentAuthOptions> = {}): RequestHandler {
-  assertKnownOptions("requireRecentAuth", options, KNOWN_OPTIONS);
-  const { maxAgeMs = 15 * 60_000, secondFactor = false, now = Date.now, realm = "api" } = options;
-  if (!Number.isInteger(maxAgeMs) || maxAgeMs < 0) throw configError("requireRecentAuth", `"maxAgeMs" must be a whole number of milliseconds`);
-  if (typeof secondFactor !== "boolean") throw configError("requireRecentAuth", `"secondFactor" must be a boolean`);
-  if (typeof now !== "function") throw configError("requireRecentAuth", `"now" must be a function returning milliseconds`);
-  assertRealm("requireRecentAuth", realm);
-  const respond = createErrorResponder("requireRecentAuth", options);
+  const { maxAgeMs, secondFactor, now, realm, ...config } = resolveOptions("requireRecentAuth", requireRecentAuthOptions, options);
+  const respond = createErrorResponder("requireRecentAuth", config);
   const refusal = () => reauthenticationRequired({ realm, maxAgeMs, secondFactor });
   const isRecent = (at: number | undefined) => at !== undefined && now() - at <= maxAgeMs;
   const isFresh = (principal: SessionPrincipal) => isRecent(principal.authenticatedAt) && (!secondFactor || isRecent(principal.secondFactorAt));

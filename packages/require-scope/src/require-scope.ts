@@ -2,14 +2,17 @@ import type { RequestHandler } from "express";
 import { endpointIdsOf, endpointRefusal } from "./endpoint";
 import { insufficientScope, isPortcullisError, ScopePolicy, type ErrorResponseOptions } from "@portcullis/core";
 import {
-  assertKnownOptions,
-  assertRealm,
+  checked,
   configError,
   createErrorResponder,
+  errorResponseOptions,
   isScopePolicy,
+  realmOption,
+  resolveOptions,
   scopeKind,
   unauthenticated,
 } from "@portcullis/core/internal";
+import { z } from "zod";
 
 export interface RequireScopeOptions extends ErrorResponseOptions {
   /**
@@ -30,7 +33,12 @@ export interface RequireScopeOptions extends ErrorResponseOptions {
   readonly realm?: string;
 }
 
-const KNOWN_OPTIONS = new Set(["match", "policy", "realm", "onError", "formatError"]);
+const requireScopeOptions = z.strictObject({
+  match: z.enum(["all", "any"]).default("all"),
+  policy: checked(isScopePolicy, "must be a ScopePolicy").default(() => new ScopePolicy()),
+  realm: realmOption,
+  ...errorResponseOptions,
+});
 
 /**
  * Guards a route: a request whose principal (`req.auth`, set by `apiKeyAuth` or `sessionAuth`)
@@ -47,16 +55,12 @@ const KNOWN_OPTIONS = new Set(["match", "policy", "realm", "onError", "formatErr
  * else the endpoint scopes listed here, else `METHOD /route/pattern`.
  */
 export function requireScope(scopes: string | readonly string[], options: Readonly<RequireScopeOptions> = {}): RequestHandler {
-  assertKnownOptions("requireScope", options, KNOWN_OPTIONS);
-  const { match = "all", policy = new ScopePolicy(), realm = "api" } = options;
-  if (match !== "all" && match !== "any") throw configError("requireScope", `"match" must be "all" or "any"`);
-  if (!isScopePolicy(policy)) throw configError("requireScope", `"policy" must be a ScopePolicy`);
-  assertRealm("requireScope", realm);
+  const { match, policy, realm, ...config } = resolveOptions("requireScope", requireScopeOptions, options);
   const all = compileRequired(scopes, policy);
   // Endpoint-form scopes name the route's endpoint; the rest are what the route requires.
   const declaredEndpoints = all.filter((scope) => scopeKind(scope) === "endpoint");
   const required = all.filter((scope) => scopeKind(scope) !== "endpoint");
-  const respond = createErrorResponder("requireScope", options);
+  const respond = createErrorResponder("requireScope", config);
 
   return function requireScopeMiddleware(req, res, next) {
     const principal = req.auth;

@@ -59,6 +59,9 @@ describe("requireRecentAuth", () => {
     [{ secondFactor: "yes" }, /^requireRecentAuth: "secondFactor" must be a boolean/],
     [{ maxAgeMs: -1 }, /^requireRecentAuth: "maxAgeMs"/],
     [{ secondFactors: true }, /^requireRecentAuth: unknown option "secondFactors"/],
+    [{ maxAgeMs: 1.5 }, /^requireRecentAuth: "maxAgeMs" must be a whole number of milliseconds, at least 0$/],
+    [{ now: 5 }, /^requireRecentAuth: "now" must be a function returning milliseconds$/],
+    [{ realm: "a\\b" }, /^requireRecentAuth: "realm" must be 1 to 64 printable ASCII characters/],
   ])("options %j are refused at creation", (options, message) => {
     expect(() => requireRecentAuth(options as never)).toThrow(message);
   });

@@ -87,6 +87,11 @@ describe("requireScope", () => {
     expect(() => requireScope("read", { mode: "any" } as never)).toThrow(/unknown option "mode"/);
     expect(() => requireScope("read", { realm: 'a"b\r\nX-Injected: 1' })).toThrow(/requireScope: "realm" must be/);
   });
+
+  test("a match that is neither all nor any, and a policy that is not a ScopePolicy, are refused at creation", () => {
+    expect(() => requireScope("read", { match: "some" } as never)).toThrow(/^requireScope: "match" must be "all" or "any", got "some"$/);
+    expect(() => requireScope("read", { policy: { implies: {} } } as never)).toThrow(/^requireScope: "policy" must be a ScopePolicy$/);
+  });
 });
 
 describe("requireApp", () => {
@@ -100,6 +105,12 @@ describe("requireApp", () => {
     await request(createApp(bound("a"), guard)).get("/guarded").expect(403); // no header: not its app
     await request(createApp(bound(), guard)).get("/guarded").expect(200); // unbound keys behave as before
     await request(createApp(asSession(["read"]), guard)).get("/guarded").set("x-app-id", "b").expect(200);
+  });
+
+  test("unknown options and a realm that would break the WWW-Authenticate header are refused at creation", () => {
+    const appOf = (req: express.Request) => req.get("x-app-id");
+    expect(() => requireApp(appOf, { relam: "x" } as never)).toThrow(/^requireApp: unknown option "relam"; the options are realm, onError, formatError$/);
+    expect(() => requireApp(appOf, { realm: 'a"b' })).toThrow(/^requireApp: "realm" must be 1 to 64 printable ASCII characters without quotes or backslashes$/);
   });
 });
 
