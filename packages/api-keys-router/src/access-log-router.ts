@@ -10,13 +10,15 @@ import {
   type StoredAuditEvent,
 } from "@portcullis/core";
 import {
-  assertKnownOptions,
-  configError,
+  checked,
   createErrorResponder,
+  errorResponseOptions,
   parseRequest,
   errorOptionsOf,
   DEFAULT_STORE_TIMEOUT_MS,
   guardStore,
+  isScopePolicy,
+  resolveOptions,
 } from "@portcullis/core/internal";
 import { z } from "zod";
 
@@ -37,7 +39,19 @@ export interface AccessLogRouterOptions extends ErrorResponseOptions {
   readonly allOwners?: boolean;
 }
 
-const KNOWN_OPTIONS = new Set(["audit", "viewScope", "policy", "allOwners", "onError", "formatError"]);
+const canList = (value: unknown): value is AuditSink => typeof (value as Partial<AuditSink> | null)?.list === "function";
+
+/** The options, checked; `viewScope` is checked by requireScope, against the policy. */
+const accessLogRouterOptions = z.strictObject(
+  {
+    audit: checked(canList, "must be an AuditSink that can list, such as new RedisAuditSink(redis)"),
+    viewScope: z.custom<string>(),
+    policy: checked(isScopePolicy, "must be a ScopePolicy").default(() => new ScopePolicy()),
+    allOwners: z.boolean().default(false),
+    ...errorResponseOptions,
+  },
+  { error: (issue) => (issue.code === "invalid_type" ? "options are required" : undefined) },
+);
 const instant = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text));
 const query = z
   .object({
@@ -66,14 +80,11 @@ const query = z
  * app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy: scopes }));
  */
 export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Router {
-  if (options === null || typeof options !== "object") throw configError("accessLogRouter", "options are required");
-  assertKnownOptions("accessLogRouter", options, KNOWN_OPTIONS);
-  const { audit, viewScope, policy = new ScopePolicy(), allOwners = false } = options;
-  if (typeof audit?.list !== "function") throw configError("accessLogRouter", `"audit" must be an AuditSink that can list, such as new RedisAuditSink(redis)`);
-  const respond = createErrorResponder("accessLogRouter", options);
+  const { audit, viewScope, policy, allOwners, ...config } = resolveOptions("accessLogRouter", accessLogRouterOptions, options);
+  const respond = createErrorResponder("accessLogRouter", config);
   const router = express.Router();
 
-  router.get("/", requireScope(viewScope, { policy, ...errorOptionsOf(options) }), async function listAccessLog(req, res) {
+  router.get("/", requireScope(viewScope, { policy, ...errorOptionsOf(config) }), async function listAccessLog(req, res) {
     // The log spans the owner's every app: a key bound to one app does not read it.
     if (req.auth!.app !== undefined) throw new PortcullisError("insufficient_permissions", "A key bound to an app cannot read the account's access log.");
     const q = parseRequest(query, req.query, "query");

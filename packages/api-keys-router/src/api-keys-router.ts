@@ -14,10 +14,9 @@ import {
   type Principal,
 } from "@portcullis/core";
 import {
-  assertKnownOptions,
-  assertRealm,
-  configError,
+  checked,
   createErrorResponder,
+  errorResponseOptions,
   parseRequest,
   errorOptionsOf,
   hasRequestBody,
@@ -27,7 +26,10 @@ import {
   unauthenticated,
   auditActor,
   auditEventFromRequest,
+  realmOption,
+  resolveOptions,
 } from "@portcullis/core/internal";
+import { z } from "zod";
 import { keyJson } from "./key-json";
 import { createKeyBody, listKeysQuery, rotateKeyBody, usageQuery } from "./request-schemas";
 
@@ -78,20 +80,59 @@ export interface ApiKeysRouterOptions extends ErrorResponseOptions {
   readonly audit?: AuditRecorder;
 }
 
-const KNOWN_OPTIONS = new Set([
-  "keys",
-  "manageScope",
-  "permissionLevels",
-  "createdStatus",
-  "revokedStatus",
-  "maxGracePeriodSeconds",
-  "realm",
-  "recentAuth",
-  "audit",
-  "onError",
-  "formatError",
-]);
 const TEN_YEARS_SECONDS = 10 * 366 * 24 * 3600;
+const GRACE_RULE = "must be a whole number of seconds, at most ten years";
+
+const isAuditRecorder = (value: unknown): value is AuditRecorder => typeof (value as Partial<AuditRecorder> | null)?.record === "function";
+
+/** The options, checked; the scopes they name are then checked against the keys' scope policy. */
+const apiKeysRouterOptions = z
+  .strictObject(
+    {
+      keys: checked(isApiKeys, "is required: pass the same ApiKeys as apiKeyAuth"),
+      manageScope: checked(
+        (value): value is string | false => value === false || (typeof value === "string" && value !== ""),
+        `is required: the scope that may manage keys (such as "admin"), or false to let any authenticated principal manage its own keys`,
+      ),
+      permissionLevels: z
+        .record(
+          z.string(),
+          checked((value): value is readonly string[] => Array.isArray(value) && value.length > 0, "must be a non-empty array of scopes"),
+          { error: `must be an object of named scope lists, such as { read_only: ["read"] }` },
+        )
+        .default({}),
+      createdStatus: z.literal([200, 201]).default(201),
+      revokedStatus: z.literal([200, 204]).default(204),
+      maxGracePeriodSeconds: z
+        .int({ error: GRACE_RULE })
+        .min(0, { error: GRACE_RULE })
+        .max(TEN_YEARS_SECONDS, { error: GRACE_RULE })
+        .default(30 * 24 * 3600),
+      realm: realmOption,
+      recentAuth: checked(
+        (value): value is RequestHandler | false => value === false || typeof value === "function",
+        "must be a middleware such as requireRecentAuth({ maxAgeMs }), or false",
+      ).optional(),
+      audit: checked(isAuditRecorder, "must be an AuditSink, such as new MemoryAuditSink()").optional(),
+      ...errorResponseOptions,
+    },
+    { error: (issue) => (issue.code === "invalid_type" ? "options are required" : undefined) },
+  )
+  .superRefine(({ keys, manageScope, permissionLevels }, ctx) => {
+    // A misspelt scope would lock key management for everyone, or offer a level nobody can use.
+    const named: [string, readonly string[]][] = [
+      ...(manageScope === false ? [] : [[`"manageScope"`, [manageScope]] as [string, readonly string[]]]),
+      ...Object.entries(permissionLevels).map(([level, scopes]): [string, readonly string[]] => [`"permissionLevels.${level}"`, scopes]),
+    ];
+    for (const [option, scopes] of named) {
+      try {
+        keys.scopes.validate(scopes);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `${option}: ${(error as Error).message.replace(/^scopes: /, "")}` });
+        return;
+      }
+    }
+  });
 
 /**
  * Lets a caller manage its owner's keys: POST / creates (the key is in that response only),
@@ -103,19 +144,19 @@ const TEN_YEARS_SECONDS = 10 * 366 * 24 * 3600;
  * app.use("/api/auth/api-keys", apiKeyAuth({ keys }), apiKeysRouter({ keys, manageScope: "admin" }));
  */
 export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
-  const config = resolve(options);
+  const config = resolveOptions("apiKeysRouter", apiKeysRouterOptions, options);
   const { keys } = config;
-  const respond = createErrorResponder("apiKeysRouter", options);
+  const respond = createErrorResponder("apiKeysRouter", config);
   const router = express.Router();
   const json = express.json({ limit: "16kb", verify: utf8Only });
   const recordAction = (req: Request, action: AuditAction, targetId: string) =>
-    options.audit?.record(auditEventFromRequest(req, { at: keys.now(), action, outcome: "success", targetId, ...auditActor(req.auth) }));
+    config.audit?.record(auditEventFromRequest(req, { at: keys.now(), action, outcome: "success", targetId, ...auditActor(req.auth) }));
   const recent: RequestHandler[] =
-    options.recentAuth === false ? [] : [options.recentAuth ?? requireRecentAuth({ now: keys.now, realm: config.realm, ...errorOptionsOf(options) })];
+    config.recentAuth === false ? [] : [config.recentAuth ?? requireRecentAuth({ now: keys.now, realm: config.realm, ...errorOptionsOf(config) })];
 
   router.use(
     config.manageScope
-      ? requireScope(config.manageScope, { policy: keys.scopes, realm: config.realm, ...errorOptionsOf(options) })
+      ? requireScope(config.manageScope, { policy: keys.scopes, realm: config.realm, ...errorOptionsOf(config) })
       : function requireAuthenticated(req, _res, next) {
           if (!req.auth) throw unauthenticated(req, config.realm);
           next();
@@ -234,57 +275,6 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   });
 
   return router;
-}
-
-function resolve(options: Readonly<ApiKeysRouterOptions>) {
-  if (options === null || typeof options !== "object") throw configError("apiKeysRouter", "options are required");
-  assertKnownOptions("apiKeysRouter", options, KNOWN_OPTIONS);
-  const {
-    keys,
-    manageScope,
-    permissionLevels = {},
-    createdStatus = 201,
-    revokedStatus = 204,
-    maxGracePeriodSeconds = 30 * 24 * 3600,
-    realm = "api",
-  } = options;
-  assertRealm("apiKeysRouter", realm);
-  if (!isApiKeys(keys)) throw configError("apiKeysRouter", `"keys" is required: pass the same ApiKeys as apiKeyAuth`);
-  if (manageScope !== false && (typeof manageScope !== "string" || manageScope === "")) {
-    throw configError(
-      "apiKeysRouter",
-      `"manageScope" is required: the scope that may manage keys (such as "admin"), or false to let any authenticated principal manage its own keys`,
-    );
-  }
-  if (manageScope !== false) {
-    try {
-      keys.scopes.validate([manageScope]); // a misspelt scope would lock key management for everyone
-    } catch (error) {
-      throw configError("apiKeysRouter", `"manageScope": ${(error as Error).message.replace(/^scopes: /, "")}`);
-    }
-  }
-  if (options.audit !== undefined && typeof options.audit?.record !== "function") {
-    throw configError("apiKeysRouter", `"audit" must be an AuditSink, such as new MemoryAuditSink()`);
-  }
-  if (options.recentAuth !== undefined && options.recentAuth !== false && typeof options.recentAuth !== "function") {
-    throw configError("apiKeysRouter", `"recentAuth" must be a middleware such as requireRecentAuth({ maxAgeMs }), or false`);
-  }
-  if (createdStatus !== 200 && createdStatus !== 201) throw configError("apiKeysRouter", `"createdStatus" must be 200 or 201`);
-  if (revokedStatus !== 200 && revokedStatus !== 204) throw configError("apiKeysRouter", `"revokedStatus" must be 200 or 204`);
-  if (!Number.isSafeInteger(maxGracePeriodSeconds) || maxGracePeriodSeconds < 0 || maxGracePeriodSeconds > TEN_YEARS_SECONDS) {
-    throw configError("apiKeysRouter", `"maxGracePeriodSeconds" must be a whole number of seconds, at most ten years`);
-  }
-  for (const [level, scopes] of Object.entries(permissionLevels)) {
-    if (!Array.isArray(scopes) || scopes.length === 0) {
-      throw configError("apiKeysRouter", `"permissionLevels.${level}" must be a non-empty array of scopes`);
-    }
-    try {
-      keys.scopes.validate(scopes);
-    } catch (error) {
-      throw configError("apiKeysRouter", `"permissionLevels.${level}": ${(error as Error).message}`);
-    }
-  }
-  return { keys, manageScope, permissionLevels, createdStatus, revokedStatus, maxGracePeriodSeconds, realm };
 }
 
 function scopesOfLevel(level: string, levels: Readonly<Record<string, readonly string[]>>): readonly string[] {

@@ -4,7 +4,7 @@
  */
 import express from "express";
 import request from "supertest";
-import { ApiKeys, MemoryKeyStore, ScopePolicy, type AuditRetentionOptions } from "@portcullis/core";
+import { ApiKeys, MemoryAuditSink, MemoryKeyStore, ScopePolicy, type AuditRetentionOptions } from "@portcullis/core";
 import { apiKeyAuth } from "@portcullis/api-key-auth";
 import { accessLogRouter } from "@portcullis/api-keys-router";
 import { RedisAuditSink } from "@portcullis/redis";
@@ -141,4 +141,17 @@ test("an operator with allOwners reads the overview, one owner, or the events of
   const both = await request(app).get("/api/auth/audit?owner=bob&unowned=true").set("Authorization", `Bearer ${alice}`).expect(400);
   expect(both.body.error).toBe("invalid_request");
   await request(app).get("/api/auth/audit?unowned=maybe").set("Authorization", `Bearer ${alice}`).expect(400);
+});
+
+test("configuration mistakes are refused when the log router is created, naming the option", () => {
+  const audit = new MemoryAuditSink();
+  expect(() => accessLogRouter(undefined as never)).toThrow(/^accessLogRouter: options are required$/);
+  expect(() => accessLogRouter({ audit: { record() {} }, viewScope: "admin" } as never)).toThrow(
+    /^accessLogRouter: "audit" must be an AuditSink that can list, such as new RedisAuditSink\(redis\)$/,
+  );
+  expect(() => accessLogRouter({ audit, viewScope: "admin", policy: {} } as never)).toThrow(/^accessLogRouter: "policy" must be a ScopePolicy$/);
+  // A string such as "false" would once have opened every owner's log to the reader.
+  expect(() => accessLogRouter({ audit, viewScope: "admin", allOwners: "false" } as never)).toThrow(/^accessLogRouter: "allOwners" must be a boolean$/);
+  expect(() => accessLogRouter({ audit, viewScope: "admin", alOwners: true } as never)).toThrow(/^accessLogRouter: unknown option "alOwners"; the options are audit, viewScope, policy, allOwners, onError, formatError$/);
+  expect(() => accessLogRouter({ audit, viewScope: "admin", onError: "log" } as never)).toThrow(/^accessLogRouter: "onError" must be "respond" or "next", got "log"$/);
 });

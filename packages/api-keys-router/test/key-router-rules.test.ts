@@ -251,4 +251,13 @@ test("configuration mistakes are refused when the router is created", async () =
   expect(() => apiKeysRouter({ keys, manageScope: "admn" })).toThrow(/apiKeysRouter: "manageScope": unknown scope "admn"/);
   expect(() => apiKeysRouter({ keys, manageScope: false, maxGracePeriodSeconds: Number.MAX_SAFE_INTEGER })).toThrow(/at most ten years/);
   expect(() => apiKeysRouter({ keys, manageScope: false, realm: 'a"b' })).toThrow(/apiKeysRouter: "realm" must be/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, permissionLevels: { x: [] } })).toThrow(/^apiKeysRouter: "permissionLevels\.x" must be a non-empty array of scopes$/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, permissionLevels: ["read"] } as never)).toThrow(/^apiKeysRouter: "permissionLevels" must be an object of named scope lists/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, revokedStatus: 201 } as never)).toThrow(/^apiKeysRouter: "revokedStatus" must be 200 or 204, got 201$/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, recentAuth: true } as never)).toThrow(/^apiKeysRouter: "recentAuth" must be a middleware such as requireRecentAuth\(\{ maxAgeMs \}\), or false$/);
+  expect(() => apiKeysRouter({ keys, manageScope: false, audit: {} } as never)).toThrow(/^apiKeysRouter: "audit" must be an AuditSink, such as new MemoryAuditSink\(\)$/);
+  expect(() => apiKeysRouter({ manageScope: false } as never)).toThrow(/^apiKeysRouter: "keys" is required: pass the same ApiKeys as apiKeyAuth$/);
+  expect(() => apiKeysRouter(undefined as never)).toThrow(/^apiKeysRouter: options are required$/);
+  // The scopes are checked against the keys' policy only once the options themselves are sound.
+  expect(() => apiKeysRouter({ keys, manageScope: "admn", createdStatus: 202 } as never)).toThrow(/^apiKeysRouter: "createdStatus" must be 200 or 201/);
 });

@@ -1,20 +1,22 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { PortcullisError, type ErrorResponseOptions, type LimiterStore } from "@portcullis/core";
 import {
-  assertKnownOptions,
-  configError,
   createErrorResponder,
+  errorResponseOptions,
+  functionOption,
   insuredLimiter,
   isPasswordAccepted,
   limiterDeadline,
+  limiterStoreOption,
   REPLACED_LIMITER_OPTIONS,
-  resolveLimiterStore,
-  resolveTimeoutMs,
+  resolveOptions,
   storeUnavailable,
+  timeoutMsOption,
   type Deadline,
   type InsuredLimiter,
   type LimiterCount,
 } from "@portcullis/core/internal";
+import { z } from "zod";
 import { decideLoginAttempt, type LimitReading, type LoginLimitName } from "./decide-login-attempt";
 import { LOGIN_LIMITER_NAMES, loginCounterIds, type LoginCounterIds } from "./login-keys";
 
@@ -111,11 +113,43 @@ export interface LoginRateLimitMiddleware extends RequestHandler {
 }
 
 const NAME = "loginRateLimit";
-const KNOWN_OPTIONS = new Set(["username", "store", "timeoutMs", "consecutiveFailures", "perIpPerDay", "ip", "onError", "formatError"]);
 const DAY = 86_400;
 /** The memory limiter expires counts with a timer, and Node's timers wait at most 2^31-1 ms. */
 const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 const MAX_POINTS = 1_000_000;
+
+/** A whole number within bounds, with the same message for a wrong type, a fraction or a value out of range. */
+const wholeNumberIn = (min: number, max: number, error: string, fallback: number) =>
+  z.int({ error }).min(min, { error }).max(max, { error }).default(fallback);
+const points = (fallback: number) => wholeNumberIn(1, MAX_POINTS, `must be a whole number from 1 to ${MAX_POINTS}, such as ${fallback}`, fallback);
+const seconds = (fallback: number) =>
+  wholeNumberIn(1, MAX_SECONDS, `must be a whole number of seconds from 1 to ${MAX_SECONDS} (about 24 days), such as ${fallback}`, fallback);
+
+/** The message of a limit that is not an object; its fields each fall back to the default (`prefault`). */
+const objectSuchAs = (example: string) => ({
+  error: (issue: { readonly code?: string }) => (issue.code === "invalid_type" ? `must be an object such as ${example}` : undefined),
+});
+
+/** The options, checked; `store` as every limiter's is, and each limit's numbers within what the timers allow. */
+const loginRateLimitOptions = z.strictObject(
+  {
+    username: functionOption<(req: Request) => unknown>(
+      "is required: a function that reads it from the request, such as (req) => req.body?.username",
+    ),
+    store: limiterStoreOption,
+    timeoutMs: timeoutMsOption,
+    consecutiveFailures: z
+      .strictObject({ points: points(10), blockSeconds: seconds(900), windowSeconds: seconds(DAY) }, objectSuchAs("{ points: 10, blockSeconds: 900 }"))
+      .prefault({}),
+    perIpPerDay: z.strictObject({ points: points(100), blockSeconds: seconds(DAY) }, objectSuchAs(`{ points: 100, blockSeconds: ${DAY} }`)).prefault({}),
+    ip: functionOption<(req: Request) => string | undefined>("must be a function (req) => string, such as (req) => req.ip").default(() => defaultIp),
+    ...errorResponseOptions,
+  },
+  {
+    error: (issue) =>
+      issue.code === "invalid_type" ? "options are required: loginRateLimit({ username: (req) => req.body?.username })" : undefined,
+  },
+);
 const REFUSAL = "Too many failed attempts; retry later.";
 
 interface ResolvedLimit {
@@ -156,26 +190,18 @@ interface Counted {
  * app.post("/api/auth/reauthenticate", express.json(), limitLogins, reauthenticate);
  */
 export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginRateLimitMiddleware {
-  if (options === null || typeof options !== "object") {
-    throw configError(NAME, "options are required: loginRateLimit({ username: (req) => req.body?.username })");
-  }
-  assertKnownOptions(NAME, options, KNOWN_OPTIONS, REPLACED_LIMITER_OPTIONS);
-  const { username, ip = defaultIp } = options;
-  if (typeof username !== "function") {
-    throw configError(NAME, `"username" is required: a function that reads it from the request, such as (req) => req.body?.username`);
-  }
-  if (typeof ip !== "function") throw configError(NAME, `"ip" must be a function (req) => string, such as (req) => req.ip`);
-  const store = resolveLimiterStore(NAME, options.store);
-  const timeoutMs = resolveTimeoutMs(NAME, options.timeoutMs);
+  const { username, ip, store, timeoutMs, consecutiveFailures, perIpPerDay, ...config } = resolveOptions(
+    NAME,
+    loginRateLimitOptions,
+    options,
+    REPLACED_LIMITER_OPTIONS,
+  );
   const limiters = {
-    consecutiveFailures: createLimiter(
-      store,
-      resolveLimit("consecutiveFailures", options.consecutiveFailures, { points: 10, blockSeconds: 900, windowSeconds: DAY }),
-    ),
-    perIpPerDay: createLimiter(store, resolveLimit("perIpPerDay", options.perIpPerDay, { points: 100, blockSeconds: DAY, windowSeconds: DAY })),
+    consecutiveFailures: createLimiter(store, { limit: "consecutiveFailures", ...consecutiveFailures }),
+    perIpPerDay: createLimiter(store, { limit: "perIpPerDay", windowSeconds: DAY, ...perIpPerDay }),
   };
   const all = [limiters.consecutiveFailures.counts, limiters.perIpPerDay.counts];
-  const respond = createErrorResponder(NAME, options);
+  const respond = createErrorResponder(NAME, config);
   const usernameOf = (req: Request): unknown => {
     try {
       return username(req);
@@ -295,37 +321,4 @@ async function count(limiter: Limiter, ids: LoginCounterIds, deadline: Deadline 
     msBeforeReset: state.msBeforeNext,
   };
   return { reading, by };
-}
-
-function resolveLimit(
-  limit: LoginLimitName,
-  given: Readonly<ConsecutiveFailuresOptions> | Readonly<PerIpPerDayOptions> | undefined,
-  defaults: Omit<ResolvedLimit, "limit">,
-): ResolvedLimit {
-  if (given === undefined) return { limit, ...defaults };
-  const example = `{ points: ${defaults.points}, blockSeconds: ${defaults.blockSeconds} }`;
-  if (given === null || typeof given !== "object") throw configError(NAME, `"${limit}" must be an object such as ${example}`);
-  const known = limit === "consecutiveFailures" ? ["points", "blockSeconds", "windowSeconds"] : ["points", "blockSeconds"];
-  for (const name of Object.keys(given)) {
-    if (!known.includes(name)) throw configError(NAME, `unknown option "${limit}.${name}" (known: ${known.join(", ")})`);
-  }
-  const resolved: ResolvedLimit = {
-    limit,
-    points: given.points ?? defaults.points,
-    blockSeconds: given.blockSeconds ?? defaults.blockSeconds,
-    windowSeconds: ("windowSeconds" in given ? given.windowSeconds : undefined) ?? defaults.windowSeconds,
-  };
-  if (!isIntegerIn(resolved.points, 1, MAX_POINTS)) {
-    throw configError(NAME, `"${limit}.points" must be a whole number from 1 to ${MAX_POINTS}, such as ${defaults.points}`);
-  }
-  for (const name of ["blockSeconds", "windowSeconds"] as const) {
-    if (!isIntegerIn(resolved[name], 1, MAX_SECONDS)) {
-      throw configError(NAME, `"${limit}.${name}" must be a whole number of seconds from 1 to ${MAX_SECONDS} (about 24 days), such as ${defaults[name]}`);
-    }
-  }
-  return resolved;
-}
-
-function isIntegerIn(value: unknown, min: number, max: number): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
 }

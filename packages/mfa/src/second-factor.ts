@@ -1,5 +1,5 @@
 import { PortcullisError, type CodeAttemptPolicy, type MfaEnrolment, type MfaStore } from "@portcullis/core";
-import { assertKnownOptions, configError, guardStore } from "@portcullis/core/internal";
+import { checked, guardStore, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
 import { RecoveryCodeHasher, normalizeRecoveryCode } from "./recovery-codes";
 import { encryptionKeysOf, SecretBox, type MfaEncryptionKey } from "./secret-box";
@@ -28,28 +28,30 @@ export interface MfaConfig {
   readonly issuer: string;
 }
 
-const KNOWN_MFA_OPTIONS = ["store", "encryptionKey", "issuer"];
+const ISSUER_RULE = `must be 1 to 64 characters without ":", such as "Acme": authenticator apps show it`;
+
+const isMfaStore = (value: unknown): value is MfaStore =>
+  typeof (value as Partial<MfaStore> | null)?.useStep === "function" && typeof (value as Partial<MfaStore>).useRecoveryCode === "function";
+
+/** The options, checked; the encryption key as SecretBox and RecoveryCodeHasher take it. */
+const totpSecondFactorOptions = z.strictObject(
+  {
+    store: checked(isMfaStore, "is required: an MfaStore such as new RedisMfaStore(redis) or new MemoryMfaStore()").refine(
+      (store) => typeof (store as Partial<MfaStore> | undefined)?.countSignInCode === "function",
+      { error: "must implement countSignInCode, which counts the codes sent to a pending sign-in atomically (see MfaStore)" },
+    ),
+    encryptionKey: checked(
+      (value): value is MfaEncryptionKey => encryptionKeysOf(value) !== undefined,
+      "must be a string of at least 32 bytes, or an array of them (the first seals): a random key such as `openssl rand -base64 32`, kept out of the store",
+    ),
+    issuer: z.string({ error: ISSUER_RULE }).regex(/^[^:\x00-\x1f]{1,64}$/, { error: ISSUER_RULE }),
+  },
+  { error: (issue) => (issue.code === "invalid_type" ? "options are required: totpSecondFactor({ store, encryptionKey, issuer })" : undefined) },
+);
 
 /** Checks `totpSecondFactor`'s options. */
 export function resolveMfa(mfa: Readonly<TotpSecondFactorOptions>): MfaConfig {
-  if (mfa === null || typeof mfa !== "object") throw configError("totpSecondFactor", `options are required: totpSecondFactor({ store, encryptionKey, issuer })`);
-  assertKnownOptions("totpSecondFactor", mfa, KNOWN_MFA_OPTIONS);
-  const { store, encryptionKey, issuer } = mfa;
-  if (!store || typeof store.useStep !== "function" || typeof store.useRecoveryCode !== "function") {
-    throw configError("totpSecondFactor", `"store" is required: an MfaStore such as new RedisMfaStore(redis) or new MemoryMfaStore()`);
-  }
-  if (typeof store.countSignInCode !== "function") {
-    throw configError("totpSecondFactor", `"store" must implement countSignInCode, which counts the codes sent to a pending sign-in atomically (see MfaStore)`);
-  }
-  if (!encryptionKeysOf(encryptionKey)) {
-    throw configError(
-      "totpSecondFactor",
-      `"encryptionKey" must be a string of at least 32 bytes, or an array of them (the first seals): a random key such as \`openssl rand -base64 32\`, kept out of the store`,
-    );
-  }
-  if (typeof issuer !== "string" || !/^[^:\x00-\x1f]{1,64}$/.test(issuer)) {
-    throw configError("totpSecondFactor", `"issuer" must be 1 to 64 characters without ":", such as "Acme": authenticator apps show it`);
-  }
+  const { store, encryptionKey, issuer } = resolveOptions("totpSecondFactor", totpSecondFactorOptions, mfa);
   return { store, box: new SecretBox(encryptionKey), recoveryCodes: new RecoveryCodeHasher(encryptionKey), issuer };
 }
 

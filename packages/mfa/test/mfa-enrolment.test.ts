@@ -168,7 +168,11 @@ describe("totpSecondFactor's options are checked when it is made", () => {
     ["a short key", { store, encryptionKey: "short", issuer: "Acme" }, /^totpSecondFactor: "encryptionKey" must be a string of at least 32 bytes/],
     ["an empty key list", { store, encryptionKey: [], issuer: "Acme" }, /^totpSecondFactor: "encryptionKey"/],
     ["an issuer with a colon", { store, encryptionKey: MFA_KEY, issuer: "Acme:Prod" }, /^totpSecondFactor: "issuer" must be 1 to 64 characters without ":"/],
-    ["no issuer", { store, encryptionKey: MFA_KEY }, /^totpSecondFactor: "issuer"/],
+    ["no issuer", { store, encryptionKey: MFA_KEY }, /^totpSecondFactor: "issuer" must be 1 to 64 characters without ":", such as "Acme": authenticator apps show it$/],
+    ["an issuer with a control character", { store, encryptionKey: MFA_KEY, issuer: "Acme\n" }, /^totpSecondFactor: "issuer" must be 1 to 64 characters/],
+    ["a key list with a short key", { store, encryptionKey: [MFA_KEY, "short"], issuer: "Acme" }, /^totpSecondFactor: "encryptionKey" must be a string of at least 32 bytes, or an array of them/],
+    ["no options at all", undefined, /^totpSecondFactor: options are required: totpSecondFactor\(\{ store, encryptionKey, issuer \}\)$/],
+    ["an unknown key, with the options there are", { store, encryptionKey: MFA_KEY, issuer: "Acme", digits: 8 }, /^totpSecondFactor: unknown option "digits"; the options are store, encryptionKey, issuer$/],
   ])("%s", (_what, options, message) => {
     expect(() => totpSecondFactor(options as never)).toThrow(message);
   });
