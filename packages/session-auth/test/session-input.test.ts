@@ -127,3 +127,23 @@ test("each sessionAuth option mistake names the option and what it must be", asy
   expect(typeof sessionAuth(options)).toBe("function");
   expect(options).toEqual(base);
 });
+
+test("each authRouter option mistake names the option and what it must be", async () => {
+  const { authRouter, bcryptPasswords } = await import("@portcullis/session-auth");
+  const { MemoryUserStore } = await import("@portcullis/core");
+  const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+  const cases: [unknown, string][] = [
+    [undefined, "options are required: authRouter({ users })"],
+    [{}, `"users" is required: a UserStore such as new MemoryUserStore({ passwords: bcryptPasswords() })`],
+    [{ users: {} }, `"users" is required: a UserStore such as new MemoryUserStore({ passwords: bcryptPasswords() })`],
+    [{ users, rateLimit: {} }, `"rateLimit" must be a middleware`],
+    [{ users, mfa: { issuer: "Acme" } }, `"mfa" must be a second factor, such as totpSecondFactor({ store, encryptionKey, issuer }) from @portcullis/mfa (a plain { store, encryptionKey, issuer } object is what totpSecondFactor takes)`],
+    [{ users, passwordTimeoutMs: 0 }, `"passwordTimeoutMs" must be a whole number of milliseconds from 1 to 60000`],
+    [{ users, recentAuthMaxAgeMs: -1 }, `"recentAuthMaxAgeMs" must be a whole number of milliseconds`],
+    [{ users, recentAuthMaxAgeMs: "900000" }, `"recentAuthMaxAgeMs" must be a whole number of milliseconds`],
+    [{ users, formatError: "json" }, `"formatError" must be a function (error, req) => ({ body, status?, contentType? })`],
+    [{ users, rateLimt: () => {} }, `unknown option "rateLimt"; the options are users, rateLimit, recentAuthMaxAgeMs, passwordTimeoutMs, mfa, onError, formatError`],
+  ];
+  for (const [options, message] of cases) expect(() => authRouter(options as never)).toThrow(new TypeError(`authRouter: ${message}`));
+  expect(typeof authRouter({ users, recentAuthMaxAgeMs: 0 })).toBe("function");
+});
