@@ -9,15 +9,16 @@ import {
   type UserStore,
 } from "@portcullis/core";
 import {
-  assertKnownOptions,
-  configError,
+  checked,
   createErrorResponder,
+  errorResponseOptions,
   parseRequest,
   errorOptionsOf,
   guardStore,
   markPasswordAccepted,
-  resolveTimeoutMs,
+  resolveOptions,
   unauthenticated,
+  wholeNumber,
 } from "@portcullis/core/internal";
 import { requireRecentAuth } from "@portcullis/require-scope";
 import { reauthenticationRequired } from "@portcullis/require-scope/internal";
@@ -66,7 +67,26 @@ export interface AuthRouterOptions extends ErrorResponseOptions {
   readonly mfa?: SecondFactor;
 }
 
-const KNOWN_OPTIONS = new Set(["users", "rateLimit", "recentAuthMaxAgeMs", "passwordTimeoutMs", "mfa", "onError", "formatError"]);
+const RECENT_AUTH_RULE = "must be a whole number of milliseconds";
+
+/** The options, checked, with their defaults. */
+const authRouterOptions = z.strictObject(
+  {
+    users: checked(
+      (value): value is UserStore => typeof (value as Partial<UserStore> | null)?.verifyCredentials === "function",
+      "is required: a UserStore such as new MemoryUserStore({ passwords: bcryptPasswords() })",
+    ),
+    rateLimit: checked((value): value is RequestHandler => typeof value === "function", "must be a middleware").optional(),
+    recentAuthMaxAgeMs: z.int({ error: RECENT_AUTH_RULE }).min(0, { error: RECENT_AUTH_RULE }).default(15 * 60_000),
+    passwordTimeoutMs: wholeNumber(1, 60_000, "milliseconds").default(10_000),
+    mfa: checked(
+      isSecondFactor,
+      "must be a second factor, such as totpSecondFactor({ store, encryptionKey, issuer }) from @portcullis/mfa (a plain { store, encryptionKey, issuer } object is what totpSecondFactor takes)",
+    ).optional(),
+    ...errorResponseOptions,
+  },
+  { error: (issue) => (issue.code === "invalid_type" ? "options are required: authRouter({ users })" : undefined) },
+);
 
 // Passwords are capped far above bcrypt's 72 bytes, so an over-long one is still checked (and
 // fails) in the usual time rather than refused early, which would tell it apart.
@@ -92,26 +112,10 @@ const HANDLE = /^[0-9A-Za-z]{16}$/;
  * app.use("/api/auth", authRouter({ users, rateLimit, mfa }));
  */
 export function authRouter(options: Readonly<AuthRouterOptions>): Router {
-  if (options === null || typeof options !== "object") throw configError("authRouter", "options are required: authRouter({ users })");
-  assertKnownOptions("authRouter", options, KNOWN_OPTIONS);
-  const { users, rateLimit } = options;
-  if (!users || typeof users.verifyCredentials !== "function") {
-    throw configError("authRouter", `"users" is required: a UserStore such as new MemoryUserStore({ passwords: bcryptPasswords() })`);
-  }
-  if (rateLimit !== undefined && typeof rateLimit !== "function") throw configError("authRouter", `"rateLimit" must be a middleware`);
-  const mfa = options.mfa;
-  if (mfa !== undefined && !isSecondFactor(mfa)) {
-    throw configError(
-      "authRouter",
-      `"mfa" must be a second factor, such as totpSecondFactor({ store, encryptionKey, issuer }) from @portcullis/mfa (a plain { store, encryptionKey, issuer } object is what totpSecondFactor takes)`,
-    );
-  }
-  const passwords = boundedPasswordChecks(users, resolveTimeoutMs("authRouter", options.passwordTimeoutMs ?? 10_000));
-  const respond = createErrorResponder("authRouter", { ...options, formatError: options.formatError ?? authRouterErrorFormat });
-  const { recentAuthMaxAgeMs = 15 * 60_000 } = options;
-  if (!Number.isInteger(recentAuthMaxAgeMs) || recentAuthMaxAgeMs < 0) {
-    throw configError("authRouter", `"recentAuthMaxAgeMs" must be a whole number of milliseconds`);
-  }
+  const config = resolveOptions("authRouter", authRouterOptions, options);
+  const { users, rateLimit, mfa, recentAuthMaxAgeMs } = config;
+  const passwords = boundedPasswordChecks(users, config.passwordTimeoutMs);
+  const respond = createErrorResponder("authRouter", { ...config, formatError: config.formatError ?? authRouterErrorFormat });
   // Built per context on first use, so it reads the same clock as sessionAuth.
   const recentGuards = new WeakMap<SessionContext, RequestHandler>();
   /** Whether the session proved a second factor within `recentAuthMaxAgeMs`. */
@@ -121,7 +125,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const context = sessionContextOf(req, "authRouter");
     let guard = recentGuards.get(context);
     if (!guard) {
-      guard = requireRecentAuth({ maxAgeMs: recentAuthMaxAgeMs, now: context.now, realm: context.realm, ...errorOptionsOf(options) });
+      guard = requireRecentAuth({ maxAgeMs: recentAuthMaxAgeMs, now: context.now, realm: context.realm, ...errorOptionsOf(config) });
       recentGuards.set(context, guard);
     }
     guard(req, res, next);

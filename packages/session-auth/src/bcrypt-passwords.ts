@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import bcrypt from "bcrypt";
 import { PortcullisError, type PasswordHasher } from "@portcullis/core";
-import { assertKnownOptions, configError } from "@portcullis/core/internal";
+import { resolveOptions } from "@portcullis/core/internal";
+import { z } from "zod";
 
 /** bcrypt reads at most 72 bytes of a password and ignores the rest. */
 export const BCRYPT_MAX_PASSWORD_BYTES = 72;
@@ -19,6 +20,15 @@ export interface BcryptPasswordsOptions {
   readonly minLength?: number;
 }
 
+const COST_RULE = "must be a whole number from 4 to 31 (10 or more in production)";
+const MIN_LENGTH_RULE = "must be a positive whole number";
+
+/** The options, checked, with their defaults. */
+const bcryptPasswordsOptions = z.strictObject({
+  cost: z.int({ error: COST_RULE }).min(4, { error: COST_RULE }).max(31, { error: COST_RULE }).default(12),
+  minLength: z.int({ error: MIN_LENGTH_RULE }).min(1, { error: MIN_LENGTH_RULE }).default(8),
+});
+
 /**
  * Passwords hashed with bcrypt. bcrypt silently ignores everything past 72 bytes, so a longer
  * password is refused when it is set (400 naming the limit) rather than truncated; at login a
@@ -28,10 +38,7 @@ export interface BcryptPasswordsOptions {
  * const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 12 }) });
  */
 export function bcryptPasswords(options: Readonly<BcryptPasswordsOptions> = {}): PasswordHasher {
-  assertKnownOptions("bcryptPasswords", options, ["cost", "minLength"]);
-  const { cost = 12, minLength = 8 } = options;
-  if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw configError("bcryptPasswords", `"cost" must be a whole number from 4 to 31 (10 or more in production)`);
-  if (!Number.isInteger(minLength) || minLength < 1) throw configError("bcryptPasswords", `"minLength" must be a positive whole number`);
+  const { cost, minLength } = resolveOptions("bcryptPasswords", bcryptPasswordsOptions, options);
   const dummyHash = bcrypt.hashSync(randomBytes(16).toString("base64url"), cost);
 
   return {

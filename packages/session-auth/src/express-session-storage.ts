@@ -1,6 +1,7 @@
 import session from "express-session";
 import { type SessionIndex, type SessionStorage, type TakingSessionStore } from "@portcullis/core";
-import { configError, guardStore, SessionCreations, SessionGone } from "@portcullis/core/internal";
+import { checked, guardStore, resolveOptions, SessionCreations, SessionGone } from "@portcullis/core/internal";
+import { z } from "zod";
 
 /** Options of `expressSessionStorage`. */
 export interface ExpressSessionStorageOptions {
@@ -9,6 +10,18 @@ export interface ExpressSessionStorageOptions {
   /** Each user's sessions, to list and revoke them; must be shared by every process, as the store is. */
   readonly index: SessionIndex;
 }
+
+const hasMethods = <T>(value: unknown, methods: readonly (keyof T)[]): value is T =>
+  value !== null && (typeof value === "object" || typeof value === "function") && methods.every((method) => typeof (value as T)[method] === "function");
+
+/** The options, checked: a store and an index with the calls the adapter makes. */
+const expressSessionStorageOptions = z.strictObject({
+  store: checked((value): value is session.Store => hasMethods<session.Store>(value, ["get", "set", "destroy"]), "must be an express-session Store (get, set, destroy)"),
+  index: checked(
+    (value): value is SessionIndex => hasMethods<SessionIndex>(value, ["add", "remove", "list"]),
+    "must be a SessionIndex (add, remove, list), such as new MemorySessionIndex() in a single process",
+  ),
+});
 
 /**
  * Session storage from any express-session `Store` and a `SessionIndex`, for a backend portcullis
@@ -30,13 +43,8 @@ export interface ExpressSessionStorageOptions {
  * app.use(sessionAuth({ secret, roles, sessions: expressSessionStorage({ store: new PgStore({ pool }), index: new PgSessionIndex(pool) }) }));
  */
 export function expressSessionStorage(options: Readonly<ExpressSessionStorageOptions>): SessionStorage {
-  const { store, index } = options ?? ({} as Partial<ExpressSessionStorageOptions>);
-  if (!store || (["get", "set", "destroy"] as const).some((method) => typeof store[method] !== "function")) {
-    throw configError("expressSessionStorage", `"store" must be an express-session Store (get, set, destroy)`);
-  }
-  if (!index || (["add", "remove", "list"] as const).some((method) => typeof index[method] !== "function")) {
-    throw configError("expressSessionStorage", `"index" must be a SessionIndex (add, remove, list), such as new MemorySessionIndex() in a single process`);
-  }
+  // Left out altogether, the options say which one is missing first, as they always have.
+  const { store, index } = resolveOptions("expressSessionStorage", expressSessionStorageOptions, options ?? {});
   return function expressSessions({ timeoutMs }) {
     return { store: new PlainStoreAdapter(store, timeoutMs), index };
   };

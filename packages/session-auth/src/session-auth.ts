@@ -11,18 +11,22 @@ import {
   type UserStore,
 } from "@portcullis/core";
 import {
-  assertKnownOptions,
-  assertRealm,
+  checked,
   configError,
   createErrorResponder,
+  errorResponseOptions,
+  functionOption,
   markSessionExpired,
+  realmOption,
+  resolveOptions,
   storeUnavailable,
   guardStore,
   isSafeMethod,
-  resolveTimeoutMs,
-  resolveLogger,
+  timeoutMsOption,
+  wholeNumber,
   auditEventFromRequest,
 } from "@portcullis/core/internal";
+import { z } from "zod";
 import { memorySessionStorage } from "./memory-session-storage";
 import { isSameSiteRequest } from "./same-site";
 import { cookieDeliveryCheck } from "./secure-connection";
@@ -105,10 +109,6 @@ export interface SessionAuthOptions extends ErrorResponseOptions {
   readonly logger?: Logger;
 }
 
-const KNOWN_OPTIONS = new Set([
-  "secret", "roles", "sessions", "secure", "cookieName", "idleTimeoutMs", "absoluteTimeoutMs",
-  "allowedOrigins", "trustSameSite", "now", "realm", "users", "timeoutMs", "audit", "logger", "onError", "formatError",
-]);
 /** The sliding expiry is written back at most this often per session, not on every request. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
@@ -128,7 +128,7 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
  */
 export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandler {
   const config = resolve(options);
-  const respond = createErrorResponder("sessionAuth", options);
+  const respond = createErrorResponder("sessionAuth", config);
   const { timeouts, now } = config;
   // A sign-in waiting for its code lives only as long as it can be finished, and a minute more
   // so that a late code is told it came too late rather than that nothing was waiting.
@@ -258,74 +258,85 @@ function openStorage(sessions: SessionStorage, settings: Parameters<SessionStora
 
 /** Options of earlier versions, each with what replaced it. */
 const REPLACED_OPTIONS: Readonly<Record<string, string>> = {
-  redis: `"redis" was replaced by "sessions": pass sessions: redisSessionStorage(redis) (from @portcullis/redis)`,
-  redisPrefix: `"redisPrefix" was replaced by the "prefix" of the Redis storage: pass sessions: redisSessionStorage(redis, { prefix })`,
+  redis: `"sessions": pass sessions: redisSessionStorage(redis) (from @portcullis/redis)`,
+  redisPrefix: `the "prefix" of the Redis storage: pass sessions: redisSessionStorage(redis, { prefix })`,
 };
 
-function resolve(options: Readonly<SessionAuthOptions>) {
-  if (options === null || typeof options !== "object") throw configError("sessionAuth", "options are required: sessionAuth({ secret, roles })");
-  for (const name of Object.keys(REPLACED_OPTIONS)) if (Object.hasOwn(options, name)) throw configError("sessionAuth", REPLACED_OPTIONS[name]!);
-  assertKnownOptions("sessionAuth", options, KNOWN_OPTIONS);
-  const sessions = options.sessions ?? memorySessionStorage();
-  if (typeof sessions !== "function") {
-    throw configError("sessionAuth", `"sessions" must be a session storage, such as redisSessionStorage(redis) from @portcullis/redis or expressSessionStorage({ store, index })`);
-  }
-  const secrets = typeof options.secret === "string" ? [options.secret] : options.secret;
-  if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((s) => typeof s !== "string" || Buffer.byteLength(s) < 32)) {
-    throw configError("sessionAuth", `"secret" must be a string of at least 32 bytes (or an array of them, the first signing)`);
-  }
-  const roles = options.roles;
-  if (roles === null || typeof roles !== "object" || Object.values(roles).some((scopes) => !Array.isArray(scopes))) {
-    throw configError("sessionAuth", `"roles" is required: the scopes of each role, such as { admin: ["admin"], member: ["read"] }`);
-  }
-  const {
-    secure = process.env.NODE_ENV === "production",
-    idleTimeoutMs = 30 * 60_000,
-    absoluteTimeoutMs = 8 * 3600_000,
-    allowedOrigins = [],
-    trustSameSite = false,
-    now = Date.now,
-    realm = "api",
-    users,
-  } = options;
-  const timeoutMs = resolveTimeoutMs("sessionAuth", options.timeoutMs);
-  if (options.audit !== undefined && typeof options.audit?.record !== "function") {
-    throw configError("sessionAuth", `"audit" must be an AuditSink, such as new MemoryAuditSink()`);
-  }
-  if (users !== undefined && typeof users?.findById !== "function") {
-    throw configError("sessionAuth", `"users" must be a UserStore (findById, findByEmail, verifyCredentials, changePassword)`);
-  }
-  const cookieName = options.cookieName ?? (secure ? "__Host-portcullis" : "portcullis.sid");
-  if (typeof secure !== "boolean") throw configError("sessionAuth", `"secure" must be a boolean`);
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(cookieName)) throw configError("sessionAuth", `"cookieName" must be a cookie token of 1 to 64 characters`);
-  if (cookieName.startsWith("__Host-") && !secure) {
-    throw configError("sessionAuth", `a "__Host-" cookie needs secure: true (browsers refuse it otherwise)`);
-  }
-  for (const [name, value] of [["idleTimeoutMs", idleTimeoutMs], ["absoluteTimeoutMs", absoluteTimeoutMs]] as const) {
-    if (!Number.isInteger(value) || value < 1000) throw configError("sessionAuth", `"${name}" must be a whole number of milliseconds, at least 1000`);
-  }
-  if (idleTimeoutMs > absoluteTimeoutMs) throw configError("sessionAuth", `"idleTimeoutMs" cannot exceed "absoluteTimeoutMs"`);
-  for (const origin of allowedOrigins) {
-    if (typeof origin !== "string" || !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw configError("sessionAuth", `"allowedOrigins" holds origins such as "https://app.example.com" (scheme and host, no path), got ${JSON.stringify(origin)}`);
+const SECRET_RULE = "must be a string of at least 32 bytes (or an array of them, the first signing)";
+const COOKIE_NAME_RULE = "must be a cookie token of 1 to 64 characters";
+const ORIGINS_RULE = `holds origins such as "https://app.example.com" (scheme and host, no path)`;
+const ORIGIN = /^https?:\/\/[^/\s]+$/;
+
+const isSecret = (value: unknown): value is string => typeof value === "string" && Buffer.byteLength(value) >= 32;
+const isRoles = (value: unknown): value is Readonly<Record<string, readonly string[]>> =>
+  value !== null && typeof value === "object" && Object.values(value).every((scopes) => Array.isArray(scopes));
+const hasMethods = (value: unknown, ...methods: string[]) =>
+  value !== null && (typeof value === "object" || typeof value === "function") && methods.every((method) => typeof (value as Record<string, unknown>)[method] === "function");
+
+/** The options, checked, with their defaults (the cookie's name hangs on `secure`, so it is left to `resolve`). */
+const sessionAuthOptions = z
+  .strictObject(
+    {
+      secret: checked(
+        (value): value is string | readonly string[] => isSecret(value) || (Array.isArray(value) && value.length > 0 && value.every(isSecret)),
+        SECRET_RULE,
+      ),
+      roles: checked(isRoles, `is required: the scopes of each role, such as { admin: ["admin"], member: ["read"] }`),
+      sessions: checked(
+        (value): value is SessionStorage => typeof value === "function",
+        "must be a session storage, such as redisSessionStorage(redis) from @portcullis/redis or expressSessionStorage({ store, index })",
+      ).default(() => memorySessionStorage()),
+      secure: z.boolean().default(() => process.env.NODE_ENV === "production"),
+      cookieName: z.string({ error: COOKIE_NAME_RULE }).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, { error: COOKIE_NAME_RULE }).optional(),
+      idleTimeoutMs: wholeNumber(1000, undefined, "milliseconds").default(30 * 60_000),
+      absoluteTimeoutMs: wholeNumber(1000, undefined, "milliseconds").default(8 * 3600_000),
+      allowedOrigins: z
+        .array(z.unknown(), { error: `must be an array of origins such as "https://app.example.com" (scheme and host, no path)` })
+        .superRefine((origins, ctx) => {
+          const wrong = origins.findIndex((origin) => typeof origin !== "string" || !ORIGIN.test(origin));
+          if (wrong !== -1) {
+            ctx.addIssue({ code: "custom", input: origins, message: `${ORIGINS_RULE}, got ${JSON.stringify(origins[wrong]) ?? String(origins[wrong])}` });
+          }
+        })
+        .transform((origins) => origins as string[])
+        .default(() => []),
+      trustSameSite: z.boolean().default(false),
+      now: functionOption<() => number>("must be a function returning milliseconds").default(() => Date.now),
+      realm: realmOption,
+      users: checked((value): value is UserStore => hasMethods(value, "findById"), "must be a UserStore (findById, findByEmail, verifyCredentials, changePassword)").optional(),
+      timeoutMs: timeoutMsOption,
+      audit: checked((value): value is AuditRecorder => hasMethods(value, "record"), "must be an AuditSink, such as new MemoryAuditSink()").optional(),
+      logger: checked(
+        (value): value is Logger => hasMethods(value, "warn", "error"),
+        "must have warn(message) and error(message) methods, such as console or a pino logger",
+      ).default(() => console),
+      ...errorResponseOptions,
+    },
+    { error: (issue) => (issue.code === "invalid_type" ? "options are required: sessionAuth({ secret, roles })" : undefined) },
+  )
+  .superRefine((options, ctx) => {
+    if (options.cookieName?.startsWith("__Host-") && !options.secure) {
+      ctx.addIssue({ code: "custom", input: options, message: `a "__Host-" cookie needs secure: true (browsers refuse it otherwise)` });
+    } else if (options.idleTimeoutMs > options.absoluteTimeoutMs) {
+      ctx.addIssue({ code: "custom", input: options, message: `"idleTimeoutMs" cannot exceed "absoluteTimeoutMs"` });
     }
-  }
-  if (typeof now !== "function") throw configError("sessionAuth", `"now" must be a function returning milliseconds`);
-  assertRealm("sessionAuth", realm);
+  });
+
+function resolve(options: Readonly<SessionAuthOptions>) {
+  const { secret, roles, secure, idleTimeoutMs, absoluteTimeoutMs, allowedOrigins, trustSameSite, ...config } = resolveOptions(
+    "sessionAuth",
+    sessionAuthOptions,
+    options,
+    REPLACED_OPTIONS,
+  );
   return {
-    secrets: [...secrets],
+    ...config,
+    secrets: typeof secret === "string" ? [secret] : [...secret],
     // A copy, frozen: every session of a role then shares one scope list, compiled once.
     roles: Object.freeze(Object.fromEntries(Object.entries(roles).map(([role, scopes]) => [role, Object.freeze([...scopes])]))),
     secure,
-    cookieName,
+    cookieName: config.cookieName ?? (secure ? "__Host-portcullis" : "portcullis.sid"),
     timeouts: { idleTimeoutMs, absoluteTimeoutMs },
     sameSite: { allowedOrigins: new Set(allowedOrigins), trustSameSite },
-    now,
-    realm,
-    sessions,
-    timeoutMs,
-    users,
-    audit: options.audit,
-    logger: resolveLogger("sessionAuth", options.logger),
   };
 }

@@ -90,3 +90,60 @@ test("configuration mistakes are refused when sessionAuth is created", async () 
   expect(() => sessionAuth({ secret: "x".repeat(32), roles, allowedOrigins: ["https://a.example/path"] })).toThrow(/"allowedOrigins"/);
   expect(() => sessionAuth({ secret: "x".repeat(32), roles, idle: 5 } as never)).toThrow(/unknown option "idle"/);
 });
+
+test("each sessionAuth option mistake names the option and what it must be", async () => {
+  const { sessionAuth } = await import("@portcullis/session-auth");
+  const base = { secret: "x".repeat(32), roles: { admin: ["admin"] } };
+  const cases: [unknown, string][] = [
+    [undefined, "options are required: sessionAuth({ secret, roles })"],
+    ["secret", "options are required: sessionAuth({ secret, roles })"],
+    [{ roles: base.roles }, `"secret" must be a string of at least 32 bytes (or an array of them, the first signing)`],
+    [{ ...base, secret: [] }, `"secret" must be a string of at least 32 bytes (or an array of them, the first signing)`],
+    [{ ...base, secret: ["x".repeat(32), "short"] }, `"secret" must be a string of at least 32 bytes (or an array of them, the first signing)`],
+    [{ ...base, roles: { admin: "admin" } }, `"roles" is required: the scopes of each role, such as { admin: ["admin"], member: ["read"] }`],
+    [{ ...base, sessions: {} }, `"sessions" must be a session storage, such as redisSessionStorage(redis) from @portcullis/redis or expressSessionStorage({ store, index })`],
+    [{ ...base, secure: "yes" }, `"secure" must be a boolean`],
+    [{ ...base, cookieName: "a b" }, `"cookieName" must be a cookie token of 1 to 64 characters`],
+    [{ ...base, cookieName: 7 }, `"cookieName" must be a cookie token of 1 to 64 characters`],
+    [{ ...base, cookieName: "__Host-sid", secure: false }, `a "__Host-" cookie needs secure: true (browsers refuse it otherwise)`],
+    [{ ...base, idleTimeoutMs: 999 }, `"idleTimeoutMs" must be a whole number of milliseconds, at least 1000`],
+    [{ ...base, absoluteTimeoutMs: 1.5e6 + 0.5 }, `"absoluteTimeoutMs" must be a whole number of milliseconds, at least 1000`],
+    [{ ...base, idleTimeoutMs: 10 * 3600_000 }, `"idleTimeoutMs" cannot exceed "absoluteTimeoutMs"`],
+    [{ ...base, allowedOrigins: ["https://a.example", "https://b.example/path"] }, `"allowedOrigins" holds origins such as "https://app.example.com" (scheme and host, no path), got "https://b.example/path"`],
+    [{ ...base, allowedOrigins: "https://a.example" }, `"allowedOrigins" must be an array of origins such as "https://app.example.com" (scheme and host, no path)`],
+    [{ ...base, trustSameSite: "true" }, `"trustSameSite" must be a boolean`],
+    [{ ...base, now: 5 }, `"now" must be a function returning milliseconds`],
+    [{ ...base, realm: 'a"b' }, `"realm" must be 1 to 64 printable ASCII characters without quotes or backslashes`],
+    [{ ...base, users: {} }, `"users" must be a UserStore (findById, findByEmail, verifyCredentials, changePassword)`],
+    [{ ...base, timeoutMs: 0 }, `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`],
+    [{ ...base, audit: {} }, `"audit" must be an AuditSink, such as new MemoryAuditSink()`],
+    [{ ...base, logger: null }, `"logger" must have warn(message) and error(message) methods, such as console or a pino logger`],
+    [{ ...base, onError: "throw" }, `"onError" must be "respond" or "next", got "throw"`],
+    [{ ...base, idle: 5 }, `unknown option "idle"; the options are secret, roles, sessions, secure, cookieName, idleTimeoutMs, absoluteTimeoutMs, allowedOrigins, trustSameSite, now, realm, users, timeoutMs, audit, logger, onError, formatError`],
+  ];
+  for (const [options, message] of cases) expect(() => sessionAuth(options as never)).toThrow(new TypeError(`sessionAuth: ${message}`));
+  // The defaults still build a working middleware, and the caller's object is left as it was.
+  const options = { ...base };
+  expect(typeof sessionAuth(options)).toBe("function");
+  expect(options).toEqual(base);
+});
+
+test("each authRouter option mistake names the option and what it must be", async () => {
+  const { authRouter, bcryptPasswords } = await import("@portcullis/session-auth");
+  const { MemoryUserStore } = await import("@portcullis/core");
+  const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+  const cases: [unknown, string][] = [
+    [undefined, "options are required: authRouter({ users })"],
+    [{}, `"users" is required: a UserStore such as new MemoryUserStore({ passwords: bcryptPasswords() })`],
+    [{ users: {} }, `"users" is required: a UserStore such as new MemoryUserStore({ passwords: bcryptPasswords() })`],
+    [{ users, rateLimit: {} }, `"rateLimit" must be a middleware`],
+    [{ users, mfa: { issuer: "Acme" } }, `"mfa" must be a second factor, such as totpSecondFactor({ store, encryptionKey, issuer }) from @portcullis/mfa (a plain { store, encryptionKey, issuer } object is what totpSecondFactor takes)`],
+    [{ users, passwordTimeoutMs: 0 }, `"passwordTimeoutMs" must be a whole number of milliseconds from 1 to 60000`],
+    [{ users, recentAuthMaxAgeMs: -1 }, `"recentAuthMaxAgeMs" must be a whole number of milliseconds`],
+    [{ users, recentAuthMaxAgeMs: "900000" }, `"recentAuthMaxAgeMs" must be a whole number of milliseconds`],
+    [{ users, formatError: "json" }, `"formatError" must be a function (error, req) => ({ body, status?, contentType? })`],
+    [{ users, rateLimt: () => {} }, `unknown option "rateLimt"; the options are users, rateLimit, recentAuthMaxAgeMs, passwordTimeoutMs, mfa, onError, formatError`],
+  ];
+  for (const [options, message] of cases) expect(() => authRouter(options as never)).toThrow(new TypeError(`authRouter: ${message}`));
+  expect(typeof authRouter({ users, recentAuthMaxAgeMs: 0 })).toBe("function");
+});

@@ -76,4 +76,8 @@ test("the storage options are checked when sessionAuth is created, and the repla
   );
   expect(() => expressSessionStorage({ store: {} as never, index: new MemorySessionIndex() })).toThrow(/^expressSessionStorage: "store" must be an express-session Store/);
   expect(() => expressSessionStorage({ store: new MemoryStore() } as never)).toThrow(/^expressSessionStorage: "index" must be a SessionIndex/);
+  expect(() => expressSessionStorage(undefined as never)).toThrow(/^expressSessionStorage: "store" must be an express-session Store/);
+  expect(() => expressSessionStorage({ store: new MemoryStore(), index: new MemorySessionIndex(), ttl: 60 } as never)).toThrow(
+    'expressSessionStorage: unknown option "ttl"; the options are store, index',
+  );
 });

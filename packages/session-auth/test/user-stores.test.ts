@@ -13,6 +13,11 @@ describeUserStoreContract("RedisUserStore", (hasher = passwords) => new RedisUse
 test("bcryptPasswords refuses a cost below 4 and unknown options", () => {
   expect(() => bcryptPasswords({ cost: 3 })).toThrow(/^bcryptPasswords: "cost"/);
   expect(() => bcryptPasswords({ rounds: 10 } as never)).toThrow(/unknown option "rounds"/);
+  expect(() => bcryptPasswords({ cost: 32 })).toThrow('bcryptPasswords: "cost" must be a whole number from 4 to 31 (10 or more in production)');
+  expect(() => bcryptPasswords({ cost: "12" as never })).toThrow('bcryptPasswords: "cost" must be a whole number from 4 to 31 (10 or more in production)');
+  expect(() => bcryptPasswords({ cost: 4, minLength: 0 })).toThrow('bcryptPasswords: "minLength" must be a positive whole number');
+  expect(() => bcryptPasswords({ cost: 4, minLength: 2.5 })).toThrow('bcryptPasswords: "minLength" must be a positive whole number');
+  expect(() => bcryptPasswords({ rounds: 10 } as never)).toThrow('bcryptPasswords: unknown option "rounds"; the options are cost, minLength');
 });
 
 describe("RedisUserStore time limits", () => {
