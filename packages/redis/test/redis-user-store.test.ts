@@ -1,8 +1,9 @@
+import type { PasswordHasher } from "@portcullis/core";
 import { RedisUserStore } from "@portcullis/redis";
 
 // The store's behaviour is specified by the user store contract, run in session-auth with bcrypt.
 const client = { hgetall: () => undefined } as never;
-const passwords = { hash: async () => "", verify: async () => false, assertStorable: () => undefined };
+const passwords: PasswordHasher = { hash: async () => "", verify: async () => false, assertStorable: () => undefined, dummyHash: "" };
 
 test("RedisUserStore checks its options at creation, each by name", () => {
   expect(() => new RedisUserStore(client, undefined as never)).toThrow('RedisUserStore: "passwords" is required: pass bcryptPasswords() from @portcullis/session-auth');
