@@ -13,9 +13,12 @@ import {
   matchesAuditQuery,
   parseAuditId,
   resolveAuditRetention,
+  resolveOptions,
   sanitizeAuditEvent,
+  wholeNumber,
   type AuditRetention,
 } from "@portcullis/core/internal";
+import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 
@@ -40,7 +43,18 @@ export interface RedisAuditSinkOptions extends AuditRetentionOptions {
   readonly maxBuffered?: number;
 }
 
-const OPTIONS = ["prefix", "flushIntervalMs", "maxBuffered"];
+const FLUSH_RULE = "must be a number of milliseconds, at least 1";
+
+/**
+ * The adapter's own options, checked, with their defaults; the retention options and unknown
+ * keys are checked first by resolveAuditRetention, shared with the other audit sinks.
+ */
+const redisAuditSinkOptions = z.object({
+  prefix: z.string().default(DEFAULT_PREFIX),
+  flushIntervalMs: z.number({ error: FLUSH_RULE }).min(1, { error: FLUSH_RULE }).default(500),
+  maxBuffered: wholeNumber(1, undefined, "events").default(10_000),
+});
+const OPTIONS = Object.keys(redisAuditSinkOptions.shape);
 /** Buffered events that trigger a write before the timer. */
 const BATCH_SIZE = 100;
 /** Events written by one script call. */
@@ -161,14 +175,7 @@ export class RedisAuditSink implements AuditSink {
       throw configError("RedisAuditSink", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
     this.retention = resolveAuditRetention("RedisAuditSink", options, OPTIONS);
-    const { prefix = DEFAULT_PREFIX, flushIntervalMs = 500, maxBuffered = 10_000 } = options ?? {};
-    if (typeof prefix !== "string") throw configError("RedisAuditSink", `"prefix" must be a string`);
-    if (!Number.isFinite(flushIntervalMs) || flushIntervalMs < 1) {
-      throw configError("RedisAuditSink", `"flushIntervalMs" must be a number of milliseconds, at least 1`);
-    }
-    if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
-      throw configError("RedisAuditSink", `"maxBuffered" must be a whole number of events, at least 1`);
-    }
+    const { prefix, flushIntervalMs, maxBuffered } = resolveOptions("RedisAuditSink", redisAuditSinkOptions, options ?? {});
     this.#redis = redis;
     this.keys = new RedisKeys(prefix);
     this.#flushIntervalMs = flushIntervalMs;

@@ -14,7 +14,8 @@ import {
   type UpdateOutcome,
   DEFAULT_PREFIX,
 } from "@portcullis/core";
-import { assertKnownOptions, configError, keyIdOf, lastDays, USAGE_RETENTION_DAYS, utcDay } from "@portcullis/core/internal";
+import { configError, keyIdOf, lastDays, resolveOptions, USAGE_RETENTION_DAYS, utcDay } from "@portcullis/core/internal";
+import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 
@@ -31,6 +32,14 @@ export interface RedisKeyStoreOptions {
    */
   readonly usageFlushIntervalMs?: number;
 }
+
+const FLUSH_RULE = "must be a number of milliseconds, at least 10";
+
+/** The options, checked, with their defaults. */
+const redisKeyStoreOptions = z.strictObject({
+  prefix: z.string().default(DEFAULT_PREFIX),
+  usageFlushIntervalMs: z.number({ error: FLUSH_RULE }).min(10, { error: FLUSH_RULE }).default(1000),
+});
 
 /**
  * Hash fields of a record; one place so the reader and the writer agree. The id is the Redis
@@ -172,12 +181,7 @@ export class RedisKeyStore implements KeyStore {
     if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
       throw configError("RedisKeyStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
-    assertKnownOptions("RedisKeyStore", options, ["prefix", "usageFlushIntervalMs"]);
-    const { prefix = DEFAULT_PREFIX, usageFlushIntervalMs = 1000 } = options;
-    if (typeof prefix !== "string") throw configError("RedisKeyStore", `"prefix" must be a string`);
-    if (!Number.isFinite(usageFlushIntervalMs) || usageFlushIntervalMs < 10) {
-      throw configError("RedisKeyStore", `"usageFlushIntervalMs" must be a number of milliseconds, at least 10`);
-    }
+    const { prefix, usageFlushIntervalMs } = resolveOptions("RedisKeyStore", redisKeyStoreOptions, options ?? {});
     this.#redis = redis;
     this.keys = new RedisKeys(prefix);
     this.#flushIntervalMs = usageFlushIntervalMs;

@@ -1,6 +1,7 @@
 import { RateLimiterRedis, type RateLimiterAbstract, type RateLimiterMemory } from "rate-limiter-flexible";
 import { DEFAULT_PREFIX, type LimiterSettings, type LimiterStore } from "@portcullis/core";
-import { assertKnownOptions, configError, isIoredisLike } from "@portcullis/core/internal";
+import { configError, isIoredisLike, resolveOptions } from "@portcullis/core/internal";
+import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 
@@ -13,6 +14,13 @@ export interface RedisLimiterStoreOptions {
    */
   readonly prefix?: string;
 }
+
+const PREFIX_RULE = 'must be a string of at most 100 characters, such as "myapp:"';
+
+/** The options, checked, with their defaults. */
+const redisLimiterStoreOptions = z.strictObject({
+  prefix: z.string({ error: PREFIX_RULE }).max(100, { error: PREFIX_RULE }).default(DEFAULT_PREFIX),
+});
 
 /**
  * The rate limiters' counts on Redis (single node, Sentinel or Cluster), shared by every process
@@ -35,11 +43,7 @@ export class RedisLimiterStore implements LimiterStore {
     if (!isIoredisLike(redis)) {
       throw configError("RedisLimiterStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
-    assertKnownOptions("RedisLimiterStore", options, ["prefix"]);
-    const { prefix = DEFAULT_PREFIX } = options;
-    if (typeof prefix !== "string" || prefix.length > 100) {
-      throw configError("RedisLimiterStore", `"prefix" must be a string of at most 100 characters, such as "myapp:"`);
-    }
+    const { prefix } = resolveOptions("RedisLimiterStore", redisLimiterStoreOptions, options ?? {});
     this.#redis = redis;
     this.keys = new RedisKeys(prefix);
   }

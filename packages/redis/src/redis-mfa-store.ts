@@ -6,7 +6,8 @@ import {
   type MfaStore,
   DEFAULT_PREFIX,
 } from "@portcullis/core";
-import { assertKnownOptions, configError } from "@portcullis/core/internal";
+import { configError, resolveOptions } from "@portcullis/core/internal";
+import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 
@@ -65,6 +66,11 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count`;
 
+/** The options, checked, with their defaults. */
+const redisMfaStoreOptions = z.strictObject({
+  prefix: z.string({ error: 'must be a string such as "myapp:"' }).default(DEFAULT_PREFIX),
+});
+
 /**
  * Second factors in Redis: one hash per user (`<prefix>mfa:<user id>`) holding the sealed secret,
  * the times, the last accepted time step and a `rc:<digest>` field per unused recovery code.
@@ -83,9 +89,7 @@ export class RedisMfaStore implements MfaStore {
     if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
       throw configError("RedisMfaStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
-    assertKnownOptions("RedisMfaStore", options, ["prefix"]);
-    const { prefix = DEFAULT_PREFIX } = options;
-    if (typeof prefix !== "string") throw configError("RedisMfaStore", `"prefix" must be a string such as "myapp:"`);
+    const { prefix } = resolveOptions("RedisMfaStore", redisMfaStoreOptions, options ?? {});
     this.#redis = redis;
     this.keys = new RedisKeys(prefix);
   }

@@ -1,5 +1,6 @@
 import { DEFAULT_PREFIX, type SessionStorage } from "@portcullis/core";
-import { assertKnownOptions, configError } from "@portcullis/core/internal";
+import { configError, resolveOptions } from "@portcullis/core/internal";
+import { z } from "zod";
 import { GuardedRedisStore } from "./guarded-redis-store";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
@@ -14,6 +15,11 @@ export interface RedisSessionStorageOptions {
    */
   readonly prefix?: string;
 }
+
+/** The options, checked, with their defaults. */
+const redisSessionStorageOptions = z.strictObject({
+  prefix: z.string({ error: 'must be a string, such as "myapp:"' }).default(DEFAULT_PREFIX),
+});
 
 /**
  * Sessions in Redis for `sessionAuth`'s `sessions` option: connect-redis 8 on this ioredis client
@@ -30,9 +36,7 @@ export function redisSessionStorage(redis: RedisClient, options: Readonly<RedisS
   if (redis === null || typeof redis !== "object" || typeof (redis as { get?: unknown }).get !== "function") {
     throw configError("redisSessionStorage", "pass an ioredis client: redisSessionStorage(new Redis(url))");
   }
-  assertKnownOptions("redisSessionStorage", options, ["prefix"]);
-  const { prefix = DEFAULT_PREFIX } = options;
-  if (typeof prefix !== "string") throw configError("redisSessionStorage", `"prefix" must be a string, such as "myapp:"`);
+  const { prefix } = resolveOptions("redisSessionStorage", redisSessionStorageOptions, options ?? {});
   const keys = new RedisKeys(prefix);
   return ({ ttlSeconds, timeoutMs, now }) => ({
     store: new GuardedRedisStore({ client: redis, prefix: keys.sessionPrefix, ttlSeconds, timeoutMs }),

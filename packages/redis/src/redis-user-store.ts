@@ -1,5 +1,6 @@
 import { PortcullisError, type NewUser, type PasswordHasher, type UserRecord, type UserStore, DEFAULT_PREFIX } from "@portcullis/core";
-import { configError, guardStore, newUserId, normalizeEmail, resolveTimeoutMs, validateNewUser } from "@portcullis/core/internal";
+import { checked, configError, functionOption, guardStore, newUserId, normalizeEmail, resolveOptions, timeoutMsOption, validateNewUser } from "@portcullis/core/internal";
+import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
 
@@ -18,6 +19,16 @@ export interface RedisUserStoreOptions {
    */
   readonly timeoutMs?: number;
 }
+
+const isPasswordHasher = (value: unknown): value is PasswordHasher => value !== null && typeof value === "object";
+
+/** The options, checked, with their defaults. */
+const redisUserStoreOptions = z.strictObject({
+  passwords: checked(isPasswordHasher, "is required: pass bcryptPasswords() from @portcullis/session-auth"),
+  prefix: z.string().default(DEFAULT_PREFIX),
+  now: functionOption<() => number>("must be a function returning milliseconds").default(() => Date.now),
+  timeoutMs: timeoutMsOption,
+});
 
 const SET_PASSWORD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -39,12 +50,12 @@ export class RedisUserStore implements UserStore {
     if (!redis || typeof (redis as { hgetall?: unknown }).hgetall !== "function") {
       throw configError("RedisUserStore", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
-    if (!options?.passwords) throw configError("RedisUserStore", `"passwords" is required: pass bcryptPasswords() from @portcullis/session-auth`);
+    const config = resolveOptions("RedisUserStore", redisUserStoreOptions, options ?? {});
     this.#redis = redis;
-    this.#passwords = options.passwords;
-    this.#now = options.now ?? Date.now;
-    this.#timeoutMs = resolveTimeoutMs("RedisUserStore", options.timeoutMs);
-    this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.#passwords = config.passwords;
+    this.#now = config.now;
+    this.#timeoutMs = config.timeoutMs;
+    this.keys = new RedisKeys(config.prefix);
   }
 
   /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */

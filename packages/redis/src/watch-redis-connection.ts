@@ -1,5 +1,6 @@
 import { type HealthCheck, type Logger } from "@portcullis/core";
-import { assertKnownOptions, configError, isIoredisLike, resolveLogger } from "@portcullis/core/internal";
+import { checked, configError, isIoredisLike, resolveOptions } from "@portcullis/core/internal";
+import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 
 /** Options of {@link watchRedisConnection}. */
@@ -15,6 +16,18 @@ export interface WatchRedisConnectionOptions {
    */
   readonly name?: string;
 }
+
+const NAME_RULE = 'must be a string of 1 to 100 characters, such as "sessions Redis"';
+
+/** The options, checked, with their defaults. */
+const watchRedisConnectionOptions = z.strictObject({
+  logger: checked(
+    (value): value is Logger =>
+      value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as Logger).warn === "function" && typeof (value as Logger).error === "function",
+    "must have warn(message) and error(message) methods, such as console or a pino logger",
+  ).default(() => console),
+  name: z.string({ error: NAME_RULE }).min(1, { error: NAME_RULE }).max(100, { error: NAME_RULE }).default("Redis"),
+});
 
 /** A watch on one client's connection. */
 export interface RedisConnectionWatch {
@@ -41,10 +54,7 @@ export function watchRedisConnection(client: RedisClient, options: Readonly<Watc
   if (!isIoredisLike(client) || typeof (client as { on?: unknown }).on !== "function") {
     throw configError(factory, "the client must be an ioredis Redis or Cluster (new Redis(url) or new Cluster(nodes))");
   }
-  assertKnownOptions(factory, options, ["logger", "name"]);
-  const logger = resolveLogger(factory, options.logger);
-  const { name = "Redis" } = options;
-  if (typeof name !== "string" || name.length === 0 || name.length > 100) throw configError(factory, `"name" must be a string of 1 to 100 characters, such as "sessions Redis"`);
+  const { logger, name } = resolveOptions(factory, watchRedisConnectionOptions, options ?? {});
   let lost = false;
   const goneAway = (reason: string) => {
     if (lost) return; // every further attempt of the same outage fails the same way

@@ -14,6 +14,14 @@ describe("RedisAuditSink", () => {
     expect(() => new RedisAuditSink(client, { maxlen: 5 } as never)).toThrow(/^RedisAuditSink: unknown option "maxlen"/);
     expect(() => new RedisAuditSink(client, { maxEventsPerOwner: 0 })).toThrow(/^RedisAuditSink: "maxEventsPerOwner" must be/);
     expect(() => new RedisAuditSink(client, { maxLength: 200 } as never)).toThrow(/^RedisAuditSink: "maxLength" is gone: each owner's log/);
+    expect(() => new RedisAuditSink(client, { maxlen: 5 } as never)).toThrow(
+      'RedisAuditSink: unknown option "maxlen"; the options are prefix, flushIntervalMs, maxBuffered, maxEventsPerOwner',
+    );
+    expect(() => new RedisAuditSink(client, { prefix: 1 as never })).toThrow('RedisAuditSink: "prefix" must be a string');
+    expect(() => new RedisAuditSink(client, { flushIntervalMs: 0 })).toThrow('RedisAuditSink: "flushIntervalMs" must be a number of milliseconds, at least 1');
+    expect(() => new RedisAuditSink(client, { flushIntervalMs: Number.POSITIVE_INFINITY })).toThrow('RedisAuditSink: "flushIntervalMs" must be a number of milliseconds, at least 1');
+    expect(() => new RedisAuditSink(client, { maxBuffered: 0.5 })).toThrow('RedisAuditSink: "maxBuffered" must be a whole number of events, at least 1');
+    expect(() => new RedisAuditSink(client, { maxBuffered: 0 })).toThrow('RedisAuditSink: "maxBuffered" must be a whole number of events, at least 1');
   });
 
   test("an owner's events go to the overview and to the owner's stream, the others to the stream of no owner", async () => {

@@ -16,6 +16,16 @@ describe("RedisKeyStore", () => {
     expect(() => new RedisKeyStore({} as never)).toThrow(/RedisKeyStore: the first argument must be an ioredis client/);
   });
 
+  test("options are checked at creation, each by name", () => {
+    const client = { hgetall: () => undefined } as never;
+    expect(() => new RedisKeyStore(client, { prefix: 1 as never })).toThrow('RedisKeyStore: "prefix" must be a string');
+    expect(() => new RedisKeyStore(client, { usageFlushIntervalMs: 9 })).toThrow('RedisKeyStore: "usageFlushIntervalMs" must be a number of milliseconds, at least 10');
+    expect(() => new RedisKeyStore(client, { usageFlushIntervalMs: Number.NaN })).toThrow('RedisKeyStore: "usageFlushIntervalMs" must be a number of milliseconds, at least 10');
+    expect(() => new RedisKeyStore(client, { usageFlushIntervalMs: "100" as never })).toThrow('RedisKeyStore: "usageFlushIntervalMs" must be a number of milliseconds, at least 10');
+    expect(() => new RedisKeyStore(client, { flushMs: 100 } as never)).toThrow('RedisKeyStore: unknown option "flushMs"; the options are prefix, usageFlushIntervalMs');
+    expect(new RedisKeyStore(client, { usageFlushIntervalMs: 10 }).keys).toBeDefined();
+  });
+
   test("usage is written by the background timer without an explicit flush", async () => {
     const store = new RedisKeyStore(redis().client(), { prefix: "timer:", usageFlushIntervalMs: 20 });
     const record = sampleRecord();

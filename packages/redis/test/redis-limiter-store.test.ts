@@ -30,6 +30,10 @@ test("RedisLimiterStore checks its client and its prefix when it is made", () =>
   expect(() => new RedisLimiterStore({} as never)).toThrow(/^RedisLimiterStore: the first argument must be an ioredis client/);
   expect(() => new RedisLimiterStore(client, { prefix: 5 } as never)).toThrow(/^RedisLimiterStore: "prefix" must be a string/);
   expect(() => new RedisLimiterStore(client, { keyPrefix: "x:" } as never)).toThrow(/^RedisLimiterStore: unknown option "keyPrefix"/);
+  expect(() => new RedisLimiterStore(client, { prefix: 5 } as never)).toThrow('RedisLimiterStore: "prefix" must be a string of at most 100 characters, such as "myapp:"');
+  expect(() => new RedisLimiterStore(client, { prefix: "x".repeat(101) })).toThrow('RedisLimiterStore: "prefix" must be a string of at most 100 characters, such as "myapp:"');
+  expect(() => new RedisLimiterStore(client, { keyPrefix: "x:" } as never)).toThrow('RedisLimiterStore: unknown option "keyPrefix"; the options are prefix');
+  expect(new RedisLimiterStore(client, { prefix: "x".repeat(100) }).keys).toBeDefined();
 });
 
 test("the counters are under <prefix><limiter name>:<id>, as RedisKeys names them, and the default prefix is portcullis:", async () => {

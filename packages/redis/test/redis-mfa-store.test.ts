@@ -37,4 +37,6 @@ test("a pending sign-in's codes are counted under <prefix>mfa-sign-in:<id>, whic
 test("options are checked when the store is made", () => {
   expect(() => new RedisMfaStore({} as never)).toThrow(/^RedisMfaStore: the first argument must be an ioredis client/);
   expect(() => new RedisMfaStore(redis().client(), { prefx: "x" } as never)).toThrow(/^RedisMfaStore: unknown option "prefx"/);
+  expect(() => new RedisMfaStore(redis().client(), { prefx: "x" } as never)).toThrow('RedisMfaStore: unknown option "prefx"; the options are prefix');
+  expect(() => new RedisMfaStore(redis().client(), { prefix: 1 } as never)).toThrow('RedisMfaStore: "prefix" must be a string such as "myapp:"');
 });

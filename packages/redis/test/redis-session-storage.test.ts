@@ -35,4 +35,6 @@ test("configuration mistakes are refused at once", () => {
   expect(() => redisSessionStorage(undefined as never)).toThrow(/^redisSessionStorage: pass an ioredis client/);
   expect(() => redisSessionStorage(redis().client(), { redisPrefix: "a:" } as never)).toThrow(/^redisSessionStorage: unknown option "redisPrefix"/);
   expect(() => redisSessionStorage(redis().client(), { prefix: 5 } as never)).toThrow(/^redisSessionStorage: "prefix" must be a string/);
+  expect(() => redisSessionStorage(redis().client(), { prefix: 5 } as never)).toThrow('redisSessionStorage: "prefix" must be a string, such as "myapp:"');
+  expect(() => redisSessionStorage(redis().client(), { redisPrefix: "a:" } as never)).toThrow('redisSessionStorage: unknown option "redisPrefix"; the options are prefix');
 });

@@ -92,4 +92,10 @@ test("options are checked when the watch starts", () => {
   expect(() => watchRedisConnection({} as never)).toThrow(/^watchRedisConnection: the client must be an ioredis Redis or Cluster/);
   expect(() => watchRedisConnection(client, { logger: console, name: "" })).toThrow(/^watchRedisConnection: "name"/);
   expect(() => watchRedisConnection(client, { loger: console } as never)).toThrow(/^watchRedisConnection: unknown option "loger"/);
+  expect(() => watchRedisConnection(client, { loger: console } as never)).toThrow('watchRedisConnection: unknown option "loger"; the options are logger, name');
+  expect(() => watchRedisConnection(client, { name: "" })).toThrow('watchRedisConnection: "name" must be a string of 1 to 100 characters, such as "sessions Redis"');
+  expect(() => watchRedisConnection(client, { name: "x".repeat(101) })).toThrow('watchRedisConnection: "name" must be a string of 1 to 100 characters, such as "sessions Redis"');
+  expect(() => watchRedisConnection(client, { logger: { warn() {} } as never })).toThrow(
+    'watchRedisConnection: "logger" must have warn(message) and error(message) methods, such as console or a pino logger',
+  );
 });
