@@ -219,14 +219,6 @@ function fromHostClientError(error: unknown): PortcullisError | undefined {
   return code ? new PortcullisError(code, undefined, { cause: error }) : new PortcullisError("request_refused", undefined, { cause: error, status: value });
 }
 
-/**
- * The former name of {@link fromRequestError}, which it now is.
- * @deprecated use fromRequestError
- *
- * @example
- * router.use((error, req, res, next) => respond(fromBodyParserError(error), req, res, next));
- */
-export const fromBodyParserError = fromRequestError;
 
 /**
  * The error options of a factory's options, to hand on to the factories it composes (the key

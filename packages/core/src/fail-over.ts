@@ -1,32 +1,3 @@
-/**
- * Waits at most `timeoutMs` for `primary`; if it has not settled by then, answers with `fallback()`
- * instead. For a Redis that accepts commands but does not answer: a rate limiter then counts in
- * its memory insurance rather than holding the request. Whatever the primary does after that is
- * ignored (a count it makes late stands, the stricter outcome).
- *
- * @example
- * const state = await failOverAfter(redisLimiter.consume(id), 2000, () => memoryLimiter.consume(id));
- */
-export function failOverAfter<T>(primary: Promise<T>, timeoutMs: number, fallback: () => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      fallback().then(resolve, reject);
-    }, timeoutMs);
-    const settle = (done: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      done();
-    };
-    primary.then(
-      (value) => settle(() => resolve(value)),
-      (error: unknown) => settle(() => reject(error)),
-    );
-  });
-}
-
 /** One timer shared by several `failOverBy` calls: whichever has not settled when it fires fails over. */
 export interface Deadline {
   /** Resolves when the time is up; never, once cleared. */
@@ -52,7 +23,7 @@ export function startDeadline(timeoutMs: number): Deadline {
 }
 
 /**
- * `failOverAfter` against a shared deadline: `primary` unless it has not settled when `deadline`
+ * `primary` unless it has not settled when `deadline`
  * passes, then `fallback()`. What the primary does after that is ignored.
  *
  * @example

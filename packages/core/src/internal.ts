@@ -2,30 +2,20 @@
 // (option checks, error responders, store guards, limiter and audit helpers). Not public API; it
 // changes without notice.
 export { configError } from "./errors";
-export {
-  sendError,
-  type ErrorResponder,
-  createErrorResponder,
-  fromBodyParserError,
-  errorOptionsOf,
-} from "./error-response";
+export { type ErrorResponder, createErrorResponder, errorOptionsOf } from "./error-response";
 export { resolveLogger } from "./logger";
 export { assertRealm, challenge } from "./challenge";
-export { BASE62_ALPHABET, BITS_PER_BASE62_CHAR, randomBase62, encodeBase62 } from "./base62";
+export { BASE62_ALPHABET, randomBase62, encodeBase62 } from "./base62";
 export { KEY_RANDOM_LENGTH, KEY_CHECKSUM_LENGTH } from "./key-format";
-export { MIN_SECRET_BYTES, KeyHasher, KEY_ID_LENGTH, keyIdOf } from "./key-hasher";
+export { MIN_SECRET_BYTES, KeyHasher, keyIdOf } from "./key-hasher";
 export { USAGE_RETENTION_DAYS, utcDay, lastDays } from "./key-store";
 export { MAX_SCOPE_LENGTH, scopeKind, scopeGrants, isWildcard, challengeableScopes } from "./scope-grammar";
-export { ALL_SCOPES, MAX_SCOPES_PER_KEY, ANY_ENDPOINT, isScopePolicy } from "./scope-policy";
+export { ANY_ENDPOINT, isScopePolicy } from "./scope-policy";
 export {
   MAX_KEY_NAME_LENGTH,
-  MAX_OWNER_LENGTH,
-  MAX_METADATA_ENTRIES,
-  MAX_METADATA_BYTES,
   MAX_PAGE_SIZE,
   MAX_RATE_LIMIT_POINTS,
   RATE_LIMIT_WINDOWS,
-  MAX_TIME,
   MAX_KEY_DEPTH,
   KEY_LIST_STATUSES,
   KEY_ID_PATTERN,
@@ -42,11 +32,10 @@ export {
   matchesAuditQuery,
   parseAuditId,
   assertAuditQuery,
-  assertAuditLimit,
   type AuditEventInit,
   auditEventFromRequest,
 } from "./audit-sink";
-export { type AuditRetention, AUDIT_RETENTION_OPTIONS, resolveAuditRetention } from "./audit-retention";
+export { type AuditRetention, resolveAuditRetention } from "./audit-retention";
 export {
   type RateLimitQuota,
   type RateLimitStatus,
@@ -57,7 +46,7 @@ export {
 } from "./rate-limit-headers";
 export { isIoredisLike } from "./ioredis-like";
 export { DEFAULT_STORE_TIMEOUT_MS, storeUnavailable, guardStore } from "./store-guard";
-export { failOverAfter, type Deadline, startDeadline, failOverBy } from "./fail-over";
+export { type Deadline, startDeadline, failOverBy } from "./fail-over";
 export { isLimiterStore } from "./limiter-store";
 export {
   type LimiterCount,
@@ -70,7 +59,16 @@ export {
 export { markPasswordAccepted, isPasswordAccepted } from "./login-outcome";
 export { auditActor } from "./audit-actor";
 export { assertKnownOptions, resolveTimeoutMs } from "./options";
-export { resolveOptions, wholeNumber, checked, functionOption, errorResponseOptions, realmOption, timeoutMsOption, limiterStoreOption } from "./option-schema";
+export {
+  resolveOptions,
+  wholeNumber,
+  checked,
+  functionOption,
+  errorResponseOptions,
+  realmOption,
+  timeoutMsOption,
+  limiterStoreOption,
+} from "./option-schema";
 export { type RequestSchema, parseRequest } from "./request-schema";
 export { hasRequestBody, jsonBodyRequired } from "./request-body";
 export { isSafeMethod } from "./safe-method";
