@@ -76,7 +76,7 @@ const apiKeyAuthOptions = z.strictObject(
 export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler {
   const { keys, optional, realm, audit, ...config } = resolveOptions("apiKeyAuth", apiKeyAuthOptions, options);
   const sources = compileSources(config.sources ?? DEFAULT_SOURCES);
-  const respond = createErrorResponder("apiKeyAuth", config);
+  const respond = createErrorResponder(config);
   const refusals = prepareRefusals(sources.schemes, realm);
   /** Answers a refusal of a presented key, and logs it. */
   const refuse = (

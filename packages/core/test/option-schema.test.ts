@@ -39,6 +39,7 @@ test.each([
   ["a function expected", { name: "x", now: 5 }, `myFactory: "now" must be a function returning milliseconds`],
   ["a realm with a quote", { name: "x", realm: 'a"b' }, `myFactory: "realm" must be 1 to 64 printable ASCII characters without quotes or backslashes`],
   ["onError mismatch", { name: "x", onError: "log" }, `myFactory: "onError" must be "respond" or "next", got "log"`],
+  ["a formatError that is not a function", { name: "x", formatError: "json" }, `myFactory: "formatError" must be a function (error, req) => ({ body, status?, contentType? })`],
   ["options that are not an object", null, `myFactory: must be an object`],
 ])("%s is refused with a message naming the option and what it must be", (_, options, message) => {
   expect(() => resolve(options)).toThrow(new TypeError(message));
