@@ -34,7 +34,7 @@ export {
   type AuditEventInit,
   auditEventFromRequest,
 } from "./audit-sink";
-export { type AuditRetention, resolveAuditRetention } from "./audit-retention";
+export { type AuditRetention, auditRetentionOptions, REPLACED_AUDIT_RETENTION_OPTIONS } from "./audit-retention";
 export {
   type RateLimitQuota,
   type RateLimitStatus,
