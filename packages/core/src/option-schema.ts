@@ -118,7 +118,7 @@ export function resolveOptions<Schema extends z.ZodType>(
     // A record's key: name the record, and quote the key (the message of its schema says what it must be).
     const record = optionPath(issue.path.slice(0, -1));
     const rule = issue.issues[0]?.message ?? "is not allowed";
-    return fail(factory, `${record ? `"${record}" ` : ""}has the key ${JSON.stringify(issue.input)}, which ${rule}`);
+    return fail(factory, `${record ? `"${record}" ` : ""}has the key ${JSON.stringify(String(issue.path.at(-1)))}, which ${rule}`);
   }
   return fail(factory, name ? `"${name}" ${issue.message}` : issue.message);
 }

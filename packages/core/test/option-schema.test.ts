@@ -64,3 +64,10 @@ test("a value is never repeated unless it is a short enum choice", () => {
   const secret = "s".repeat(40);
   expect(() => resolve({ name: "x", match: secret })).toThrow(new TypeError(`myFactory: "match" must be "all" or "any"`));
 });
+
+test("a record's key that its schema refuses is quoted, with the record named", () => {
+  const headers = z.strictObject({ headers: z.record(z.string().regex(/^x-/, { error: `must start with "x-"` }), z.string()) });
+  expect(() => resolveOptions("myFactory", headers, { headers: { "x-a": "1", accept: "2" } })).toThrow(
+    new TypeError(`myFactory: "headers" has the key "accept", which must start with "x-"`),
+  );
+});
