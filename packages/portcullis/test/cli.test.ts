@@ -222,6 +222,7 @@ describe("configuration from the environment", () => {
     ["PORTCULLIS_SECRET missing", { PORTCULLIS_SECRET: undefined }, /PORTCULLIS_SECRET is not set/],
     ["PORTCULLIS_SECRET too short", { PORTCULLIS_SECRET: "short-secret" }, /PORTCULLIS_SECRET must be at least 32 bytes/],
     ["PORTCULLIS_KEY_PREFIX malformed", { PORTCULLIS_KEY_PREFIX: "9lives" }, /PORTCULLIS_KEY_PREFIX must be a letter/],
+    ["PORTCULLIS_SCOPES malformed", { PORTCULLIS_SCOPES: "read,has space" }, /PORTCULLIS_SCOPES: a scope must be plain \("read"\), .*, got "has space"/],
   ])("%s: exit 1 with a message naming the variable", async (_, change, message) => {
     const run = await cli(list, { ...env(), ...change });
     expectOneLineError(run, 1, message);

@@ -60,7 +60,7 @@ export function requireScope(scopes: string | readonly string[], options: Readon
   // Endpoint-form scopes name the route's endpoint; the rest are what the route requires.
   const declaredEndpoints = all.filter((scope) => scopeKind(scope) === "endpoint");
   const required = all.filter((scope) => scopeKind(scope) !== "endpoint");
-  const respond = createErrorResponder("requireScope", config);
+  const respond = createErrorResponder(config);
 
   return function requireScopeMiddleware(req, res, next) {
     const principal = req.auth;

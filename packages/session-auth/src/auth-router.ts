@@ -115,7 +115,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   const config = resolveOptions("authRouter", authRouterOptions, options);
   const { users, rateLimit, mfa, recentAuthMaxAgeMs } = config;
   const passwords = boundedPasswordChecks(users, config.passwordTimeoutMs);
-  const respond = createErrorResponder("authRouter", { ...config, formatError: config.formatError ?? authRouterErrorFormat });
+  const respond = createErrorResponder({ ...config, formatError: config.formatError ?? authRouterErrorFormat });
   // Built per context on first use, so it reads the same clock as sessionAuth.
   const recentGuards = new WeakMap<SessionContext, RequestHandler>();
   /** Whether the session proved a second factor within `recentAuthMaxAgeMs`. */
