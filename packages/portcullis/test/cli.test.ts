@@ -281,7 +281,9 @@ describe("the command line", () => {
 });
 
 describe("the built binary", () => {
-  const bin = join(__dirname, "..", "dist", "cli", "main.js");
+  // The command npm links: a committed shim that loads dist/cli/main.js.
+  const bin = join(__dirname, "..", "bin", "portcullis.js");
+  const main = join(__dirname, "..", "dist", "cli", "main.js");
 
   function node(argv: string[], env: Record<string, string>): Promise<CliRun> {
     return new Promise((resolve, reject) => {
@@ -296,10 +298,10 @@ describe("the built binary", () => {
   }
 
   beforeAll(() => {
-    if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` at the repository root first`);
+    if (!existsSync(main)) throw new Error(`${main} does not exist: run \`npm run build\` at the repository root first`);
   });
 
-  test("node dist/cli/main.js keys create makes a key the server accepts, and exits", async () => {
+  test("portcullis keys create makes a key the server accepts, and exits", async () => {
     expect(readFileSync(bin, "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
     const site = installation();
     const run = await node(["keys", "create", "--owner", "ci", "--name", "pipeline", "--scopes", "deploy", "--json"], site.env);

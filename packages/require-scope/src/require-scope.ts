@@ -99,7 +99,11 @@ export function requireAnyScope(scopes: string | readonly string[], options: Rea
  * @example
  * const { requireScope, requireAnyScope } = scopeGuards({ policy: scopes });
  */
-export function scopeGuards(defaults: Readonly<RequireScopeOptions>) {
+export function scopeGuards(defaults: Readonly<RequireScopeOptions>): {
+  requireScope: typeof requireScope;
+  requireAnyScope: typeof requireAnyScope;
+} {
+  // Typed by name: an inferred type would spell out Express's internal modules in the .d.ts.
   return {
     requireScope: (scopes: string | readonly string[], options: Readonly<RequireScopeOptions> = {}) =>
       requireScope(scopes, { ...defaults, ...options }),
