@@ -1,8 +1,10 @@
 import type { Config } from "jest";
 
+type Project = NonNullable<Config["projects"]>[number] & object;
+
 // Tests run against the TypeScript sources (mapped below) so a change is tested without a
 // rebuild; the pack-install test is the one that exercises the built dist/ output.
-const config: Config = {
+const shared = {
   testEnvironment: "node",
   roots: ["<rootDir>/packages", "<rootDir>/examples"],
   testMatch: ["**/test/**/*.test.ts"],
@@ -19,6 +21,38 @@ const config: Config = {
     "^@portcullis/([a-z-]+)$": "<rootDir>/packages/$1/src",
     "^portcullis$": "<rootDir>/packages/portcullis/src",
   },
+} satisfies Project;
+
+/**
+ * The suites that build Express apps, run a second time on Express 4. Redis topology suites
+ * (Cluster, Sentinel) stay on Express 5 only: what they test is the store, not the framework.
+ */
+const express4Suites = [
+  "packages/{api-key-auth,api-keys-router,require-scope,session-auth,mfa,login-rate-limit,redact-response}/test/**/*.test.ts",
+  "packages/core/test/{error-response,final-handlers,health-routes,request-body,rate-limit-headers}.test.ts",
+  "packages/testing/test/express-version.test.ts",
+  "examples/*/test/{json-errors,quickstart,plexe,clarifai,demo,demo-errors}.test.ts",
+].map((glob) => `<rootDir>/${glob}`);
+const express4Skipped = ["cluster", "sentinel"].map((name) => `${name}[^/]*\\.test\\.ts$`);
+
+const config: Config = {
+  projects: [
+    { ...shared, displayName: "express5", globals: { expressMajor: 5 } },
+    {
+      ...shared,
+      displayName: "express4",
+      globals: { expressMajor: 4 },
+      testMatch: express4Suites,
+      testPathIgnorePatterns: ["/node_modules/", ...express4Skipped],
+      // Every `require("express")`, in the tests and in packages/*/src alike, gets the npm alias
+      // of Express 4; express/package.json too, so express-version.test.ts sees which one ran.
+      moduleNameMapper: {
+        ...shared.moduleNameMapper,
+        "^express$": "<rootDir>/node_modules/express4",
+        "^express/(.*)$": "<rootDir>/node_modules/express4/$1",
+      },
+    },
+  ],
   testTimeout: 30_000,
 };
 

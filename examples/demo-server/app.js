@@ -118,12 +118,17 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
   });
 
   app.get("/api/users", requireScope("admin"), (_req, res) => void res.json([...known.values()]));
-  app.post("/api/users", requireScope("admin"), express.json({ limit: "16kb", verify: utf8Only }), async (req, res) => {
+  app.post("/api/users", requireScope("admin"), express.json({ limit: "16kb", verify: utf8Only }), (req, res, next) => {
     const { email, password, role } = req.body ?? {};
     if (typeof role !== "string" || !Object.hasOwn(ROLES, role)) return void res.status(400).json({ error: "invalid_request", detail: `role: one of ${Object.keys(ROLES).join(", ")}` });
-    const user = await users.create({ email, password, role }); // a refusal or a failure goes to the handlers below
-    known.set(user.id, user);
-    res.status(201).json(user);
+    // A refusal or a failure goes to the handlers below; passed on by hand, as Express 4 needs.
+    users
+      .create({ email, password, role })
+      .then((user) => {
+        known.set(user.id, user);
+        res.status(201).json(user);
+      })
+      .catch(next);
   });
   // Last: a JSON 404 for unknown routes, and every error as JSON (4xx refusals as they are, a 500
   // without its stack), whatever NODE_ENV says.

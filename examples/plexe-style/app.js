@@ -10,6 +10,7 @@ const {
   apiKeysRouter,
   keyRateLimit,
   portcullisFinalHandlers,
+  requireJsonBody,
   scopeGuards,
   utf8Only,
 } = require("portcullis");
@@ -38,7 +39,7 @@ function createApp({ store, secret, now, audit = new MemoryAuditSink(now ? { now
   app.use(apiKeyAuth({ keys, sources: [{ header: "x-api-key" }], audit }), keyRateLimit({ default: { points: 600, durationSeconds: 60 } }));
   // "Read-only: can only make GET requests"; "Read & Write: can both read data and create or modify resources".
   app.get("/models", requireScope("read"), (_req, res) => void res.json(models));
-  app.post("/models", requireScope("write"), express.json({ limit: "16kb", verify: utf8Only }), (req, res) => {
+  app.post("/models", requireScope("write"), express.json({ limit: "16kb", verify: utf8Only }), requireJsonBody, (req, res) => {
     const { id = `model-${models.length + 1}` } = jsonObject(req.body);
     if (typeof id !== "string" || id.length === 0 || id.length > 64) throw new PortcullisError("invalid_request", "id: must be a string of 1 to 64 characters");
     const model = { id, status: "training" };
@@ -52,13 +53,12 @@ function createApp({ store, secret, now, audit = new MemoryAuditSink(now ? { now
 }
 
 /**
- * The JSON object a write sends: a 415 for a body express.json did not read (not declared as
- * JSON), a 400 for JSON that is not an object. Fields are then checked one by one, by type.
+ * The JSON object a write sends (requireJsonBody has answered 415 to a body express.json did not
+ * read): a 400 for JSON that is not an object. Fields are then checked one by one, by type.
  * @param {unknown} body
  * @returns {Record<string, unknown>}
  */
 function jsonObject(body) {
-  if (body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw new PortcullisError("invalid_request", "body: must be a JSON object");
   return /** @type {Record<string, unknown>} */ (body);
 }

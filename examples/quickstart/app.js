@@ -14,6 +14,7 @@ const {
   healthRoutes,
   loginRateLimit,
   portcullisFinalHandlers,
+  requireJsonBody,
   redisPing,
   redisSessionStorage,
   scopeGuards,
@@ -63,7 +64,7 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: "admin", audit }));
   app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy: scopes }));
   app.get("/api/projects", requireScope("read"), (_req, res) => void res.json(projects));
-  app.post("/api/projects", requireScope("write"), express.json({ limit: "16kb", verify: utf8Only }), (req, res) => {
+  app.post("/api/projects", requireScope("write"), express.json({ limit: "16kb", verify: utf8Only }), requireJsonBody, (req, res) => {
     const { name = "untitled" } = jsonObject(req.body);
     if (typeof name !== "string" || name.length === 0 || name.length > 100) throw new PortcullisError("invalid_request", "name: must be a string of 1 to 100 characters");
     const project = { id: `p${projects.length + 1}`, name };
@@ -78,13 +79,12 @@ function createApp({ keyStore, users, secret, sessionSecret, redis, now }) {
 }
 
 /**
- * The JSON object a write sends: a 415 for a body express.json did not read (not declared as
- * JSON), a 400 for JSON that is not an object. Fields are then checked one by one, by type.
+ * The JSON object a write sends (requireJsonBody has answered 415 to a body express.json did not
+ * read): a 400 for JSON that is not an object. Fields are then checked one by one, by type.
  * @param {unknown} body
  * @returns {Record<string, unknown>}
  */
 function jsonObject(body) {
-  if (body === undefined) throw new PortcullisError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw new PortcullisError("invalid_request", "body: must be a JSON object");
   return /** @type {Record<string, unknown>} */ (body);
 }

@@ -10,6 +10,7 @@ import {
   type StoredAuditEvent,
 } from "@portcullis/core";
 import {
+  asyncHandler,
   checked,
   createErrorResponder,
   errorResponseOptions,
@@ -84,7 +85,7 @@ export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Rout
   const respond = createErrorResponder(config);
   const router = express.Router();
 
-  router.get("/", requireScope(viewScope, { policy, ...errorOptionsOf(config) }), async function listAccessLog(req, res) {
+  router.get("/", requireScope(viewScope, { policy, ...errorOptionsOf(config) }), asyncHandler(async function listAccessLog(req, res) {
     // The log spans the owner's every app: a key bound to one app does not read it.
     if (req.auth!.app !== undefined) throw new PortcullisError("insufficient_permissions", "A key bound to an app cannot read the account's access log.");
     const q = parseRequest(query, req.query, "query");
@@ -107,7 +108,7 @@ export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Rout
       ...(q.until === undefined ? {} : { until: q.until }),
     }), DEFAULT_STORE_TIMEOUT_MS);
     res.set("Cache-Control", "no-store").json({ events: page.events.map(eventJson), next_cursor: page.next ?? null });
-  });
+  }));
 
   router.use(function accessLogRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
     respond(fromRequestError(error), req, res, next);

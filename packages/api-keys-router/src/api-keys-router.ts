@@ -14,6 +14,7 @@ import {
   type Principal,
 } from "@portcullis/core";
 import {
+  asyncHandler,
   checked,
   createErrorResponder,
   errorResponseOptions,
@@ -23,6 +24,7 @@ import {
   isApiKeys,
   jsonBodyRequired,
   KEY_ID_PATTERN,
+  parsedBody,
   unauthenticated,
   auditActor,
   auditEventFromRequest,
@@ -169,10 +171,11 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     },
   );
 
-  router.post("/", ...recent, json, async function createKey(req, res) {
-    if (req.body === undefined) throw jsonBodyRequired();
+  router.post("/", ...recent, json, asyncHandler(async function createKey(req, res) {
+    const sent = parsedBody(req);
+    if (sent === undefined) throw jsonBodyRequired();
     const principal = req.auth!;
-    const body = parseRequest(createKeyBody, req.body, "body");
+    const body = parseRequest(createKeyBody, sent, "body");
     // The grammar first: a malformed scope is a 400 naming `scopes`, whoever asks, and is never
     // named back in a 403's challenge.
     const scopes = keys.scopes.validate(body.scopes ?? scopesOfLevel(body.permission_level!, config.permissionLevels));
@@ -196,9 +199,9 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     });
     recordAction(req, "api_key.create", record.id);
     res.status(config.createdStatus).set("Cache-Control", "no-store").json({ key, ...keyJson(record, now) });
-  });
+  }));
 
-  router.get("/", async function listKeys(req, res) {
+  router.get("/", asyncHandler(async function listKeys(req, res) {
     const query = parseRequest(listKeysQuery, req.query, "query");
     const { owner, app } = req.auth!;
     // A key bound to an app lists that app's keys only, from the app's own index.
@@ -210,29 +213,29 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     });
     const now = keys.now();
     res.set("Cache-Control", "no-store").json({ keys: page.records.map((r) => keyJson(r, now)), next_cursor: page.next ?? null });
-  });
+  }));
 
   // Plexe's usage tracking: requests per day for the owner, and for one key.
-  router.get("/usage", async function ownerUsage(req, res) {
+  router.get("/usage", asyncHandler(async function ownerUsage(req, res) {
     if (req.auth!.app !== undefined) throw appBoundRefusal();
     const { days } = parseRequest(usageQuery, req.query, "query");
     const usage = await keys.usage(req.auth!.owner, days === undefined ? {} : { days });
     res.set("Cache-Control", "no-store").json({ owner: req.auth!.owner, usage, total: usage.reduce((sum, day) => sum + day.requests, 0) });
-  });
+  }));
 
-  router.get("/:id/usage", async function keyUsage(req, res) {
+  router.get("/:id/usage", asyncHandler(async function keyUsage(req, res) {
     const record = await findOwned(keys, req);
     const { days } = parseRequest(usageQuery, req.query, "query");
     const usage = await keys.usage(record.owner, { keyId: record.id, ...(days === undefined ? {} : { days }) });
     res.set("Cache-Control", "no-store").json({ key_id: record.id, usage, total: usage.reduce((sum, day) => sum + day.requests, 0) });
-  });
+  }));
 
-  router.get("/:id", async function getKey(req, res) {
+  router.get("/:id", asyncHandler(async function getKey(req, res) {
     const record = await findOwned(keys, req);
     res.set("Cache-Control", "no-store").json(keyJson(record, keys.now()));
-  });
+  }));
 
-  router.delete("/:id", async function revokeKey(req, res) {
+  router.delete("/:id", asyncHandler(async function revokeKey(req, res) {
     const current = await findOwned(keys, req);
     // A leaked read-only key must not be able to revoke its owner's admin keys.
     assertHolds(keys, req.auth!, current.scopes, "revoke a key with", config.realm);
@@ -243,13 +246,14 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
     if (!revoked) throw notFound();
     if (config.revokedStatus === 204) res.status(204).end();
     else res.status(200).json(keyJson(revoked, keys.now()));
-  });
+  }));
 
-  router.post("/:id/rotate", ...recent, json, async function rotateKey(req, res) {
+  router.post("/:id/rotate", ...recent, json, asyncHandler(async function rotateKey(req, res) {
     // The body is optional, but one that was sent and not read (a form, say) must not be ignored:
     // its grace period would silently become 0 and end the old key at once.
-    if (req.body === undefined && hasRequestBody(req)) throw jsonBodyRequired();
-    const body = parseRequest(rotateKeyBody, req.body ?? {}, "body");
+    const sent = parsedBody(req);
+    if (sent === undefined && hasRequestBody(req)) throw jsonBodyRequired();
+    const body = parseRequest(rotateKeyBody, sent ?? {}, "body");
     const graceSeconds = body.grace_period_seconds ?? 0;
     if (graceSeconds > config.maxGracePeriodSeconds) {
       throw new PortcullisError("invalid_request", `grace_period_seconds: at most ${config.maxGracePeriodSeconds}`);
@@ -268,7 +272,7 @@ export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
       .status(config.createdStatus)
       .set("Cache-Control", "no-store")
       .json({ key: rotated.key, ...keyJson(rotated.record, now), previous: keyJson(rotated.previous, now) });
-  });
+  }));
 
   router.use(function apiKeysRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
     respond(fromRequestError(error), req, res, next);

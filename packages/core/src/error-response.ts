@@ -7,6 +7,7 @@ import { errorResponseOptions, loggerOption, resolveOptions } from "./option-sch
 /** What a formatter returns: the body, and optionally another status or content type. */
 export interface FormattedError {
   body: unknown;
+  /** A whole number from 100 to 599; another value is a TypeError for the host's error handler. */
   status?: number;
   contentType?: string;
 }
@@ -58,7 +59,13 @@ export function sendError(res: Response, req: Request, error: PortcullisError, f
   if (formatted === null || typeof formatted !== "object" || !("body" in formatted)) {
     throw new TypeError(`formatError must return { body, status?, contentType? }; it returned ${typeof formatted} for ${error.code}`);
   }
-  res.status(formatted.status ?? error.status);
+  // Checked here, not left to res.status(): Express 5 throws on "401" or 401.5 where Express 4
+  // sends a 401, and a host's formatter must not behave differently on the two.
+  const status = formatted.status ?? error.status;
+  if (!Number.isInteger(status) || status < 100 || status > 599) {
+    throw new TypeError(`formatError must return a status that is a whole number from 100 to 599; it returned ${JSON.stringify(status)} for ${error.code}`);
+  }
+  res.status(status);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   // A refusal must never be cached by a shared cache, whatever the host's defaults.
   res.setHeader("Cache-Control", "no-store");

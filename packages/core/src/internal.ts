@@ -68,6 +68,7 @@ export {
   loggerOption,
 } from "./option-schema";
 export { type RequestSchema, parseRequest } from "./request-schema";
-export { hasRequestBody, jsonBodyRequired } from "./request-body";
+export { hasRequestBody, jsonBodyRequired, parsedBody } from "./request-body";
+export { asyncHandler } from "./async-handler";
 export { isSafeMethod } from "./safe-method";
 export { SessionGone, SessionCreations } from "./session-storage";

@@ -76,6 +76,22 @@ describe("createErrorResponder", () => {
     expect(JSON.parse(res.text)).toEqual({ status: { code: 11_007, description: "Missing scope: write", path: "/resource" } });
   });
 
+  it.each([["a string", "401"], ["a fraction", 401.5], ["below 100", 99], ["above 599", 600]])(
+    "a formatter status that is %s goes to the host's error handler as a TypeError, whichever Express runs",
+    async (_what, status) => {
+      const { app, reachedHost } = createApp({ formatError: () => ({ status: status as number, body: { denied: true } }) });
+
+      const res = await request(app).get("/resource");
+
+      expect(res.status).toBe(599);
+      expect(reachedHost).toHaveLength(1);
+      expect(reachedHost[0]).toBeInstanceOf(TypeError);
+      expect((reachedHost[0] as Error).message).toBe(
+        `formatError must return a status that is a whole number from 100 to 599; it returned ${JSON.stringify(status)} for insufficient_permissions`,
+      );
+    },
+  );
+
   it("sends a string body from a formatter as text/plain", async () => {
     const { app } = createApp({ formatError: (error) => ({ body: `denied: ${error.code}` }) });
 
@@ -114,9 +130,9 @@ describe("portcullisErrorHandler", () => {
     app.get("/sync", () => {
       throw thrown;
     });
-    app.get("/async", async () => {
-      await Promise.resolve();
-      throw thrown;
+    // Express 5 forwards a rejection itself; on Express 4 the route must, as this one does.
+    app.get("/async", (_req, _res, next) => {
+      Promise.reject(thrown).catch(next);
     });
     app.use(handler);
     app.use(((error, _req, res, _next) => res.status(599).json({ host: String(error) })) as ErrorRequestHandler);

@@ -1,6 +1,6 @@
 import type { Request, Router } from "express";
 import { PortcullisError } from "@portcullis/core";
-import { guardStore, parseRequest, unauthenticated } from "@portcullis/core/internal";
+import { asyncHandler, guardStore, parseRequest, unauthenticated } from "@portcullis/core/internal";
 import type { SecondFactorContext, SecondFactorRoutes } from "@portcullis/session-auth";
 import QRCode from "qrcode";
 import { loginWithSecondFactor } from "./mfa-login";
@@ -37,9 +37,9 @@ async function qrCodeDataUrl(uri: string): Promise<string> {
 export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFactorRoutes): void {
   const { users, json, rateLimit: limited, recentAuth, sameSiteOnly, cookieDeliverable } = routes;
   const sessionOwner = (req: Request) => routes.signedInUser(req);
-  router.post("/login/mfa", cookieDeliverable, ...json, sameSiteOnly, ...limited, loginWithSecondFactor(routes, mfa));
+  router.post("/login/mfa", cookieDeliverable, ...json, sameSiteOnly, ...limited, asyncHandler(loginWithSecondFactor(routes, mfa)));
 
-  router.get("/mfa", async function mfaStatus(req, res) {
+  router.get("/mfa", asyncHandler(async function mfaStatus(req, res) {
     const { context, userId } = sessionOwner(req);
     const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
     const enabled = enrolment?.confirmedAt !== undefined;
@@ -48,9 +48,9 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
       pending: enrolment !== undefined && !enabled,
       recovery_codes_remaining: enabled ? enrolment.recoveryCodes.length : 0,
     });
-  });
+  }));
 
-  router.post("/mfa/enrol", sameSiteOnly, recentAuth, async function startEnrolment(req, res) {
+  router.post("/mfa/enrol", sameSiteOnly, recentAuth, asyncHandler(async function startEnrolment(req, res) {
     const { context, userId } = sessionOwner(req);
     const user = await guardStore(users.findById(userId), context.timeoutMs);
     if (!user) throw unauthenticated(req, context.realm);
@@ -59,9 +59,9 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
     if (!started) throw new PortcullisError("conflict", "Two-factor authentication is already on: turn it off before setting it up again.");
     const otpauthUrl = totpUri({ issuer: mfa.issuer, account: user.email, secret });
     res.set("Cache-Control", "no-store").json({ secret, otpauth_url: otpauthUrl, qr_code: await qrCodeDataUrl(otpauthUrl) });
-  });
+  }));
 
-  router.post("/mfa/confirm", ...json, sameSiteOnly, ...limited, async function confirmEnrolment(req, res) {
+  router.post("/mfa/confirm", ...json, sameSiteOnly, ...limited, asyncHandler(async function confirmEnrolment(req, res) {
     const { context, userId } = sessionOwner(req);
     const { code } = parseRequest(codeBody, req.body, "body");
     const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
@@ -89,7 +89,7 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
     const revoked = await routes.revokeOtherSessions(req, userId);
     context.record(req, { action: "mfa.enable", outcome: "success", userId, owner: userId });
     res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes, other_sessions_revoked: revoked });
-  });
+  }));
 
   /** Spends a code of the user's confirmed enrolment, or refuses (and records why). */
   async function proveSecondFactor(req: Request, context: SecondFactorContext, userId: string, proof: SecondFactorProof, action: "mfa.disable" | "mfa.recovery_codes") {
@@ -101,15 +101,15 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
     throw invalidCode();
   }
 
-  router.post("/mfa/disable", ...json, sameSiteOnly, recentAuth, ...limited, async function disable(req, res) {
+  router.post("/mfa/disable", ...json, sameSiteOnly, recentAuth, ...limited, asyncHandler(async function disable(req, res) {
     const { context, userId } = sessionOwner(req);
     await proveSecondFactor(req, context, userId, parseRequest(secondFactorBody, req.body, "body"), "mfa.disable");
     await guardStore(mfa.store.remove(userId), context.timeoutMs);
     context.record(req, { action: "mfa.disable", outcome: "success", userId, owner: userId });
     res.json({ enabled: false });
-  });
+  }));
 
-  router.post("/mfa/recovery-codes", ...json, sameSiteOnly, recentAuth, ...limited, async function replaceRecoveryCodes(req, res) {
+  router.post("/mfa/recovery-codes", ...json, sameSiteOnly, recentAuth, ...limited, asyncHandler(async function replaceRecoveryCodes(req, res) {
     const { context, userId } = sessionOwner(req);
     await proveSecondFactor(req, context, userId, parseRequest(codeBody, req.body, "body"), "mfa.recovery_codes");
     const recoveryCodes = newRecoveryCodes();
@@ -117,5 +117,5 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
     if (!(await guardStore(mfa.store.replaceRecoveryCodes(userId, digests), context.timeoutMs))) throw notEnabled();
     context.record(req, { action: "mfa.recovery_codes", outcome: "success", userId, owner: userId });
     res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes });
-  });
+  }));
 }

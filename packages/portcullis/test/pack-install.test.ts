@@ -124,3 +124,82 @@ test("the umbrella package re-exports everything and installs the portcullis CLI
   expect(run("node", ["check.cjs"], dir).trim()).toBe(Array(12).fill("function").join(" "));
   expect(run(join(dir, "node_modules/.bin/portcullis"), ["--help"], dir)).toMatch(/keys create/);
 }, 180_000);
+
+test("on Express 4 the packed packages install without ERESOLVE, and API keys, scopes and a session login answer as on 5", () => {
+  // @types/express-session is named here because session-auth's types need it and the app installs it.
+  const dir = freshApp("express4", ["core", "api-key-auth", "require-scope", "session-auth"], ["express@4", "@types/express@4", "@types/express-session", "@types/node@20"]);
+  writeFileSync(
+    join(dir, "server.cjs"),
+    `const express = require("express");
+     const { ApiKeys, MemoryKeyStore, MemoryUserStore } = require("@portcullis/core");
+     const { apiKeyAuth } = require("@portcullis/api-key-auth");
+     const { requireScope } = require("@portcullis/require-scope");
+     const { authRouter, bcryptPasswords, sessionAuth } = require("@portcullis/session-auth");
+     (async () => {
+       const keys = new ApiKeys({ store: new MemoryKeyStore(), secret: "x".repeat(32), prefix: "cpx_live." });
+       const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+       const user = await users.create({ email: "you@example.com", password: "your-password", role: "member" });
+       const app = express();
+       app.use("/api", apiKeyAuth({ keys, optional: true }), sessionAuth({ secret: "s".repeat(32), roles: { member: ["read"] }, secure: false }));
+       app.use("/api/auth", authRouter({ users }));
+       app.get("/api/projects", requireScope("read"), (req, res) => res.json({ kind: req.auth.kind, owner: req.auth.owner === user.id ? "you" : req.auth.owner }));
+       app.post("/api/projects", requireScope("write"), (req, res) => res.status(201).json({}));
+       const { key } = await keys.create({ owner: "alice", name: "ci", scopes: ["read"] });
+       const server = app.listen(0, "127.0.0.1", async () => {
+         const base = "http://127.0.0.1:" + server.address().port;
+         const answer = async (path, init = {}) => {
+           const res = await fetch(base + path, init);
+           return [res.status, res.status === 204 ? null : await res.json()];
+         };
+         const login = (body, type = "application/json") => ({ method: "POST", headers: { "content-type": type }, body });
+         const right = await fetch(base + "/api/auth/login", login(JSON.stringify({ email: "you@example.com", password: "your-password" })));
+         const cookie = right.headers.get("set-cookie").split(";", 1)[0];
+         console.log(JSON.stringify({
+           express: require("express/package.json").version.split(".")[0],
+           key: await answer("/api/projects", { headers: { authorization: "Bearer " + key } }),
+           keyWrite: await answer("/api/projects", { method: "POST", headers: { authorization: "Bearer " + key } }),
+           anonymous: await answer("/api/projects"),
+           wrongPassword: await answer("/api/auth/login", login(JSON.stringify({ email: "you@example.com", password: "nope" }))),
+           form: await answer("/api/auth/login", login("email=you%40example.com&password=your-password", "application/x-www-form-urlencoded")),
+           login: [right.status, (await right.json()).kind],
+           session: await answer("/api/projects", { headers: { cookie } }),
+         }));
+         server.close();
+       });
+     })();`,
+  );
+  const seen = JSON.parse(run("node", ["server.cjs"], dir));
+  expect(seen).toEqual({
+    express: "4",
+    key: [200, { kind: "api_key", owner: "alice" }],
+    keyWrite: [403, { error: "insufficient_permissions", detail: "Missing scope: write." }],
+    anonymous: [401, { error: "missing_credentials", detail: "Authentication credentials were not provided." }],
+    wrongPassword: [401, { error: "invalid_credentials", detail: "Invalid email or password." }],
+    form: [415, { error: "unsupported_media_type", detail: "Send the body as JSON (Content-Type: application/json)." }],
+    login: [200, "session"],
+    session: [200, { kind: "session", owner: "you" }],
+  });
+
+  // The declarations type-check against @types/express 4 as well, libraries included.
+  writeFileSync(
+    join(dir, "app.ts"),
+    `import express from "express";
+     import { ApiKeys, MemoryKeyStore, MemoryUserStore, type Principal } from "@portcullis/core";
+     import { apiKeyAuth } from "@portcullis/api-key-auth";
+     import { requireScope } from "@portcullis/require-scope";
+     import { authRouter, bcryptPasswords, sessionAuth } from "@portcullis/session-auth";
+     const keys = new ApiKeys({ store: new MemoryKeyStore(), secret: "x".repeat(32), prefix: "cpx_live." });
+     const app = express();
+     app.use("/api", apiKeyAuth({ keys, optional: true }), sessionAuth({ secret: "s".repeat(32), roles: { member: ["read"] } }));
+     app.use("/api/auth", authRouter({ users: new MemoryUserStore({ passwords: bcryptPasswords() }) }));
+     app.get("/api/projects", requireScope("read"), (req, res) => {
+       const who: Principal | undefined = req.auth;
+       res.json({ kind: who?.kind, session: req.session?.id });
+     });`,
+  );
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { strict: true, module: "node16", moduleResolution: "node16", target: "ES2022", noEmit: true, esModuleInterop: true, skipLibCheck: false, types: ["node"] }, files: ["app.ts"] }),
+  );
+  run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
+}, 180_000);

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { fromRequestError, utf8Only, type PortcullisError, type ScopePolicy } from "@portcullis/core";
-import { hasRequestBody, jsonBodyRequired, unauthenticated, type ErrorResponder } from "@portcullis/core/internal";
+import { hasRequestBody, jsonBodyRequired, parsedBody, unauthenticated, type ErrorResponder } from "@portcullis/core/internal";
 import { findHiddenWrites } from "./hidden-writes";
 import { hiddenWriteRefusal } from "./refusals";
 import { planRedaction, type CompiledRedactionRule } from "./redaction-rules";
@@ -54,7 +54,8 @@ export function createWriteGuard({ compiled, policy, realm, bodyLimit, respond }
   return function guardWrite(req: Request, res: Response, next: NextFunction): void {
     const plan = planRedaction(compiled, policy, req.auth?.scopes ?? []);
     if (plan.length === 0) return next();
-    if (req.body !== undefined) return decide(() => refusalFor(req.body, plan, req), req, res, next);
+    const body = parsedBody(req);
+    if (body !== undefined) return decide(() => refusalFor(body, plan, req), req, res, next);
     if (!hasRequestBody(req)) return next();
     if (!req.is(JSON_TYPES)) return respond(req.auth ? jsonBodyRequired() : unauthenticated(req, realm), req, res, next);
     parseJson(req, res, (error?: unknown) => {

@@ -9,6 +9,7 @@ import {
   type UserStore,
 } from "@portcullis/core";
 import {
+  asyncHandler,
   checked,
   createErrorResponder,
   errorResponseOptions,
@@ -134,7 +135,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   const limited: RequestHandler[] = rateLimit ? [rateLimit] : [];
   const router = express.Router();
 
-  router.post("/login", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, async function login(req, res) {
+  router.post("/login", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, asyncHandler(async function login(req, res) {
     const context = sessionContextOf(req, "authRouter");
     const { email, password } = parseRequest(loginBody, req.body, "body");
     const user = await passwords.verifyCredentials(email, password);
@@ -150,9 +151,9 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     }
     await regenerate(req, context.timeoutMs, context.realm);
     await completeLogin(req, res, context, user, { authenticatedAt: context.now() });
-  });
+  }));
 
-  router.post("/logout", sameSiteOnly, async function logout(req, res) {
+  router.post("/logout", sameSiteOnly, asyncHandler(async function logout(req, res) {
     const context = sessionContextOf(req, "authRouter");
     const data = req.session?.portcullis;
     if (data) {
@@ -165,9 +166,9 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     }
     context.clearCookie(res);
     res.status(204).end();
-  });
+  }));
 
-  router.get("/me", async function me(req, res) {
+  router.get("/me", asyncHandler(async function me(req, res) {
     const context = sessionContextOf(req, "authRouter");
     const principal = req.auth;
     if (!principal) throw unauthenticated(req, context.realm);
@@ -178,9 +179,9 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const user = await guardStore(users.findById(principal.userId), context.timeoutMs);
     if (!user) throw unauthenticated(req, context.realm);
     res.set("Cache-Control", "no-store").json(meJson(user, principal.scopes));
-  });
+  }));
 
-  router.post("/reauthenticate", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, async function reauthenticate(req, res) {
+  router.post("/reauthenticate", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, asyncHandler(async function reauthenticate(req, res) {
     const { context, userId } = sessionOwner(req);
     const body = parseRequest<{ password: string; code?: unknown }>(mfa ? reauthenticateWithCodeBody : reauthenticateBody, req.body, "body");
     const { password } = body;
@@ -200,9 +201,9 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
       reauthenticated_at: new Date(now).toISOString(),
       ...(code === undefined ? {} : { second_factor_at: new Date(now).toISOString() }),
     });
-  });
+  }));
 
-  router.get("/sessions", async function listSessions(req, res) {
+  router.get("/sessions", asyncHandler(async function listSessions(req, res) {
     const { context, userId } = sessionOwner(req);
     const sessions = await liveSessions(context, userId);
     res.set("Cache-Control", "no-store").json({
@@ -215,9 +216,9 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
         current: sessionId === req.sessionID,
       })),
     });
-  });
+  }));
 
-  router.delete("/sessions/:id", sameSiteOnly, async function revokeSession(req, res) {
+  router.delete("/sessions/:id", sameSiteOnly, asyncHandler(async function revokeSession(req, res) {
     const { context, userId } = sessionOwner(req);
     const handle = String(req.params.id);
     const target = HANDLE.test(handle) ? (await liveSessions(context, userId)).find(({ data }) => data.handle === handle) : undefined;
@@ -226,16 +227,16 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     context.record(req, { action: "session.revoke", outcome: "success", userId, owner: userId, targetId: handle });
     if (target.sessionId === req.sessionID) context.clearCookie(res);
     res.status(204).end();
-  });
+  }));
 
-  router.post("/sessions/revoke-others", sameSiteOnly, async function revokeOtherSessions(req, res) {
+  router.post("/sessions/revoke-others", sameSiteOnly, asyncHandler(async function revokeOtherSessions(req, res) {
     const { context, userId } = sessionOwner(req);
     const revoked = await revokeAllBut(context, userId, req.sessionID);
     context.record(req, { action: "session.revoke_others", outcome: "success", userId, owner: userId });
     res.json({ revoked });
-  });
+  }));
 
-  router.post("/password", cookieDeliverable, json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, async function changePassword(req, res) {
+  router.post("/password", cookieDeliverable, json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, asyncHandler(async function changePassword(req, res) {
     const { context, userId } = sessionOwner(req);
     const { current_password: current, new_password: password } = parseRequest(changePasswordBody, req.body, "body");
     if (mfa && !isRecent(req.auth as SessionPrincipal, context) && (await mfa.isRequired(context, userId))) {
@@ -248,7 +249,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     await continueUnderNewId(req, context, userId, { ...req.session.portcullis!, authenticatedAt: context.now() });
     context.record(req, { action: "password.change", outcome: "success", userId, owner: userId });
     res.json({ password_changed: true, other_sessions_revoked: revoked });
-  });
+  }));
 
   if (mfa) mfa.addRoutes(router, secondFactorRoutes(users, json, limited, recentAuth));
 

@@ -89,7 +89,11 @@ export interface SecondFactor {
    * when it is right, throws the refusal (a `PortcullisError`) otherwise.
    */
   reauthenticate(req: Request, context: SecondFactorContext, userId: string, code: string): Promise<void>;
-  /** Adds the factor's own routes to `authRouter`'s router, built from what the router lends. */
+  /**
+   * Adds the factor's own routes to `authRouter`'s router, built from what the router lends. A
+   * route passes its errors to `next` itself (`handle(req, res).catch(next)`): Express 4 ignores a
+   * promise a handler returns, so a refusal thrown in an async handler would never be answered.
+   */
   addRoutes(router: Router, routes: SecondFactorRoutes): void;
 }
 

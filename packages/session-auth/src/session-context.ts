@@ -49,10 +49,24 @@ export function sessionContextOf(req: Request, factory: string): SessionContext 
 }
 
 /**
- * The request's own origin, as a browser would write it in `Origin`. `req.protocol` and
- * `req.host` follow Express's `trust proxy` setting, so behind a proxy set it, or a page served
- * over HTTPS by the proxy looks cross-origin (and is refused: this fails closed).
+ * The request's own origin, as a browser would write it in `Origin`. `req.protocol` and the host
+ * follow Express's `trust proxy` setting, so behind a proxy set it, or a page served over HTTPS
+ * by the proxy looks cross-origin (and is refused: this fails closed).
  */
 export function ownOrigin(req: Request): string {
-  return `${req.protocol}://${req.host}`;
+  return `${req.protocol}://${hostWithPort(req) ?? ""}`;
+}
+
+type TrustProxy = (address: string | undefined, hop: number) => boolean;
+
+/**
+ * The host the client addressed, port included, read as Express 5's `req.host` reads it: Express
+ * 4's `req.host` is a deprecated alias of `req.hostname`, which drops the port, and an origin
+ * without its port would never match the browser's `Origin`.
+ */
+function hostWithPort(req: Request): string | undefined {
+  const trust = req.app.get("trust proxy fn") as TrustProxy | undefined;
+  const forwarded = req.get("X-Forwarded-Host");
+  const host = forwarded && trust?.(req.socket.remoteAddress, 0) ? forwarded.split(",", 1)[0]!.trimEnd() : req.get("Host");
+  return host || undefined;
 }

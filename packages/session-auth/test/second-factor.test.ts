@@ -4,7 +4,7 @@
  * pending sign-in, the `mfa_required` answer naming the factor's methods, the session issued when
  * the factor's own route completes — and what it does without one.
  */
-import type { Request } from "express";
+import type { Request, Response } from "express";
 import request from "supertest";
 import { PortcullisError } from "@portcullis/core";
 import { challenge } from "@portcullis/core/internal";
@@ -35,12 +35,16 @@ function emailCodeFactor(memberId: () => string): SecondFactor & { calls: string
       if (code !== CODE) throw new PortcullisError("invalid_credentials", "Invalid password or code.");
     },
     addRoutes(router, routes) {
-      router.post("/login/email-code", routes.cookieDeliverable, ...routes.json, routes.sameSiteOnly, async (req, res) => {
+      const finishSignIn = async (req: Request, res: Response) => {
         const pending = routes.pendingSignIn(req);
         if (!pending || req.body.code !== CODE) throw new PortcullisError("invalid_credentials", "No.");
         const user = (await routes.users.findById(pending.userId))!;
         const at = routes.context(req).now();
         if (!(await routes.completeSignIn(req, res, user, { authenticatedAt: pending.passwordAt, secondFactorAt: at }))) throw new PortcullisError("invalid_credentials", "Gone.");
+      };
+      // The factor's route passes its refusals to next itself: Express 4 ignores a rejected promise.
+      router.post("/login/email-code", routes.cookieDeliverable, ...routes.json, routes.sameSiteOnly, (req, res, next) => {
+        finishSignIn(req, res).catch(next);
       });
     },
   };

@@ -30,6 +30,17 @@ describe("CSRF: an unsafe request a session authenticates must come from the app
     await request(app).get("/api/projects").set("Cookie", cookie).set("Sec-Fetch-Site", "cross-site").expect(200);
   });
 
+  test("the app's own Origin keeps its port, read from X-Forwarded-Host only behind a trusted proxy", async () => {
+    const { app, cookie } = await signedIn();
+    const post = (headers: Record<string, string>) => request(app).post("/api/projects").set("Cookie", cookie).set(headers);
+    await post({ Host: "localhost:3000", Origin: "http://localhost:3000" }).expect(201);
+    await post({ Host: "localhost:3000", Origin: "http://localhost:4000" }).expect(403);
+    const proxied = { Host: "10.0.0.5:8080", "X-Forwarded-Host": "app.example.com:8443", "X-Forwarded-Proto": "https", Origin: "https://app.example.com:8443" };
+    await post(proxied).expect(403); // a forwarded host counts only from a proxy the app trusts
+    app.set("trust proxy", "loopback");
+    await post(proxied).expect(201);
+  });
+
   test("a cross-site login is refused (login CSRF), and requests authenticated by an API key are not affected", async () => {
     const { app, keys } = await createApp();
     const res = await request(app).post("/api/auth/login").set("Sec-Fetch-Site", "cross-site").send({ email: EMAIL, password: PASSWORD }).expect(403);
