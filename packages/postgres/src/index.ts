@@ -1,2 +1,3 @@
 export { PostgresKeyStore, type PostgresKeyStoreOptions } from "./postgres-key-store";
+export { PostgresUserStore, type PostgresUserStoreOptions } from "./postgres-user-store";
 export { migrate, type MigrateOptions, type MigrateResult } from "./migrate";

@@ -22,6 +22,7 @@ export const schemaOption = z
  * | --------------------------- | ------- | ------------------------------------------------------------ |
  * | `<schema>.api_keys`         | table   | one row per API-key record, its primary key the id cut from the key's HMAC digest (`keyIdOf`) |
  * | `<schema>.api_key_usage`    | table   | requests per UTC day per key id, and per owner under the key id `*`; 90 days kept |
+ * | `<schema>.users`            | table   | one row per user: the normalized email (unique), the role and the password hash |
  * | `<schema>.schema_migrations`| table   | the migrations applied, by version                           |
  * | `<schema>.key_changes`      | channel | NOTIFY of the digest of each key changed or removed, sent by a trigger on `api_keys` |
  *
@@ -31,6 +32,7 @@ export const schemaOption = z
 export class PostgresTables {
   readonly apiKeys: string;
   readonly apiKeyUsage: string;
+  readonly users: string;
   readonly migrations: string;
   /** The channel the `api_keys` trigger notifies: `TG_TABLE_SCHEMA || '.key_changes'`. */
   readonly keyChanges: string;
@@ -38,6 +40,7 @@ export class PostgresTables {
   constructor(readonly schema: string = DEFAULT_SCHEMA) {
     this.apiKeys = `"${schema}".api_keys`;
     this.apiKeyUsage = `"${schema}".api_key_usage`;
+    this.users = `"${schema}".users`;
     this.migrations = `"${schema}".schema_migrations`;
     this.keyChanges = `${schema}.key_changes`;
   }

@@ -1,4 +1,5 @@
 import { apiKeysMigration } from "./0001-api-keys";
+import { usersMigration } from "./0002-users";
 import type { Migration } from "./migration";
 
 export type { Migration } from "./migration";
@@ -8,4 +9,4 @@ export type { Migration } from "./migration";
  * that they travel inside the compiled package: a bundled or single-file deploy has no files beside
  * it to read, and nothing resolves a path at run time.
  */
-export const MIGRATIONS: readonly Migration[] = [apiKeysMigration];
+export const MIGRATIONS: readonly Migration[] = [apiKeysMigration, usersMigration];
