@@ -1,3 +1,4 @@
 export { PostgresKeyStore, type PostgresKeyStoreOptions } from "./postgres-key-store";
 export { PostgresUserStore, type PostgresUserStoreOptions } from "./postgres-user-store";
+export { PostgresMfaStore, type PostgresMfaStoreOptions } from "./postgres-mfa-store";
 export { migrate, type MigrateOptions, type MigrateResult } from "./migrate";
