@@ -25,6 +25,7 @@ export const schemaOption = z
  * | `<schema>.users`            | table   | one row per user: the normalized email (unique), the role and the password hash |
  * | `<schema>.mfa_enrolments`   | table   | one row per user with a second factor: the sealed secret, the recovery-code digests, the replay and try counters |
  * | `<schema>.mfa_sign_in_codes`| table   | codes counted per pending sign-in, until the sign-in expires  |
+ * | `<schema>.audit_events`     | table   | the access log: one row per event, in each owner's log or in the log of no owner |
  * | `<schema>.schema_migrations`| table   | the migrations applied, by version                           |
  * | `<schema>.key_changes`      | channel | NOTIFY of the digest of each key changed or removed, sent by a trigger on `api_keys` |
  *
@@ -37,6 +38,7 @@ export class PostgresTables {
   readonly users: string;
   readonly mfaEnrolments: string;
   readonly mfaSignInCodes: string;
+  readonly auditEvents: string;
   readonly migrations: string;
   /** The channel the `api_keys` trigger notifies: `TG_TABLE_SCHEMA || '.key_changes'`. */
   readonly keyChanges: string;
@@ -47,6 +49,7 @@ export class PostgresTables {
     this.users = `"${schema}".users`;
     this.mfaEnrolments = `"${schema}".mfa_enrolments`;
     this.mfaSignInCodes = `"${schema}".mfa_sign_in_codes`;
+    this.auditEvents = `"${schema}".audit_events`;
     this.migrations = `"${schema}".schema_migrations`;
     this.keyChanges = `${schema}.key_changes`;
   }
