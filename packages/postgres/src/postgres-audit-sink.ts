@@ -114,6 +114,7 @@ const trimEvery = (cap: number) => Math.max(1, Math.ceil(cap / 10));
  * app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin" }));
  */
 export class PostgresAuditSink implements AuditSink {
+  /** The retention options, resolved: what the pruning job and the listings apply. */
   readonly retention: AuditRetention;
   readonly #db: TimedPool;
   readonly #tables: PostgresTables;
