@@ -1,2 +1,5 @@
 export { PostgresKeyStore, type PostgresKeyStoreOptions } from "./postgres-key-store";
+export { PostgresUserStore, type PostgresUserStoreOptions } from "./postgres-user-store";
+export { PostgresMfaStore, type PostgresMfaStoreOptions } from "./postgres-mfa-store";
+export { PostgresAuditSink, type PostgresAuditSinkOptions } from "./postgres-audit-sink";
 export { migrate, type MigrateOptions, type MigrateResult } from "./migrate";

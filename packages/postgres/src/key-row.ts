@@ -1,10 +1,8 @@
 import type { KeyRecordPatch, StoredApiKey, UpdateOptions } from "@portcullis/core";
+import { msColumn, msParam } from "./sql-time";
 
 // How an API-key record maps onto a row of `api_keys`, both ways, in one place so the reader and
 // the writer agree.
-
-/** A time column read as milliseconds since the epoch (exact: the records' times are whole ms). */
-const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::int8 AS ${column}`;
 
 /**
  * The columns a record is read from, listed (never `*`): a prepared statement then survives a
@@ -20,11 +18,11 @@ export const KEY_COLUMNS = [
   "name",
   "scopes",
   "preview",
-  ms("created_at"),
-  ms("expires_at"),
-  ms("revoked_at"),
-  ms("last_used_at"),
-  ms("cascaded_at"),
+  msColumn("created_at"),
+  msColumn("expires_at"),
+  msColumn("revoked_at"),
+  msColumn("last_used_at"),
+  msColumn("cascaded_at"),
   "usage_count",
   "metadata::text AS metadata",
   "rate_limit_points",
@@ -39,9 +37,6 @@ export const KEY_COLUMNS = [
   "replaced_by",
   "replaces",
 ].join(", ");
-
-/** A parameter of milliseconds since the epoch as a timestamptz (null stays null), exactly. */
-export const msParam = (n: number) => `'epoch'::timestamptz + $${n}::float8 * interval '1 millisecond'`;
 
 export interface KeyRow {
   readonly id: string;

@@ -22,6 +22,10 @@ export const schemaOption = z
  * | --------------------------- | ------- | ------------------------------------------------------------ |
  * | `<schema>.api_keys`         | table   | one row per API-key record, its primary key the id cut from the key's HMAC digest (`keyIdOf`) |
  * | `<schema>.api_key_usage`    | table   | requests per UTC day per key id, and per owner under the key id `*`; 90 days kept |
+ * | `<schema>.users`            | table   | one row per user: the normalized email (unique), the role and the password hash |
+ * | `<schema>.mfa_enrolments`   | table   | one row per user with a second factor: the sealed secret, the recovery-code digests, the replay and try counters |
+ * | `<schema>.mfa_sign_in_codes`| table   | codes counted per pending sign-in, until the sign-in expires  |
+ * | `<schema>.audit_events`     | table   | the access log: one row per event, in each owner's log or in the log of no owner |
  * | `<schema>.schema_migrations`| table   | the migrations applied, by version                           |
  * | `<schema>.key_changes`      | channel | NOTIFY of the digest of each key changed or removed, sent by a trigger on `api_keys` |
  *
@@ -31,6 +35,10 @@ export const schemaOption = z
 export class PostgresTables {
   readonly apiKeys: string;
   readonly apiKeyUsage: string;
+  readonly users: string;
+  readonly mfaEnrolments: string;
+  readonly mfaSignInCodes: string;
+  readonly auditEvents: string;
   readonly migrations: string;
   /** The channel the `api_keys` trigger notifies: `TG_TABLE_SCHEMA || '.key_changes'`. */
   readonly keyChanges: string;
@@ -38,6 +46,10 @@ export class PostgresTables {
   constructor(readonly schema: string = DEFAULT_SCHEMA) {
     this.apiKeys = `"${schema}".api_keys`;
     this.apiKeyUsage = `"${schema}".api_key_usage`;
+    this.users = `"${schema}".users`;
+    this.mfaEnrolments = `"${schema}".mfa_enrolments`;
+    this.mfaSignInCodes = `"${schema}".mfa_sign_in_codes`;
+    this.auditEvents = `"${schema}".audit_events`;
     this.migrations = `"${schema}".schema_migrations`;
     this.keyChanges = `${schema}.key_changes`;
   }

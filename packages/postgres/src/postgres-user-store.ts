@@ -1,0 +1,138 @@
+import { PortcullisError, type NewUser, type PasswordHasher, type UserRecord, type UserStore } from "@portcullis/core";
+import { checked, configError, functionOption, newUserId, normalizeEmail, resolveOptions, timeoutMsOption, validateNewUser } from "@portcullis/core/internal";
+import type { Pool } from "pg";
+import { z } from "zod";
+import { isPool } from "./is-pool";
+import { PostgresTables, schemaOption } from "./postgres-tables";
+import { msColumn, msParam } from "./sql-time";
+import { TimedPool } from "./timed-pool";
+
+/** Options of {@link PostgresUserStore}. */
+export interface PostgresUserStoreOptions {
+  /** Hashes and checks passwords: `bcryptPasswords()` from `@portcullis/session-auth`. */
+  readonly passwords: PasswordHasher;
+  /**
+   * The schema `migrate` created the tables in.
+   * @default "portcullis"
+   */
+  readonly schema?: string;
+  /**
+   * Stamps sign-ups and password changes; pass the clock sessions use.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+  /**
+   * How long one call to PostgreSQL may take, in milliseconds: getting a connection and each
+   * statement. Password hashes and checks are not counted: under load they queue for bcrypt's
+   * threads, and a slow bcrypt is no outage.
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
+}
+
+const isPasswordHasher = (value: unknown): value is PasswordHasher => value !== null && typeof value === "object";
+
+/** The options, checked, with their defaults. */
+const postgresUserStoreOptions = z.strictObject({
+  passwords: checked(isPasswordHasher, "is required: pass bcryptPasswords() from @portcullis/session-auth"),
+  schema: schemaOption,
+  now: functionOption<() => number>("must be a function returning milliseconds").default(() => Date.now),
+  timeoutMs: timeoutMsOption,
+});
+
+/** A user's columns, the hash included. */
+const USER_COLUMNS = `id, email, role, password_hash, ${msColumn("password_changed_at")}`;
+
+interface UserRow {
+  readonly id: string;
+  readonly email: string;
+  readonly role: string;
+  readonly password_hash: string;
+  readonly password_changed_at: string | null;
+}
+
+/**
+ * Users in PostgreSQL through node-postgres, on a `Pool` the app passes in: one row per user in
+ * `<schema>.users`, the email normalized as the port says and unique, so two sign-ups with one
+ * address race on the constraint and exactly one wins. For hosts without a user table of their
+ * own; a host with one implements `UserStore` over it instead. Run `migrate(pool)` first.
+ *
+ * @example
+ * const users = new PostgresUserStore(pool, { passwords: bcryptPasswords() });
+ * await users.create({ email: "ada@example.com", password: "correct horse", role: "admin" });
+ * app.use("/api/auth", authRouter({ users }));
+ */
+export class PostgresUserStore implements UserStore {
+  readonly #db: TimedPool;
+  readonly #tables: PostgresTables;
+  readonly #passwords: PasswordHasher;
+  readonly #now: () => number;
+  readonly #byEmail: string;
+
+  constructor(pool: Pool, options: Readonly<PostgresUserStoreOptions>) {
+    if (!isPool(pool)) throw configError("PostgresUserStore", "the first argument must be a node-postgres Pool: new Pool({ connectionString })");
+    const { passwords, schema, now, timeoutMs } = resolveOptions("PostgresUserStore", postgresUserStoreOptions, options ?? {});
+    this.#tables = new PostgresTables(schema);
+    this.#db = new TimedPool(pool, timeoutMs, "PostgresUserStore", schema);
+    this.#passwords = passwords;
+    this.#now = now;
+    this.#byEmail = `SELECT ${USER_COLUMNS} FROM ${this.#tables.users} WHERE email = $1`;
+  }
+
+  /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */
+  async create(user: NewUser): Promise<UserRecord> {
+    validateNewUser(user, this.#passwords);
+    const email = normalizeEmail(user.email);
+    // Hashed first, outside any transaction: a failed hash writes nothing, and bcrypt's time holds no lock.
+    const hash = await this.#passwords.hash(user.password);
+    const id = newUserId();
+    const { rows } = await this.#db.transaction((run) =>
+      run<{ id: string }>({
+        text: `INSERT INTO ${this.#tables.users} (id, email, role, password_hash, created_at) VALUES ($1, $2, $3, $4, ${msParam(5)})
+ON CONFLICT (email) DO NOTHING RETURNING id`,
+        values: [id, email, user.role, hash, this.#now()],
+      }),
+    );
+    if (rows.length === 0) throw new PortcullisError("conflict", "email: already registered");
+    return { id, email, role: user.role };
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    const { rows } = await this.#db.query<UserRow>({
+      name: this.#tables.statement("find_user"),
+      text: `SELECT ${USER_COLUMNS} FROM ${this.#tables.users} WHERE id = $1`,
+      values: [id],
+    });
+    return rows[0] && publicUser(rows[0]);
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | undefined> {
+    const { rows } = await this.#db.query<UserRow>({ name: this.#tables.statement("find_user_by_email"), text: this.#byEmail, values: [normalizeEmail(email)] });
+    return rows[0] && publicUser(rows[0]);
+  }
+
+  async verifyCredentials(email: string, password: string): Promise<UserRecord | undefined> {
+    // One indexed read whether or not the address exists; an unknown one is checked against the dummy hash.
+    const { rows } = await this.#db.query<UserRow>({ name: this.#tables.statement("find_user_by_email"), text: this.#byEmail, values: [normalizeEmail(email)] });
+    const row = rows[0];
+    const matches = await this.#passwords.verify(password, row?.password_hash ?? this.#passwords.dummyHash);
+    return matches && row ? publicUser(row) : undefined;
+  }
+
+  async changePassword(userId: string, newPassword: string): Promise<boolean> {
+    this.#passwords.assertStorable(newPassword);
+    const hash = await this.#passwords.hash(newPassword);
+    const { rowCount } = await this.#db.transaction((run) =>
+      run({
+        text: `UPDATE ${this.#tables.users} SET password_hash = $2, password_changed_at = ${msParam(3)} WHERE id = $1`,
+        values: [userId, hash, this.#now()],
+      }),
+    );
+    return rowCount === 1;
+  }
+}
+
+function publicUser(row: UserRow): UserRecord {
+  const user = { id: row.id, email: row.email, role: row.role };
+  return row.password_changed_at === null ? user : { ...user, passwordChangedAt: Number(row.password_changed_at) };
+}
