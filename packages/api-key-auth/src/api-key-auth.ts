@@ -21,7 +21,7 @@ import {
   resolveOptions,
 } from "@portcullis/core/internal";
 import { z } from "zod";
-import { compileSources, DEFAULT_SOURCES, type CredentialSource } from "./credential-sources";
+import { compileSources, sourcesOption, type CredentialSource } from "./credential-sources";
 import { extractApiKey, headersToRead, MAX_PRESENTED_KEY_LENGTH } from "./extract-api-key";
 
 export interface ApiKeyAuthOptions extends ErrorResponseOptions {
@@ -53,11 +53,11 @@ export interface ApiKeyAuthOptions extends ErrorResponseOptions {
 
 const isAuditRecorder = (value: unknown): value is AuditRecorder => typeof (value as Partial<AuditRecorder> | null)?.record === "function";
 
-/** The options, checked; `sources` are checked by compileSources, which says what each must be. */
+/** The options, checked, with their defaults. */
 const apiKeyAuthOptions = z.strictObject(
   {
     keys: checked(isApiKeys, "is required: pass new ApiKeys({ store, secret, prefix })"),
-    sources: z.custom<readonly CredentialSource[]>().optional(),
+    sources: sourcesOption,
     optional: z.boolean().default(false),
     realm: realmOption,
     audit: checked(isAuditRecorder, "must be an AuditSink, such as new MemoryAuditSink()").optional(),
@@ -76,8 +76,8 @@ const apiKeyAuthOptions = z.strictObject(
  */
 export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler {
   const { keys, optional, realm, audit, ...config } = resolveOptions("apiKeyAuth", apiKeyAuthOptions, options);
-  const sources = compileSources(config.sources ?? DEFAULT_SOURCES);
-  const respond = createErrorResponder("apiKeyAuth", config);
+  const sources = compileSources(config.sources);
+  const respond = createErrorResponder(config);
   const refusals = prepareRefusals(sources.schemes, realm);
   const outcomes = authOutcomeRecorder("apiKeyAuth");
   /** Answers a refusal of a presented key, and logs and counts it. */

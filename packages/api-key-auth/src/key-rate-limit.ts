@@ -76,7 +76,7 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
   const { store, timeoutMs } = config;
   // A frozen copy (the parsed one, not the caller's): what was checked is what applies.
   const fallback: KeyRateLimit | false = config.default === false ? false : Object.freeze(config.default);
-  const respond = createErrorResponder("keyRateLimit", config);
+  const respond = createErrorResponder(config);
   const outcomes = authOutcomeRecorder("keyRateLimit");
   // One limiter per window, counting up to the largest budget; each key's own budget is then
   // compared with its count. The set of windows is fixed, so limiters are never evicted.

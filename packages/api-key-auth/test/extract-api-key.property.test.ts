@@ -1,6 +1,7 @@
 import fc from "fast-check";
-import { type CredentialSource } from "@portcullis/api-key-auth";
-import { compileSources, DEFAULT_SOURCES } from "../src/credential-sources";
+import { ApiKeys, MemoryKeyStore } from "@portcullis/core";
+import { apiKeyAuth, type CredentialSource } from "@portcullis/api-key-auth";
+import { compileSources, DEFAULT_SOURCES, sourcesOption } from "../src/credential-sources";
 import { extractApiKey, headersToRead, type Extraction } from "../src/extract-api-key";
 
 /**
@@ -186,12 +187,16 @@ describe("extractApiKey on headers built from known parts", () => {
   });
 });
 
-describe("compileSources on any configuration", () => {
-  test.each([[null], ["x-api-key"], [42]])("a source that is %j is a configuration error naming apiKeyAuth, not a crash in `in`", (source) => {
-    expect(() => compileSources([source as unknown as CredentialSource])).toThrow(/^apiKeyAuth: each source is/);
+describe("the sources option, on any configuration", () => {
+  const keys = new ApiKeys({ store: new MemoryKeyStore(), secret: "s".repeat(32), prefix: "cpx_" });
+
+  test.each([[null], ["x-api-key"], [42]])("a source that is %j is a configuration error naming it, not a crash in `in`", (source) => {
+    expect(() => apiKeyAuth({ keys, sources: [source as unknown as CredentialSource] })).toThrow(
+      /^apiKeyAuth: "sources\.0" must be \{ authorization: "<scheme>" \} or \{ header: "<name>" \}/,
+    );
   });
 
-  test("returns sources, or throws a TypeError naming apiKeyAuth: never anything else", () => {
+  test("is accepted, and then reads neither Authorization nor Cookie as a header of its own, or is refused with a TypeError naming apiKeyAuth", () => {
     const sourceLike = fc.oneof(
       fc.record({ authorization: fc.oneof(fc.string({ maxLength: 10 }), fc.anything()) }),
       fc.record({ header: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom("Authorization", "cookie", "COOKIE"), fc.anything()) }),
@@ -200,12 +205,14 @@ describe("compileSources on any configuration", () => {
     fc.assert(
       fc.property(fc.oneof(fc.array(sourceLike, { maxLength: 4 }), fc.anything()), (candidate) => {
         try {
-          const compiled = compileSources(candidate as readonly CredentialSource[]);
-          for (const name of compiled.headers) expect(["authorization", "cookie"]).not.toContain(name);
+          apiKeyAuth({ keys, sources: candidate as readonly CredentialSource[] });
         } catch (error) {
           expect(error).toBeInstanceOf(TypeError);
           expect((error as Error).message).toMatch(/^apiKeyAuth: /);
+          return;
         }
+        const compiled = compileSources(sourcesOption.parse(candidate));
+        for (const name of compiled.headers) expect(["authorization", "cookie"]).not.toContain(name);
       }),
       { numRuns: 500 },
     );

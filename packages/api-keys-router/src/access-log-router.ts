@@ -82,7 +82,7 @@ const query = z
  */
 export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Router {
   const { audit, viewScope, policy, allOwners, ...config } = resolveOptions("accessLogRouter", accessLogRouterOptions, options);
-  const respond = createErrorResponder("accessLogRouter", config);
+  const respond = createErrorResponder(config);
   const router = express.Router();
 
   router.get("/", requireScope(viewScope, { policy, ...errorOptionsOf(config) }), async function listAccessLog(req, res) {

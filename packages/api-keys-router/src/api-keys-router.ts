@@ -146,7 +146,7 @@ const apiKeysRouterOptions = z
 export function apiKeysRouter(options: Readonly<ApiKeysRouterOptions>): Router {
   const config = resolveOptions("apiKeysRouter", apiKeysRouterOptions, options);
   const { keys } = config;
-  const respond = createErrorResponder("apiKeysRouter", config);
+  const respond = createErrorResponder(config);
   const router = express.Router();
   const json = express.json({ limit: "16kb", verify: utf8Only });
   const recordAction = (req: Request, action: AuditAction, targetId: string) =>

@@ -1,16 +1,17 @@
 import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { assertKnownOptions, resolveTimeoutMs } from "./options";
-import { configError, isPortcullisError, PortcullisError } from "./errors";
+import { z } from "zod";
+import { isPortcullisError, PortcullisError } from "./errors";
 import { callStore } from "./store-guard";
 import { KEY_STORE } from "./store-operations";
 import { recordKeyVerification, type StoreOperation } from "./telemetry";
-import { KeyFormat } from "./key-format";
-import { KeyHasher, keyIdOf } from "./key-hasher";
+import { KeyFormat, keyPrefixOption } from "./key-format";
+import { isStrongSecret, KeyHasher, keyIdOf, SECRET_RULE } from "./key-hasher";
+import { checked, functionOption, resolveOptions, timeoutMsOption } from "./option-schema";
 import { keyStatus, type ApiKeyRecord, type KeyBudget, type KeyMetadata, type KeyRateLimit, type KeyStatus, type StoredApiKey } from "./key-record";
 import { USAGE_RETENTION_DAYS, type DailyUsage, type KeyPage, type KeyRecordPatch, type KeyStore, type KeyWatch, type UpdateOutcome } from "./key-store";
 import { isScopePolicy, ScopePolicy } from "./scope-policy";
-import { VerifiedKeyCache, type KeyCacheOptions } from "./verified-key-cache";
+import { keyCacheOption, VerifiedKeyCache, type KeyCacheOptions } from "./verified-key-cache";
 
 export const MAX_KEY_NAME_LENGTH = 100;
 export const MAX_OWNER_LENGTH = 200;
@@ -126,7 +127,25 @@ export type Verification =
   /** `record` is the key's, for a revoked or expired key: the refusal can be attributed to its owner. */
   | { readonly ok: false; readonly code: VerificationFailure; readonly record?: ApiKeyRecord };
 
-const KNOWN_OPTIONS = new Set(["store", "secret", "prefix", "scopes", "now", "timeoutMs", "cache"]);
+const isKeyStore = (value: unknown): value is KeyStore =>
+  typeof (value as Partial<KeyStore> | null)?.findByDigest === "function" && typeof (value as Partial<KeyStore>).insert === "function";
+
+const apiKeysOptions = z.strictObject(
+  {
+    store: checked(isKeyStore, (store) =>
+      store === undefined
+        ? "is required: pass new MemoryKeyStore() or new RedisKeyStore(redis)"
+        : "must be a KeyStore, such as new MemoryKeyStore() or new RedisKeyStore(redis)",
+    ),
+    secret: checked(isStrongSecret, SECRET_RULE),
+    prefix: keyPrefixOption,
+    scopes: checked(isScopePolicy, `must be a ScopePolicy, such as new ScopePolicy({ implies: { admin: "*" } })`).default(() => new ScopePolicy()),
+    now: functionOption<() => number>("must be a function returning milliseconds").default(() => Date.now),
+    timeoutMs: timeoutMsOption,
+    cache: keyCacheOption,
+  },
+  { error: (issue) => (issue.code === "invalid_type" ? "options are required: new ApiKeys({ store, secret, prefix })" : undefined) },
+);
 
 const INVALID_KEY: Verification = Object.freeze({ ok: false, code: "invalid_key" });
 
@@ -182,25 +201,13 @@ export class ApiKeys {
   }
 
   constructor(options: Readonly<ApiKeysOptions>) {
-    if (options === null || typeof options !== "object") throw configError("ApiKeys", "options are required");
-    assertKnownOptions("ApiKeys", options, KNOWN_OPTIONS);
-    if (!options.store) {
-      throw configError("ApiKeys", `"store" is required: pass new MemoryKeyStore() or new RedisKeyStore(redis)`);
-    }
-    if (options.scopes !== undefined && !isScopePolicy(options.scopes)) {
-      throw configError("ApiKeys", `"scopes" must be a ScopePolicy`);
-    }
-    try {
-      this.format = new KeyFormat({ prefix: options.prefix });
-    } catch (error) {
-      throw configError("ApiKeys", (error as Error).message.replace(/^KeyFormat: /, ""));
-    }
-    this.#hasher = new KeyHasher(options.secret);
-    this.store = options.store;
-    this.scopes = options.scopes ?? new ScopePolicy();
-    this.now = options.now ?? Date.now;
-    this.#timeoutMs = resolveTimeoutMs("ApiKeys", options.timeoutMs);
-    const { cache = {} } = options;
+    const { store, secret, prefix, scopes, now, timeoutMs, cache = {} } = resolveOptions("ApiKeys", apiKeysOptions, options);
+    this.format = new KeyFormat({ prefix });
+    this.#hasher = new KeyHasher(secret);
+    this.store = store;
+    this.scopes = scopes;
+    this.now = now;
+    this.#timeoutMs = timeoutMs;
     this.#cache = cache === false ? undefined : new VerifiedKeyCache(cache, this.now);
     this.#digests = this.#cache && new LRUCache({ max: this.#cache.maxEntries });
   }
@@ -871,7 +878,7 @@ function assertMetadata(metadata: unknown): asserts metadata is KeyMetadata {
  * by side), where `instanceof` would wrongly say no.
  *
  * @example
- * if (!isApiKeys(options.keys)) throw configError("myMiddleware", `"keys" is required`);
+ * z.strictObject({ keys: checked(isApiKeys, "is required: pass new ApiKeys({ store, secret, prefix })") })
  */
 export function isApiKeys(value: unknown): value is ApiKeys {
   const keys = value as Partial<ApiKeys> | null;

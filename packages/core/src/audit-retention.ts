@@ -1,5 +1,4 @@
-import { configError } from "./errors";
-import { assertKnownOptions } from "./options";
+import { functionOption, wholeNumber } from "./option-schema";
 
 /**
  * How long and how much of the access log a sink keeps. Every owner has a log of its own, capped
@@ -50,46 +49,26 @@ export interface AuditRetention {
   readonly now: () => number;
 }
 
-/** The option names of `AuditRetentionOptions`, for an adapter's list of known options. */
-export const AUDIT_RETENTION_OPTIONS = ["maxEventsPerOwner", "maxUnownedEvents", "maxOverviewEvents", "maxAgeMs", "now"] as const;
-
-/** Options of one global log, before each owner had a log of its own. */
-const REPLACED = ["capacity", "maxLength"];
-
 /**
- * Checks an adapter's options (its own names in `known`, besides the retention options) and
- * resolves the retention ones, throwing a configuration error that names the adapter.
+ * The schemas of `AuditRetentionOptions`, with their defaults, for an adapter to spread into its
+ * own strict object schema beside its own options.
  *
  * @example
- * const retention = resolveAuditRetention("MyAuditSink", options, ["prefix"]);
+ * const options = z.strictObject({ prefix: z.string().default(DEFAULT_PREFIX), ...auditRetentionOptions });
+ * const { prefix, ...retention } = resolveOptions("MyAuditSink", options, given, REPLACED_AUDIT_RETENTION_OPTIONS);
  */
-export function resolveAuditRetention(
-  adapter: string,
-  options: Readonly<AuditRetentionOptions> | undefined,
-  known: Iterable<string> = [],
-): AuditRetention {
-  for (const name of REPLACED) {
-    if (options && Object.hasOwn(options, name)) {
-      throw configError(adapter, `"${name}" is gone: each owner's log is capped by "maxEventsPerOwner", the events of no owner by "maxUnownedEvents", the overview by "maxOverviewEvents"`);
-    }
-  }
-  assertKnownOptions(adapter, options, [...known, ...AUDIT_RETENTION_OPTIONS]);
-  const {
-    maxEventsPerOwner = 10_000,
-    maxUnownedEvents = 10_000,
-    maxOverviewEvents = 100_000,
-    maxAgeMs = 90 * 86_400_000,
-    now = Date.now,
-  } = options ?? {};
-  const counts = { maxEventsPerOwner, maxUnownedEvents, maxOverviewEvents };
-  for (const [name, value] of Object.entries(counts)) {
-    if (!Number.isInteger(value) || value < 1 || value > 100_000_000) {
-      throw configError(adapter, `"${name}" must be a whole number of events from 1 to 100000000, got ${String(value)}`);
-    }
-  }
-  if (!Number.isSafeInteger(maxAgeMs) || maxAgeMs < 1) {
-    throw configError(adapter, `"maxAgeMs" must be a whole number of milliseconds, at least 1, got ${String(maxAgeMs)}`);
-  }
-  if (typeof now !== "function") throw configError(adapter, `"now" must be a function returning milliseconds`);
-  return { maxEventsPerOwner, maxUnownedEvents, maxOverviewEvents, maxAgeMs, now };
-}
+export const auditRetentionOptions = {
+  maxEventsPerOwner: wholeNumber(1, 100_000_000, "events").default(10_000),
+  maxUnownedEvents: wholeNumber(1, 100_000_000, "events").default(10_000),
+  maxOverviewEvents: wholeNumber(1, 100_000_000, "events").default(100_000),
+  maxAgeMs: wholeNumber(1, undefined, "milliseconds").default(90 * 86_400_000),
+  now: functionOption<() => number>("must be a function returning milliseconds").default(() => Date.now),
+};
+
+const PER_OWNER_LOGS = `"maxEventsPerOwner" (each owner's log), "maxUnownedEvents" (the events of no owner) and "maxOverviewEvents" (the overview)`;
+
+/** Options of one global log, from before each owner had a log of its own, and what replaced them. */
+export const REPLACED_AUDIT_RETENTION_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  capacity: PER_OWNER_LOGS,
+  maxLength: PER_OWNER_LOGS,
+});

@@ -1,14 +1,5 @@
-import { configError } from "./errors";
-
 /** A realm goes inside a quoted string: printable ASCII without quotes or backslashes. */
 export const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
-
-/** Checks a `realm` option once, at creation, so a bad one never fails a request. */
-export function assertRealm(factory: string, realm: unknown): asserts realm is string {
-  if (typeof realm !== "string" || !REALM.test(realm)) {
-    throw configError(factory, `"realm" must be 1 to 64 printable ASCII characters without quotes or backslashes`);
-  }
-}
 
 /** What a quoted-string parameter may hold here: printable ASCII without quotes or backslashes. */
 const PARAM_VALUE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;

@@ -1,7 +1,8 @@
-import { assertKnownOptions } from "./options";
 import type { NextFunction, Request, Response } from "express";
-import { configError, isPortcullisError, PortcullisError, type ErrorCode } from "./errors";
-import { resolveLogger, type Logger } from "./logger";
+import { z } from "zod";
+import { isPortcullisError, PortcullisError, type ErrorCode } from "./errors";
+import type { Logger } from "./logger";
+import { errorResponseOptions, loggerOption, resolveOptions } from "./option-schema";
 
 /** What a formatter returns: the body, and optionally another status or content type. */
 export interface FormattedError {
@@ -71,16 +72,11 @@ export type ErrorResponder = (error: unknown, req: Request, res: Response, next:
 
 /**
  * Resolves the error options of one factory once, at creation. Refusals are answered (or
- * passed on); anything else is a bug or a host error and goes to `next` untouched.
+ * passed on); anything else is a bug or a host error and goes to `next` untouched. The factory's
+ * own schema has checked the options (`errorResponseOptions` spread into it).
  */
-export function createErrorResponder(factory: string, options: ErrorResponseOptions): ErrorResponder {
+export function createErrorResponder(options: ErrorResponseOptions): ErrorResponder {
   const onError = options.onError ?? "respond";
-  if (onError !== "respond" && onError !== "next") {
-    throw configError(factory, `"onError" must be "respond" or "next", got ${JSON.stringify(onError)}`);
-  }
-  if (options.formatError !== undefined && typeof options.formatError !== "function") {
-    throw configError(factory, `"formatError" must be a function (error, req) => ({ body, status?, contentType? })`);
-  }
   const format = options.formatError ?? defaultErrorFormat;
   return function respondWithError(error, req, res, next) {
     if (!isPortcullisError(error) || onError === "next" || res.headersSent) return next(error);
@@ -116,6 +112,12 @@ export interface PortcullisErrorHandlerOptions extends Pick<ErrorResponseOptions
   readonly logger?: Logger;
 }
 
+const portcullisErrorHandlerOptions = z.strictObject({
+  formatError: errorResponseOptions.formatError,
+  otherErrors: z.enum(["respond", "next"]).default("next"),
+  logger: loggerOption,
+});
+
 /**
  * An Express error handler: answers portcullis refusals in the given format, and body-parser's
  * errors and a malformed URL as the 4xx refusals they are (413, 415, 400); every other error goes
@@ -129,13 +131,8 @@ export interface PortcullisErrorHandlerOptions extends Pick<ErrorResponseOptions
  */
 export function portcullisErrorHandler(options: Readonly<PortcullisErrorHandlerOptions> = {}) {
   const name = "portcullisErrorHandler";
-  assertKnownOptions(name, options, ["formatError", "otherErrors", "logger"]);
-  const otherErrors = options.otherErrors ?? "next";
-  if (otherErrors !== "respond" && otherErrors !== "next") {
-    throw configError(name, `"otherErrors" must be "respond" or "next", got ${JSON.stringify(otherErrors)}`);
-  }
-  const logger = resolveLogger(name, options.logger);
-  const respond = createErrorResponder(name, { formatError: options.formatError ?? defaultErrorFormat, onError: "respond" });
+  const { formatError = defaultErrorFormat, otherErrors, logger } = resolveOptions(name, portcullisErrorHandlerOptions, options);
+  const respond = createErrorResponder({ formatError, onError: "respond" });
   const unexpected = new PortcullisError("internal_error");
   return function portcullisErrorHandlerMiddleware(error: unknown, req: Request, res: Response, next: NextFunction) {
     const mapped = fromRequestError(error);

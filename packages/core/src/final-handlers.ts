@@ -1,10 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { PortcullisError } from "./errors";
+import { z } from "zod";
 import { portcullisErrorHandler, type PortcullisErrorHandlerOptions } from "./error-response";
-import { assertKnownOptions } from "./options";
+import { errorResponseOptions, loggerOption, resolveOptions } from "./option-schema";
 
 /** Options of {@link portcullisFinalHandlers}. */
 export type PortcullisFinalHandlersOptions = Omit<PortcullisErrorHandlerOptions, "otherErrors">;
+
+const portcullisFinalHandlersOptions = z.strictObject({ formatError: errorResponseOptions.formatError, logger: loggerOption });
 
 /**
  * The last two middlewares of an app, so that nothing it answers is Express's HTML page: a 404
@@ -20,9 +23,9 @@ export type PortcullisFinalHandlersOptions = Omit<PortcullisErrorHandlerOptions,
  * app.use(portcullisFinalHandlers({ formatError: problemDetailsFormat, logger: pino() }));
  */
 export function portcullisFinalHandlers(options: Readonly<PortcullisFinalHandlersOptions> = {}): [RequestHandler, ErrorRequestHandler] {
-  assertKnownOptions("portcullisFinalHandlers", options, ["formatError", "logger"]);
+  const config = resolveOptions("portcullisFinalHandlers", portcullisFinalHandlersOptions, options);
   const notFound = new PortcullisError("not_found");
-  const handler = portcullisErrorHandler({ ...options, otherErrors: "respond" });
+  const handler = portcullisErrorHandler({ ...config, otherErrors: "respond" });
   return [
     function portcullisNotFoundMiddleware(_req, _res, next) {
       next(notFound);

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from "express";
-import { configError } from "./errors";
-import { assertKnownOptions } from "./options";
+import { z } from "zod";
+import { resolveOptions, wholeNumber } from "./option-schema";
 
 /** One readiness check: resolves (with anything) when the dependency answers, rejects or throws when not. */
 export type HealthCheck = () => unknown;
@@ -21,6 +21,18 @@ export interface HealthRoutesOptions {
 
 type Outcome = "ok" | "failed" | "timeout";
 
+const healthRoutesOptions = z.strictObject({
+  checks: z
+    .record(
+      z.string(),
+      z.custom<HealthCheck>((check) => typeof check === "function", {
+        error: (issue) => `must be a function that resolves when ${String(issue.path?.at(-1) ?? "the dependency")} answers, such as redisPing(redis)`,
+      }),
+    )
+    .default({}),
+  timeoutMs: wholeNumber(1, 60_000, "milliseconds").default(1000),
+});
+
 /**
  * `GET /healthz` (liveness: 200 while the process serves requests) and `GET /readyz` (readiness:
  * 200 when every check answers within `timeoutMs`, else 503), for a load balancer or an
@@ -33,14 +45,7 @@ type Outcome = "ok" | "failed" | "timeout";
  * //            or 503 {"status":"unavailable","checks":{"redis":"timeout"}}
  */
 export function healthRoutes(options: Readonly<HealthRoutesOptions> = {}): RequestHandler {
-  assertKnownOptions("healthRoutes", options, ["checks", "timeoutMs"]);
-  const { checks = {}, timeoutMs = 1000 } = options;
-  for (const [name, check] of Object.entries(checks)) {
-    if (typeof check !== "function") throw configError("healthRoutes", `"checks.${name}" must be a function that resolves when ${name} answers, such as redisPing(redis)`);
-  }
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-    throw configError("healthRoutes", `"timeoutMs" must be a whole number of milliseconds from 1 to 60000`);
-  }
+  const { checks, timeoutMs } = resolveOptions("healthRoutes", healthRoutesOptions, options);
   const named = Object.entries(checks);
   return function healthRoutesMiddleware(req, res, next) {
     if (req.method !== "GET" && req.method !== "HEAD") return next();

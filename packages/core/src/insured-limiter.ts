@@ -1,7 +1,7 @@
 import { RateLimiterRes, type RateLimiterAbstract, type RateLimiterMemory } from "rate-limiter-flexible";
 import { configError } from "./errors";
 import { failOverBy, startDeadline, type Deadline } from "./fail-over";
-import { isLimiterStore, memoryLimiter, MemoryLimiterStore, type LimiterSettings, type LimiterStore } from "./limiter-store";
+import { memoryLimiter, type LimiterSettings, type LimiterStore } from "./limiter-store";
 import { storeFailureType } from "./store-guard";
 import { LIMITER_STORE } from "./store-operations";
 import { startStoreCall } from "./telemetry";
@@ -101,20 +101,8 @@ export function limiterDeadline(limiters: readonly InsuredLimiter[], timeoutMs: 
 }
 
 /**
- * The `store` option of a limiter middleware, checked: a {@link LimiterStore}, or the memory one
- * when it is left out.
- */
-export function resolveLimiterStore(factory: string, store: unknown): LimiterStore {
-  if (store === undefined) return new MemoryLimiterStore();
-  if (!isLimiterStore(store)) {
-    throw configError(factory, `"store" must be a LimiterStore, such as new RedisLimiterStore(redis) from @portcullis/redis; leave it out to count in memory`);
-  }
-  return store;
-}
-
-/**
- * The limiters' options of earlier versions, and what replaced them, for `assertKnownOptions`:
- * its error then says how to upgrade.
+ * The limiters' options of earlier versions, and what replaced them, for `resolveOptions`: its
+ * error then says how to upgrade.
  */
 export const REPLACED_LIMITER_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
   redis: `"store": pass new RedisLimiterStore(redis) from @portcullis/redis`,

@@ -3,8 +3,7 @@
 // changes without notice.
 export { configError } from "./errors";
 export { type ErrorResponder, createErrorResponder, errorOptionsOf } from "./error-response";
-export { resolveLogger } from "./logger";
-export { assertRealm, challenge } from "./challenge";
+export { challenge } from "./challenge";
 export { BASE62_ALPHABET, randomBase62, encodeBase62 } from "./base62";
 export { KEY_RANDOM_LENGTH, KEY_CHECKSUM_LENGTH } from "./key-format";
 export { MIN_SECRET_BYTES, KeyHasher, keyIdOf } from "./key-hasher";
@@ -35,7 +34,7 @@ export {
   type AuditEventInit,
   auditEventFromRequest,
 } from "./audit-sink";
-export { type AuditRetention, resolveAuditRetention } from "./audit-retention";
+export { type AuditRetention, auditRetentionOptions, REPLACED_AUDIT_RETENTION_OPTIONS } from "./audit-retention";
 export {
   type RateLimitQuota,
   type RateLimitStatus,
@@ -72,12 +71,10 @@ export {
   type InsuredLimiter,
   insuredLimiter,
   limiterDeadline,
-  resolveLimiterStore,
   REPLACED_LIMITER_OPTIONS,
 } from "./insured-limiter";
 export { markPasswordAccepted, isPasswordAccepted } from "./login-outcome";
 export { auditActor } from "./audit-actor";
-export { assertKnownOptions, resolveTimeoutMs } from "./options";
 export {
   resolveOptions,
   wholeNumber,
@@ -87,6 +84,7 @@ export {
   realmOption,
   timeoutMsOption,
   limiterStoreOption,
+  loggerOption,
 } from "./option-schema";
 export { type RequestSchema, parseRequest } from "./request-schema";
 export { hasRequestBody, jsonBodyRequired } from "./request-body";

@@ -1,6 +1,7 @@
 import { crc32 } from "node:zlib";
 import { BASE62_ALPHABET, encodeBase62, randomBase62 } from "./base62";
-import { configError } from "./errors";
+import { z } from "zod";
+import { resolveOptions } from "./option-schema";
 
 /** 32 base62 characters: about 190 bits from the CSPRNG. */
 export const KEY_RANDOM_LENGTH = 32;
@@ -12,6 +13,18 @@ const PREVIEW_TAIL = 4;
 
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,31}$/;
 const BODY_PATTERN = new RegExp(`^[${BASE62_ALPHABET}]{${KEY_RANDOM_LENGTH + KEY_CHECKSUM_LENGTH}}$`);
+
+const PREFIX_RULE = `a letter followed by up to 31 letters, digits, "_", "." or "-" (such as "cpx_live." or "plx_sk_")`;
+const prefixError = (issue: { readonly input?: unknown }) =>
+  issue.input === undefined ? `is required: ${PREFIX_RULE}` : `must be ${PREFIX_RULE}, got ${JSON.stringify(issue.input)}`;
+
+/** The `prefix` option, as `KeyFormat` and `ApiKeys` take it. */
+export const keyPrefixOption = z.string({ error: prefixError }).regex(PREFIX_PATTERN, { error: prefixError });
+
+const keyFormatOptions = z.strictObject(
+  { prefix: keyPrefixOption },
+  { error: (issue) => (issue.code === "invalid_type" ? `options must be an object such as { prefix: "cpx_live." }` : undefined) },
+);
 
 export interface KeyFormatOptions {
   /**
@@ -36,13 +49,7 @@ export class KeyFormat {
   readonly length: number;
 
   constructor(options: Readonly<KeyFormatOptions>) {
-    const prefix = options?.prefix;
-    if (typeof prefix !== "string" || !PREFIX_PATTERN.test(prefix)) {
-      throw configError(
-        "KeyFormat",
-        `"prefix" must be a letter followed by up to 31 letters, digits, "_", "." or "-" (such as "cpx_live." or "plx_sk_"), got ${JSON.stringify(prefix)}`,
-      );
-    }
+    const { prefix } = resolveOptions("KeyFormat", keyFormatOptions, options);
     this.prefix = prefix;
     this.length = prefix.length + KEY_RANDOM_LENGTH + KEY_CHECKSUM_LENGTH;
   }

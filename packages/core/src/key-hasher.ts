@@ -5,6 +5,15 @@ import { configError } from "./errors";
 /** The server secret must be at least as long as the HMAC-SHA256 output. */
 export const MIN_SECRET_BYTES = 32;
 
+/** What a secret must be, and how to make one. */
+export const SECRET_RULE = `must be at least ${MIN_SECRET_BYTES} bytes; generate one with \`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\` and keep it out of the store`;
+
+/** A server secret long enough: a string (counted in UTF-8 bytes) or bytes, of at least `MIN_SECRET_BYTES`. */
+export function isStrongSecret(secret: unknown): secret is string | Uint8Array {
+  const bytes = typeof secret === "string" ? Buffer.byteLength(secret, "utf8") : secret instanceof Uint8Array ? secret.byteLength : 0;
+  return bytes >= MIN_SECRET_BYTES;
+}
+
 /**
  * Hashes keys with HMAC-SHA256 under a server secret, so a copy of the store (or of a backup)
  * lets nobody authenticate: without the secret one cannot even test a guess offline. A key has
@@ -14,14 +23,9 @@ export class KeyHasher {
   readonly #secret: Buffer;
 
   constructor(secret: string | Uint8Array) {
-    const bytes = typeof secret === "string" ? Buffer.from(secret, "utf8") : Buffer.from(secret ?? []);
-    if (bytes.length < MIN_SECRET_BYTES) {
-      throw configError(
-        "ApiKeys",
-        `"secret" must be at least ${MIN_SECRET_BYTES} bytes; generate one with \`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\` and keep it out of the store`,
-      );
-    }
-    this.#secret = bytes;
+    // ApiKeys's schema has checked it; this guards every other caller of a security-critical class.
+    if (!isStrongSecret(secret)) throw configError("KeyHasher", `the secret ${SECRET_RULE}`);
+    this.#secret = typeof secret === "string" ? Buffer.from(secret, "utf8") : Buffer.from(secret);
   }
 
   /** The digest under which a key is stored and looked up (base64url, 43 characters). */

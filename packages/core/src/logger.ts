@@ -1,5 +1,3 @@
-import { configError } from "./errors";
-
 /**
  * Where portcullis writes the few lines it logs on its own: an unexpected error answered 500, a
  * store connection lost and back, a deployment mistake found at the first request. `console`
@@ -13,16 +11,8 @@ export interface Logger {
   error(message: string, ...details: unknown[]): void;
 }
 
-/**
- * The logger a factory was given, checked, or `console`.
- *
- * @example
- * const logger = resolveLogger("watchRedisConnection", options.logger);
- */
-export function resolveLogger(factory: string, logger: Logger | undefined): Logger {
-  if (logger === undefined) return console;
-  if (logger === null || typeof logger.warn !== "function" || typeof logger.error !== "function") {
-    throw configError(factory, `"logger" must have warn(message) and error(message) methods, such as console or a pino logger`);
-  }
-  return logger;
+/** True for anything a factory can log through: `warn` and `error` methods (console, pino, winston). */
+export function isLogger(value: unknown): value is Logger {
+  const logger = value as Partial<Logger> | null;
+  return (typeof logger === "object" || typeof logger === "function") && typeof logger?.warn === "function" && typeof logger.error === "function";
 }

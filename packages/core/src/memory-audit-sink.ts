@@ -11,11 +11,15 @@ import {
   type StoredAuditEvent,
 } from "./audit-sink";
 import { AuditRing } from "./audit-ring";
-import { resolveAuditRetention, type AuditRetention, type AuditRetentionOptions } from "./audit-retention";
+import { z } from "zod";
+import { auditRetentionOptions, REPLACED_AUDIT_RETENTION_OPTIONS, type AuditRetention, type AuditRetentionOptions } from "./audit-retention";
 import { configError } from "./errors";
+import { resolveOptions } from "./option-schema";
 
 /** The retention options: each owner's log, the events of no owner and the overview, each capped. */
 export type MemoryAuditSinkOptions = AuditRetentionOptions;
+
+const memoryAuditSinkOptions = z.strictObject(auditRetentionOptions);
 
 /** How often, in the sink's clock, owners whose every event has aged out are forgotten. */
 const SWEEP_INTERVAL_MS = 60_000;
@@ -57,7 +61,7 @@ export class MemoryAuditSink implements AuditSink {
   #dropped = 0;
 
   constructor(options: Readonly<MemoryAuditSinkOptions> = {}) {
-    this.retention = resolveAuditRetention("MemoryAuditSink", options);
+    this.retention = resolveOptions("MemoryAuditSink", memoryAuditSinkOptions, options, REPLACED_AUDIT_RETENTION_OPTIONS);
     this.#unowned = new AuditRing(this.retention.maxUnownedEvents);
     this.#overview = new AuditRing(this.retention.maxOverviewEvents);
   }

@@ -3,6 +3,7 @@ import { REALM } from "./challenge";
 import type { ErrorResponseOptions } from "./error-response";
 import { configError } from "./errors";
 import { isLimiterStore, MemoryLimiterStore } from "./limiter-store";
+import { isLogger, type Logger } from "./logger";
 import { DEFAULT_STORE_TIMEOUT_MS } from "./store-guard";
 
 // Option validation from zod schemas: a factory describes its options as a strict object schema,
@@ -18,13 +19,14 @@ interface RawIssue {
   readonly values?: readonly unknown[];
   readonly keys?: readonly string[];
   readonly errors?: readonly (readonly { readonly message: string }[])[];
+  readonly issues?: readonly { readonly message: string }[];
   readonly schema?: { readonly minValue?: number | null; readonly maxValue?: number | null; readonly isInt?: boolean; readonly shape?: object };
 }
 
 /** Marks the error map's message for unknown keys, so resolveOptions can name each key. */
 const KNOWN_PREFIX = "\u0000known:";
 
-const ARTICLE: Readonly<Record<string, string>> = { object: "an object", array: "an array", int: "a whole number" };
+const ARTICLE: Readonly<Record<string, string>> = { object: "an object", record: "an object", array: "an array", int: "a whole number" };
 
 /** "a whole number from 1 to 60000", "a number at least 0", from what a number schema allows. */
 function describeNumber(schema: RawIssue["schema"], unit = ""): string {
@@ -86,7 +88,7 @@ function optionPath(path: readonly PropertyKey[]): string {
  * (defaults applied, the caller's object left as it is), or throws the first problem as
  * `configError(factory, …)`: the option's path in quotes and what it must be. Unknown keys throw,
  * naming the known options; `replaced` names options a factory no longer takes, with what to
- * write instead, as {@link assertKnownOptions} does.
+ * write instead, so the error says how to upgrade.
  *
  * @example
  * const config = resolveOptions("requireRecentAuth", requireRecentAuthOptions, options);
@@ -111,6 +113,12 @@ export function resolveOptions<Schema extends z.ZodType>(
     const unknown = issue.keys.map((key) => `"${name ? `${name}.` : ""}${key}"`).join(", ");
     const known = issue.message.startsWith(KNOWN_PREFIX) ? issue.message.slice(KNOWN_PREFIX.length) : "";
     return fail(factory, `unknown option ${unknown}${known ? `; the options are ${known}` : ""}`);
+  }
+  if (issue.code === "invalid_key") {
+    // A record's key: name the record, and quote the key (the message of its schema says what it must be).
+    const record = optionPath(issue.path.slice(0, -1));
+    const rule = issue.issues[0]?.message ?? "is not allowed";
+    return fail(factory, `${record ? `"${record}" ` : ""}has the key ${JSON.stringify(String(issue.path.at(-1)))}, which ${rule}`);
   }
   return fail(factory, name ? `"${name}" ${issue.message}` : issue.message);
 }
@@ -146,13 +154,14 @@ export function wholeNumber(from: number, to: number = Number.MAX_SAFE_INTEGER, 
 
 /**
  * An option checked by a type guard (a class instance, a port, a function), with the message of
- * that guard: `"keys" is required: pass new ApiKeys({ store, secret, prefix })`.
+ * that guard: `"keys" is required: pass new ApiKeys({ store, secret, prefix })`. A function
+ * message is given the value, to tell a missing option from a wrong one.
  *
  * @example
  * z.strictObject({ keys: checked(isApiKeys, "is required: pass new ApiKeys({ store, secret, prefix })") })
  */
-export function checked<T>(guard: (value: unknown) => value is T, message: string): z.ZodType<T> {
-  return z.custom<T>((value) => guard(value), { error: message });
+export function checked<T>(guard: (value: unknown) => value is T, message: string | ((input: unknown) => string)): z.ZodType<T> {
+  return z.custom<T>((value) => guard(value), { error: typeof message === "string" ? message : (issue) => message(issue.input) });
 }
 
 /** Any function, with what it is for in the message: `"now" must be a function returning milliseconds`. */
@@ -168,14 +177,19 @@ export const errorResponseOptions = {
 
 const REALM_RULE = "must be 1 to 64 printable ASCII characters without quotes or backslashes";
 
-/** The realm named in `WWW-Authenticate`, checked as {@link assertRealm} does. @default "api" */
+/** The realm named in `WWW-Authenticate`: it goes inside a quoted string. @default "api" */
 export const realmOption = z.string({ error: REALM_RULE }).regex(REALM, { error: REALM_RULE }).default("api");
 
-/** A store call's time limit, as {@link resolveTimeoutMs} checks it. @default 2000 */
+/** A store call's time limit, in milliseconds. @default 2000 */
 export const timeoutMsOption = wholeNumber(1, 60_000, "milliseconds").default(DEFAULT_STORE_TIMEOUT_MS);
 
-/** A limiter's `store`, as {@link resolveLimiterStore} checks it; the memory one when left out. */
+/** A limiter's `store`: a `LimiterStore`, or the memory one when left out. */
 export const limiterStoreOption = checked(
   isLimiterStore,
   "must be a LimiterStore, such as new RedisLimiterStore(redis) from @portcullis/redis; leave it out to count in memory",
 ).default(() => new MemoryLimiterStore());
+
+/** Where a factory logs its few lines: anything with `warn` and `error`, such as a pino logger. @default console */
+export const loggerOption = checked(isLogger, "must have warn(message) and error(message) methods, such as console or a pino logger").default(
+  (): Logger => console,
+);

@@ -1,5 +1,6 @@
-import { assertKnownOptions } from "./options";
-import { configError, PortcullisError } from "./errors";
+import { z } from "zod";
+import { PortcullisError } from "./errors";
+import { resolveOptions } from "./option-schema";
 import { isWildcard, MAX_SCOPE_LENGTH, scopeGrants, scopeKind } from "./scope-grammar";
 
 /** Granted through `implies` to say "every scope". */
@@ -29,6 +30,34 @@ export interface ScopePolicyOptions {
 
 type Granted = ReadonlySet<string> | typeof ALL_SCOPES;
 
+const SCOPE_FORMS = `plain ("read"), an operation ("Models:Train", "Models:*") or an endpoint ("/api.V2/PostSearches", "GET /models/:id"), at most ${MAX_SCOPE_LENGTH} characters`;
+const isScope = (scope: unknown): scope is string => scopeKind(scope) !== undefined;
+/** A scope in a list, quoted when it is not one: a scope name is no secret. */
+const scopeName = z.custom<string>(isScope, { error: (issue) => `must be a scope: ${SCOPE_FORMS}, got ${printable(issue.input)}` });
+/** A key of `implies`, which resolveOptions quotes itself. */
+const impliesKey = z.custom<string>(isScope, { error: `must be a scope: ${SCOPE_FORMS}` });
+
+const scopePolicyOptions = z
+  .strictObject(
+    {
+      known: z.array(scopeName, { error: "must be an array of scope names" }).optional(),
+      implies: z
+        .record(impliesKey, z.union([z.literal(ALL_SCOPES), z.array(scopeName)], { error: `must be "*" or an array of scopes` }), {
+          error: (issue) => (issue.code === "invalid_type" ? `must be an object such as { admin: "*", read_write: ["read", "write"] }` : undefined),
+        })
+        .default({}),
+    },
+    { error: (issue) => (issue.code === "invalid_type" ? `options must be an object such as { known: ["read", "admin"], implies: { admin: "*" } }` : undefined) },
+  )
+  .superRefine(({ known, implies }, ctx) => {
+    // An implication of a scope that cannot exist is a typo that would silently grant nothing.
+    const knownSet = known && new Set(known);
+    for (const [scope, granted] of Object.entries(implies)) {
+      const unknown = granted === ALL_SCOPES ? undefined : granted.find((g) => !isKnownScope(knownSet, g));
+      if (unknown !== undefined) ctx.addIssue({ code: "custom", path: ["implies", scope], message: `grants "${unknown}", which is not in "known"` });
+    }
+  });
+
 /**
  * Which scopes exist and which grant others. One policy is shared by key creation, the scope
  * guards and the key router, so all three agree on what a principal holds.
@@ -48,25 +77,8 @@ export class ScopePolicy {
   readonly #closure = new Map<string, Granted>();
 
   constructor(options: Readonly<ScopePolicyOptions> = {}) {
-    assertKnownOptions("ScopePolicy", options, ["known", "implies"]);
-    const { known, implies = {} } = options;
-    if (implies === null || typeof implies !== "object" || Array.isArray(implies)) {
-      throw configError("ScopePolicy", `"implies" must be an object such as { admin: "*", read_write: ["read", "write"] }`);
-    }
-    if (known !== undefined) {
-      if (!Array.isArray(known)) throw configError("ScopePolicy", `"known" must be an array of scope names`);
-      for (const scope of known) assertWellFormed(scope, `"known"`);
-      this.known = new Set(known);
-    }
-    for (const [scope, granted] of Object.entries(implies)) {
-      assertWellFormed(scope, `"implies"`);
-      if (granted === ALL_SCOPES) continue;
-      if (!Array.isArray(granted)) throw configError("ScopePolicy", `"implies.${scope}" must be "*" or an array of scopes`);
-      for (const g of granted) {
-        assertWellFormed(g, `"implies.${scope}"`);
-        if (!this.#isKnown(g)) throw configError("ScopePolicy", `"implies.${scope}" grants "${g}", which is not in "known"`);
-      }
-    }
+    const { known, implies } = resolveOptions("ScopePolicy", scopePolicyOptions, options);
+    this.known = known && new Set(known);
     for (const scope of Object.keys(implies)) this.#closure.set(scope, closureOf(scope, implies));
   }
 
@@ -170,11 +182,16 @@ export class ScopePolicy {
   }
 
   #isKnown(scope: string): boolean {
-    if (!this.known || this.known.has(scope)) return true;
-    if (!isWildcard(scope)) return false;
-    for (const known of this.known) if (scopeGrants(scope, known)) return true;
-    return false;
+    return isKnownScope(this.known, scope);
   }
+}
+
+/** Whether `scope` exists under `known` (any scope does without a list); a wildcard must cover a known scope. */
+function isKnownScope(known: ReadonlySet<string> | undefined, scope: string): boolean {
+  if (!known || known.has(scope)) return true;
+  if (!isWildcard(scope)) return false;
+  for (const k of known) if (scopeGrants(scope, k)) return true;
+  return false;
 }
 
 /** A client's value quoted for a sentence, anything outside printable ASCII escaped (`"admin\\u0000"`). */
@@ -187,15 +204,6 @@ function grants(granted: ReadonlySet<string>, required: string): boolean {
   if (granted.has(required)) return true;
   for (const held of granted) if (isWildcard(held) && scopeGrants(held, required)) return true;
   return false;
-}
-
-function assertWellFormed(scope: unknown, where: string): asserts scope is string {
-  if (scopeKind(scope) === undefined) {
-    throw configError(
-      "ScopePolicy",
-      `${where} has ${JSON.stringify(scope)}: a scope is plain ("read"), an operation ("Models:Train", "Models:*") or an endpoint ("/api.V2/PostSearches", "GET /models/:id"), at most ${MAX_SCOPE_LENGTH} characters`,
-    );
-  }
 }
 
 function closureOf(root: string, implies: Readonly<Record<string, typeof ALL_SCOPES | readonly string[]>>): Granted {

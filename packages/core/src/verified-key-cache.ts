@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
-import { configError } from "./errors";
+import { z } from "zod";
+import { wholeNumber } from "./option-schema";
 import { recordKeyCacheLookup } from "./telemetry";
 
 export interface KeyCacheOptions {
@@ -30,7 +31,22 @@ export interface KeyCacheOptions {
 }
 
 const DEFAULTS = { maxEntries: 10_000, ttlMs: 10_000, maxMisses: 10_000, missTtlMs: 2_000 } as const;
-const KNOWN_OPTIONS = new Set(Object.keys(DEFAULTS));
+
+/** The `cache` option of `ApiKeys`, checked; the cache applies its defaults. */
+export const keyCacheOption = z
+  .union(
+    [
+      z.literal(false),
+      z.strictObject({
+        maxEntries: wholeNumber(1, undefined, "keys").optional(),
+        ttlMs: wholeNumber(1, undefined, "milliseconds").optional(),
+        maxMisses: wholeNumber(1, undefined, "keys").optional(),
+        missTtlMs: wholeNumber(1, undefined, "milliseconds").optional(),
+      }),
+    ],
+    { error: "must be false or an object such as { ttlMs: 10000, maxEntries: 10000 }" },
+  )
+  .optional();
 
 /**
  * What a store said about digests, remembered for a short while: found values in one bounded LRU,
@@ -49,7 +65,11 @@ export class VerifiedKeyCache<T extends object> {
   readonly maxEntries: number;
 
   constructor(options: Readonly<KeyCacheOptions>, now: () => number) {
-    const { maxEntries, ttlMs, maxMisses, missTtlMs } = resolveCacheOptions(options);
+    // `??`, not a spread: an option given as undefined takes its default, never an unbounded cache.
+    const maxEntries = options.maxEntries ?? DEFAULTS.maxEntries;
+    const ttlMs = options.ttlMs ?? DEFAULTS.ttlMs;
+    const maxMisses = options.maxMisses ?? DEFAULTS.maxMisses;
+    const missTtlMs = options.missTtlMs ?? DEFAULTS.missTtlMs;
     this.maxEntries = maxEntries;
     // ttlResolution 0: read the clock on every check (a fake clock in tests moves in jumps).
     const perf = { now };
@@ -108,18 +128,4 @@ export class VerifiedKeyCache<T extends object> {
     this.#missing.clear();
     this.#loading.clear();
   }
-}
-
-function resolveCacheOptions(options: Readonly<KeyCacheOptions>): Required<KeyCacheOptions> {
-  if (options === null || typeof options !== "object") {
-    throw configError("ApiKeys", `"cache" must be false or an object such as { ttlMs: 10000, maxEntries: 10000 }`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw configError("ApiKeys", `unknown option "cache.${name}"; the cache takes ${[...KNOWN_OPTIONS].join(", ")}`);
-  }
-  const resolved = { ...DEFAULTS, ...options };
-  for (const [name, value] of Object.entries(resolved)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw configError("ApiKeys", `"cache.${name}" must be a positive whole number`);
-  }
-  return resolved;
 }

@@ -196,7 +196,15 @@ describe("ApiKeys configuration", () => {
     ["a missing store", { secret: SECRET, prefix: PREFIX }, /^ApiKeys: "store" is required/],
     ["a 31-byte secret", { store, secret: "x".repeat(31), prefix: PREFIX }, /^ApiKeys: "secret" must be at least 32 bytes/],
     ["scopes that are not a ScopePolicy", { store, secret: SECRET, prefix: PREFIX, scopes: ["read"] }, /^ApiKeys: "scopes"/],
-    ["no options", undefined, /^ApiKeys: /],
+    ["no options", undefined, /^ApiKeys: options are required: new ApiKeys\(\{ store, secret, prefix \}\)$/],
+    ["a store that is not a KeyStore", { store: {}, secret: SECRET, prefix: PREFIX }, /^ApiKeys: "store" must be a KeyStore, such as new MemoryKeyStore\(\)/],
+    ["a malformed prefix", { store, secret: SECRET, prefix: "1abc" }, /^ApiKeys: "prefix" must be a letter followed by up to 31 letters.*, got "1abc"$/],
+    ["a clock that is not a function", { store, secret: SECRET, prefix: PREFIX, now: 5 }, /^ApiKeys: "now" must be a function returning milliseconds$/],
+    ["a zero timeoutMs", { store, secret: SECRET, prefix: PREFIX, timeoutMs: 0 }, /^ApiKeys: "timeoutMs" must be a whole number of milliseconds from 1 to 60000$/],
+    ["an unknown cache option", { store, secret: SECRET, prefix: PREFIX, cache: { ttl: 5 } }, /^ApiKeys: unknown option "cache\.ttl"; the options are maxEntries, ttlMs, maxMisses, missTtlMs$/],
+    ["a zero cache time to live", { store, secret: SECRET, prefix: PREFIX, cache: { ttlMs: 0 } }, /^ApiKeys: "cache\.ttlMs" must be a whole number of milliseconds, at least 1$/],
+    ["a fractional cache size", { store, secret: SECRET, prefix: PREFIX, cache: { maxEntries: 1.5 } }, /^ApiKeys: "cache\.maxEntries" must be a whole number of keys, at least 1$/],
+    ["a cache that is a string", { store, secret: SECRET, prefix: PREFIX, cache: "fast" }, /^ApiKeys: "cache" must be false or an object/],
   ])("refuses %s with a TypeError naming ApiKeys", (_, options, message) => {
     const create = () => new ApiKeys(options as ConstructorParameters<typeof ApiKeys>[0]);
 

@@ -182,5 +182,9 @@ test("portcullisErrorHandler({ otherErrors: \"respond\" }) answers other errors 
 test("options are checked when the handler is made", () => {
   expect(() => portcullisErrorHandler({ otherErrors: "ignore" as never })).toThrow(/^portcullisErrorHandler: "otherErrors" must be "respond" or "next"/);
   expect(() => portcullisErrorHandler({ logger: {} as never })).toThrow(/^portcullisErrorHandler: "logger" must have warn\(message\) and error\(message\)/);
+  expect(() => portcullisErrorHandler({ formatErrors: () => ({ body: {} }) } as never)).toThrow(
+    new TypeError(`portcullisErrorHandler: unknown option "formatErrors"; the options are formatError, otherErrors, logger`),
+  );
   expect(() => portcullisFinalHandlers({ otherErrors: "next" } as never)).toThrow(/^portcullisFinalHandlers: unknown option "otherErrors"/);
+  expect(() => portcullisFinalHandlers({ logger: console.log } as never)).toThrow(/^portcullisFinalHandlers: "logger" must have warn\(message\) and error\(message\)/);
 });

@@ -135,6 +135,13 @@ describe("KeyFormat prefixes", () => {
     expect(create).toThrow(/^KeyFormat: /);
   });
 
+  it("names the option and what it must be, and refuses an unknown one", () => {
+    expect(() => new KeyFormat({ prefix: "1abc" })).toThrow(
+      new TypeError(`KeyFormat: "prefix" must be a letter followed by up to 31 letters, digits, "_", "." or "-" (such as "cpx_live." or "plx_sk_"), got "1abc"`),
+    );
+    expect(() => new KeyFormat({ prefix: "cpx_", suffix: "_x" } as never)).toThrow(new TypeError(`KeyFormat: unknown option "suffix"; the options are prefix`));
+  });
+
   it("accepts a letter followed by up to 31 letters, digits, '_', '.' or '-'", () => {
     expect(new KeyFormat({ prefix: "a".repeat(32) }).prefix).toBe("a".repeat(32));
     const dashed = new KeyFormat({ prefix: "K-1_x." });

@@ -40,16 +40,16 @@ describe("KeyHasher", () => {
     ["the empty string", ""],
     ["31 characters", "x".repeat(31)],
     ["31 bytes", new Uint8Array(31)],
-  ])("refuses a secret of %s, naming ApiKeys", (_, secret) => {
+  ])("refuses a secret of %s", (_, secret) => {
     const create = () => new KeyHasher(secret);
 
     expect(create).toThrow(TypeError);
-    expect(create).toThrow(/^ApiKeys: "secret" must be at least 32 bytes/);
+    expect(create).toThrow(/^KeyHasher: the secret must be at least 32 bytes/);
   });
 
   it("counts a string secret in UTF-8 bytes", () => {
     expect(() => new KeyHasher("é".repeat(16))).not.toThrow(); // 16 characters, 32 bytes
-    expect(() => new KeyHasher("é".repeat(15) + "x")).toThrow(/^ApiKeys: /); // 31 bytes
+    expect(() => new KeyHasher("é".repeat(15) + "x")).toThrow(/^KeyHasher: /); // 31 bytes
   });
 
   it("accepts a Uint8Array secret, hashing as the same bytes given as a string", () => {

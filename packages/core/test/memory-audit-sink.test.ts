@@ -56,7 +56,7 @@ describe("MemoryAuditSink", () => {
 
   test("bad options are refused at creation", () => {
     expect(() => new MemoryAuditSink({ maxEventsPerOwner: 0 })).toThrow(/MemoryAuditSink: "maxEventsPerOwner" must be a whole number/);
-    expect(() => new MemoryAuditSink({ capacity: 10 } as never)).toThrow(/MemoryAuditSink: "capacity" is gone: each owner's log is capped by "maxEventsPerOwner"/);
+    expect(() => new MemoryAuditSink({ capacity: 10 } as never)).toThrow(/MemoryAuditSink: "capacity" was replaced by "maxEventsPerOwner" \(each owner's log\), "maxUnownedEvents"/);
     expect(() => new MemoryAuditSink({ size: 5 } as never)).toThrow(/MemoryAuditSink: unknown option "size"/);
   });
 });

@@ -39,6 +39,7 @@ test.each([
   ["a function expected", { name: "x", now: 5 }, `myFactory: "now" must be a function returning milliseconds`],
   ["a realm with a quote", { name: "x", realm: 'a"b' }, `myFactory: "realm" must be 1 to 64 printable ASCII characters without quotes or backslashes`],
   ["onError mismatch", { name: "x", onError: "log" }, `myFactory: "onError" must be "respond" or "next", got "log"`],
+  ["a formatError that is not a function", { name: "x", formatError: "json" }, `myFactory: "formatError" must be a function (error, req) => ({ body, status?, contentType? })`],
   ["options that are not an object", null, `myFactory: must be an object`],
 ])("%s is refused with a message naming the option and what it must be", (_, options, message) => {
   expect(() => resolve(options)).toThrow(new TypeError(message));
@@ -62,4 +63,11 @@ test("an option that was replaced says what to write instead", () => {
 test("a value is never repeated unless it is a short enum choice", () => {
   const secret = "s".repeat(40);
   expect(() => resolve({ name: "x", match: secret })).toThrow(new TypeError(`myFactory: "match" must be "all" or "any"`));
+});
+
+test("a record's key that its schema refuses is quoted, with the record named", () => {
+  const headers = z.strictObject({ headers: z.record(z.string().regex(/^x-/, { error: `must start with "x-"` }), z.string()) });
+  expect(() => resolveOptions("myFactory", headers, { headers: { "x-a": "1", accept: "2" } })).toThrow(
+    new TypeError(`myFactory: "headers" has the key "accept", which must start with "x-"`),
+  );
 });

@@ -166,6 +166,20 @@ describe("ScopePolicy configuration", () => {
     expect(create).toThrow(/^ScopePolicy: /);
   });
 
+  it.each<[string, unknown, string]>([
+    ["an unknown option", { know: ["read"] }, `ScopePolicy: unknown option "know"; the options are known, implies`],
+    ["'known' that is not an array", { known: "read" }, `ScopePolicy: "known" must be an array of scope names`],
+    ["an 'implies' value that is neither '*' nor an array", { implies: { admin: "all" } }, `ScopePolicy: "implies.admin" must be "*" or an array of scopes`],
+    ["'implies' granting a scope not in 'known'", { known: ["read"], implies: { read_write: ["read", "write"] } }, `ScopePolicy: "implies.read_write" grants "write", which is not in "known"`],
+  ])("names the option in the message for %s", (_, options, message) => {
+    expect(() => new ScopePolicy(options as ScopePolicyOptions)).toThrow(new TypeError(message));
+  });
+
+  it("quotes a malformed scope, in a list or as a key of 'implies'", () => {
+    expect(() => new ScopePolicy({ known: ["read", "has space"] })).toThrow(/^ScopePolicy: "known\.1" must be a scope: plain \("read"\).*, got "has space"$/);
+    expect(() => new ScopePolicy({ implies: { "super user": "*" } })).toThrow(/^ScopePolicy: "implies" has the key "super user", which must be a scope: plain \("read"\)/);
+  });
+
   it("accepts implications among known scopes", () => {
     const policy = new ScopePolicy({ known: ["read", "write", "read_write"], implies: { read_write: ["read", "write"] } });
 

@@ -202,7 +202,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
     perIpPerDay: createLimiter(store, { limit: "perIpPerDay", windowSeconds: DAY, ...perIpPerDay }),
   };
   const all = [limiters.consecutiveFailures.counts, limiters.perIpPerDay.counts];
-  const respond = createErrorResponder(NAME, config);
+  const respond = createErrorResponder(config);
   const outcomes = authOutcomeRecorder("loginRateLimit");
   const usernameOf = (req: Request): unknown => {
     try {

@@ -222,6 +222,7 @@ describe("configuration from the environment", () => {
     ["PORTCULLIS_SECRET missing", { PORTCULLIS_SECRET: undefined }, /PORTCULLIS_SECRET is not set/],
     ["PORTCULLIS_SECRET too short", { PORTCULLIS_SECRET: "short-secret" }, /PORTCULLIS_SECRET must be at least 32 bytes/],
     ["PORTCULLIS_KEY_PREFIX malformed", { PORTCULLIS_KEY_PREFIX: "9lives" }, /PORTCULLIS_KEY_PREFIX must be a letter/],
+    ["PORTCULLIS_SCOPES malformed", { PORTCULLIS_SCOPES: "read,has space" }, /PORTCULLIS_SCOPES: a scope must be plain \("read"\), .*, got "has space"/],
   ])("%s: exit 1 with a message naming the variable", async (_, change, message) => {
     const run = await cli(list, { ...env(), ...change });
     expectOneLineError(run, 1, message);
@@ -280,7 +281,9 @@ describe("the command line", () => {
 });
 
 describe("the built binary", () => {
-  const bin = join(__dirname, "..", "dist", "cli", "main.js");
+  // The command npm links: a committed shim that loads dist/cli/main.js.
+  const bin = join(__dirname, "..", "bin", "portcullis.js");
+  const main = join(__dirname, "..", "dist", "cli", "main.js");
 
   function node(argv: string[], env: Record<string, string>): Promise<CliRun> {
     return new Promise((resolve, reject) => {
@@ -295,10 +298,10 @@ describe("the built binary", () => {
   }
 
   beforeAll(() => {
-    if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` at the repository root first`);
+    if (!existsSync(main)) throw new Error(`${main} does not exist: run \`npm run build\` at the repository root first`);
   });
 
-  test("node dist/cli/main.js keys create makes a key the server accepts, and exits", async () => {
+  test("portcullis keys create makes a key the server accepts, and exits", async () => {
     expect(readFileSync(bin, "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
     const site = installation();
     const run = await node(["keys", "create", "--owner", "ci", "--name", "pipeline", "--scopes", "deploy", "--json"], site.env);

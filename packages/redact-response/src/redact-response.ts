@@ -62,7 +62,7 @@ const EXPRESS_JSON = express.response.json;
  */
 export function redactResponse(rules: readonly RedactionRule[], options: Readonly<RedactResponseOptions> = {}): RequestHandler {
   const config = resolveOptions(options);
-  const setup: Setup = { config, compiled: compileRedactionRules(rules, config.policy), respond: createErrorResponder("redactResponse", options) };
+  const setup: Setup = { config, compiled: compileRedactionRules(rules, config.policy), respond: createErrorResponder(options) };
   const { policy, realm, bodyLimit } = config;
   const guardWrite = createWriteGuard({ compiled: setup.compiled, respond: setup.respond, policy, realm, bodyLimit });
 

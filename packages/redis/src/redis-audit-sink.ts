@@ -12,7 +12,8 @@ import {
   configError,
   matchesAuditQuery,
   parseAuditId,
-  resolveAuditRetention,
+  auditRetentionOptions,
+  REPLACED_AUDIT_RETENTION_OPTIONS,
   resolveOptions,
   sanitizeAuditEvent,
   wholeNumber,
@@ -45,16 +46,13 @@ export interface RedisAuditSinkOptions extends AuditRetentionOptions {
 
 const FLUSH_RULE = "must be a number of milliseconds, at least 1";
 
-/**
- * The adapter's own options, checked, with their defaults; the retention options and unknown
- * keys are checked first by resolveAuditRetention, shared with the other audit sinks.
- */
-const redisAuditSinkOptions = z.object({
+/** The adapter's own options and the retention options shared with the other audit sinks, checked, with their defaults. */
+const redisAuditSinkOptions = z.strictObject({
   prefix: z.string().default(DEFAULT_PREFIX),
   flushIntervalMs: z.number({ error: FLUSH_RULE }).min(1, { error: FLUSH_RULE }).default(500),
   maxBuffered: wholeNumber(1, undefined, "events").default(10_000),
+  ...auditRetentionOptions,
 });
-const OPTIONS = Object.keys(redisAuditSinkOptions.shape);
 /** Buffered events that trigger a write before the timer. */
 const BATCH_SIZE = 100;
 /** Events written by one script call. */
@@ -174,8 +172,13 @@ export class RedisAuditSink implements AuditSink {
     if (!redis || typeof (redis as { xrevrange?: unknown }).xrevrange !== "function" || typeof redis.eval !== "function") {
       throw configError("RedisAuditSink", "the first argument must be an ioredis client: new Redis(url) or new Cluster(nodes)");
     }
-    this.retention = resolveAuditRetention("RedisAuditSink", options, OPTIONS);
-    const { prefix, flushIntervalMs, maxBuffered } = resolveOptions("RedisAuditSink", redisAuditSinkOptions, options ?? {});
+    const { prefix, flushIntervalMs, maxBuffered, ...retention } = resolveOptions(
+      "RedisAuditSink",
+      redisAuditSinkOptions,
+      options ?? {},
+      REPLACED_AUDIT_RETENTION_OPTIONS,
+    );
+    this.retention = retention;
     this.#redis = redis;
     this.keys = new RedisKeys(prefix);
     this.#flushIntervalMs = flushIntervalMs;

@@ -1,5 +1,5 @@
 import { type HealthCheck, type Logger } from "@portcullis/core";
-import { checked, configError, isIoredisLike, resolveOptions } from "@portcullis/core/internal";
+import { configError, isIoredisLike, loggerOption, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 
@@ -21,11 +21,7 @@ const NAME_RULE = 'must be a string of 1 to 100 characters, such as "sessions Re
 
 /** The options, checked, with their defaults. */
 const watchRedisConnectionOptions = z.strictObject({
-  logger: checked(
-    (value): value is Logger =>
-      value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as Logger).warn === "function" && typeof (value as Logger).error === "function",
-    "must have warn(message) and error(message) methods, such as console or a pino logger",
-  ).default(() => console),
+  logger: loggerOption,
   name: z.string({ error: NAME_RULE }).min(1, { error: NAME_RULE }).max(100, { error: NAME_RULE }).default("Redis"),
 });
 

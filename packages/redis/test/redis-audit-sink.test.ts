@@ -13,7 +13,7 @@ describe("RedisAuditSink", () => {
     const client = redis().client();
     expect(() => new RedisAuditSink(client, { maxlen: 5 } as never)).toThrow(/^RedisAuditSink: unknown option "maxlen"/);
     expect(() => new RedisAuditSink(client, { maxEventsPerOwner: 0 })).toThrow(/^RedisAuditSink: "maxEventsPerOwner" must be/);
-    expect(() => new RedisAuditSink(client, { maxLength: 200 } as never)).toThrow(/^RedisAuditSink: "maxLength" is gone: each owner's log/);
+    expect(() => new RedisAuditSink(client, { maxLength: 200 } as never)).toThrow(/^RedisAuditSink: "maxLength" was replaced by "maxEventsPerOwner" \(each owner's log\)/);
     expect(() => new RedisAuditSink(client, { maxlen: 5 } as never)).toThrow(
       'RedisAuditSink: unknown option "maxlen"; the options are prefix, flushIntervalMs, maxBuffered, maxEventsPerOwner',
     );

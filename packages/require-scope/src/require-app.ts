@@ -24,7 +24,7 @@ const requireAppOptions = z.strictObject({ realm: realmOption, ...errorResponseO
 export function requireApp(appOf: (req: Request) => string | undefined, options: Readonly<RequireAppOptions> = {}): RequestHandler {
   if (typeof appOf !== "function") throw configError("requireApp", `pass a function that reads the app from the request, such as (req) => req.params.appId`);
   const { realm, ...config } = resolveOptions("requireApp", requireAppOptions, options);
-  const respond = createErrorResponder("requireApp", config);
+  const respond = createErrorResponder(config);
 
   return function requireAppMiddleware(req, res, next) {
     const principal = req.auth;

@@ -57,7 +57,7 @@ const SECOND_FACTOR_DETAIL = "Confirm your password and a code from your authent
  */
 export function requireRecentAuth(options: Readonly<RequireRecentAuthOptions> = {}): RequestHandler {
   const { maxAgeMs, secondFactor, now, realm, ...config } = resolveOptions("requireRecentAuth", requireRecentAuthOptions, options);
-  const respond = createErrorResponder("requireRecentAuth", config);
+  const respond = createErrorResponder(config);
   const refusal = () => reauthenticationRequired({ realm, maxAgeMs, secondFactor });
   const isRecent = (at: number | undefined) => at !== undefined && now() - at <= maxAgeMs;
   const isFresh = (principal: SessionPrincipal) => isRecent(principal.authenticatedAt) && (!secondFactor || isRecent(principal.secondFactorAt));

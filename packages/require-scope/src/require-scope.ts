@@ -61,7 +61,7 @@ export function requireScope(scopes: string | readonly string[], options: Readon
   // Endpoint-form scopes name the route's endpoint; the rest are what the route requires.
   const declaredEndpoints = all.filter((scope) => scopeKind(scope) === "endpoint");
   const required = all.filter((scope) => scopeKind(scope) !== "endpoint");
-  const respond = createErrorResponder("requireScope", config);
+  const respond = createErrorResponder(config);
   const outcomes = authOutcomeRecorder("requireScope");
 
   return function requireScopeMiddleware(req, res, next) {
@@ -113,7 +113,11 @@ export function requireAnyScope(scopes: string | readonly string[], options: Rea
  * @example
  * const { requireScope, requireAnyScope } = scopeGuards({ policy: scopes });
  */
-export function scopeGuards(defaults: Readonly<RequireScopeOptions>) {
+export function scopeGuards(defaults: Readonly<RequireScopeOptions>): {
+  requireScope: typeof requireScope;
+  requireAnyScope: typeof requireAnyScope;
+} {
+  // Typed by name: an inferred type would spell out Express's internal modules in the .d.ts.
   return {
     requireScope: (scopes: string | readonly string[], options: Readonly<RequireScopeOptions> = {}) =>
       requireScope(scopes, { ...defaults, ...options }),

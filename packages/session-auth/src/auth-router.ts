@@ -120,7 +120,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   const config = resolveOptions("authRouter", authRouterOptions, options);
   const { users, rateLimit, mfa, recentAuthMaxAgeMs } = config;
   const passwords = boundedPasswordChecks(users, config.passwordTimeoutMs);
-  const respond = createErrorResponder("authRouter", { ...config, formatError: config.formatError ?? authRouterErrorFormat });
+  const respond = createErrorResponder({ ...config, formatError: config.formatError ?? authRouterErrorFormat });
   const outcomes = authOutcomeRecorder("authRouter");
   // Built per context on first use, so it reads the same clock as sessionAuth.
   const recentGuards = new WeakMap<SessionContext, RequestHandler>();

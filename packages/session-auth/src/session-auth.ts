@@ -16,6 +16,7 @@ import {
   configError,
   createErrorResponder,
   errorResponseOptions,
+  loggerOption,
   functionOption,
   markSessionExpired,
   realmOption,
@@ -132,7 +133,7 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
  */
 export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandler {
   const config = resolve(options);
-  const respond = createErrorResponder("sessionAuth", config);
+  const respond = createErrorResponder(config);
   const outcomes = authOutcomeRecorder("sessionAuth");
   const { timeouts, now } = config;
   // A sign-in waiting for its code lives only as long as it can be finished, and a minute more
@@ -320,10 +321,7 @@ const sessionAuthOptions = z
       users: checked((value): value is UserStore => hasMethods(value, "findById"), "must be a UserStore (findById, findByEmail, verifyCredentials, changePassword)").optional(),
       timeoutMs: timeoutMsOption,
       audit: checked((value): value is AuditRecorder => hasMethods(value, "record"), "must be an AuditSink, such as new MemoryAuditSink()").optional(),
-      logger: checked(
-        (value): value is Logger => hasMethods(value, "warn", "error"),
-        "must have warn(message) and error(message) methods, such as console or a pino logger",
-      ).default(() => console),
+      logger: loggerOption,
       ...errorResponseOptions,
     },
     { error: (issue) => (issue.code === "invalid_type" ? "options are required: sessionAuth({ secret, roles })" : undefined) },

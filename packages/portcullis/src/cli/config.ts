@@ -73,7 +73,7 @@ export function readConfig(
   try {
     scopes = new ScopePolicy(known === undefined ? {} : { known });
   } catch (error) {
-    throw failure(`PORTCULLIS_SCOPES: ${(error as Error).message.replace(/^ScopePolicy: "known" has /, "")}`);
+    throw failure(`PORTCULLIS_SCOPES: ${(error as Error).message.replace(/^ScopePolicy: "known\.\d+" must be a scope: /, "a scope must be ")}`);
   }
 
   return {
