@@ -105,6 +105,8 @@ async function installAlone(name: string): Promise<AloneResult> {
   const registry = ["express@5", "@types/express@5", "@types/node@20"];
   // ioredis's own declarations import redis-errors, which ships no types (the README says so).
   if (own.has("@portcullis/redis")) registry.push("@types/redis-errors@1");
+  // @types/pg is an optional peer of @portcullis/postgres: TypeScript apps add it.
+  if (own.has("@portcullis/postgres")) registry.push("@types/pg@8");
   const dir = await freshApp(name.replace("@portcullis/", "alone-"), [...[...own].map((p) => tarball.get(p)!), ...registry]);
 
   writeFileSync(join(dir, "check.cjs"), `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(name)})).filter((k) => k !== "__esModule").sort()));`);

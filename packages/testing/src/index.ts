@@ -1,6 +1,7 @@
 export * from "./redis-server";
 export * from "./redis-cluster";
 export * from "./redis-sentinel";
+export * from "./postgres-server";
 export * from "./key-store-contract";
 export * from "./user-store-contract";
 export * from "./mfa-store-contract";
