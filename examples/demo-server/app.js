@@ -47,11 +47,13 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
  *   cache?: import("portcullis").ApiKeysOptions["cache"],
  *   mfaStore?: import("portcullis").MfaStore,
  *   mfaEncryptionKey?: string,
+ *   metrics?: import("express").RequestHandler,
  * }} options `cache` is handed to ApiKeys as is (its default when absent). Second factors live in
  * `mfaStore` (in memory when absent), their secrets sealed under `mfaEncryptionKey` (a random key
- * when absent: enrolments then last as long as the process).
+ * when absent: enrolments then last as long as the process). `metrics` answers GET /metrics (see
+ * ./metrics.js); without it there is no such route.
  */
-function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now, cache, mfaStore, mfaEncryptionKey }) {
+function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now, cache, mfaStore, mfaEncryptionKey, metrics }) {
   const clock = now ? { now } : {};
   // Rate-limit counts on Redis too, shared by every process; in memory without it.
   const limits = redis ? { store: new RedisLimiterStore(redis) } : {};
@@ -64,6 +66,9 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
   app.disable("x-powered-by");
   // /healthz and /readyz for a load balancer, before anything that asks for credentials.
   app.use(healthRoutes({ checks: redis ? { redis: redisPing(redis) } : {} }));
+  // Prometheus scrapes the counts of every portcullis middleware here, with no credential: the
+  // handler answers loopback clients only.
+  if (metrics) app.get("/metrics", metrics);
   app.use((_req, res, next) => {
     // The console has no inline script or style, so the strictest policy holds.
     res.set({

@@ -14,6 +14,7 @@ const {
   watchRedisConnection,
 } = require("portcullis");
 const { createDemoApp } = require("./app");
+const { startPrometheusMetrics } = require("./metrics");
 
 const randomSecret = () => randomBytes(32).toString("base64url");
 
@@ -50,7 +51,9 @@ async function main() {
 
   const email = process.env.PORTCULLIS_ADMIN_EMAIL ?? "admin@example.com";
   const password = process.env.PORTCULLIS_ADMIN_PASSWORD;
-  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, ...(redis ? { redis } : {}) });
+  // Before the app is made, as an app starts its OpenTelemetry SDK first.
+  const metrics = startPrometheusMetrics();
+  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, metrics: metrics.handler, ...(redis ? { redis } : {}) });
   const admin = await seedAdmin(stores.users, email, password);
   known.set(admin.id, admin);
 

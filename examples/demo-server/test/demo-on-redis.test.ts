@@ -34,4 +34,9 @@ test("the demo on Redis keeps keys, sessions, login limits and the access log th
   for (const log of logs) expect(await client.xlen(log)).toBeGreaterThan(0);
   const everything = JSON.stringify(await Promise.all(names.map(async (name) => [name, await client.type(name) === "string" ? await client.get(name) : ""])));
   expect(everything).not.toContain(key);
+
+  // The process serves its own metrics to Prometheus: the walkthrough's outcomes are there.
+  const scraped = await (await fetch(`${demo.baseUrl}/metrics`)).text();
+  expect(scraped).toMatch(/^portcullis_auth_outcomes_total\{portcullis_middleware="apiKeyAuth",portcullis_credential_type="api_key",portcullis_outcome="success",[^}]*\} 1$/m);
+  expect(scraped).toMatch(/^portcullis_auth_outcomes_total\{portcullis_middleware="authRouter",portcullis_credential_type="password",portcullis_outcome="invalid_credentials",[^}]*\} 1$/m);
 }, 60_000);

@@ -16,6 +16,7 @@ import {
   errorResponseOptions,
   isApiKeys,
   auditEventFromRequest,
+  authOutcomeRecorder,
   realmOption,
   resolveOptions,
 } from "@portcullis/core/internal";
@@ -78,7 +79,8 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   const sources = compileSources(config.sources);
   const respond = createErrorResponder(config);
   const refusals = prepareRefusals(sources.schemes, realm);
-  /** Answers a refusal of a presented key, and logs it. */
+  const outcomes = authOutcomeRecorder("apiKeyAuth");
+  /** Answers a refusal of a presented key, and logs and counts it. */
   const refuse = (
     error: PortcullisError,
     req: Parameters<RequestHandler>[0],
@@ -88,6 +90,7 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
   ) => {
     const of = known ? { keyId: known.id, owner: known.owner } : {};
     audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "failure", code: error.code, ...of }));
+    outcomes.refused(error.code, "api_key");
     respond(error, req, res, next);
   };
 
@@ -97,6 +100,7 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
     const found = extractApiKey(headersToRead(req.rawHeaders, sources), sources);
     if (found.kind === "none" || found.kind === "foreign_scheme") {
       if (optional || req.auth) return next();
+      outcomes.refused("missing_credentials", "api_key");
       return respond(found.kind === "none" ? refusals.missing() : refusals.foreignScheme(), req, res, next);
     }
     // A second credential (another key, or a session already authenticated) is a client bug or
@@ -109,6 +113,7 @@ export function apiKeyAuth(options: Readonly<ApiKeyAuthOptions>): RequestHandler
       req.auth = principalOf(result.record);
       const { id: keyId, owner } = result.record;
       audit?.record(auditEventFromRequest(req, { at: keys.now(), action: "api_key.authenticate", outcome: "success", keyId, owner }));
+      outcomes.success("api_key");
       next();
     };
     keys

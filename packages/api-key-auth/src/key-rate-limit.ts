@@ -16,6 +16,7 @@ import {
   type InsuredLimiter,
   type LimiterCount,
   type RateLimitQuota,
+  authOutcomeRecorder,
 } from "@portcullis/core/internal";
 import { z } from "zod";
 import { decideKeyRateLimit } from "./decide-key-rate-limit";
@@ -76,6 +77,7 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
   // A frozen copy (the parsed one, not the caller's): what was checked is what applies.
   const fallback: KeyRateLimit | false = config.default === false ? false : Object.freeze(config.default);
   const respond = createErrorResponder(config);
+  const outcomes = authOutcomeRecorder("keyRateLimit");
   // One limiter per window, counting up to the largest budget; each key's own budget is then
   // compared with its count. The set of windows is fixed, so limiters are never evicted.
   const counters = new Map<number, InsuredLimiter>();
@@ -114,6 +116,7 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
         if (failed) {
           // A store error the insurance could not absorb: the request is not served, so it keeps no point.
           giveBack(counted, counted.keys());
+          outcomes.refused("auth_unavailable", "api_key");
           return respond(storeUnavailable(failed.reason), req, res, next);
         }
         const decision = decideKeyRateLimit(
@@ -125,9 +128,11 @@ export function keyRateLimit(options: Readonly<KeyRateLimitOptions> = {}): Reque
         if (!decision.allowed) {
           giveBack(counted, decision.giveBack);
           const headers = rateLimitHeaders(quotaOf(decision.limit), { remaining: 0, msBeforeReset: decision.msBeforeNext, blocked: true });
+          outcomes.refused("rate_limit_exceeded", "api_key");
           return respond(new PortcullisError("rate_limit_exceeded", "This key has made too many requests; retry later.", { headers }), req, res, next);
         }
         res.set(rateLimitHeaders(quotaOf(decision.limit), { remaining: decision.remaining, msBeforeReset: decision.msBeforeReset }));
+        outcomes.success("api_key");
         next();
       })
       .catch(next);

@@ -17,9 +17,10 @@ import {
   parseRequest,
   errorOptionsOf,
   DEFAULT_STORE_TIMEOUT_MS,
-  guardStore,
   isScopePolicy,
   resolveOptions,
+  callStore,
+  AUDIT_SINK,
 } from "@portcullis/core/internal";
 import { z } from "zod";
 
@@ -96,7 +97,7 @@ export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Rout
         : q.owner === undefined
           ? {}
           : { owner: q.owner };
-    const page = await guardStore(audit.list({
+    const page = await callStore(AUDIT_SINK.list, DEFAULT_STORE_TIMEOUT_MS, () => audit.list({
       ...which,
       limit: q.limit ?? 50,
       ...(q.cursor === undefined ? {} : { before: q.cursor }),
@@ -106,7 +107,7 @@ export function accessLogRouter(options: Readonly<AccessLogRouterOptions>): Rout
       ...(q.action === undefined ? {} : { action: q.action }),
       ...(q.since === undefined ? {} : { since: q.since }),
       ...(q.until === undefined ? {} : { until: q.until }),
-    }), DEFAULT_STORE_TIMEOUT_MS);
+    }));
     res.set("Cache-Control", "no-store").json({ events: page.events.map(eventJson), next_cursor: page.next ?? null });
   }));
 

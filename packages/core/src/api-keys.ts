@@ -1,8 +1,10 @@
 import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
-import { PortcullisError } from "./errors";
-import { guardStore } from "./store-guard";
+import { isPortcullisError, PortcullisError } from "./errors";
+import { callStore } from "./store-guard";
+import { KEY_STORE } from "./store-operations";
+import { recordKeyVerification, type StoreOperation } from "./telemetry";
 import { KeyFormat, keyPrefixOption } from "./key-format";
 import { isStrongSecret, KeyHasher, keyIdOf, SECRET_RULE } from "./key-hasher";
 import { checked, functionOption, resolveOptions, timeoutMsOption } from "./option-schema";
@@ -191,7 +193,7 @@ export class ApiKeys {
   readonly #digests: LRUCache<string, string> | undefined;
   #watch: KeyWatch | undefined;
   readonly #load = (digest: string): Promise<KnownKey | undefined> =>
-    this.#guard(this.store.findByDigest(digest)).then((stored) => stored && { stored, record: this.#verified(stored) });
+    this.#guard(KEY_STORE.findByDigest, () => this.store.findByDigest(digest)).then((stored) => stored && { stored, record: this.#verified(stored) });
 
   /** The record a verification hands out: frozen, so a handler cannot change what another request sees. */
   #verified(stored: StoredApiKey): ApiKeyRecord {
@@ -222,7 +224,7 @@ export class ApiKeys {
     }
     const creator = input.createdBy === undefined ? undefined : await this.#activeCaller(input.createdBy, now);
     const { key, record } = this.#newRecord(creator ? this.#delegated(creator, fields) : fields, now);
-    await this.#guard(this.store.insert(record));
+    await this.#guard(KEY_STORE.insert, () => this.store.insert(record));
     // The creator may have been revoked meanwhile, before its revocation could see this key in
     // the store's index: look again now that the key is indexed and stored, and never hand it out
     // then. (Either this look sees the revocation, or the revocation sees this key.)
@@ -243,6 +245,20 @@ export class ApiKeys {
    * if (verdict.ok) console.log(verdict.record.owner);
    */
   async verify(presented: string): Promise<Verification> {
+    const startedAt = performance.now();
+    const lookup: CacheLookup = { hit: undefined };
+    try {
+      const verdict = await this.#verifyKey(presented, lookup);
+      recordKeyVerification(startedAt, verdict.ok ? "success" : verdict.code, cacheResultOf(lookup));
+      return verdict;
+    } catch (error) {
+      recordKeyVerification(startedAt, isPortcullisError(error) ? error.code : "internal_error", cacheResultOf(lookup));
+      throw error;
+    }
+  }
+
+  /** What `verify` times; `cacheLookup` learns whether the cache answered from memory. */
+  async #verifyKey(presented: string, cacheLookup: CacheLookup): Promise<Verification> {
     if (typeof presented !== "string" || presented.length !== this.format.length) return INVALID_KEY;
     if (!this.#cache) return this.format.isWellFormed(presented) ? this.#judge(await this.#load(this.#hasher.digest(presented))) : INVALID_KEY;
     this.#watch ??= this.store.watch?.({ changed: (d) => this.#cache!.forget(d), lost: () => this.#cache!.clear() });
@@ -252,7 +268,9 @@ export class ApiKeys {
     // leaves no other string with the same lookup: only a key not seen yet needs the format check.
     if (remembered === undefined && !this.format.isWellFormed(presented)) return INVALID_KEY;
     const digest = remembered ?? this.#hasher.digest(presented);
-    const known = await this.#cache.get(digest, this.#load);
+    const answer = this.#cache.get(digest, this.#load);
+    cacheLookup.hit = !(answer instanceof Promise);
+    const known = await answer;
     if (known && remembered === undefined) this.#digests!.set(lookup, digest);
     return this.#judge(known);
   }
@@ -270,7 +288,7 @@ export class ApiKeys {
   };
 
   async get(id: string): Promise<ApiKeyRecord | undefined> {
-    const record = await this.#guard(this.store.findById(id));
+    const record = await this.#findById(id);
     return record && publicRecord(record);
   }
 
@@ -291,7 +309,7 @@ export class ApiKeys {
       throw new PortcullisError("invalid_request", `status: must be one of ${KEY_LIST_STATUSES.join(", ")}`);
     }
     const read = (size: number, after: string | undefined): Promise<KeyPage> =>
-      this.#guard(
+      this.#guard(KEY_STORE.listByOwner, () =>
         this.store.listByOwner(owner, {
           limit: size,
           ...(after === undefined ? {} : { after }),
@@ -324,7 +342,7 @@ export class ApiKeys {
     if (!Number.isInteger(days) || days < 1 || days > USAGE_RETENTION_DAYS) {
       throw new PortcullisError("invalid_request", `days: must be a whole number from 1 to ${USAGE_RETENTION_DAYS}`);
     }
-    return this.#guard(this.store.usage(owner, { days, now: this.now(), ...(keyId === undefined ? {} : { keyId }) }));
+    return this.#guard(KEY_STORE.usage, () => this.store.usage(owner, { days, now: this.now(), ...(keyId === undefined ? {} : { keyId }) }));
   }
 
   /**
@@ -355,14 +373,14 @@ export class ApiKeys {
   ): Promise<ApiKeyRecord | undefined> {
     const now = this.now();
     // Guarded, so a second revocation keeps the first one's time.
-    const { applied, record } = await this.#guard(this.store.update(id, { revokedAt: now }, { onlyIfUnset: ["revokedAt"] }));
+    const { applied, record } = await this.#guard(KEY_STORE.update, () => this.store.update(id, { revokedAt: now }, { onlyIfUnset: ["revokedAt"] }));
     if (!record) return undefined;
     this.#cache?.forget(record.digest);
     if (applied) onRevoked?.(publicRecord(record));
     // A key taken down by another's revocation, or one whose revocation finished: nothing to walk.
     if (applied || (record.revokedWith === undefined && record.cascadedAt === undefined)) {
       await this.#revokeTree(record, by, applied ? now : record.revokedAt!);
-      await this.#guard(this.store.update(id, { cascadedAt: this.now() }));
+      await this.#guard(KEY_STORE.update, () => this.store.update(id, { cascadedAt: this.now() }));
     }
     if (applied) return publicRecord(record);
     const successor = await this.#workingSuccessor(record, by, now);
@@ -377,7 +395,7 @@ export class ApiKeys {
    * that revoking it again finishes it.
    */
   async #workingSuccessor(record: StoredApiKey, by: string | undefined, now: number): Promise<string | undefined> {
-    const asking = by === undefined ? undefined : await this.#guard(this.store.findById(by));
+    const asking = by === undefined ? undefined : await this.#findById(by);
     let next = await this.#replacementOfChain(record);
     for (let step = 0; next !== undefined && step < MAX_CHAIN_STEPS; step++) {
       const current = await this.#currentOfChain(next);
@@ -397,7 +415,7 @@ export class ApiKeys {
     for (const direction of ["rotatedFrom", "rotatedTo"] as const) {
       let id = key[direction];
       for (let step = 0; id !== undefined && step < MAX_CHAIN_STEPS; step++) {
-        const record = await this.#guard(this.store.findById(id));
+        const record = await this.#findById(id);
         if (record?.replacedBy !== undefined) return record.replacedBy;
         id = record?.[direction];
       }
@@ -424,13 +442,13 @@ export class ApiKeys {
         if (revoked.has(lineage)) continue;
         revoked.add(lineage);
         await this.#revokeChain(key, root.id, revoke);
-        const ids = await this.#guard(this.store.listCreatedUnder(lineage));
+        const ids = await this.#guard(KEY_STORE.listCreatedUnder, () => this.store.listCreatedUnder(lineage));
         for (let i = 0; i < ids.length; i += CASCADE_BATCH) {
           const batch: string[] = [];
           for (const child of ids.slice(i, i + CASCADE_BATCH)) (spared.has(child) ? found : batch).push(child);
           // Only a key still made under this chain: an entry left by a key that moved is no reason.
           const outcomes = await Promise.all(
-            batch.map((child) => this.#guard(this.store.update(child, revoke, { onlyIfUnset: ["revokedAt"], onlyIfCreatedUnder: lineage }))),
+            batch.map((child) => this.#guard(KEY_STORE.update, () => this.store.update(child, revoke, { onlyIfUnset: ["revokedAt"], onlyIfCreatedUnder: lineage }))),
           );
           for (const { record } of outcomes) {
             if (record?.createdUnder !== lineage) continue;
@@ -443,8 +461,8 @@ export class ApiKeys {
     }
     if (by !== undefined && found.includes(by)) {
       // Linked before it moves: once moved, a retry of a revocation cut short no longer finds it.
-      await this.#guard(this.store.update(by, { replaces: root.id }));
-      await this.#guard(this.store.update(root.id, { replacedBy: by }));
+      await this.#guard(KEY_STORE.update, () => this.store.update(by, { replaces: root.id }));
+      await this.#guard(KEY_STORE.update, () => this.store.update(root.id, { replacedBy: by }));
     }
     for (const id of found) await this.#takePlace(id, root, revoked);
   }
@@ -454,7 +472,8 @@ export class ApiKeys {
     for (const direction of ["rotatedFrom", "rotatedTo"] as const) {
       let id = key[direction];
       for (let step = 0; id !== undefined && step < MAX_CHAIN_STEPS; step++) {
-        const { applied, record } = await this.#guard(this.store.update(id, revoke, { onlyIfUnset: ["revokedAt"] }));
+        const target = id;
+        const { applied, record } = await this.#guard(KEY_STORE.update, () => this.store.update(target, revoke, { onlyIfUnset: ["revokedAt"] }));
         if (!record) break;
         this.#cache?.forget(record.digest);
         // Revoked by another revocation, which took the rest of the chain down then.
@@ -467,14 +486,14 @@ export class ApiKeys {
   /** The ids of the chain of the key asking for a revocation, which are spared: none for `root`'s own chain. */
   async #sparedBy(root: StoredApiKey, by: string | undefined): Promise<Set<string>> {
     const spared = new Set<string>();
-    const caller = by === undefined || by === root.id ? undefined : await this.#guard(this.store.findById(by));
+    const caller = by === undefined || by === root.id ? undefined : await this.#findById(by);
     if (!caller || lineageOf(caller) === lineageOf(root)) return spared;
     spared.add(caller.id);
     for (const direction of ["rotatedFrom", "rotatedTo"] as const) {
       let id = caller[direction];
       for (let step = 0; id !== undefined && step < MAX_CHAIN_STEPS; step++) {
         spared.add(id);
-        id = (await this.#guard(this.store.findById(id)))?.[direction];
+        id = (await this.#findById(id))?.[direction];
       }
     }
     return spared;
@@ -486,17 +505,17 @@ export class ApiKeys {
    * a limit of its own (it may be looser than the default, which only the host knows).
    */
   async #takePlace(id: string, root: StoredApiKey, revoked: ReadonlySet<string>): Promise<void> {
-    const key = await this.#guard(this.store.findById(id));
+    const key = await this.#findById(id);
     if (!key || key.createdUnder === undefined || !revoked.has(key.createdUnder)) return;
     const countsUnder = (key.countsUnder ?? []).filter(
       (budget) => !revoked.has(budget.lineage) || (budget.rateLimit === undefined && key.rateLimit !== undefined),
     );
     const maker = await this.#makerOfChain(root, key, revoked);
-    const moved = await this.#guard(this.store.reparent(id, { ...maker, countsUnder }));
+    const moved = await this.#guard(KEY_STORE.reparent, () => this.store.reparent(id, { ...maker, countsUnder }));
     if (moved) this.#cache?.forget(moved.digest);
     // As at creation: a new maker revoked meanwhile may not have seen this key in its list.
     if (moved && maker && (await this.#currentOfChain(maker.createdBy)).revokedAt !== undefined) {
-      await this.#guard(this.store.update(id, { revokedAt: this.now(), revokedWith: maker.createdBy }, { onlyIfUnset: ["revokedAt"] }));
+      await this.#guard(KEY_STORE.update, () => this.store.update(id, { revokedAt: this.now(), revokedWith: maker.createdBy }, { onlyIfUnset: ["revokedAt"] }));
     }
   }
 
@@ -512,10 +531,10 @@ export class ApiKeys {
     for (let step = 0; member !== undefined && step < MAX_CHAIN_STEPS; step++) {
       const { createdBy, createdUnder } = member;
       if (createdBy !== undefined && createdUnder !== undefined && createdUnder !== own && !revoked.has(createdUnder)) {
-        const maker = await this.#guard(this.store.findById(createdBy));
+        const maker = await this.#findById(createdBy);
         if (maker && !(maker.countsUnder ?? []).some((budget) => budget.lineage === own)) return { createdBy, createdUnder };
       }
-      member = member.rotatedFrom === undefined ? undefined : await this.#guard(this.store.findById(member.rotatedFrom));
+      member = member.rotatedFrom === undefined ? undefined : await this.#findById(member.rotatedFrom);
     }
     return undefined;
   }
@@ -539,7 +558,7 @@ export class ApiKeys {
     if (!Number.isSafeInteger(gracePeriodMs) || gracePeriodMs < 0) {
       throw new PortcullisError("invalid_request", "grace period: must be a non-negative whole number");
     }
-    const old = await this.#guard(this.store.findById(id));
+    const old = await this.#findById(id);
     if (!old) return undefined;
     const now = this.now();
     assertRotatable(old, now);
@@ -577,10 +596,10 @@ export class ApiKeys {
 
     // The new record goes in first, unseen; the old one then changes in one guarded step, so a
     // concurrent revocation or rotation wins cleanly and a failure part-way changes nothing.
-    await this.#guard(this.store.insert(created.record));
+    await this.#guard(KEY_STORE.insert, () => this.store.insert(created.record));
     let claim: UpdateOutcome;
     try {
-      claim = await this.#guard(
+      claim = await this.#guard(KEY_STORE.update, () =>
         this.store.update(
           old.id,
           { rotatedTo: created.record.id, expiresAt: Math.min(old.expiresAt ?? MAX_TIME, now + gracePeriodMs) },
@@ -599,7 +618,7 @@ export class ApiKeys {
     }
     if (claim.record) this.#cache?.forget(claim.record.digest);
     if (!claim.applied) {
-      await this.#guard(this.store.remove(created.record.id));
+      await this.#guard(KEY_STORE.remove, () => this.store.remove(created.record.id));
       if (!claim.record) return undefined;
       assertRotatable(claim.record, now);
       throw new PortcullisError("conflict", "The key changed while it was being rotated.");
@@ -633,7 +652,7 @@ export class ApiKeys {
 
   /** The record of the key asking for a change, which must work now. */
   async #activeCaller(id: string, now: number): Promise<StoredApiKey> {
-    const caller = await this.#guard(this.store.findById(id));
+    const caller = await this.#findById(id);
     if (!caller) throw new PortcullisError("invalid_key");
     const status = keyStatus(caller, now);
     if (status !== "active") throw new PortcullisError(status === "revoked" ? "revoked_key" : "expired_key");
@@ -646,9 +665,9 @@ export class ApiKeys {
    * whether it was. A missing key counts as revoked.
    */
   async #currentOfChain(id: string): Promise<StoredApiKey | { revokedAt: number; expiresAt?: undefined }> {
-    let record = await this.#guard(this.store.findById(id));
+    let record = await this.#findById(id);
     for (let step = 0; record?.rotatedTo !== undefined && step < MAX_CHAIN_STEPS; step++) {
-      const next: StoredApiKey | undefined = await this.#guard(this.store.findById(record.rotatedTo));
+      const next: StoredApiKey | undefined = await this.#findById(record.rotatedTo);
       if (!next) break;
       record = next;
     }
@@ -742,10 +761,26 @@ export class ApiKeys {
     };
   }
 
-  /** Store failures and calls slower than `timeoutMs` become 503 `auth_unavailable`: fail closed, and fast. */
-  #guard<T>(operation: Promise<T>): Promise<T> {
-    return guardStore(operation, this.#timeoutMs);
+  /**
+   * Calls the store, traced: failures and calls slower than `timeoutMs` become 503
+   * `auth_unavailable` (fail closed, and fast) and are counted.
+   */
+  #guard<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T> {
+    return callStore(operation, this.#timeoutMs, call);
   }
+
+  #findById(id: string): Promise<StoredApiKey | undefined> {
+    return this.#guard(KEY_STORE.findById, () => this.store.findById(id));
+  }
+}
+
+/** Whether a verification's cache lookup answered from memory; undefined when it made none. */
+interface CacheLookup {
+  hit: boolean | undefined;
+}
+
+function cacheResultOf(lookup: CacheLookup): "hit" | "miss" | undefined {
+  return lookup.hit === undefined ? undefined : lookup.hit ? "hit" : "miss";
 }
 
 function assertRotatable(record: StoredApiKey, now: number): void {

@@ -2,6 +2,9 @@ import { RateLimiterRes, type RateLimiterAbstract, type RateLimiterMemory } from
 import { configError } from "./errors";
 import { failOverBy, startDeadline, type Deadline } from "./fail-over";
 import { memoryLimiter, type LimiterSettings, type LimiterStore } from "./limiter-store";
+import { storeFailureType } from "./store-guard";
+import { LIMITER_STORE } from "./store-operations";
+import { startStoreCall } from "./telemetry";
 
 /** One point counted, and the limiter that took it (where it is given back, if it is). */
 export interface LimiterCount {
@@ -55,11 +58,35 @@ export function insuredLimiter(factory: string, store: LimiterStore, settings: R
     store: limiter,
     memory,
     count(id, deadline) {
-      if (!remote || deadline === undefined) return countOn(limiter, id);
-      return failOverBy(countOn(limiter, id), deadline, () => countOn(memory, id));
+      if (!remote) return countOn(limiter, id);
+      const traced = startStoreCall(LIMITER_STORE.consume);
+      const counting = traced.run(() => countOn(limiter, id)).then(
+        (counted) => {
+          traced.end();
+          return counted;
+        },
+        (error: unknown) => {
+          traced.end(storeFailureType(error), error);
+          throw error;
+        },
+      );
+      if (deadline === undefined) return counting;
+      return failOverBy(counting, deadline, () => {
+        traced.end("timeout");
+        return countOn(memory, id);
+      });
     },
     async forget(id) {
-      await Promise.all([limiter.delete(id), remote ? memory.delete(id) : undefined]);
+      if (!remote) return void (await limiter.delete(id));
+      const traced = startStoreCall(LIMITER_STORE.delete);
+      const deleting = traced.run(() => limiter.delete(id)).then(
+        () => traced.end(),
+        (error: unknown) => {
+          traced.end(storeFailureType(error), error);
+          throw error;
+        },
+      );
+      await Promise.all([deleting, memory.delete(id)]);
     },
   };
 }

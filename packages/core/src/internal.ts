@@ -44,7 +44,26 @@ export {
   rateLimitHeaders,
 } from "./rate-limit-headers";
 export { isIoredisLike } from "./ioredis-like";
-export { DEFAULT_STORE_TIMEOUT_MS, storeUnavailable, guardStore } from "./store-guard";
+export { DEFAULT_STORE_TIMEOUT_MS, storeUnavailable, storeTimeout, storeFailureType, guardStore, callStore } from "./store-guard";
+export {
+  TELEMETRY_SCOPE,
+  METRICS,
+  TELEMETRY_ATTRIBUTES,
+  type AuthMiddleware,
+  type CredentialType,
+  type AuthOutcome,
+  type StorePort,
+  type StoreOperation,
+  storeOperations,
+  type AuthOutcomeRecorder,
+  authOutcomeRecorder,
+  recordKeyVerification,
+  recordKeyCacheLookup,
+  type StoreCallTrace,
+  startStoreCall,
+} from "./telemetry";
+export { KEY_STORE, USER_STORE, SESSION_STORE, SESSION_INDEX, LIMITER_STORE, AUDIT_SINK, MFA_STORE } from "./store-operations";
+export { traceSessionStore } from "./traced-session-store";
 export { type Deadline, startDeadline, failOverBy } from "./fail-over";
 export { isLimiterStore } from "./limiter-store";
 export {

@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { wholeNumber } from "./option-schema";
+import { recordKeyCacheLookup } from "./telemetry";
 
 export interface KeyCacheOptions {
   /**
@@ -76,11 +77,18 @@ export class VerifiedKeyCache<T extends object> {
     this.#missing = new LRUCache({ max: maxMisses, ttl: missTtlMs, ttlResolution: 0, perf });
   }
 
-  /** The remembered value (`undefined` for a remembered miss), or the store's through `load`. */
+  /**
+   * The remembered value (`undefined` for a remembered miss), or the store's through `load`: a
+   * promise exactly when the answer waits for the store. Counted in `portcullis.key.cache.lookups`
+   * as a hit when it does not (a lookup that joins another's store call waits, so is a miss).
+   */
   get(digest: string, load: (digest: string) => Promise<T | undefined>): T | undefined | Promise<T | undefined> {
     const found = this.#found.get(digest);
-    if (found !== undefined) return found;
-    if (this.#missing.has(digest)) return undefined;
+    if (found !== undefined || this.#missing.has(digest)) {
+      recordKeyCacheLookup(true);
+      return found;
+    }
+    recordKeyCacheLookup(false);
     const pending = this.#loading.get(digest);
     if (pending) return pending;
     const generation = this.#generation;

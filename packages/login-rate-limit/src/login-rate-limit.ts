@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { PortcullisError, type ErrorResponseOptions, type LimiterStore } from "@portcullis/core";
 import {
+  authOutcomeRecorder,
   createErrorResponder,
   errorResponseOptions,
   functionOption,
@@ -202,6 +203,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
   };
   const all = [limiters.consecutiveFailures.counts, limiters.perIpPerDay.counts];
   const respond = createErrorResponder(config);
+  const outcomes = authOutcomeRecorder("loginRateLimit");
   const usernameOf = (req: Request): unknown => {
     try {
       return username(req);
@@ -256,6 +258,7 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
               headers: decision.headers,
               data: { retry_after: decision.retryAfterSeconds },
             });
+            outcomes.refused("rate_limit_exceeded", "password");
             return respond(refusal, req, res, next);
           }
           for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
@@ -264,10 +267,14 @@ export function loginRateLimit(options: Readonly<LoginRateLimitOptions>): LoginR
             if (res.statusCode >= 200 && res.statusCode < 300) succeeded(ids, counted.perIpPerDay);
             else if (isPasswordAccepted(req)) refundIp(ids, counted.perIpPerDay);
           });
+          outcomes.success("password");
           next();
         },
         // Only when the store and the memory insurance both failed: refuse, never let the attempt in.
-        (error: unknown) => respond(storeUnavailable(error), req, res, next),
+        (error: unknown) => {
+          outcomes.refused("auth_unavailable", "password");
+          respond(storeUnavailable(error), req, res, next);
+        },
       )
       .catch(next); // a responder that throws must not become an unhandled rejection
   }

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import { PortcullisError } from "@portcullis/core";
-import { challenge, guardStore, parseRequest } from "@portcullis/core/internal";
+import { challenge, parseRequest, callStore, MFA_STORE, USER_STORE } from "@portcullis/core/internal";
 import type { SecondFactorRoutes } from "@portcullis/session-auth";
 import { auditCodeOf, confirmedEnrolment, invalidCode, secondFactorBody, spendSecondFactor, type MfaConfig } from "./second-factor";
 
@@ -65,7 +65,7 @@ export function loginWithSecondFactor(routes: SecondFactorRoutes, mfa: MfaConfig
       throw noPendingLogin();
     }
     const enrolment = await confirmedEnrolment(mfa, context, userId);
-    const tries = await guardStore(mfa.store.countSignInCode(pending.id, now, pending.expiresAt), context.timeoutMs);
+    const tries = await callStore(MFA_STORE.countSignInCode, context.timeoutMs, () => mfa.store.countSignInCode(pending.id, now, pending.expiresAt));
     if (tries > MAX_MFA_CODE_FAILURES) {
       await dropPendingLogin(req, res);
       throw tooManyWrongCodes();
@@ -77,7 +77,7 @@ export function loginWithSecondFactor(routes: SecondFactorRoutes, mfa: MfaConfig
       await dropPendingLogin(req, res);
       throw tooManyWrongCodes();
     }
-    const user = await guardStore(users.findById(userId), context.timeoutMs);
+    const user = await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(userId));
     // A password changed (or an account removed) since the password step ends this sign-in too.
     if (!user || (user.passwordChangedAt ?? 0) > pending.passwordAt) {
       await dropPendingLogin(req, res);

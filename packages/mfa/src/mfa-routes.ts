@@ -1,6 +1,6 @@
 import type { Request, Router } from "express";
 import { PortcullisError } from "@portcullis/core";
-import { asyncHandler, guardStore, parseRequest, unauthenticated } from "@portcullis/core/internal";
+import { asyncHandler, callStore, MFA_STORE, parseRequest, unauthenticated, USER_STORE } from "@portcullis/core/internal";
 import type { SecondFactorContext, SecondFactorRoutes } from "@portcullis/session-auth";
 import QRCode from "qrcode";
 import { loginWithSecondFactor } from "./mfa-login";
@@ -41,7 +41,7 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
 
   router.get("/mfa", asyncHandler(async function mfaStatus(req, res) {
     const { context, userId } = sessionOwner(req);
-    const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
+    const enrolment = await callStore(MFA_STORE.find, context.timeoutMs, () => mfa.store.find(userId));
     const enabled = enrolment?.confirmedAt !== undefined;
     res.set("Cache-Control", "no-store").json({
       enabled,
@@ -52,10 +52,11 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
 
   router.post("/mfa/enrol", sameSiteOnly, recentAuth, asyncHandler(async function startEnrolment(req, res) {
     const { context, userId } = sessionOwner(req);
-    const user = await guardStore(users.findById(userId), context.timeoutMs);
+    const user = await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(userId));
     if (!user) throw unauthenticated(req, context.realm);
     const secret = newTotpSecret();
-    const started = await guardStore(mfa.store.startEnrolment(userId, mfa.box.seal(secret, userId), context.now()), context.timeoutMs);
+    const sealed = mfa.box.seal(secret, userId);
+    const started = await callStore(MFA_STORE.startEnrolment, context.timeoutMs, () => mfa.store.startEnrolment(userId, sealed, context.now()));
     if (!started) throw new PortcullisError("conflict", "Two-factor authentication is already on: turn it off before setting it up again.");
     const otpauthUrl = totpUri({ issuer: mfa.issuer, account: user.email, secret });
     res.set("Cache-Control", "no-store").json({ secret, otpauth_url: otpauthUrl, qr_code: await qrCodeDataUrl(otpauthUrl) });
@@ -64,7 +65,7 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
   router.post("/mfa/confirm", ...json, sameSiteOnly, ...limited, asyncHandler(async function confirmEnrolment(req, res) {
     const { context, userId } = sessionOwner(req);
     const { code } = parseRequest(codeBody, req.body, "body");
-    const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
+    const enrolment = await callStore(MFA_STORE.find, context.timeoutMs, () => mfa.store.find(userId));
     // A set-up left waiting (its secret perhaps seen on a screen since) cannot be confirmed later.
     if (!enrolment || enrolment.confirmedAt !== undefined || context.now() - enrolment.startedAt > ENROLMENT_TTL_MS) {
       throw new PortcullisError("conflict", "No two-factor set-up is waiting for a code: start one with POST /mfa/enrol.");
@@ -82,7 +83,7 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
       at: context.now(),
       step, // recorded, so this code cannot also sign in
     };
-    if (!(await guardStore(mfa.store.confirm(userId, confirmation), context.timeoutMs))) {
+    if (!(await callStore(MFA_STORE.confirm, context.timeoutMs, () => mfa.store.confirm(userId, confirmation)))) {
       throw new PortcullisError("conflict", "The two-factor set-up changed meanwhile: start again with POST /mfa/enrol.");
     }
     // Sessions opened with the password alone (perhaps by whoever made MFA necessary) end here.
@@ -104,7 +105,7 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
   router.post("/mfa/disable", ...json, sameSiteOnly, recentAuth, ...limited, asyncHandler(async function disable(req, res) {
     const { context, userId } = sessionOwner(req);
     await proveSecondFactor(req, context, userId, parseRequest(secondFactorBody, req.body, "body"), "mfa.disable");
-    await guardStore(mfa.store.remove(userId), context.timeoutMs);
+    await callStore(MFA_STORE.remove, context.timeoutMs, () => mfa.store.remove(userId));
     context.record(req, { action: "mfa.disable", outcome: "success", userId, owner: userId });
     res.json({ enabled: false });
   }));
@@ -114,7 +115,7 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
     await proveSecondFactor(req, context, userId, parseRequest(codeBody, req.body, "body"), "mfa.recovery_codes");
     const recoveryCodes = newRecoveryCodes();
     const digests = recoveryCodes.map((recoveryCode) => mfa.recoveryCodes.digest(userId, recoveryCode));
-    if (!(await guardStore(mfa.store.replaceRecoveryCodes(userId, digests), context.timeoutMs))) throw notEnabled();
+    if (!(await callStore(MFA_STORE.replaceRecoveryCodes, context.timeoutMs, () => mfa.store.replaceRecoveryCodes(userId, digests)))) throw notEnabled();
     context.record(req, { action: "mfa.recovery_codes", outcome: "success", userId, owner: userId });
     res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes });
   }));

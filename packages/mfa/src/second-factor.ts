@@ -1,5 +1,5 @@
 import { PortcullisError, type CodeAttemptPolicy, type MfaEnrolment, type MfaStore } from "@portcullis/core";
-import { checked, guardStore, resolveOptions } from "@portcullis/core/internal";
+import { checked, resolveOptions, callStore, MFA_STORE } from "@portcullis/core/internal";
 import { z } from "zod";
 import { RecoveryCodeHasher, normalizeRecoveryCode } from "./recovery-codes";
 import { encryptionKeysOf, SecretBox, type MfaEncryptionKey } from "./secret-box";
@@ -106,23 +106,23 @@ export async function spendSecondFactor(
 ): Promise<SecondFactorOutcome> {
   if ("code" in proof) {
     const now = context.now();
-    const attempt = await guardStore(mfa.store.beginCodeAttempt(userId, now, CODE_ATTEMPTS), context.timeoutMs);
+    const attempt = await callStore(MFA_STORE.beginCodeAttempt, context.timeoutMs, () => mfa.store.beginCodeAttempt(userId, now, CODE_ATTEMPTS));
     if (!attempt.allowed) throw tooManyCodes(attempt.retryAt - now);
     const secret = mfa.box.open(enrolment.secret, userId);
     if (secret === undefined) return { ok: false, reason: "unreadable_secret" };
     const step = await verifyTotp(secret, proof.code, now);
-    const spent = step !== undefined && (await guardStore(mfa.store.useStep(userId, step), context.timeoutMs));
+    const spent = step !== undefined && (await callStore(MFA_STORE.useStep, context.timeoutMs, () => mfa.store.useStep(userId, step)));
     return spent ? { ok: true, method: "totp" } : { ok: false, reason: "invalid_code" };
   }
   for (const digest of mfa.recoveryCodes.candidates(userId, proof.recovery_code)) {
-    if (await guardStore(mfa.store.useRecoveryCode(userId, digest), context.timeoutMs)) return { ok: true, method: "recovery_code" };
+    if (await callStore(MFA_STORE.useRecoveryCode, context.timeoutMs, () => mfa.store.useRecoveryCode(userId, digest))) return { ok: true, method: "recovery_code" };
   }
   return { ok: false, reason: "invalid_code" };
 }
 
 /** The user's confirmed enrolment, or undefined while MFA is off (or only pending) for them. */
 export async function confirmedEnrolment(mfa: MfaConfig, context: SecondFactorContext, userId: string): Promise<MfaEnrolment | undefined> {
-  const enrolment = await guardStore(mfa.store.find(userId), context.timeoutMs);
+  const enrolment = await callStore(MFA_STORE.find, context.timeoutMs, () => mfa.store.find(userId));
   return enrolment?.confirmedAt === undefined ? undefined : enrolment;
 }
 

@@ -2,6 +2,7 @@ import type { RequestHandler } from "express";
 import { endpointIdsOf, endpointRefusal } from "./endpoint";
 import { insufficientScope, isPortcullisError, ScopePolicy, type ErrorResponseOptions } from "@portcullis/core";
 import {
+  authOutcomeRecorder,
   checked,
   configError,
   createErrorResponder,
@@ -61,24 +62,37 @@ export function requireScope(scopes: string | readonly string[], options: Readon
   const declaredEndpoints = all.filter((scope) => scopeKind(scope) === "endpoint");
   const required = all.filter((scope) => scopeKind(scope) !== "endpoint");
   const respond = createErrorResponder(config);
+  const outcomes = authOutcomeRecorder("requireScope");
 
   return function requireScopeMiddleware(req, res, next) {
     const principal = req.auth;
-    if (!principal) return respond(unauthenticated(req, realm), req, res, next);
+    if (!principal) {
+      const refusal = unauthenticated(req, realm);
+      outcomes.refused(refusal.code, "none");
+      return respond(refusal, req, res, next);
+    }
     // Only a principal limited to some endpoints needs to know which endpoint this is.
     const limit = policy.endpointsOf(principal.scopes);
     if (limit.size > 0) {
       const endpoints = endpointIdsOf(req, declaredEndpoints);
-      if (!endpoints.some((id) => limit.has(id))) return respond(endpointRefusal(endpoints, realm), req, res, next);
+      if (!endpoints.some((id) => limit.has(id))) {
+        const refusal = endpointRefusal(endpoints, realm);
+        outcomes.refused(refusal.code, principal.kind);
+        return respond(refusal, req, res, next);
+      }
     }
     const missing = policy.missing(principal.scopes, required);
     const allowed = match === "all" ? missing.length === 0 : missing.length < required.length || required.length === 0;
-    if (allowed) return next();
+    if (allowed) {
+      outcomes.success(principal.kind);
+      return next();
+    }
     const named = match === "all" ? missing : required;
     const detail =
       match === "all"
         ? `Missing scope${named.length > 1 ? "s" : ""}: ${named.join(", ")}.`
         : `Requires one of the scopes: ${named.join(", ")}.`;
+    outcomes.refused("insufficient_permissions", principal.kind);
     respond(insufficientScope(detail, named, realm), req, res, next);
   };
 }

@@ -3,6 +3,7 @@ import {
   fromRequestError,
   utf8Only,
   PortcullisError,
+  isPortcullisError,
   requireJsonBody,
   type ErrorResponseOptions,
   type SessionPrincipal,
@@ -15,11 +16,15 @@ import {
   errorResponseOptions,
   parseRequest,
   errorOptionsOf,
-  guardStore,
   markPasswordAccepted,
   resolveOptions,
   unauthenticated,
   wholeNumber,
+  callStore,
+  authOutcomeRecorder,
+  SESSION_INDEX,
+  SESSION_STORE,
+  USER_STORE,
 } from "@portcullis/core/internal";
 import { requireRecentAuth } from "@portcullis/require-scope";
 import { reauthenticationRequired } from "@portcullis/require-scope/internal";
@@ -117,6 +122,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   const { users, rateLimit, mfa, recentAuthMaxAgeMs } = config;
   const passwords = boundedPasswordChecks(users, config.passwordTimeoutMs);
   const respond = createErrorResponder({ ...config, formatError: config.formatError ?? authRouterErrorFormat });
+  const outcomes = authOutcomeRecorder("authRouter");
   // Built per context on first use, so it reads the same clock as sessionAuth.
   const recentGuards = new WeakMap<SessionContext, RequestHandler>();
   /** Whether the session proved a second factor within `recentAuthMaxAgeMs`. */
@@ -151,6 +157,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     }
     await regenerate(req, context.timeoutMs, context.realm);
     await completeLogin(req, res, context, user, { authenticatedAt: context.now() });
+    outcomes.success("password");
   }));
 
   router.post("/logout", sameSiteOnly, asyncHandler(async function logout(req, res) {
@@ -159,7 +166,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     if (data) {
       const sessionId = req.sessionID;
       await destroyCurrent(req, context.timeoutMs, context.realm);
-      await guardStore(context.index.remove(data.userId, sessionId), context.timeoutMs);
+      await callStore(SESSION_INDEX.remove, context.timeoutMs, () => context.index.remove(data.userId, sessionId));
       context.record(req, { action: "session.logout", outcome: "success", userId: data.userId, owner: data.userId });
     } else if (req.session?.portcullisMfaLogin) {
       await destroyCurrent(req, context.timeoutMs, context.realm); // a sign-in still waiting for its code
@@ -176,7 +183,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
       res.json({ kind: "api_key", key_id: principal.keyId, owner: principal.owner, scopes: principal.scopes, app: principal.app ?? null });
       return;
     }
-    const user = await guardStore(users.findById(principal.userId), context.timeoutMs);
+    const user = await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(principal.userId));
     if (!user) throw unauthenticated(req, context.realm);
     res.set("Cache-Control", "no-store").json(meJson(user, principal.scopes));
   }));
@@ -251,10 +258,12 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     res.json({ password_changed: true, other_sessions_revoked: revoked });
   }));
 
-  if (mfa) mfa.addRoutes(router, secondFactorRoutes(users, json, limited, recentAuth));
+  if (mfa) mfa.addRoutes(router, secondFactorRoutes(users, json, limited, recentAuth, () => outcomes.success("password")));
 
   router.use(function authRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
-    respond(fromRequestError(error), req, res, next);
+    const refusal = fromRequestError(error);
+    if (isSignIn(req)) outcomes.refused(isPortcullisError(refusal) ? refusal.code : undefined, "password");
+    respond(refusal, req, res, next);
   });
   return router;
 }
@@ -266,8 +275,8 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
  */
 async function continueUnderNewId(req: Request, context: SessionContext, userId: string, data: PortcullisSessionData): Promise<void> {
   const previousId = req.sessionID;
-  if (!(await guardStore(context.store.take(previousId), context.timeoutMs))) throw unauthenticated(req, context.realm);
-  await guardStore(context.index.remove(userId, previousId), context.timeoutMs);
+  if (!(await callStore(SESSION_STORE.take, context.timeoutMs, () => context.store.take(previousId)))) throw unauthenticated(req, context.realm);
+  await callStore(SESSION_INDEX.remove, context.timeoutMs, () => context.index.remove(userId, previousId));
   req.sessionStore.generate(req);
   await startSession(req, context, data);
 }
@@ -277,8 +286,8 @@ type PasswordChecks = Pick<UserStore, "verifyCredentials" | "changePassword">;
 
 function boundedPasswordChecks(users: UserStore, timeoutMs: number): PasswordChecks {
   return {
-    verifyCredentials: (email, password) => guardStore(users.verifyCredentials(email, password), timeoutMs),
-    changePassword: (userId, password) => guardStore(users.changePassword(userId, password), timeoutMs),
+    verifyCredentials: (email, password) => callStore(USER_STORE.verifyCredentials, timeoutMs, () => users.verifyCredentials(email, password)),
+    changePassword: (userId, password) => callStore(USER_STORE.changePassword, timeoutMs, () => users.changePassword(userId, password)),
   };
 }
 
@@ -291,7 +300,7 @@ async function confirmPassword(
   action: "session.reauthenticate" | "password.change",
   req: Request,
 ): Promise<void> {
-  const current = await guardStore(users.findById(userId), context.timeoutMs);
+  const current = await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(userId));
   const confirmed = current && (await passwords.verifyCredentials(current.email, password));
   if (!confirmed || confirmed.id !== userId) {
     context.record(req, { action, outcome: "failure", code: "invalid_credentials", userId, owner: userId });
@@ -303,10 +312,10 @@ async function confirmPassword(
 async function liveSessions(context: SessionContext, userId: string) {
   const now = context.now();
   const live: { sessionId: string; data: PortcullisSessionData }[] = [];
-  for (const sessionId of await guardStore(context.index.list(userId, now), context.timeoutMs)) {
+  for (const sessionId of await callStore(SESSION_INDEX.list, context.timeoutMs, () => context.index.list(userId, now))) {
     const data = await loadById(context.store, sessionId, context.timeoutMs);
     if (data && data.userId === userId && now < sessionDeadline(data, context.timeouts)) live.push({ sessionId, data });
-    else await guardStore(context.index.remove(userId, sessionId), context.timeoutMs);
+    else await callStore(SESSION_INDEX.remove, context.timeoutMs, () => context.index.remove(userId, sessionId));
   }
   return live;
 }
@@ -321,8 +330,24 @@ async function revokeAllBut(context: SessionContext, userId: string, keep: strin
   return revoked;
 }
 
+/**
+ * The sign-in routes, whose outcomes `portcullis.auth.outcomes` counts: the password, and the
+ * second factor's code that finishes a sign-in. `req.route` is the route whose handler failed.
+ */
+const SIGN_IN_ROUTES = new Set(["/login", "/login/mfa"]);
+
+function isSignIn(req: Request): boolean {
+  return req.method === "POST" && SIGN_IN_ROUTES.has((req.route as { path?: unknown } | undefined)?.path as string);
+}
+
 /** What the router lends its second factor's routes (see `SecondFactorRoutes`). */
-function secondFactorRoutes(users: UserStore, json: RequestHandler, limited: readonly RequestHandler[], recentAuth: RequestHandler): SecondFactorRoutes {
+function secondFactorRoutes(
+  users: UserStore,
+  json: RequestHandler,
+  limited: readonly RequestHandler[],
+  recentAuth: RequestHandler,
+  signedIn: () => void,
+): SecondFactorRoutes {
   return {
     users,
     json: [json, requireJsonBody],
@@ -343,9 +368,10 @@ function secondFactorRoutes(users: UserStore, json: RequestHandler, limited: rea
       const context = sessionContextOf(req, "authRouter");
       // The pending session becomes a signed-in one under a new id, but only if it is still there:
       // a concurrent request that dropped it (the last wrong code, say) wins.
-      if (!(await guardStore(context.store.take(req.sessionID), context.timeoutMs))) return false;
+      if (!(await callStore(SESSION_STORE.take, context.timeoutMs, () => context.store.take(req.sessionID)))) return false;
       req.sessionStore.generate(req);
       await completeLogin(req, res, context, user, proof);
+      signedIn();
       return true;
     },
   };

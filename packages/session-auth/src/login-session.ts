@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import { type UserRecord } from "@portcullis/core";
-import { guardStore, randomBase62 } from "@portcullis/core/internal";
+import { randomBase62, callStore, SESSION_INDEX } from "@portcullis/core/internal";
 import { principalOf } from "./session-auth";
 import type { SessionContext } from "./session-context";
 import { sessionForgetAt, type PortcullisSessionData } from "./session-data";
@@ -41,7 +41,7 @@ function newSessionData(req: Request, user: UserRecord, at: number, proof: Login
  */
 export async function startSession(req: Request, context: SessionContext, data: PortcullisSessionData): Promise<void> {
   context.assertCookieDeliverable(req); // the routes check first; this keeps any new caller honest
-  await guardStore(context.index.add(data.userId, req.sessionID, sessionForgetAt(data, context.timeouts)), context.timeoutMs);
+  await callStore(SESSION_INDEX.add, context.timeoutMs, () => context.index.add(data.userId, req.sessionID, sessionForgetAt(data, context.timeouts)));
   req.session.portcullis = data;
   await context.store.creating(req.sessionID, () => save(req, context.timeoutMs, context.realm));
 }
@@ -60,12 +60,12 @@ export async function completeLogin(req: Request, res: Response, context: Sessio
 
 export async function endSession(context: SessionContext, userId: string, sessionId: string): Promise<void> {
   await destroyById(context.store, sessionId, context.timeoutMs);
-  await guardStore(context.index.remove(userId, sessionId), context.timeoutMs);
+  await callStore(SESSION_INDEX.remove, context.timeoutMs, () => context.index.remove(userId, sessionId));
 }
 
 /** Keeps the number of a user's sessions bounded: the oldest are signed out first. */
 async function signOutBeyondCap(context: SessionContext, userId: string): Promise<void> {
-  const sessionIds = await guardStore(context.index.list(userId, context.now()), context.timeoutMs);
+  const sessionIds = await callStore(SESSION_INDEX.list, context.timeoutMs, () => context.index.list(userId, context.now()));
   for (const sessionId of sessionIds.slice(0, Math.max(0, sessionIds.length - MAX_SESSIONS_PER_USER))) {
     await endSession(context, userId, sessionId);
   }

@@ -2,6 +2,7 @@ import type { RequestHandler } from "express";
 import session from "express-session";
 import {
   PortcullisError,
+  isPortcullisError,
   type AuditRecorder,
   type ErrorResponseOptions,
   type Logger,
@@ -21,11 +22,14 @@ import {
   realmOption,
   resolveOptions,
   storeUnavailable,
-  guardStore,
   isSafeMethod,
   timeoutMsOption,
   wholeNumber,
   auditEventFromRequest,
+  authOutcomeRecorder,
+  traceSessionStore,
+  callStore,
+  USER_STORE,
 } from "@portcullis/core/internal";
 import { z } from "zod";
 import { memorySessionStorage } from "./memory-session-storage";
@@ -130,6 +134,7 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
 export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandler {
   const config = resolve(options);
   const respond = createErrorResponder(config);
+  const outcomes = authOutcomeRecorder("sessionAuth");
   const { timeouts, now } = config;
   // A sign-in waiting for its code lives only as long as it can be finished, and a minute more
   // so that a late code is told it came too late rather than that nothing was waiting.
@@ -179,7 +184,9 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
         // for a request left without a session, and would wait for a stalled store a second time)
         // nor saves nor touches it: the session stays as stored, and works once the store answers.
         forgetSessionId(req);
-        return respond(error instanceof PortcullisError ? error : storeUnavailable(error), req, res, next);
+        const refusal = error instanceof PortcullisError ? error : storeUnavailable(error);
+        outcomes.refused(refusal.code, "session");
+        return respond(refusal, req, res, next);
       }
       const data = req.session?.portcullis;
       if (!data) return next();
@@ -187,6 +194,7 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       const sessionOf = { userId: data.userId, owner: data.userId };
       const end = () => {
         context.record(req, { action: "session.authenticate", outcome: "failure", code: "session_expired", ...sessionOf });
+        outcomes.refused("session_expired", "session"); // passed on unauthenticated: a guard refuses it
         markSessionExpired(req);
         context.clearCookie(res);
         const sessionId = req.sessionID;
@@ -199,10 +207,12 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       if (!isSafeMethod(req.method)) res.vary("Sec-Fetch-Site").vary("Origin");
       if (!isSameSiteRequest(req.method, req.headers, () => ownOrigin(req), config.sameSite)) {
         context.record(req, { action: "session.authenticate", outcome: "failure", code: "cross_site_request", ...sessionOf });
+        outcomes.refused("cross_site_request", "session");
         return respond(new PortcullisError("cross_site_request"), req, res, next);
       }
       const admit = () => {
         req.auth = principalOf(data, req.sessionID, config.roles);
+        outcomes.success("session");
         next();
       };
       // Touching the timestamp marks the session modified, so it is saved (and its TTL extended)
@@ -212,13 +222,16 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       data.lastSeenAt = at;
       context.record(req, { action: "session.authenticate", outcome: "success", ...sessionOf });
       if (!users) return admit();
-      guardStore(users.findById(data.userId), timeoutMs).then(
+      callStore(USER_STORE.findById, timeoutMs, () => users.findById(data.userId)).then(
         (user) => {
           if (!user || (user.passwordChangedAt ?? 0) > data.authenticatedAt) return end();
           data.role = user.role;
           admit();
         },
-        (failure: unknown) => respond(failure, req, res, next),
+        (failure: unknown) => {
+          outcomes.refused(isPortcullisError(failure) ? failure.code : undefined, "session");
+          respond(failure, req, res, next);
+        },
       );
     });
   };
@@ -254,7 +267,8 @@ function openStorage(sessions: SessionStorage, settings: Parameters<SessionStora
   if (!index || typeof index.add !== "function" || typeof index.list !== "function" || typeof index.remove !== "function") {
     throw configError("sessionAuth", `"sessions" must return { store, index } with a SessionIndex (add, remove, list)`);
   }
-  return { store: store as TakingSessionStore & session.Store, index };
+  // Traced here, at the port, so every adapter's store calls (express-session's own included) are.
+  return { store: traceSessionStore(store as TakingSessionStore & session.Store), index };
 }
 
 /** Options of earlier versions, each with what replaced it. */

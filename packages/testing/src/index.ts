@@ -11,3 +11,4 @@ export { describeSessionStorageContract, type SessionStorageContractOptions } fr
 export * from "./example-server";
 export * from "./eventually";
 export * from "./when-ready";
+export { recordTelemetry, type RecordedTelemetry, type RecordedPoint } from "./telemetry";

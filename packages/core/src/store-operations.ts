@@ -1,0 +1,49 @@
+import { storeOperations } from "./telemetry";
+
+// Every store call portcullis traces, by port: the span is named `<port>.<operation>` and
+// carries `portcullis.store` and `portcullis.store.operation`, never an id or a key.
+
+/** What `ApiKeys` asks of its `KeyStore` (`recordUse` only buffers, so it is no call; adapters' background writes are not traced). */
+export const KEY_STORE = storeOperations("KeyStore", [
+  "insert",
+  "listCreatedUnder",
+  "findByDigest",
+  "findById",
+  "listByOwner",
+  "update",
+  "reparent",
+  "remove",
+  "usage",
+]);
+
+/** What `sessionAuth`, `authRouter` and the second factor ask of the `UserStore`. */
+export const USER_STORE = storeOperations("UserStore", ["findById", "verifyCredentials", "changePassword"]);
+
+/** express-session's calls on the session store, and the `take` that `authRouter` adds. */
+export const SESSION_STORE = storeOperations("SessionStore", ["get", "set", "destroy", "touch", "take"]);
+
+/** Each user's list of sessions. */
+export const SESSION_INDEX = storeOperations("SessionIndex", ["add", "remove", "list"]);
+
+/**
+ * The rate limiters' counts in their `LimiterStore` (a count in the memory insurance is no store
+ * call). An error the store's own insurance absorbs (rate-limiter-flexible's `insuranceLimiter`)
+ * never reaches here; a count the request's deadline cut short is a `timeout`.
+ */
+export const LIMITER_STORE = storeOperations("LimiterStore", ["consume", "delete"]);
+
+/** The access log read back (`record` only buffers, so it is no call). */
+export const AUDIT_SINK = storeOperations("AuditSink", ["list"]);
+
+/** The second factor's calls on the `MfaStore`. */
+export const MFA_STORE = storeOperations("MfaStore", [
+  "find",
+  "startEnrolment",
+  "confirm",
+  "useStep",
+  "useRecoveryCode",
+  "replaceRecoveryCodes",
+  "remove",
+  "beginCodeAttempt",
+  "countSignInCode",
+]);
