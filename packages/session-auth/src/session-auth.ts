@@ -219,6 +219,7 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
       // at the end of this request: at most once a minute, not on every request. The user is
       // checked at the same pace.
       if (at - data.lastSeenAt < LAST_SEEN_RESOLUTION_MS) return admit();
+      const lastSeenAt = data.lastSeenAt;
       data.lastSeenAt = at;
       context.record(req, { action: "session.authenticate", outcome: "success", ...sessionOf });
       if (!users) return admit();
@@ -229,6 +230,8 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
           admit();
         },
         (failure: unknown) => {
+          // The check did not happen: saving the new time would skip it for another minute.
+          data.lastSeenAt = lastSeenAt;
           outcomes.refused(isPortcullisError(failure) ? failure.code : undefined, "session");
           respond(failure, req, res, next);
         },

@@ -99,3 +99,19 @@ describe("a password check slower than the store's time limit", () => {
     expect(res.body.error).toBe("auth_unavailable");
   });
 });
+
+test("a user check that failed is not skipped afterwards: the next request checks the user again", async () => {
+  const { app, users, clock } = await createApp();
+  const cookie = sessionCookie(await request(app).post("/api/auth/login").send({ email: EMAIL, password: PASSWORD }).expect(200));
+  clock.advance(2 * 60_000); // past the once-a-minute pace of the user check
+
+  jest.spyOn(users, "findById").mockRejectedValueOnce(new Error("user store down"));
+  expect((await request(app).get("/api/projects").set("Cookie", cookie).expect(503)).body.error).toBe("auth_unavailable");
+  // The password changes while the check could not run; the session's next request must see it.
+  const admin = await users.findByEmail(EMAIL);
+  clock.advance(1_000);
+  await users.changePassword(admin!.id, "a-new-password-for-you");
+  const refused = await request(app).get("/api/projects").set("Cookie", cookie);
+  expect(refused.status).toBe(401);
+  expect(refused.body.error).toBe("session_expired");
+});
