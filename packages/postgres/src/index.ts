@@ -3,3 +3,4 @@ export { PostgresUserStore, type PostgresUserStoreOptions } from "./postgres-use
 export { PostgresMfaStore, type PostgresMfaStoreOptions } from "./postgres-mfa-store";
 export { PostgresAuditSink, type PostgresAuditSinkOptions } from "./postgres-audit-sink";
 export { migrate, type MigrateOptions, type MigrateResult } from "./migrate";
+export { postgresPing } from "./postgres-ping";
