@@ -6,8 +6,9 @@ const redis = useRedisServer();
 const secret = "rotation-race-secret-of-at-least-32-bytes";
 
 function keysOnRedis(prefix: string) {
-  // Two stores on two connections: the races cross connections, as two processes' would.
-  const make = () => new ApiKeys({ store: new RedisKeyStore(redis().client(), { prefix }), secret, prefix: "cpx_live." });
+  // Two stores on two connections: the races cross connections, as two processes' would. The
+  // races are the subject, not deadlines: a loaded machine must not turn a slow reply into a 503.
+  const make = () => new ApiKeys({ store: new RedisKeyStore(redis().client(), { prefix }), secret, prefix: "cpx_live.", timeoutMs: 20_000 });
   return [make(), make()] as const;
 }
 
