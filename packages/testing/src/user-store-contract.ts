@@ -99,6 +99,17 @@ export function describeUserStoreContract(
       expect(await users.changePassword(`${created.id}\u0000`, "other horse")).toBe(false);
     });
 
+    test("a password holding U+0000 is refused when set, and never matches: bcrypt takes NULs alone for the empty password", async () => {
+      const nuls = "\u0000".repeat(8);
+      await expect(users.create({ email: "nul@example.com", password: nuls, role: "member" })).rejects.toMatchObject({
+        code: "invalid_request",
+        message: expect.stringMatching(/^password: /),
+      });
+      const created = await users.create({ email: "nul@example.com", password: "correct horse", role: "member" });
+      await expect(users.changePassword(created.id, `correct\u0000horse`)).rejects.toMatchObject({ code: "invalid_request" });
+      expect(await users.verifyCredentials("nul@example.com", "correct horse\u0000")).toBeUndefined();
+    });
+
     test.each([
       ["a malformed email", { email: "not-an-email", password: "correct horse", role: "member" }, /^email: /],
       ["a short password", { email: "f@example.com", password: "short", role: "member" }, /^password: at least/],
