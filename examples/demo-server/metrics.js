@@ -11,8 +11,10 @@ const { MeterProvider } = require("@opentelemetry/sdk-metrics");
  * the metrics on the demo's own Express app. Call it once per process; `stop()` unregisters it.
  *
  * `/metrics` answers only a client connected over loopback (the TCP peer's address, which no
- * header can fake): the counts say how the API is used, and a scraper runs beside the process.
- * Anyone else gets the ordinary 404.
+ * header can fake) that no proxy forwarded: the counts say how the API is used, and a scraper
+ * runs beside the process. The demo listens on 127.0.0.1, so a reverse proxy on the same host is
+ * how the internet reaches it, and every request the proxy forwards comes from loopback too: one
+ * carrying a header a proxy adds is not a local scraper's. Anyone else gets the ordinary 404.
  */
 function startPrometheusMetrics() {
   const exporter = new PrometheusExporter({ preventServerStart: true });
@@ -21,7 +23,8 @@ function startPrometheusMetrics() {
 
   /** @type {import("express").RequestHandler} */
   function metricsHandler(req, res, next) {
-    if (!isLoopback(req.socket.remoteAddress)) return next(); // on to the JSON 404 of unknown routes
+    // On to the JSON 404 of unknown routes.
+    if (!isLoopback(req.socket.remoteAddress) || PROXY_HEADERS.some((name) => req.headers[name] !== undefined)) return next();
     exporter.getMetricsRequestHandler(req, res);
   }
   return {
@@ -32,6 +35,9 @@ function startPrometheusMetrics() {
     },
   };
 }
+
+/** Headers reverse proxies add to what they forward (nginx, HAProxy, Caddy, Traefik, cloud load balancers). */
+const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via"];
 
 /**
  * True for 127.0.0.0/8, ::1 and their IPv4-mapped forms.

@@ -77,3 +77,23 @@ test("/metrics is served to loopback clients only, whatever the headers say", ()
   for (const address of ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"]) expect(isLoopback(address)).toBe(true);
   for (const address of ["203.0.113.5", "::ffff:10.0.0.1", "2001:db8::1", "::", "localhost", undefined]) expect(isLoopback(address)).toBe(false);
 });
+
+test("/metrics is not served to a request a reverse proxy forwarded: behind one on the same host every client connects from loopback", async () => {
+  const metrics = startPrometheusMetrics();
+  try {
+    const app = await demo(metrics);
+    await request(app).get("/metrics").expect(200); // a scraper beside the process
+    for (const [header, value] of [
+      ["X-Forwarded-For", "203.0.113.5"],
+      ["Forwarded", "for=203.0.113.5"],
+      ["X-Real-IP", "203.0.113.5"],
+      ["Via", "1.1 proxy"],
+      ["X-Forwarded-Host", "api.example.com"],
+    ]) {
+      const res = await request(app).get("/metrics").set(header!, value!).expect(404);
+      expect(res.body).toEqual({ error: "not_found", detail: "Not found." });
+    }
+  } finally {
+    await metrics.stop();
+  }
+});

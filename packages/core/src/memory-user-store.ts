@@ -9,10 +9,12 @@ export interface NewUser {
 }
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+/** Control characters and half a surrogate pair: text a store cannot keep as it was sent (PostgreSQL refuses U+0000, UTF-8 has no half pair). */
+const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
 
 /** Checks a new user's email, the hasher's password rules and the role; shared by both adapters. */
 export function validateNewUser(user: NewUser, passwords: PasswordHasher): void {
-  if (typeof user.email !== "string" || !EMAIL.test(normalizeEmail(user.email))) {
+  if (typeof user.email !== "string" || UNSTORABLE.test(user.email) || !EMAIL.test(normalizeEmail(user.email))) {
     throw new PortcullisError("invalid_request", "email: must be an email address");
   }
   if (typeof user.role !== "string" || user.role === "") throw new PortcullisError("invalid_request", "role: is required");

@@ -12,7 +12,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from "@opentelemetry/api";
-import type { ErrorCode } from "./errors";
+import { ERROR_CODES, type ErrorCode } from "./errors";
 
 // Telemetry through @opentelemetry/api alone: every call below is a no-op until the app
 // registers an SDK. docs/telemetry.md describes each metric and span.
@@ -161,7 +161,7 @@ export interface AuthOutcomeRecorder {
  * outcomes.success("api_key");
  */
 export function authOutcomeRecorder(middleware: AuthMiddleware): AuthOutcomeRecorder {
-  const attributesOf = (credential: CredentialType, outcome: AuthOutcome): Attributes => ({
+  const attributesOf = (credential: CredentialType, outcome: AuthOutcome | "_OTHER"): Attributes => ({
     [TELEMETRY_ATTRIBUTES.middleware]: middleware,
     [TELEMETRY_ATTRIBUTES.credentialType]: credential,
     [TELEMETRY_ATTRIBUTES.outcome]: outcome,
@@ -175,15 +175,24 @@ export function authOutcomeRecorder(middleware: AuthMiddleware): AuthOutcomeReco
   return {
     success: (credential) => instruments().authOutcomes.add(1, successes[credential]),
     refused: (code, credential) => {
-      if (code !== undefined) instruments().authOutcomes.add(1, attributesOf(credential, code));
+      if (code !== undefined) instruments().authOutcomes.add(1, attributesOf(credential, knownOutcome(code)));
     },
   };
+}
+
+/**
+ * The outcome as an attribute value: a code this copy does not know (made by another installed
+ * copy of core, or a host's look-alike refusal) is `_OTHER`, as the semantic conventions say, so
+ * the values stay the fixed set docs/telemetry.md lists.
+ */
+function knownOutcome(outcome: AuthOutcome): AuthOutcome | "_OTHER" {
+  return outcome === "success" || Object.hasOwn(ERROR_CODES, outcome) ? outcome : "_OTHER";
 }
 
 /** Records one `ApiKeys.verify`: how long it took since `startedAt` (`performance.now()`), and its outcome. */
 export function recordKeyVerification(startedAt: number, outcome: AuthOutcome, cache: "hit" | "miss" | undefined): void {
   const seconds = (performance.now() - startedAt) / 1000;
-  const attributes: Attributes = { [TELEMETRY_ATTRIBUTES.outcome]: outcome };
+  const attributes: Attributes = { [TELEMETRY_ATTRIBUTES.outcome]: knownOutcome(outcome) };
   if (cache !== undefined) attributes[TELEMETRY_ATTRIBUTES.cacheResult] = cache;
   instruments().keyVerificationDuration.record(seconds, attributes);
 }

@@ -1,6 +1,6 @@
 import { SpanStatusCode } from "@opentelemetry/api";
-import { ApiKeys, MemoryKeyStore, PortcullisError } from "@portcullis/core";
-import { callStore, KEY_STORE, METRICS } from "@portcullis/core/internal";
+import { ApiKeys, MemoryKeyStore, PortcullisError, type ErrorCode } from "@portcullis/core";
+import { authOutcomeRecorder, callStore, KEY_STORE, METRICS, recordKeyVerification } from "@portcullis/core/internal";
 import { recordTelemetry, type RecordedTelemetry } from "@portcullis/testing";
 import { createKeys, PREFIX, rejection, SECRET } from "./support/api-keys-setup";
 
@@ -111,5 +111,20 @@ describe("telemetry of ApiKeys", () => {
     expect(await telemetry.total(METRICS.storeErrors, { "error.type": "TypeError" })).toBe(1);
     const update = telemetry.spans().find((span) => span.name === "KeyStore.update")!;
     expect(update.status.code).toBe(SpanStatusCode.UNSET);
+  });
+});
+
+describe("telemetry attribute values", () => {
+  it("records a refusal code it does not know (another installed copy's, a host's) as _OTHER, so no caller widens the set", async () => {
+    telemetry = recordTelemetry();
+    const outcomes = authOutcomeRecorder("sessionAuth");
+    outcomes.refused("tenant_4711_blocked" as ErrorCode, "session");
+    outcomes.refused("session_expired", "session");
+    recordKeyVerification(performance.now(), "tenant_4711_blocked" as ErrorCode, "miss");
+
+    expect(await telemetry.total(METRICS.authOutcomes, { "portcullis.outcome": "_OTHER" })).toBe(1);
+    expect(await telemetry.total(METRICS.authOutcomes, { "portcullis.outcome": "session_expired" })).toBe(1);
+    expect(await verifications({ "portcullis.outcome": "_OTHER" })).toBe(1);
+    expect(await telemetry.attributeValues()).not.toContain("tenant_4711_blocked");
   });
 });

@@ -18,6 +18,7 @@ import { deleteAged, PRUNE_BATCH, trimLog, type AuditLog } from "./audit-pruning
 import { insertEvents, type RecordedEvent } from "./audit-row";
 import { isPool } from "./is-pool";
 import { PostgresTables, schemaOption } from "./postgres-tables";
+import { isStorableText } from "./storable-text";
 import { TimedPool } from "./timed-pool";
 
 /** Options of {@link PostgresAuditSink}: its own, and the retention options every audit sink takes. */
@@ -191,6 +192,7 @@ export class PostgresAuditSink implements AuditSink {
       if (!before) return { events: [] };
     }
     if (Number.isNaN(query.since) || Number.isNaN(query.until)) return { events: [] }; // no time is at or after NaN
+    if (!isStorableText(query.owner, query.keyId, query.userId)) return { events: [] }; // no event holds U+0000 there
     const retainedFrom = Math.max(0, Math.floor(this.retention.now() - this.retention.maxAgeMs));
     const listing = planAuditListing(this.#tables.auditEvents, query, before, retainedFrom);
     const { rows } = await this.#db.query<ListedRow>(listing);

@@ -20,6 +20,7 @@ import { fromRow, insertKey, KEY_COLUMNS, type KeyRow, planUpdate } from "./key-
 import { PostgresChangeFeed } from "./postgres-change-feed";
 import { PostgresTables, schemaOption } from "./postgres-tables";
 import { isPool } from "./is-pool";
+import { isStorableText } from "./storable-text";
 import { TimedPool } from "./timed-pool";
 
 /** Options of {@link PostgresKeyStore}. */
@@ -115,6 +116,7 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async listCreatedUnder(lineage: string): Promise<string[]> {
+    if (!isStorableText(lineage)) return [];
     const { rows } = await this.#db.query<{ id: string }>({ text: `SELECT id FROM ${this.#tables.apiKeys} WHERE created_under = $1`, values: [lineage] });
     return rows.map((row) => row.id);
   }
@@ -127,11 +129,14 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async findById(id: string): Promise<StoredApiKey | undefined> {
+    if (!isStorableText(id)) return undefined;
     const { rows } = await this.#db.query<KeyRow>({ name: this.#tables.statement("find_key"), text: this.#find, values: [id] });
     return rows[0] && fromRow(rows[0]);
   }
 
   async listByOwner(owner: string, { limit, after, app }: ListOptions): Promise<KeyPage> {
+    // A cursor no key id can be (`?cursor=%00`) ends the listing, as any unknown cursor does.
+    if (!isStorableText(owner, after, app)) return { records: [] };
     const values: unknown[] = [owner, limit + 1];
     const inListing = (table: string) => {
       if (app === undefined) return `${table}.owner = $1`;

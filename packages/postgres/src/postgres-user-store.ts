@@ -5,6 +5,7 @@ import { z } from "zod";
 import { isPool } from "./is-pool";
 import { PostgresTables, schemaOption } from "./postgres-tables";
 import { msColumn, msParam } from "./sql-time";
+import { isStorableText } from "./storable-text";
 import { TimedPool } from "./timed-pool";
 
 /** Options of {@link PostgresUserStore}. */
@@ -98,6 +99,7 @@ ON CONFLICT (email) DO NOTHING RETURNING id`,
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
+    if (!isStorableText(id)) return undefined;
     const { rows } = await this.#db.query<UserRow>({
       name: this.#tables.statement("find_user"),
       text: `SELECT ${USER_COLUMNS} FROM ${this.#tables.users} WHERE id = $1`,
@@ -107,20 +109,24 @@ ON CONFLICT (email) DO NOTHING RETURNING id`,
   }
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {
+    if (!isStorableText(email)) return undefined;
     const { rows } = await this.#db.query<UserRow>({ name: this.#tables.statement("find_user_by_email"), text: this.#byEmail, values: [normalizeEmail(email)] });
     return rows[0] && publicUser(rows[0]);
   }
 
   async verifyCredentials(email: string, password: string): Promise<UserRecord | undefined> {
-    // One indexed read whether or not the address exists; an unknown one is checked against the dummy hash.
-    const { rows } = await this.#db.query<UserRow>({ name: this.#tables.statement("find_user_by_email"), text: this.#byEmail, values: [normalizeEmail(email)] });
-    const row = rows[0];
+    // One indexed read whether or not the address exists; an unknown one is checked against the
+    // dummy hash, as is one no row can hold (it would fail the read).
+    const row = isStorableText(email)
+      ? (await this.#db.query<UserRow>({ name: this.#tables.statement("find_user_by_email"), text: this.#byEmail, values: [normalizeEmail(email)] })).rows[0]
+      : undefined;
     const matches = await this.#passwords.verify(password, row?.password_hash ?? this.#passwords.dummyHash);
     return matches && row ? publicUser(row) : undefined;
   }
 
   async changePassword(userId: string, newPassword: string): Promise<boolean> {
     this.#passwords.assertStorable(newPassword);
+    if (!isStorableText(userId)) return false;
     const hash = await this.#passwords.hash(newPassword);
     const { rowCount } = await this.#db.transaction((run) =>
       run({

@@ -33,6 +33,8 @@ const bcryptPasswordsOptions = z.strictObject({
  * Passwords hashed with bcrypt. bcrypt silently ignores everything past 72 bytes, so a longer
  * password is refused when it is set (400 naming the limit) rather than truncated; at login a
  * longer one can then never match, and is still checked against a hash so it costs the same time.
+ * A password holding U+0000 is refused and never matches the same way: bcrypt repeats the key
+ * with a NUL between, so NULs alone hash as the empty password, which `"\u0000"` then matches.
  *
  * @example
  * const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 12 }) });
@@ -50,12 +52,13 @@ export function bcryptPasswords(options: Readonly<BcryptPasswordsOptions> = {}):
       if (Buffer.byteLength(password, "utf8") > BCRYPT_MAX_PASSWORD_BYTES) {
         throw new PortcullisError("invalid_request", `password: at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt ignores the rest)`);
       }
+      if (password.includes("\u0000")) throw new PortcullisError("invalid_request", "password: must not contain U+0000");
     },
     hash: (password) => bcrypt.hash(password, cost),
     async verify(password, hash) {
-      const tooLong = Buffer.byteLength(password, "utf8") > BCRYPT_MAX_PASSWORD_BYTES;
-      const matches = await bcrypt.compare(tooLong ? "" : password, hash);
-      return matches && !tooLong;
+      const unstorable = Buffer.byteLength(password, "utf8") > BCRYPT_MAX_PASSWORD_BYTES || password.includes("\u0000");
+      const matches = await bcrypt.compare(unstorable ? "" : password, hash);
+      return matches && !unstorable;
     },
   };
 }

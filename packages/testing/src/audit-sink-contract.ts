@@ -160,6 +160,14 @@ export function describeAuditSinkContract(
       expect(await targets({ keyId: "key_nobody" })).toEqual([]);
     });
 
+    test("a filter holding U+0000 matches nothing rather than failing: a reader's query can send one", async () => {
+      await recordNumbered(2, () => ({ owner: "alice", keyId: "key_a", userId: "usr_a" }));
+      for (const query of [{ owner: "alice\u0000" }, { keyId: "key_a\u0000" }, { userId: "\u0000" }, { owner: "alice", keyId: "\u0000" }]) {
+        expect((await sink.list({ limit: 10, ...query })).events).toEqual([]);
+      }
+      expect((await sink.list({ limit: 10, owner: "alice" })).events).toHaveLength(2);
+    });
+
     test("paging with next returns every event exactly once, newest first", async () => {
       await recordNumbered(23);
       const all = await listAllAuditEvents(sink, { limit: 5 });

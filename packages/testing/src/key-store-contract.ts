@@ -142,6 +142,17 @@ export function describeKeyStoreContract(adapter: string, makeStore: () => Promi
       expect((await store.listByOwner("dave", { limit: 10, after: "key_unknown" })).records).toEqual([]);
     });
 
+    test("an id, owner, app or cursor holding U+0000 finds nothing rather than failing: a request can send one", async () => {
+      const record = sampleRecord({ owner: "erin", app: "app-1" });
+      await store.insert(record);
+      expect(await store.findById(`${record.id}\u0000`)).toBeUndefined();
+      expect((await store.listByOwner("erin", { limit: 10, after: "key_\u0000" })).records).toEqual([]);
+      expect((await store.listByOwner("erin\u0000", { limit: 10 })).records).toEqual([]);
+      expect((await store.listByOwner("erin", { limit: 10, app: "app-1\u0000" })).records).toEqual([]);
+      expect(await store.listCreatedUnder("\u0000")).toEqual([]);
+      expect((await store.listByOwner("erin", { limit: 10 })).records.map((r) => r.id)).toEqual([record.id]);
+    });
+
     test("update applies a patch atomically and returns the new record", async () => {
       const record = sampleRecord({ expiresAt: 1_900_000_000_000 });
       await store.insert(record);

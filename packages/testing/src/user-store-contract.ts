@@ -86,6 +86,30 @@ export function describeUserStoreContract(
       await expect(users.changePassword(created.id, long)).rejects.toMatchObject({ code: "invalid_request" });
     });
 
+    test("an email holding U+0000 or half a surrogate pair is refused at sign-up, and looking one up finds nobody rather than failing", async () => {
+      // Such text cannot be stored as it was sent: PostgreSQL refuses U+0000, and UTF-8 turns half a pair into U+FFFD.
+      for (const email of ["nul\u0000@example.com", "half\ud800@example.com"]) {
+        await expect(users.create({ email, password: "correct horse", role: "member" })).rejects.toMatchObject({ code: "invalid_request" });
+      }
+      const created = await users.create({ email: "ivy@example.com", password: "correct horse", role: "member" });
+      expect(await users.verifyCredentials("ivy@example.com\u0000", "correct horse")).toBeUndefined();
+      expect(await users.verifyCredentials("ivy\udc00@example.com", "correct horse")).toBeUndefined();
+      expect(await users.findByEmail("ivy\u0000@example.com")).toBeUndefined();
+      expect(await users.findById(`${created.id}\u0000`)).toBeUndefined();
+      expect(await users.changePassword(`${created.id}\u0000`, "other horse")).toBe(false);
+    });
+
+    test("a password holding U+0000 is refused when set, and never matches: bcrypt takes NULs alone for the empty password", async () => {
+      const nuls = "\u0000".repeat(8);
+      await expect(users.create({ email: "nul@example.com", password: nuls, role: "member" })).rejects.toMatchObject({
+        code: "invalid_request",
+        message: expect.stringMatching(/^password: /),
+      });
+      const created = await users.create({ email: "nul@example.com", password: "correct horse", role: "member" });
+      await expect(users.changePassword(created.id, `correct\u0000horse`)).rejects.toMatchObject({ code: "invalid_request" });
+      expect(await users.verifyCredentials("nul@example.com", "correct horse\u0000")).toBeUndefined();
+    });
+
     test.each([
       ["a malformed email", { email: "not-an-email", password: "correct horse", role: "member" }, /^email: /],
       ["a short password", { email: "f@example.com", password: "short", role: "member" }, /^password: at least/],
