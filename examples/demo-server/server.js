@@ -25,8 +25,9 @@ async function main() {
   const storage = await openStorage({ databaseUrl, redisUrl, passwords: bcryptPasswords() });
   const { close, ...stores } = storage;
 
-  const email = process.env.PORTCULLIS_ADMIN_EMAIL ?? "admin@example.com";
-  const password = process.env.PORTCULLIS_ADMIN_PASSWORD;
+  // Set to the empty string, as unset: the admin gets a generated password.
+  const email = process.env.PORTCULLIS_ADMIN_EMAIL || "admin@example.com";
+  const password = process.env.PORTCULLIS_ADMIN_PASSWORD || undefined;
   // Before the app is made, as an app starts its OpenTelemetry SDK first.
   const metrics = startPrometheusMetrics();
   const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, metrics: metrics.handler });
