@@ -5,7 +5,6 @@ const express = require("express");
 const {
   ApiKeys,
   MemoryMfaStore,
-  RedisLimiterStore,
   ScopePolicy,
   accessLogRouter,
   apiKeyAuth,
@@ -17,8 +16,6 @@ const {
   pendingMfaLogin,
   portcullisFinalHandlers,
   redactResponse,
-  redisPing,
-  redisSessionStorage,
   scopeGuards,
   sessionAuth,
   totpSecondFactor,
@@ -42,21 +39,24 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
  *   audit: import("portcullis").AuditSink,
  *   secret: string,
  *   sessionSecret: string,
- *   redis?: import("portcullis").RedisClient,
+ *   sessions?: import("portcullis").SessionStorage,
+ *   limiterStore?: import("portcullis").LimiterStore,
+ *   checks?: Record<string, import("portcullis").HealthCheck>,
  *   now?: () => number,
  *   cache?: import("portcullis").ApiKeysOptions["cache"],
  *   mfaStore?: import("portcullis").MfaStore,
  *   mfaEncryptionKey?: string,
  *   metrics?: import("express").RequestHandler,
- * }} options `cache` is handed to ApiKeys as is (its default when absent). Second factors live in
- * `mfaStore` (in memory when absent), their secrets sealed under `mfaEncryptionKey` (a random key
- * when absent: enrolments then last as long as the process). `metrics` answers GET /metrics (see
- * ./metrics.js); without it there is no such route.
+ * }} options Where the state lives is the caller's choice (./storage.js makes it from the
+ * environment): `sessions` and `limiterStore` are in memory when absent, and `checks` are what
+ * GET /readyz asks. `cache` is handed to ApiKeys as is (its default when absent). Second factors
+ * live in `mfaStore` (in memory when absent), their secrets sealed under `mfaEncryptionKey` (a
+ * random key when absent: enrolments then last as long as the process). `metrics` answers GET
+ * /metrics (see ./metrics.js); without it there is no such route.
  */
-function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, now, cache, mfaStore, mfaEncryptionKey, metrics }) {
+function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions, limiterStore, checks = {}, now, cache, mfaStore, mfaEncryptionKey, metrics }) {
   const clock = now ? { now } : {};
-  // Rate-limit counts on Redis too, shared by every process; in memory without it.
-  const limits = redis ? { store: new RedisLimiterStore(redis) } : {};
+  const limits = limiterStore ? { store: limiterStore } : {};
   const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes: policy, ...clock, ...(cache === undefined ? {} : { cache }) });
   const { requireScope } = scopeGuards({ policy });
   const resources = createResources();
@@ -65,7 +65,7 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
   const app = express();
   app.disable("x-powered-by");
   // /healthz and /readyz for a load balancer, before anything that asks for credentials.
-  app.use(healthRoutes({ checks: redis ? { redis: redisPing(redis) } : {} }));
+  app.use(healthRoutes({ checks }));
   // Prometheus scrapes the counts of every portcullis middleware here, with no credential: the
   // handler answers loopback clients only.
   if (metrics) app.get("/metrics", metrics);
@@ -84,7 +84,7 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, redis, n
   app.use(
     "/api",
     apiKeyAuth({ keys, optional: true, audit }),
-    sessionAuth({ secret: sessionSecret, roles: ROLES, users, audit, ...(redis ? { sessions: redisSessionStorage(redis) } : {}), ...clock }),
+    sessionAuth({ secret: sessionSecret, roles: ROLES, users, audit, ...(sessions ? { sessions } : {}), ...clock }),
     keyRateLimit({ ...limits, default: { points: 600, durationSeconds: 60 } }),
   );
   // A code step counts under the login name its password step was typed with, so wrong codes and

@@ -1,59 +1,36 @@
 // @ts-check
-// `npm run demo`: the demo on PORT (3000), in memory, or on Redis when REDIS_URL is set.
+// `npm run demo`: the demo on PORT (3000), in memory; its records in PostgreSQL when DATABASE_URL is
+// set, and its sessions and limits (and its records, without DATABASE_URL) on Redis when REDIS_URL is.
 const { randomBytes } = require("node:crypto");
-const {
-  MemoryAuditSink,
-  MemoryKeyStore,
-  MemoryMfaStore,
-  MemoryUserStore,
-  RedisAuditSink,
-  RedisKeyStore,
-  RedisMfaStore,
-  RedisUserStore,
-  bcryptPasswords,
-  watchRedisConnection,
-} = require("portcullis");
+const { bcryptPasswords } = require("portcullis");
 const { createDemoApp } = require("./app");
 const { startPrometheusMetrics } = require("./metrics");
+const { openStorage } = require("./storage");
 
 const randomSecret = () => randomBytes(32).toString("base64url");
 
 async function main() {
   const port = Number(process.env.PORT ?? 3000);
-  const redisUrl = process.env.REDIS_URL;
-  if (redisUrl && (!process.env.PORTCULLIS_SECRET || !process.env.SESSION_SECRET || !process.env.MFA_ENCRYPTION_KEY)) {
+  const databaseUrl = process.env.DATABASE_URL || undefined;
+  const redisUrl = process.env.REDIS_URL || undefined;
+  if ((databaseUrl || redisUrl) && (!process.env.PORTCULLIS_SECRET || !process.env.SESSION_SECRET || !process.env.MFA_ENCRYPTION_KEY)) {
     throw new Error(
-      "PORTCULLIS_SECRET, SESSION_SECRET and MFA_ENCRYPTION_KEY are required with REDIS_URL: keys, cookies and two-factor secrets made under random secrets would not survive a restart",
+      `PORTCULLIS_SECRET, SESSION_SECRET and MFA_ENCRYPTION_KEY are required with ${databaseUrl ? "DATABASE_URL" : "REDIS_URL"}: ` +
+        "keys, cookies and two-factor secrets made under random secrets would not survive a restart",
     );
   }
   const secret = process.env.PORTCULLIS_SECRET ?? randomSecret();
   const sessionSecret = process.env.SESSION_SECRET ?? randomSecret();
   const mfaEncryptionKey = process.env.MFA_ENCRYPTION_KEY ?? randomSecret();
-  const passwords = bcryptPasswords();
+  const storage = await openStorage({ databaseUrl, redisUrl, passwords: bcryptPasswords() });
+  const { close, ...stores } = storage;
 
-  let redis;
-  let stores;
-  if (redisUrl) {
-    const { Redis } = require("ioredis");
-    // Auto-pipelining sends the commands of requests handled together in one write: fewer system calls.
-    redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
-    watchRedisConnection(redis); // one warning when Redis goes away and one when it is back, not one per retry
-    await new Promise((resolve, reject) => redis.once("ready", resolve).once("error", reject));
-    stores = {
-      keyStore: new RedisKeyStore(redis),
-      users: new RedisUserStore(redis, { passwords }),
-      audit: new RedisAuditSink(redis),
-      mfaStore: new RedisMfaStore(redis),
-    };
-  } else {
-    stores = { keyStore: new MemoryKeyStore(), users: new MemoryUserStore({ passwords }), audit: new MemoryAuditSink(), mfaStore: new MemoryMfaStore() };
-  }
-
-  const email = process.env.PORTCULLIS_ADMIN_EMAIL ?? "admin@example.com";
-  const password = process.env.PORTCULLIS_ADMIN_PASSWORD;
+  // Set to the empty string, as unset: the admin gets a generated password.
+  const email = process.env.PORTCULLIS_ADMIN_EMAIL || "admin@example.com";
+  const password = process.env.PORTCULLIS_ADMIN_PASSWORD || undefined;
   // Before the app is made, as an app starts its OpenTelemetry SDK first.
   const metrics = startPrometheusMetrics();
-  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, metrics: metrics.handler, ...(redis ? { redis } : {}) });
+  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, metrics: metrics.handler });
   const admin = await seedAdmin(stores.users, email, password);
   known.set(admin.id, admin);
 
@@ -61,13 +38,13 @@ async function main() {
     const address = server.address();
     console.log(`portcullis demo on http://localhost:${typeof address === "object" && address ? address.port : port}`);
   });
-  const stop = () => server.close(() => void Promise.allSettled([stores.keyStore.close(), stores.audit.close()]).finally(() => process.exit(0)));
+  const stop = () => server.close(() => void close().finally(() => process.exit(0)));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }
 
 /**
- * Creates the admin unless it exists. Replicas started together on one Redis all try: the store's
+ * Creates the admin unless it exists. Replicas started together on one store all try: the store's
  * create is the one atomic check (it refuses a taken email with `conflict`), so exactly one
  * creates the admin and prints its password, and the others find the admin it made.
  * @param {{ findByEmail(email: string): Promise<any>, create(user: { email: string, password: string, role: string }): Promise<any> }} users

@@ -1,6 +1,6 @@
 /** `npm run demo` with REDIS_URL: keys, sessions, limits and the access log live in that Redis. */
 import { useRedisServer, type ExampleServer } from "@portcullis/testing";
-import { DEMO_ADMIN, startDemoOnRedis } from "./support/demo-on-redis";
+import { DEMO_ADMIN, startDemoOnRedis } from "./support/start-demo";
 
 const redis = useRedisServer();
 let demo: ExampleServer | undefined;

@@ -2,7 +2,7 @@
 import { eventually, useRedisServer, type ExampleServer } from "@portcullis/testing";
 import { DEFAULT_PREFIX } from "@portcullis/core";
 import { RedisKeys } from "@portcullis/redis";
-import { DEMO_ADMIN, startDemoOnRedis } from "./support/demo-on-redis";
+import { DEMO_ADMIN, startDemoOnRedis } from "./support/start-demo";
 
 const redis = useRedisServer();
 let demo: ExampleServer | undefined;

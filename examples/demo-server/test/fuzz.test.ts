@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { useRedisServer, type ExampleServer } from "@portcullis/testing";
-import { startDemoOnRedis } from "./support/demo-on-redis";
+import { startDemoOnRedis } from "./support/start-demo";
 import { fuzzRequests, render, SESSION_COOKIE, type Credentials, type FuzzRequest, type FuzzWorld } from "./support/fuzz-requests";
 import { sendRaw, type RawResponse } from "./support/raw-http";
 

@@ -76,6 +76,23 @@ export {
   type WatchRedisConnectionOptions,
 } from "@portcullis/redis";
 
+// The same records in PostgreSQL (keys, users, second factors, the log), their migrations and the
+// database's health. pg is an optional peer: nothing here loads it until a Pool is passed in.
+export {
+  migrate,
+  PostgresKeyStore,
+  PostgresUserStore,
+  PostgresMfaStore,
+  PostgresAuditSink,
+  postgresPing,
+  type MigrateOptions,
+  type MigrateResult,
+  type PostgresKeyStoreOptions,
+  type PostgresUserStoreOptions,
+  type PostgresMfaStoreOptions,
+  type PostgresAuditSinkOptions,
+} from "@portcullis/postgres";
+
 export { apiKeyAuth, keyRateLimit, type ApiKeyAuthOptions, type KeyRateLimitOptions } from "@portcullis/api-key-auth";
 
 export {

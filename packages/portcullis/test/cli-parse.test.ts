@@ -66,7 +66,15 @@ describe("parseCommandLine", () => {
     expect(parseCommandLine(["keys", "revoke", "key_abcdefghijklmnop", "--prefix", "acme_"])).toMatchObject({ kind: "revoke", prefix: "acme_" });
   });
 
+  test("migrate takes --json and --help, and nothing that belongs to keys", () => {
+    expect(parseCommandLine(["migrate"])).toEqual({ kind: "migrate", json: false });
+    expect(parseCommandLine(["migrate", "--json"])).toEqual({ kind: "migrate", json: true });
+    expect(parseCommandLine(["migrate", "-h"])).toMatchObject({ kind: "help", text: expect.stringMatching(/^Usage: portcullis migrate/) });
+    expect(() => parseCommandLine(["migrate", "--prefix", "x_"])).toThrow(/unknown option "--prefix"/);
+  });
+
   test.each([
+    [["migrate", "now"]],
     [["keys", "list", "--owner", "o", "--limit", "0"]],
     [["keys", "list", "--owner", "o", "--limit", "101"]],
     [["keys", "create", "--owner", "o", "--name", "n"]],

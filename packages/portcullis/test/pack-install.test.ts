@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "../../..");
-const PACKAGES = ["core", "redis", "api-key-auth", "require-scope", "api-keys-router", "session-auth", "mfa", "login-rate-limit", "redact-response", "portcullis"];
+const PACKAGES = ["core", "redis", "postgres", "api-key-auth", "require-scope", "api-keys-router", "session-auth", "mfa", "login-rate-limit", "redact-response", "portcullis"];
 let work = "";
 const tarball: Record<string, string> = {};
 
@@ -118,10 +118,10 @@ test("the umbrella package re-exports everything and installs the portcullis CLI
   writeFileSync(
     join(dir, "check.cjs"),
     `const p = require("portcullis");
-     const names = ["apiKeyAuth", "requireScope", "apiKeysRouter", "ApiKeys", "MemoryKeyStore", "RedisKeyStore", "PortcullisError", "sessionAuth", "authRouter", "loginRateLimit", "bcryptPasswords", "redactResponse"];
+     const names = ["apiKeyAuth", "requireScope", "apiKeysRouter", "ApiKeys", "MemoryKeyStore", "RedisKeyStore", "PostgresKeyStore", "migrate", "PortcullisError", "sessionAuth", "authRouter", "loginRateLimit", "bcryptPasswords", "redactResponse"];
      console.log(names.map((n) => typeof p[n]).join(" "));`,
   );
-  expect(run("node", ["check.cjs"], dir).trim()).toBe(Array(12).fill("function").join(" "));
+  expect(run("node", ["check.cjs"], dir).trim()).toBe(Array(14).fill("function").join(" "));
   expect(run(join(dir, "node_modules/.bin/portcullis"), ["--help"], dir)).toMatch(/keys create/);
 }, 180_000);
 

@@ -1,4 +1,4 @@
-import { Client, type ClientConfig } from "pg";
+import type { Client, ClientConfig, Pool } from "pg";
 
 /** What a feed tells: a notification's payload, or that some may have gone unheard. */
 export interface ChangeFeedListener {
@@ -9,6 +9,19 @@ export interface ChangeFeedListener {
 const FIRST_RETRY_MS = 50;
 const LAST_RETRY_MS = 1000;
 
+type ClientClass = new (config: ClientConfig) => Client;
+
+/**
+ * The client class the pool itself connects with (pg-pool keeps it as `pool.Client`; @types/pg
+ * does not declare it): the feed's connection is then made exactly as the pool's are, by the
+ * app's own copy of pg, and this package never loads pg itself, so an app without PostgreSQL can
+ * load the `portcullis` umbrella without pg installed.
+ */
+function clientClassOf(pool: Pool): ClientClass {
+  const own = (pool as Pool & { Client?: unknown }).Client;
+  return typeof own === "function" ? (own as ClientClass) : (require("pg") as typeof import("pg")).Client;
+}
+
 /**
  * LISTENs on one channel over a connection of its own: a LISTEN belongs to its session, so it
  * cannot ride on a pooled connection that other work borrows. node-postgres does not reconnect,
@@ -16,6 +29,7 @@ const LAST_RETRY_MS = 1000;
  * calls `lost()`, since notifications sent while it was down were never delivered.
  */
 export class PostgresChangeFeed {
+  readonly #Client: ClientClass;
   readonly #config: ClientConfig;
   readonly #channel: string;
   readonly #listener: ChangeFeedListener;
@@ -24,10 +38,12 @@ export class PostgresChangeFeed {
   #delayMs = FIRST_RETRY_MS;
   #closed = false;
 
-  constructor(config: ClientConfig, channel: string, listener: ChangeFeedListener) {
+  /** Connects with the pool's settings and its client class. */
+  constructor(pool: Pool, channel: string, listener: ChangeFeedListener) {
+    this.#Client = clientClassOf(pool);
     // Keepalive: a server that vanished without closing the connection is noticed, and the feed
     // reconnects, instead of listening to nothing.
-    this.#config = { ...config, keepAlive: true };
+    this.#config = { ...pool.options, keepAlive: true };
     this.#channel = channel;
     this.#listener = listener;
     void this.#connect();
@@ -43,7 +59,7 @@ export class PostgresChangeFeed {
 
   async #connect(): Promise<void> {
     if (this.#closed) return;
-    const client = new Client(this.#config);
+    const client = new this.#Client(this.#config);
     this.#client = client;
     client.on("error", () => this.#reconnect(client)); // requests never wait on this connection
     client.on("end", () => this.#reconnect(client));

@@ -207,7 +207,7 @@ export class PostgresKeyStore implements KeyStore {
    */
   watch(listener: KeyChangeListener): KeyWatch {
     this.#watchers.add(listener);
-    this.#feed ??= new PostgresChangeFeed(this.#db.pool.options, this.#tables.keyChanges, {
+    this.#feed ??= new PostgresChangeFeed(this.#db.pool, this.#tables.keyChanges, {
       changed: (digest) => {
         for (const watcher of this.#watchers) watcher.changed(digest);
       },

@@ -21,11 +21,13 @@ async function freePort(): Promise<number> {
 /**
  * Starts an example's `server.js` with `PORT` set, and resolves once it prints `ready` (a line it
  * writes when listening). The root `npm test` builds first, so examples run on the built packages.
+ * REDIS_URL and DATABASE_URL are cleared unless `env` sets them: a test never reaches a server it
+ * did not start, whatever the shell running jest has set.
  */
 export async function startExampleServer(serverJs: string, ready: string, env: Record<string, string> = {}): Promise<ExampleServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [serverJs], {
-    env: { ...process.env, REDIS_URL: "", ...env, PORT: String(port) },
+    env: { ...process.env, REDIS_URL: "", DATABASE_URL: "", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

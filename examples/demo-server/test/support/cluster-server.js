@@ -7,7 +7,7 @@
 const cluster = /** @type {import("node:cluster").Cluster} */ (/** @type {unknown} */ (require("node:cluster")));
 const express = require("express");
 const { Redis } = require("ioredis");
-const { RedisAuditSink, RedisKeyStore, RedisUserStore, bcryptPasswords } = require("portcullis");
+const { RedisAuditSink, RedisKeyStore, RedisLimiterStore, RedisUserStore, bcryptPasswords, redisPing, redisSessionStorage } = require("portcullis");
 const { createDemoApp } = require("../../app");
 
 const WORKERS = Number(process.env.WORKERS ?? 3);
@@ -64,7 +64,9 @@ async function runWorker() {
     ...stores,
     secret: String(process.env.PORTCULLIS_SECRET),
     sessionSecret: String(process.env.SESSION_SECRET),
-    redis,
+    sessions: redisSessionStorage(redis),
+    limiterStore: new RedisLimiterStore(redis),
+    checks: { redis: redisPing(redis) },
     // An hour: a verified key then leaves this process's cache only when a change is pushed to it.
     cache: { ttlMs: 3_600_000 },
   });

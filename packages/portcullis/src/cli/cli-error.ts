@@ -32,7 +32,7 @@ export function usageError(message: string, usage: string): CliError {
 }
 
 /**
- * The command could not be carried out: missing configuration, Redis out of reach.
+ * The command could not be carried out: missing configuration, Redis or PostgreSQL out of reach.
  *
  * @example
  * throw failure("REDIS_URL is not set: …");
@@ -51,4 +51,17 @@ export function failure(message: string, cause?: unknown): CliError {
 export function messageOf(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === "string" ? message : String(error);
+}
+
+/**
+ * The one-line failure for a store that refused, dropped or timed out, with the client's reason
+ * (which names a host and port, never the password).
+ *
+ * @example
+ * throw unreachable("Redis", target.displayUrl, error); // cannot reach Redis at redis://localhost:6379 (connect ECONNREFUSED 127.0.0.1:6379)
+ */
+export function unreachable(service: "Redis" | "PostgreSQL", displayUrl: string, error: unknown): CliError {
+  const message = messageOf(error);
+  const reason = message === "" ? "" : ` (${message})`;
+  return failure(`cannot reach ${service} at ${displayUrl}${reason}`, error);
 }

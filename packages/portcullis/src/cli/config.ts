@@ -4,18 +4,42 @@ import { failure } from "./cli-error";
 
 /** The key prefix when neither PORTCULLIS_KEY_PREFIX nor `--prefix` is given. */
 export const DEFAULT_KEY_PREFIX = "pk_live_";
+/** The schema when PORTCULLIS_POSTGRES_SCHEMA is not set: the one `migrate` and the stores use by default. */
+export const DEFAULT_POSTGRES_SCHEMA = "portcullis";
+
+/** The server's Redis, from REDIS_URL. */
+export interface RedisTarget {
+  readonly kind: "redis";
+  /** REDIS_URL as given, for ioredis only: it may hold a password. */
+  readonly url: string;
+  /** REDIS_URL without its password or query, safe to print. */
+  readonly displayUrl: string;
+  /** PORTCULLIS_REDIS_CLUSTER: REDIS_URL is one node of a Redis Cluster, which tells of the rest. */
+  readonly cluster: boolean;
+  /** PORTCULLIS_REDIS_PREFIX, as the server's RedisKeyStore prefix. */
+  readonly prefix: string;
+}
+
+/** The server's PostgreSQL, from DATABASE_URL. */
+export interface PostgresTarget {
+  readonly kind: "postgres";
+  /** DATABASE_URL as given, for pg only: it may hold a password. */
+  readonly url: string;
+  /** DATABASE_URL without its password or query, safe to print. */
+  readonly displayUrl: string;
+  /** PORTCULLIS_POSTGRES_SCHEMA, as the server's stores and `migrate` take it; checked by them. */
+  readonly schema: string;
+}
+
+/** Where the server keeps its keys. */
+export type StoreTarget = RedisTarget | PostgresTarget;
 
 /** What the CLI needs to reach the server's keys, read once from the environment and flags. */
 export interface CliConfig {
-  /** REDIS_URL as given, for ioredis only: it may hold a password. */
-  readonly redisUrl: string;
-  /** REDIS_URL without its password or query, safe to print. */
-  readonly redisDisplayUrl: string;
-  /** PORTCULLIS_REDIS_CLUSTER: REDIS_URL is one node of a Redis Cluster, which tells of the rest. */
-  readonly cluster: boolean;
+  /** PostgreSQL when DATABASE_URL is set, Redis otherwise. */
+  readonly store: StoreTarget;
   readonly secret: string;
   readonly keyPrefix: string;
-  readonly redisPrefix: string;
   /** PORTCULLIS_SCOPES as a policy: the server's known scopes, so a typo is refused here too. */
   readonly scopes: ScopePolicy;
 }
@@ -32,22 +56,14 @@ export function readConfig(
   env: Readonly<Record<string, string | undefined>>,
   flags: { readonly prefix: string | undefined },
 ): CliConfig {
-  const redisUrl = variable(env, "REDIS_URL");
-  if (redisUrl === undefined) {
-    throw failure("REDIS_URL is not set: set it to the Redis the server uses, such as redis://localhost:6379");
-  }
-  const parsed = parseRedisUrl(redisUrl);
-  if (!parsed) throw failure("REDIS_URL is not a redis:// or rediss:// URL (its value is not shown: it may hold a password)");
-  if (!/^\/?(\d{1,5})?$/.test(parsed.pathname)) {
-    throw failure("REDIS_URL's path must be a database number, such as redis://localhost:6379/0");
-  }
-  const clusterFlag = variable(env, "PORTCULLIS_REDIS_CLUSTER");
-  if (clusterFlag !== undefined && !/^(true|false|1|0)$/.test(clusterFlag)) {
-    throw failure(`PORTCULLIS_REDIS_CLUSTER must be true or false; got ${JSON.stringify(clusterFlag)}`);
-  }
-  const cluster = clusterFlag === "true" || clusterFlag === "1";
-  if (cluster && !/^\/?0?$/.test(parsed.pathname)) {
-    throw failure("REDIS_URL names a database, but a Redis Cluster has only database 0");
+  // A server on PostgreSQL keeps its keys there even when it has a Redis beside it (for
+  // sessions, limits and caches): with both set, the keys are in PostgreSQL.
+  const store = postgresTarget(env) ?? redisTarget(env);
+  if (store === undefined) {
+    throw failure(
+      "REDIS_URL is not set, nor DATABASE_URL: set DATABASE_URL to the PostgreSQL the server keeps its keys in, such as " +
+        "postgres://user:password@localhost:5432/app, or REDIS_URL to its Redis, such as redis://localhost:6379",
+    );
   }
 
   const secret = variable(env, "PORTCULLIS_SECRET");
@@ -76,20 +92,58 @@ export function readConfig(
     throw failure(`PORTCULLIS_SCOPES: ${(error as Error).message.replace(/^ScopePolicy: "known\.\d+" must be a scope: /, "a scope must be ")}`);
   }
 
-  return {
-    redisUrl,
-    redisDisplayUrl: displayRedisUrl(parsed),
-    cluster,
-    scopes,
-    secret,
-    keyPrefix,
-    redisPrefix: variable(env, "PORTCULLIS_REDIS_PREFIX") ?? DEFAULT_PREFIX,
-  };
+  return { store, scopes, secret, keyPrefix };
+}
+
+/**
+ * The PostgreSQL to migrate: DATABASE_URL, required, and PORTCULLIS_POSTGRES_SCHEMA. Nothing else
+ * is read: migrating needs neither the secret nor Redis.
+ *
+ * @throws CliError (exit 1) naming the variable.
+ * @example
+ * const target = readDatabaseConfig(process.env); // { kind: "postgres", url, displayUrl, schema }
+ */
+export function readDatabaseConfig(env: Readonly<Record<string, string | undefined>>): PostgresTarget {
+  const target = postgresTarget(env);
+  if (target === undefined) {
+    throw failure("DATABASE_URL is not set: set it to the PostgreSQL the server uses, such as postgres://user:password@localhost:5432/app");
+  }
+  return target;
+}
+
+/** DATABASE_URL's database, or undefined when the variable is not set. */
+function postgresTarget(env: Readonly<Record<string, string | undefined>>): PostgresTarget | undefined {
+  const url = variable(env, "DATABASE_URL");
+  if (url === undefined) return undefined;
+  const parsed = parseDatabaseUrl(url);
+  if (!parsed) throw failure("DATABASE_URL is not a postgres:// or postgresql:// URL (its value is not shown: it may hold a password)");
+  return { kind: "postgres", url, displayUrl: displayUrl(parsed), schema: variable(env, "PORTCULLIS_POSTGRES_SCHEMA") ?? DEFAULT_POSTGRES_SCHEMA };
+}
+
+/** REDIS_URL's Redis, or undefined when the variable is not set. */
+function redisTarget(env: Readonly<Record<string, string | undefined>>): RedisTarget | undefined {
+  const url = variable(env, "REDIS_URL");
+  if (url === undefined) return undefined;
+  const parsed = parseRedisUrl(url);
+  if (!parsed) throw failure("REDIS_URL is not a redis:// or rediss:// URL (its value is not shown: it may hold a password)");
+  if (!/^\/?(\d{1,5})?$/.test(parsed.pathname)) {
+    throw failure("REDIS_URL's path must be a database number, such as redis://localhost:6379/0");
+  }
+  const clusterFlag = variable(env, "PORTCULLIS_REDIS_CLUSTER");
+  if (clusterFlag !== undefined && !/^(true|false|1|0)$/.test(clusterFlag)) {
+    throw failure(`PORTCULLIS_REDIS_CLUSTER must be true or false; got ${JSON.stringify(clusterFlag)}`);
+  }
+  const cluster = clusterFlag === "true" || clusterFlag === "1";
+  if (cluster && !/^\/?0?$/.test(parsed.pathname)) {
+    throw failure("REDIS_URL names a database, but a Redis Cluster has only database 0");
+  }
+  return { kind: "redis", url, displayUrl: displayUrl(parsed), cluster, prefix: variable(env, "PORTCULLIS_REDIS_PREFIX") ?? DEFAULT_PREFIX };
 }
 
 /**
  * The secrets found in the environment, for scrubbing from anything printed: the server secret
- * and REDIS_URL's password, including one passed as `?password=`.
+ * and the passwords in REDIS_URL and DATABASE_URL, including one passed in the query
+ * (`?password=`, and DATABASE_URL's `?sslpassword=`).
  *
  * @example
  * secretsIn({ REDIS_URL: "redis://:hunter2hunter2@host" }); // ["hunter2hunter2"]
@@ -97,9 +151,12 @@ export function readConfig(
 export function secretsIn(env: Readonly<Record<string, string | undefined>>): string[] {
   const secrets = [variable(env, "PORTCULLIS_SECRET")];
   const redisUrl = variable(env, "REDIS_URL");
-  const url = redisUrl === undefined ? undefined : parseRedisUrl(redisUrl);
-  if (url) {
-    secrets.push(url.password, safeDecode(url.password), url.searchParams.get("password") ?? undefined);
+  const databaseUrl = variable(env, "DATABASE_URL");
+  for (const url of [redisUrl === undefined ? undefined : parseRedisUrl(redisUrl), databaseUrl === undefined ? undefined : parseDatabaseUrl(databaseUrl)]) {
+    if (!url) continue;
+    for (const password of [url.password, url.searchParams.get("password"), url.searchParams.get("sslpassword")]) {
+      if (password) secrets.push(password, safeDecode(password));
+    }
   }
   // Scrubbing a one- or two-letter "secret" would garble every message and hide nothing.
   return secrets.filter((secret): secret is string => secret !== undefined && secret.length >= 4);
@@ -121,12 +178,25 @@ function parseRedisUrl(text: string): URL | undefined {
   }
 }
 
-/** `redis://user:***@host:port/db`: the password masked and the query (which may hold one) dropped. */
-function displayRedisUrl(url: URL): string {
+/**
+ * A PostgreSQL URL as pg reads it. The host may be empty: `postgres:///app?host=/var/run/postgresql`
+ * names a Unix socket in the query.
+ */
+function parseDatabaseUrl(text: string): URL | undefined {
+  if (!/^postgres(ql)?:\/\//i.test(text)) return undefined;
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `redis://user:***@host:port/db`, `postgres://user:***@host:port/app`: the password masked and the query (which may hold one) dropped. */
+function displayUrl(url: URL): string {
   const auth = url.username === "" && url.password === "" ? "" : `${url.username}${url.password === "" ? "" : ":***"}@`;
   const port = url.port === "" ? "" : `:${url.port}`;
-  const db = url.pathname === "/" ? "" : url.pathname;
-  return `${url.protocol}//${auth}${url.hostname}${port}${db}`;
+  const path = url.pathname === "/" ? "" : url.pathname;
+  return `${url.protocol}//${auth}${url.hostname}${port}${path}`;
 }
 
 function safeDecode(text: string): string {

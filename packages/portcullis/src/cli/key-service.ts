@@ -1,15 +1,13 @@
-import { ApiKeys } from "@portcullis/core";
+import { ApiKeys, type KeyStore } from "@portcullis/core";
+import { PostgresKeyStore } from "@portcullis/postgres";
 import { RedisKeyStore } from "@portcullis/redis";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
-import { failure, messageOf } from "./cli-error";
-import type { CliConfig } from "./config";
+import { failure, unreachable } from "./cli-error";
+import type { CliConfig, PostgresTarget, RedisTarget } from "./config";
+import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS } from "./timeouts";
+import { connectPostgres, schemaError } from "./postgres-connection";
 
-/** How long to wait for Redis to accept the connection: a CLI fails fast, it does not wait it out. */
-export const CONNECT_TIMEOUT_MS = 5_000;
-/** How long one command may take before the CLI gives up on a Redis that stopped answering. */
-export const COMMAND_TIMEOUT_MS = 5_000;
-
-/** The key service on the server's Redis, and how to let go of it. */
+/** The key service on the server's store, and how to let go of it. */
 export interface KeyService {
   readonly keys: ApiKeys;
   /** Flushes the store and closes the connection, so the process can exit. Never rejects. */
@@ -17,16 +15,65 @@ export interface KeyService {
 }
 
 /**
- * Connects to Redis and builds the same `ApiKeys` the server has: same secret, key prefix and
- * Redis prefix, so the keys made here verify there.
+ * Connects to the server's store (PostgreSQL or Redis, as the configuration says) and builds the
+ * same `ApiKeys` the server has: same secret, key prefix, and Redis prefix or PostgreSQL schema,
+ * so the keys made here verify there.
  *
- * @throws CliError "cannot reach Redis at <url>" (exit 1) when Redis does not answer.
+ * @throws CliError "cannot reach Redis at <url>" or "cannot reach PostgreSQL at <url>" (exit 1)
+ *   when the store does not answer.
  * @example
  * const service = await openKeyService(readConfig(process.env, { prefix: undefined }));
  * try { await service.keys.revoke("key_4fQa"); } finally { await service.close(); }
  */
 export async function openKeyService(config: CliConfig): Promise<KeyService> {
-  const redis = connectionTo(config);
+  const opened = config.store.kind === "postgres" ? await openPostgresStore(config.store) : await openRedisStore(config.store);
+  const keys = new ApiKeys({ store: opened.store, secret: config.secret, prefix: config.keyPrefix, scopes: config.scopes });
+  return {
+    keys,
+    async close() {
+      try {
+        await opened.store.close();
+      } catch {
+        // The CLI records no usage, so there is nothing to lose here.
+      } finally {
+        await opened.disconnect();
+      }
+    },
+  };
+}
+
+/** A key store and the connection under it. */
+interface OpenedStore {
+  readonly store: KeyStore;
+  disconnect(): Promise<void>;
+}
+
+/**
+ * The server's PostgreSQL, reached and checked: the schema must hold the key table, or the
+ * command would fail halfway with a less helpful error.
+ */
+async function openPostgresStore(target: PostgresTarget): Promise<OpenedStore> {
+  const db = await connectPostgres(target, { query_timeout: COMMAND_TIMEOUT_MS });
+  try {
+    let store: PostgresKeyStore;
+    try {
+      store = new PostgresKeyStore(db.pool, { schema: target.schema, timeoutMs: COMMAND_TIMEOUT_MS });
+    } catch (error) {
+      throw schemaError(error);
+    }
+    const { rows } = await db.pool.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [`"${target.schema}".api_keys`]);
+    if (!rows[0]?.found) {
+      throw failure(`PostgreSQL at ${target.displayUrl} has no portcullis tables in the schema "${target.schema}": run "portcullis migrate" first`);
+    }
+    return { store, disconnect: db.close };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function openRedisStore(target: RedisTarget): Promise<OpenedStore> {
+  const redis = connectionTo(target);
   // Heard here so ioredis does not log it; kept because connect() rejects with a vaguer
   // "Connection is closed." than the error that closed it (ECONNREFUSED, ENOTFOUND, WRONGPASS).
   let connectionError: unknown;
@@ -37,10 +84,10 @@ export async function openKeyService(config: CliConfig): Promise<KeyService> {
     await redis.connect();
   } catch (error) {
     await disconnect(redis);
-    throw unreachable(config, connectionError ?? error);
+    throw unreachable("Redis", target.displayUrl, connectionError ?? error);
   }
   // ioredis falls back to database 0 when the URL's database does not exist; say so instead.
-  const db = Number(new URL(config.redisUrl).pathname.slice(1) || "0");
+  const db = Number(new URL(target.url).pathname.slice(1) || "0");
   if (db !== 0) { // never on a Cluster: readConfig refuses a database there
     try {
       await redis.select(db);
@@ -49,37 +96,11 @@ export async function openKeyService(config: CliConfig): Promise<KeyService> {
       throw failure(`REDIS_URL names database ${db}, which this Redis does not have`, error);
     }
   }
-  const store = new RedisKeyStore(redis, { prefix: config.redisPrefix });
-  const keys = new ApiKeys({ store, secret: config.secret, prefix: config.keyPrefix, scopes: config.scopes });
-  return {
-    keys,
-    async close() {
-      try {
-        await store.close();
-      } catch {
-        // The CLI records no usage, so there is nothing to lose here.
-      } finally {
-        await disconnect(redis);
-      }
-    },
-  };
-}
-
-/**
- * The one-line failure for a Redis that refused, dropped or timed out, with the client's reason
- * (which names a host and port, never the password).
- *
- * @example
- * throw unreachable(config, error); // cannot reach Redis at redis://localhost:6379 (connect ECONNREFUSED 127.0.0.1:6379)
- */
-export function unreachable(config: CliConfig, error: unknown): Error {
-  const message = messageOf(error);
-  const reason = message === "" ? "" : ` (${message})`;
-  return failure(`cannot reach Redis at ${config.redisDisplayUrl}${reason}`, error);
+  return { store: new RedisKeyStore(redis, { prefix: target.prefix }), disconnect: () => disconnect(redis) };
 }
 
 /** A client that makes one attempt, bounded in time, then errs: a CLI in a pipeline must fail, never hang. */
-function connectionTo(config: CliConfig): Redis | Cluster {
+function connectionTo(target: RedisTarget): Redis | Cluster {
   const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
@@ -91,10 +112,10 @@ function connectionTo(config: CliConfig): Redis | Cluster {
     connectionName: "portcullis-cli",
   };
   const ioredis = loadIoredis();
-  if (!config.cluster) return new ioredis.Redis(config.redisUrl, options);
+  if (!target.cluster) return new ioredis.Redis(target.url, options);
   const { lazyConnect: _connectsWithTheCluster, ...nodeOptions } = options;
   // The one node given tells the client where every other master is.
-  const url = new URL(config.redisUrl);
+  const url = new URL(target.url);
   const node = { host: url.hostname, port: Number(url.port || 6379) };
   const credentials = {
     ...(url.username === "" ? {} : { username: decodeURIComponent(url.username) }),

@@ -3,7 +3,7 @@ import { type KeyListStatus } from "@portcullis/core";
 import { KEY_ID_PATTERN, KEY_LIST_STATUSES, MAX_PAGE_SIZE } from "@portcullis/core/internal";
 import { usageError } from "./cli-error";
 import { parseDuration } from "./duration";
-import { CREATE_USAGE, KEYS_USAGE, LIST_USAGE, MAIN_USAGE, REVOKE_USAGE, ROTATE_USAGE } from "./usage";
+import { CREATE_USAGE, KEYS_USAGE, LIST_USAGE, MAIN_USAGE, MIGRATE_USAGE, REVOKE_USAGE, ROTATE_USAGE } from "./usage";
 
 /** Flags every `keys` command takes. */
 export interface CommonFlags {
@@ -41,7 +41,13 @@ export interface RotateCommand extends CommonFlags {
   readonly graceMs: number;
 }
 
-/** Help text to print as is: no configuration, no Redis. */
+/** `portcullis migrate`: the schema on DATABASE_URL brought up to date. */
+export interface MigrateCommand {
+  readonly kind: "migrate";
+  readonly json: boolean;
+}
+
+/** Help text to print as is: no configuration, no store. */
 export interface HelpCommand {
   readonly kind: "help";
   readonly text: string;
@@ -51,10 +57,10 @@ export interface VersionCommand {
   readonly kind: "version";
 }
 
-/** A command that works on keys, and so needs the configuration and Redis. */
+/** A command that works on keys, and so needs the configuration and the store. */
 export type KeysCommand = CreateCommand | ListCommand | RevokeCommand | RotateCommand;
 /** What the command line asks for. */
-export type Command = KeysCommand | HelpCommand | VersionCommand;
+export type Command = KeysCommand | MigrateCommand | HelpCommand | VersionCommand;
 
 const COMMON = {
   help: { type: "boolean", short: "h" },
@@ -77,6 +83,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (group === undefined) throw usageError("missing command", MAIN_USAGE);
   if (group === "--help" || group === "-h") return { kind: "help", text: MAIN_USAGE };
   if (group === "--version") return { kind: "version" };
+  if (group === "migrate") return parseMigrate(argv.slice(1));
   if (group !== "keys") throw usageError(unknown("command", group), MAIN_USAGE);
   if (action === undefined) throw usageError("missing keys command: create, list, revoke or rotate", KEYS_USAGE);
   if (action === "--help" || action === "-h") return { kind: "help", text: KEYS_USAGE };
@@ -92,6 +99,15 @@ export function parseCommandLine(argv: readonly string[]): Command {
     default:
       throw usageError(unknown("command", `keys ${action}`), KEYS_USAGE);
   }
+}
+
+function parseMigrate(args: string[]): MigrateCommand | HelpCommand {
+  const { values, positionals } = withUsage(MIGRATE_USAGE, () =>
+    parseArgs({ args, allowPositionals: true, options: { help: COMMON.help, json: COMMON.json } }),
+  );
+  if (values.help) return { kind: "help", text: MIGRATE_USAGE };
+  noPositionals("migrate", positionals, MIGRATE_USAGE);
+  return { kind: "migrate", json: values.json === true };
 }
 
 function parseCreate(args: string[]): CreateCommand | HelpCommand {

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isPortcullisError } from "@portcullis/core";
-import { CliError, messageOf } from "./cli-error";
+import { CliError, messageOf, unreachable } from "./cli-error";
 import { runKeysCommand, type CliIo } from "./commands";
-import { readConfig, secretsIn, type CliConfig } from "./config";
-import { openKeyService, unreachable, type KeyService } from "./key-service";
+import { readConfig, readDatabaseConfig, secretsIn, type CliConfig } from "./config";
+import { openKeyService, type KeyService } from "./key-service";
+import { runMigrateCommand } from "./migrate-command";
 import { parseCommandLine, type Command } from "./parse-args";
 
 export type { CliIo } from "./commands";
@@ -12,8 +13,8 @@ export type { CliIo } from "./commands";
 /**
  * The whole `portcullis` command line as a function: reads `argv` (without `node` and the
  * script) and `env`, writes through `io`, and resolves to the exit status: 0 done, 1 failed,
- * 2 wrong command line. It never rejects, never prints a stack trace, the server secret or
- * REDIS_URL's password, and always closes its Redis connection.
+ * 2 wrong command line. It never rejects, never prints a stack trace, the server secret or the
+ * password in REDIS_URL or DATABASE_URL, and always closes its connections.
  *
  * @example
  * const code = await runCli(["keys", "list", "--owner", "alice"], process.env, {
@@ -38,6 +39,15 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     return 0;
   }
 
+  if (command.kind === "migrate") {
+    try {
+      await runMigrateCommand(readDatabaseConfig(env), command, { stdout: io.stdout, stderr });
+      return 0;
+    } catch (error) {
+      return report(error, undefined, stderr);
+    }
+  }
+
   let config: CliConfig | undefined;
   let service: KeyService | undefined;
   try {
@@ -59,8 +69,11 @@ function report(error: unknown, config: CliConfig | undefined, stderr: (text: st
     return error.exitCode;
   }
   if (isPortcullisError(error)) {
-    // ApiKeys reports any store failure as auth_unavailable; here that can only mean Redis.
-    const message = error.code === "auth_unavailable" && config ? unreachable(config, error.cause).message : error.message;
+    // ApiKeys reports any store failure as auth_unavailable; here that can only mean the store.
+    const message =
+      error.code === "auth_unavailable" && config
+        ? unreachable(config.store.kind === "postgres" ? "PostgreSQL" : "Redis", config.store.displayUrl, error.cause).message
+        : error.message;
     stderr(`portcullis: ${message}\n`);
     return 1;
   }

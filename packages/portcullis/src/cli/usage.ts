@@ -1,11 +1,17 @@
 import { DEFAULT_PREFIX } from "@portcullis/core";
-import { DEFAULT_KEY_PREFIX } from "./config";
+import { DEFAULT_KEY_PREFIX, DEFAULT_POSTGRES_SCHEMA } from "./config";
 
 const ENVIRONMENT = `Environment:
-  REDIS_URL                The Redis the server uses: redis://[user:password@]host[:port][/db]
-                           or rediss://… for TLS. Required.
-  PORTCULLIS_SECRET        The server's key-hashing secret, at least 32 bytes. Required: keys
-                           made with another secret do not verify on the server.
+  DATABASE_URL             The PostgreSQL the server keeps its keys in:
+                           postgres://[user:password@]host[:port]/database. When it is set the
+                           keys are there, even if REDIS_URL is set too. Required by migrate.
+  PORTCULLIS_POSTGRES_SCHEMA
+                           The schema of the portcullis tables, as the server's stores take it.
+                           Default "${DEFAULT_POSTGRES_SCHEMA}".
+  REDIS_URL                The Redis the server keeps its keys in, when DATABASE_URL is not set:
+                           redis://[user:password@]host[:port][/db] or rediss://… for TLS.
+  PORTCULLIS_SECRET        The server's key-hashing secret, at least 32 bytes. Required by the
+                           keys commands: keys made with another secret do not verify on the server.
   PORTCULLIS_KEY_PREFIX    Starts every new key. Default "${DEFAULT_KEY_PREFIX}"; --prefix overrides it.
   PORTCULLIS_REDIS_PREFIX  Starts every Redis key, as the server's RedisKeyStore prefix.
                            Default "${DEFAULT_PREFIX}".
@@ -14,8 +20,9 @@ const ENVIRONMENT = `Environment:
                            misspelt scope is refused here as the server would. Default: any.
   A variable set to the empty string counts as unset.`;
 
-const EXIT_STATUS = `Exit status: 0 done; 1 failed (refused input, unknown key, configuration, Redis
-unreachable); 2 wrong command line (unknown command or option, missing or malformed value).`;
+const EXIT_STATUS = `Exit status: 0 done; 1 failed (refused input, unknown key, configuration, Redis or PostgreSQL
+unreachable, a failed migration); 2 wrong command line (unknown command or option, missing or
+malformed value).`;
 
 const COMMON_OPTIONS = `  --prefix <prefix>       The key prefix, instead of PORTCULLIS_KEY_PREFIX
   --json                  Print JSON on stdout, for scripts
@@ -24,19 +31,21 @@ const COMMON_OPTIONS = `  --prefix <prefix>       The key prefix, instead of POR
 /** `portcullis --help`. */
 export const MAIN_USAGE = `Usage: portcullis <command> [options]
 
-Manage the API keys of a portcullis installation stored in Redis.
+Manage the API keys of a portcullis installation stored in PostgreSQL or Redis, and migrate its
+PostgreSQL schema.
 
 Commands:
   keys create   Create a key and print it, once
   keys list     List an owner's keys, masked
   keys revoke   Revoke a key
   keys rotate   Replace a key with a new one; the old one works for a grace period
+  migrate       Create or update the portcullis tables on DATABASE_URL
 
 Options:
   -h, --help    Show this help
   --version     Show the version
 
-Run "portcullis keys <command> --help" for the options of a command.
+Run "portcullis keys <command> --help" or "portcullis migrate --help" for the options of a command.
 
 ${ENVIRONMENT}
 
@@ -115,4 +124,27 @@ Options:
 ${COMMON_OPTIONS}
 
 JSON: {"key", "key_id", …, "previous": {"key_id", "expires_at", …}}
+`;
+
+/** `portcullis migrate --help`. */
+export const MIGRATE_USAGE = `Usage: portcullis migrate [options]
+
+Creates the portcullis tables in the schema on DATABASE_URL, or brings them up to this version
+of portcullis, and prints each migration it applied. Forward only: each migration runs once, in
+a transaction of its own. Safe to run while servers start and migrate too: they take turns.
+Run it as a release step before the new version serves, or let each server migrate as it starts.
+
+Options:
+  --json                  Print JSON on stdout, for scripts
+  -h, --help              Show this help
+
+Environment:
+  DATABASE_URL            The PostgreSQL to migrate: postgres://[user:password@]host[:port]/database.
+                          Required. The role needs to create tables in the schema.
+  PORTCULLIS_POSTGRES_SCHEMA
+                          The schema, created if missing. Default "${DEFAULT_POSTGRES_SCHEMA}".
+
+JSON: {"schema", "applied": [{"version", "name"}]}
+
+${EXIT_STATUS}
 `;

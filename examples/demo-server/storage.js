@@ -1,0 +1,134 @@
+// @ts-check
+const {
+  MemoryAuditSink,
+  MemoryKeyStore,
+  MemoryMfaStore,
+  MemoryUserStore,
+  PostgresAuditSink,
+  PostgresKeyStore,
+  PostgresMfaStore,
+  PostgresUserStore,
+  RedisAuditSink,
+  RedisKeyStore,
+  RedisLimiterStore,
+  RedisMfaStore,
+  RedisUserStore,
+  migrate,
+  postgresPing,
+  redisPing,
+  redisSessionStorage,
+  watchRedisConnection,
+} = require("portcullis");
+
+/**
+ * @typedef {object} DemoStorage
+ * @property {import("portcullis").KeyStore} keyStore
+ * @property {import("portcullis").UserStore & { create(user: { email: string, password: string, role: string }): Promise<import("portcullis").UserRecord> }} users
+ * @property {import("portcullis").AuditSink} audit
+ * @property {import("portcullis").MfaStore} mfaStore
+ * @property {import("portcullis").SessionStorage} [sessions] in memory when absent
+ * @property {import("portcullis").LimiterStore} [limiterStore] in memory when absent
+ * @property {Record<string, import("portcullis").HealthCheck>} checks what GET /readyz asks
+ * @property {() => Promise<void>} close writes what the stores buffer, then ends the connections
+ */
+
+/**
+ * Where the demo keeps its state, as the environment says:
+ *
+ * - `databaseUrl` (DATABASE_URL): keys, users, second factors and the access log in PostgreSQL,
+ *   migrated first; verified keys' cache hears of changes through LISTEN/NOTIFY.
+ * - `redisUrl` (REDIS_URL): sessions and rate-limit counts on Redis, shared by every process; and,
+ *   without a database, the keys, users, second factors and access log too.
+ * - neither: everything in memory, for as long as the process runs.
+ *
+ * @param {{ databaseUrl?: string, redisUrl?: string, passwords: ReturnType<typeof import("portcullis").bcryptPasswords> }} options
+ * @returns {Promise<DemoStorage>}
+ */
+async function openStorage({ databaseUrl, redisUrl, passwords }) {
+  const redis = redisUrl ? await connectRedis(redisUrl) : undefined;
+  const pool = databaseUrl ? await connectPostgres(databaseUrl) : undefined;
+  const records = pool ? postgresRecords(pool, passwords) : redis ? redisRecords(redis, passwords) : memoryRecords(passwords);
+  const perRequest = redis ? redisPerRequest(redis) : pool ? postgresPerRequest(pool) : {};
+  return {
+    ...records,
+    ...perRequest,
+    checks: { ...(pool ? { postgres: postgresPing(pool) } : {}), ...(redis ? { redis: redisPing(redis) } : {}) },
+    async close() {
+      await Promise.allSettled([records.keyStore.close(), records.audit.close()]);
+      await Promise.allSettled([pool?.end(), redis?.quit()]);
+    },
+  };
+}
+
+/** @param {string} url */
+async function connectRedis(url) {
+  const { Redis } = require("ioredis");
+  // Auto-pipelining sends the commands of requests handled together in one write: fewer system calls.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
+  watchRedisConnection(redis); // one warning when Redis goes away and one when it is back, not one per retry
+  await new Promise((resolve, reject) => redis.once("ready", resolve).once("error", reject));
+  return redis;
+}
+
+/**
+ * A pool on the database, its schema brought up to date before anything is served. Replicas that
+ * start together take turns on migrate's lock: one applies, the others find nothing to do.
+ * @param {string} url
+ */
+async function connectPostgres(url) {
+  const { Pool } = require("pg");
+  const pool = new Pool({
+    connectionString: url,
+    connectionTimeoutMillis: 2000, // a database that does not answer is an error, not a wait
+    keepAlive: true,
+  });
+  // An idle connection that dies (a restart, a failover) is reported here; without a listener it
+  // would end the process. The next query opens a new connection.
+  pool.on("error", (/** @type {Error} */ error) => console.warn(`PostgreSQL: ${error.message}`));
+  const { applied } = await migrate(pool);
+  console.log(applied.length === 0 ? "PostgreSQL: schema up to date" : `PostgreSQL: applied migrations ${applied.join(", ")}`);
+  return pool;
+}
+
+/**
+ * @param {import("pg").Pool} pool
+ * @param {ReturnType<typeof import("portcullis").bcryptPasswords>} passwords
+ */
+function postgresRecords(pool, passwords) {
+  return { keyStore: new PostgresKeyStore(pool), users: new PostgresUserStore(pool, { passwords }), audit: new PostgresAuditSink(pool), mfaStore: new PostgresMfaStore(pool) };
+}
+
+/**
+ * @param {import("ioredis").Redis} redis
+ * @param {ReturnType<typeof import("portcullis").bcryptPasswords>} passwords
+ */
+function redisRecords(redis, passwords) {
+  return { keyStore: new RedisKeyStore(redis), users: new RedisUserStore(redis, { passwords }), audit: new RedisAuditSink(redis), mfaStore: new RedisMfaStore(redis) };
+}
+
+/** @param {ReturnType<typeof import("portcullis").bcryptPasswords>} passwords */
+function memoryRecords(passwords) {
+  return { keyStore: new MemoryKeyStore(), users: new MemoryUserStore({ passwords }), audit: new MemoryAuditSink(), mfaStore: new MemoryMfaStore() };
+}
+
+/**
+ * Sessions and rate-limit counts on Redis, shared by every process.
+ * @param {import("ioredis").Redis} redis
+ */
+function redisPerRequest(redis) {
+  return { sessions: redisSessionStorage(redis), limiterStore: new RedisLimiterStore(redis) };
+}
+
+/**
+ * Sessions and rate-limit counts with PostgreSQL and no Redis. THE ONE PLACE where the PostgreSQL
+ * session storage and limiter store plug in, once @portcullis/postgres has them:
+ * `{ sessions: postgresSessionStorage(pool), limiterStore: new PostgresLimiterStore(pool) }`.
+ * Until then both stay in memory: each process its own, lost on restart.
+ * @param {import("pg").Pool} _pool
+ * @returns {{ sessions?: import("portcullis").SessionStorage, limiterStore?: import("portcullis").LimiterStore }}
+ */
+function postgresPerRequest(_pool) {
+  return {};
+}
+
+module.exports = { openStorage };
