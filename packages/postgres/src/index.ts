@@ -5,3 +5,4 @@ export { PostgresAuditSink, type PostgresAuditSinkOptions } from "./postgres-aud
 export { migrate, type MigrateOptions, type MigrateResult } from "./migrate";
 export { postgresPing } from "./postgres-ping";
 export { PostgresLimiterStore, type PostgresLimiterStoreOptions } from "./postgres-limiter-store";
+export { postgresSessionStorage, type PostgresSessionStorageOptions } from "./postgres-session-storage";
