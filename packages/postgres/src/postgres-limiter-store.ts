@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ExpiredRows } from "./expired-rows";
 import { isPool } from "./is-pool";
 import { PostgresTables, RATE_LIMITS_TABLE, schemaOption } from "./postgres-tables";
-import { TimedPool, type Statement } from "./timed-pool";
+import { isNotMigrated, TimedPool, type Statement } from "./timed-pool";
 
 /** Options of {@link PostgresLimiterStore}. */
 export interface PostgresLimiterStoreOptions {
@@ -68,6 +68,8 @@ export class PostgresLimiterStore implements LimiterStore {
   readonly #expired: ExpiredRows;
   /** What `RateLimiterPostgres` sends its statements to: the timed pool, with the sweep on the way. */
   readonly #client: { query(statement: Statement): Promise<QueryResult> };
+  /** Whether the warning that the schema was never migrated has been given. */
+  #warned = false;
 
   constructor(pool: Pool, options: Readonly<PostgresLimiterStoreOptions> = {}) {
     if (!isPool(pool)) throw configError("PostgresLimiterStore", "the first argument must be a node-postgres Pool: new Pool({ connectionString })");
@@ -79,7 +81,14 @@ export class PostgresLimiterStore implements LimiterStore {
       query: ({ text, values, name }) => {
         this.#expired.due(Date.now() - EXPIRED_MARGIN_MS); // rate-limiter-flexible's clock
         const known = name === undefined ? undefined : STATEMENT_NAMES[name.slice(name.indexOf(":") + 1)];
-        return this.#db.query(known === undefined ? { text, values } : { text, values, name: this.#tables.statement(known) });
+        return this.#db.query(known === undefined ? { text, values } : { text, values, name: this.#tables.statement(known) }).catch((error: unknown) => {
+          // The insurance would count every request in memory without a word: this one is said, once.
+          if (isNotMigrated(error) && !this.#warned) {
+            this.#warned = true;
+            process.emitWarning((error as Error).message, { code: "PORTCULLIS_NOT_MIGRATED" });
+          }
+          throw error;
+        });
       },
     };
   }

@@ -69,6 +69,20 @@ describe("PostgresLimiterStore", () => {
     );
   });
 
+  test("counting on a schema that was never migrated goes on in memory, and warns once that migrate must run", async () => {
+    const warnings = jest.spyOn(process, "emitWarning").mockImplementation(() => {});
+    try {
+      const limit = insuredLimiter("test", new PostgresLimiterStore(pool, { schema: "never_migrated" }), { name: "x", points: 5, durationSeconds: 60, blockSeconds: 0 });
+      // Counted by the insurance inside the store's limiter: no table holds them.
+      expect((await limit.count("a", undefined)).state.consumedPoints).toBe(1);
+      expect((await limit.count("a", undefined)).state.consumedPoints).toBe(2);
+      expect(warnings).toHaveBeenCalledTimes(1);
+      expect(warnings).toHaveBeenCalledWith(expect.stringMatching(/^PostgresLimiterStore: the schema "never_migrated" is missing .*; run migrate/), { code: "PORTCULLIS_NOT_MIGRATED" });
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
   test("prune deletes the counters expired more than a minute ago, and leaves live ones and those just expired", async () => {
     const now = Date.now();
     await pool.query("INSERT INTO portcullis.rate_limits (key, points, expire) VALUES ('prune:old', 3, $1), ('prune:recent', 3, $2), ('prune:live', 3, $3)", [
