@@ -4,3 +4,5 @@ export { PostgresMfaStore, type PostgresMfaStoreOptions } from "./postgres-mfa-s
 export { PostgresAuditSink, type PostgresAuditSinkOptions } from "./postgres-audit-sink";
 export { migrate, type MigrateOptions, type MigrateResult } from "./migrate";
 export { postgresPing } from "./postgres-ping";
+export { PostgresLimiterStore, type PostgresLimiterStoreOptions } from "./postgres-limiter-store";
+export { postgresSessionStorage, type PostgresSessionStorageOptions } from "./postgres-session-storage";

@@ -49,7 +49,7 @@ const migrateOptions = z.strictObject({
  *
  * @example
  * const pool = new Pool({ connectionString: process.env.DATABASE_URL });
- * const { applied } = await migrate(pool); // [1] the first time, [] afterwards
+ * const { applied } = await migrate(pool); // every version the first time, [] afterwards
  */
 export async function migrate(pool: Pool, options: Readonly<MigrateOptions> = {}): Promise<MigrateResult> {
   if (!isPool(pool)) throw configError("migrate", "the first argument must be a node-postgres Pool: new Pool({ connectionString })");

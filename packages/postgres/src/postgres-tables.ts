@@ -14,6 +14,9 @@ export const schemaOption = z
   .regex(/^[a-z_][a-z0-9_]{0,47}$/, { error: SCHEMA_RULE })
   .default(DEFAULT_SCHEMA);
 
+/** The rate limiters' table, unqualified: `RateLimiterPostgres` takes it apart from the schema. */
+export const RATE_LIMITS_TABLE = "rate_limits";
+
 /**
  * Every table, channel and prepared-statement name portcullis uses in PostgreSQL is named here,
  * and nowhere else. All live in one schema (`portcullis` by default), created by `migrate`.
@@ -26,6 +29,9 @@ export const schemaOption = z
  * | `<schema>.mfa_enrolments`   | table   | one row per user with a second factor: the sealed secret, the recovery-code digests, the replay and try counters |
  * | `<schema>.mfa_sign_in_codes`| table   | codes counted per pending sign-in, until the sign-in expires  |
  * | `<schema>.audit_events`     | table   | the access log: one row per event, in each owner's log or in the log of no owner |
+ * | `<schema>.sessions`         | table   | one row per session (connect-pg-simple's layout): its id, its data as JSON, when it expires |
+ * | `<schema>.user_sessions`    | table   | each user's session ids and when each may be forgotten, to list and revoke them |
+ * | `<schema>.rate_limits`      | table   | one row per rate-limit counter (rate-limiter-flexible's layout): `<limiter name>:<id>`, points, expiry |
  * | `<schema>.schema_migrations`| table   | the migrations applied, by version                           |
  * | `<schema>.key_changes`      | channel | NOTIFY of the digest of each key changed or removed, sent by a trigger on `api_keys` |
  *
@@ -39,6 +45,9 @@ export class PostgresTables {
   readonly mfaEnrolments: string;
   readonly mfaSignInCodes: string;
   readonly auditEvents: string;
+  readonly sessions: string;
+  readonly userSessions: string;
+  readonly rateLimits: string;
   readonly migrations: string;
   /** The channel the `api_keys` trigger notifies: `TG_TABLE_SCHEMA || '.key_changes'`. */
   readonly keyChanges: string;
@@ -50,6 +59,9 @@ export class PostgresTables {
     this.mfaEnrolments = `"${schema}".mfa_enrolments`;
     this.mfaSignInCodes = `"${schema}".mfa_sign_in_codes`;
     this.auditEvents = `"${schema}".audit_events`;
+    this.sessions = `"${schema}".sessions`;
+    this.userSessions = `"${schema}".user_sessions`;
+    this.rateLimits = `"${schema}".${RATE_LIMITS_TABLE}`;
     this.migrations = `"${schema}".schema_migrations`;
     this.keyChanges = `${schema}.key_changes`;
   }

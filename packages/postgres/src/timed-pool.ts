@@ -20,6 +20,12 @@ const CLIENT_GRACE_MS = 500;
 /** SQLSTATEs of a schema that `migrate` has not brought up to date: undefined table, column, schema, function. */
 const NOT_MIGRATED = new Set(["42P01", "42703", "3F000", "42883"]);
 
+/** True for the error a store call fails with when the schema was never migrated (or is older than the package). */
+export function isNotMigrated(error: unknown): boolean {
+  const code = ((error as { cause?: unknown } | null)?.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && NOT_MIGRATED.has(code);
+}
+
 /**
  * The app's pool with a time limit on everything a store sends: getting a connection, each
  * statement (pg's `query_timeout`), and in transactions `SET LOCAL statement_timeout`, so the

@@ -2,6 +2,8 @@ import { apiKeysMigration } from "./0001-api-keys";
 import { usersMigration } from "./0002-users";
 import { mfaMigration } from "./0003-mfa";
 import { auditEventsMigration } from "./0004-audit-events";
+import { sessionsMigration } from "./0005-sessions";
+import { rateLimitsMigration } from "./0006-rate-limits";
 import type { Migration } from "./migration";
 
 export type { Migration } from "./migration";
@@ -11,4 +13,11 @@ export type { Migration } from "./migration";
  * that they travel inside the compiled package: a bundled or single-file deploy has no files beside
  * it to read, and nothing resolves a path at run time.
  */
-export const MIGRATIONS: readonly Migration[] = [apiKeysMigration, usersMigration, mfaMigration, auditEventsMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  apiKeysMigration,
+  usersMigration,
+  mfaMigration,
+  auditEventsMigration,
+  sessionsMigration,
+  rateLimitsMigration,
+];
