@@ -6,8 +6,10 @@ const {
   MemoryUserStore,
   PostgresAuditSink,
   PostgresKeyStore,
+  PostgresLimiterStore,
   PostgresMfaStore,
   PostgresUserStore,
+  postgresSessionStorage,
   RedisAuditSink,
   RedisKeyStore,
   RedisLimiterStore,
@@ -38,7 +40,8 @@ const {
  * - `databaseUrl` (DATABASE_URL): keys, users, second factors and the access log in PostgreSQL,
  *   migrated first; verified keys' cache hears of changes through LISTEN/NOTIFY.
  * - `redisUrl` (REDIS_URL): sessions and rate-limit counts on Redis, shared by every process; and,
- *   without a database, the keys, users, second factors and access log too.
+ *   without a database, the keys, users, second factors and access log too. With a database and
+ *   no Redis, sessions and rate-limit counts are in PostgreSQL as well.
  * - neither: everything in memory, for as long as the process runs.
  *
  * @param {{ databaseUrl?: string, redisUrl?: string, passwords: ReturnType<typeof import("portcullis").bcryptPasswords> }} options
@@ -120,15 +123,11 @@ function redisPerRequest(redis) {
 }
 
 /**
- * Sessions and rate-limit counts with PostgreSQL and no Redis. THE ONE PLACE where the PostgreSQL
- * session storage and limiter store plug in, once @portcullis/postgres has them:
- * `{ sessions: postgresSessionStorage(pool), limiterStore: new PostgresLimiterStore(pool) }`.
- * Until then both stay in memory: each process its own, lost on restart.
- * @param {import("pg").Pool} _pool
- * @returns {{ sessions?: import("portcullis").SessionStorage, limiterStore?: import("portcullis").LimiterStore }}
+ * Sessions and rate-limit counts in PostgreSQL when there is no Redis, shared by every process.
+ * @param {import("pg").Pool} pool
  */
-function postgresPerRequest(_pool) {
-  return {};
+function postgresPerRequest(pool) {
+  return { sessions: postgresSessionStorage(pool), limiterStore: new PostgresLimiterStore(pool) };
 }
 
 module.exports = { openStorage };

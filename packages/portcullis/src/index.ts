@@ -76,14 +76,17 @@ export {
   type WatchRedisConnectionOptions,
 } from "@portcullis/redis";
 
-// The same records in PostgreSQL (keys, users, second factors, the log), their migrations and the
-// database's health. pg is an optional peer: nothing here loads it until a Pool is passed in.
+// The same records in PostgreSQL (keys, users, second factors, the log, sessions and rate-limit
+// counts), their migrations and the database's health. pg is an optional peer: nothing here loads
+// it until a Pool is passed in.
 export {
   migrate,
   PostgresKeyStore,
   PostgresUserStore,
   PostgresMfaStore,
   PostgresAuditSink,
+  PostgresLimiterStore,
+  postgresSessionStorage,
   postgresPing,
   type MigrateOptions,
   type MigrateResult,
@@ -91,6 +94,8 @@ export {
   type PostgresUserStoreOptions,
   type PostgresMfaStoreOptions,
   type PostgresAuditSinkOptions,
+  type PostgresLimiterStoreOptions,
+  type PostgresSessionStorageOptions,
 } from "@portcullis/postgres";
 
 export { apiKeyAuth, keyRateLimit, type ApiKeyAuthOptions, type KeyRateLimitOptions } from "@portcullis/api-key-auth";

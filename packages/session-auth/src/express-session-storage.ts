@@ -39,8 +39,10 @@ const expressSessionStorageOptions = z.strictObject({
  * Every call is bounded by `sessionAuth`'s `timeoutMs` (a stalled store is a 503).
  *
  * @example
- * const PgStore = require("connect-pg-simple")(session);
- * app.use(sessionAuth({ secret, roles, sessions: expressSessionStorage({ store: new PgStore({ pool }), index: new PgSessionIndex(pool) }) }));
+ * // Any express-session store, with a SessionIndex of yours shared by every process. (For
+ * // PostgreSQL, postgresSessionStorage(pool) from @portcullis/postgres is ready-made.)
+ * const MySQLStore = require("express-mysql-session")(session);
+ * app.use(sessionAuth({ secret, roles, sessions: expressSessionStorage({ store: new MySQLStore({}, pool), index: mySessionIndex }) }));
  */
 export function expressSessionStorage(options: Readonly<ExpressSessionStorageOptions>): SessionStorage {
   // Left out altogether, the options say which one is missing first, as they always have.
