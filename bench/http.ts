@@ -1,7 +1,7 @@
 // The HTTP benchmark: every variant in bench/servers/ as its own process on one throwaway Redis,
 // loaded in turn by autocannon on loopback, several rounds in rotated order; the medians go to
 // stdout and to the http section of BENCHMARKS.md.
-import { startRedisServer } from "@portcullis/testing";
+import { startPostgres, startRedisServer } from "@portcullis/testing";
 import { runWithCleanup } from "./lib/cleanup";
 import { intFromEnv } from "./lib/env-settings";
 import { describeEnvironment, runStart } from "./lib/environment";
@@ -33,8 +33,10 @@ function roundOrder(variants: readonly Variant[], round: number): Variant[] {
   return rotate([...groups.values()], round).flatMap((group) => rotate(group, round));
 }
 
-async function startAll(variants: readonly Variant[], redisUrl: string, defer: (step: () => Promise<void>) => void) {
-  const started = await Promise.allSettled(variants.map((variant) => startServer(variant.name, redisUrl)));
+async function startAll(variants: readonly Variant[], urls: { redis: string; database?: string }, defer: (step: () => Promise<void>) => void) {
+  const started = await Promise.allSettled(
+    variants.map((variant) => startServer(variant.name, urls.redis, variant.postgres ? { databaseUrl: urls.database } : {})),
+  );
   const servers = new Map<string, RunningServer>();
   for (const outcome of started) {
     if (outcome.status === "fulfilled") {
@@ -57,8 +59,12 @@ runWithCleanup("bench:http", async ({ defer }) => {
 
   const redis = await startRedisServer();
   defer(() => redis.stop());
-  console.log(`bench:http: starting ${variants.length} servers on ${redis.url}`);
-  const servers = await startAll(variants, redis.url, defer);
+  // A PostgreSQL only when a selected variant keeps its keys there; started after Redis, so
+  // stopped before it.
+  const postgres = variants.some((variant) => variant.postgres) ? await startPostgres() : undefined;
+  if (postgres) defer(() => postgres.stop());
+  console.log(`bench:http: starting ${variants.length} servers on ${redis.url}${postgres ? ` and ${postgres.url}` : ""}`);
+  const servers = await startAll(variants, { redis: redis.url, database: postgres?.url }, defer);
   const probe = redis.client();
 
   const results = new Map<string, LoadResult[]>(variants.map((variant) => [variant.name, []]));

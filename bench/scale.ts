@@ -2,7 +2,8 @@
 // filled through ApiKeys.create; per size the seeding time, Redis memory per key, verification
 // latency (measured in turns across the sizes) and the cost of listing one big owner's keys; then
 // how fast a revocation reaches another process's cache. The results go to stdout and to the
-// scale section of BENCHMARKS.md.
+// scale section of BENCHMARKS.md. BENCH_SCALE_STORE=postgres runs the same on PostgreSQL instead
+// (lib/postgres-scale.ts) and writes the scale-postgres section.
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { startRedisServer } from "@portcullis/testing";
@@ -12,6 +13,7 @@ import { runWithCleanup } from "./lib/cleanup";
 import { intFromEnv, intsFromEnv } from "./lib/env-settings";
 import { describeEnvironment, runStart } from "./lib/environment";
 import { measureInvalidation } from "./lib/invalidation";
+import { runPostgresScale } from "./lib/postgres-scale";
 import { timeListing, type PageTiming } from "./lib/listing";
 import { usedMemory } from "./lib/redis-memory";
 import { writeResultsSection } from "./lib/results-file";
@@ -56,12 +58,19 @@ runWithCleanup("bench:scale", async (cleanup) => {
   const start = runStart();
   const sizes = intsFromEnv("BENCH_SCALE_SIZES", [10_000, 100_000, 1_000_000], { min: 100, max: 10_000_000 });
   if (sizes.some((size, i) => i > 0 && size <= sizes[i - 1]!)) throw new Error("BENCH_SCALE_SIZES must increase, such as 10000,100000,1000000");
-  if (sizes.length > REDIS_DATABASES) throw new Error(`BENCH_SCALE_SIZES: at most ${REDIS_DATABASES} sizes (one Redis database each)`);
+  if (sizes.length > REDIS_DATABASES && process.env.BENCH_SCALE_STORE !== "postgres") throw new Error(`BENCH_SCALE_SIZES: at most ${REDIS_DATABASES} sizes (one Redis database each)`);
   const trials = intFromEnv("BENCH_INVALIDATION_TRIALS", INVALIDATION_TRIALS, { max: 100_000 });
+  const backend = process.env.BENCH_SCALE_STORE ?? "redis";
+  if (backend !== "redis" && backend !== "postgres") throw new Error(`BENCH_SCALE_STORE: "redis" or "postgres", not "${backend}"`);
+  const secret = randomBytes(32).toString("base64url");
+  if (backend === "postgres") {
+    const settings = { sizes, workers: WORKERS, sampleKeys: SAMPLE_KEYS, verifications: VERIFICATIONS, listCalls: LIST_CALLS, listLimits: LIST_LIMITS, secret };
+    await runPostgresScale(start, settings, cleanup);
+    return;
+  }
 
   const server = await startRedisServer();
   cleanup.defer(() => server.stop());
-  const secret = randomBytes(32).toString("base64url");
 
   // Each size in a logical database of its own, all on one redis-server, so that every size is
   // still there to be measured when the largest is seeded, and all are measured in turns.

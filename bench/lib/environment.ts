@@ -2,11 +2,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { findPostgresBinDir } from "@portcullis/testing";
 
 /** The libraries whose versions a result depends on; read from their installed package.json. */
 const LIBRARIES = [
   "express",
   "ioredis",
+  "pg",
   "express-session",
   "connect-redis",
   "rate-limiter-flexible",
@@ -38,6 +40,17 @@ function redisServerVersion(): string {
   }
 }
 
+function postgresVersion(): string {
+  const binDir = findPostgresBinDir();
+  if (!binDir) return "not installed";
+  try {
+    const line = execFileSync(join(binDir, "postgres"), ["--version"], { encoding: "utf8" }).trim();
+    return line.match(/(\d+(\.\d+)+)/)?.[1] ?? line;
+  } catch {
+    return "unknown";
+  }
+}
+
 /** When a run started and how busy the machine was then (the run itself then adds to the load). */
 export interface RunStart {
   readonly date: Date;
@@ -60,7 +73,7 @@ export function describeEnvironment(start: RunStart, settings: Readonly<Record<s
     `- Date: ${start.date.toISOString().replace(/\.\d+Z$/, "Z")}`,
     `- Machine: ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${cpus.length} cores, ${memoryGiB} GiB memory, ${os.type()} ${os.release()} (${os.version()}, ${os.arch()})`,
     `- Load average when the run started: ${start.loadavg.map((load) => load.toFixed(2)).join(", ")} (1, 5, 15 min; other work on the machine skews every number)`,
-    `- Node ${process.version}, redis-server ${redisServerVersion()}`,
+    `- Node ${process.version}, redis-server ${redisServerVersion()}, PostgreSQL ${postgresVersion()}`,
     `- Libraries: ${versions}`,
     `- Settings: ${Object.entries(settings).map(([name, value]) => `${name} ${value}`).join(", ")}`,
   ].join("\n");

@@ -94,6 +94,7 @@ export function httpTargets(results: RoundResults): Target[] {
   return [
     ratioTarget(results, "warm-cache API key + scope ≥ 95 % of bare", "api-key-cached", "bare", (r) => r >= 0.95, percent),
     ratioTarget(results, "cache off ≥ 70 % of bare", "api-key-uncached", "bare", (r) => r >= 0.7, percent),
+    ratioTarget(results, "cache off on PostgreSQL ≥ 60 % of bare", "api-key-uncached-postgres", "bare", (r) => r >= 0.6, percent),
     ratioTarget(results, "session + scope ≥ 75 % of bare", "session", "bare", (r) => r >= 0.75, percent),
     ratioTarget(results, "api-key-cached ahead of passport", "api-key-cached", "passport", (r) => r > 1, times),
     ratioTarget(results, "api-key-cached > 100 × bcrypt-per-request", "api-key-cached", "bcrypt-per-request", (r) => r > 100, times),
@@ -105,6 +106,7 @@ const REFERENCES: readonly { variant: string; baseline: string; what: string; me
   { variant: "bare-two-layers", baseline: "bare", what: "Two no-op middlewares in the same places", meaning: "the ceiling for any guard of two layers" },
   { variant: "api-key-cached", baseline: "bare-two-layers", what: "api-key-cached against those two no-op layers", meaning: "what portcullis's own work costs" },
   { variant: "api-key-rate-limited", baseline: "api-key-cached", what: "keyRateLimit on Redis added to api-key-cached", meaning: "what a per-key limit costs" },
+  { variant: "api-key-uncached-postgres", baseline: "api-key-uncached", what: "cache off on PostgreSQL against cache off on Redis", meaning: "what a primary-key SELECT costs beside an HGETALL" },
   { variant: "express-session-redis", baseline: "bare", what: "express-session + connect-redis alone", meaning: "the ceiling for any session on that stack" },
   { variant: "session", baseline: "express-session-redis", what: "session against express-session + connect-redis alone", meaning: "what sessionAuth and requireScope add" },
 ];

@@ -8,11 +8,12 @@ const INTRO = `# Benchmarks
 
 Measured by the suite in \`bench/\` (see bench/README.md): \`npm run bench\` rebuilds the packages
 and rewrites the first two sections below; \`npm run bench:http\`, \`npm run bench:scale\` and
-\`npm run bench:instructions\` rewrite one each; \`npm run soak\` rewrites the soak section.
+\`npm run bench:instructions\` rewrite one each (\`BENCH_SCALE_STORE=postgres npm run bench:scale\` the
+PostgreSQL scale section); \`npm run soak\` rewrites the soak section.
 Numbers depend on the machine each section names; compare rows within a section, not across machines.
 `;
 
-const SECTIONS = ["http", "scale", "instructions", "soak"] as const;
+const SECTIONS = ["http", "scale", "scale-postgres", "instructions", "soak"] as const;
 const markers = (section: string) => ({ start: `<!-- ${section}:start -->`, end: `<!-- ${section}:end -->` });
 /** A new file: the intro and every section, empty, in their order. */
 const NEW_FILE = [INTRO, ...SECTIONS.map((section) => `${markers(section).start}\n${markers(section).end}\n`)].join("\n");

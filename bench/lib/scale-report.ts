@@ -36,6 +36,30 @@ export function sizeTable(sizes: readonly SizeResult[]): string {
   );
 }
 
+/** A size on PostgreSQL: `bytesPerKey` is the fresh table; `usedBytesPerKey` after one usage rewrite and VACUUM. */
+export interface PostgresSizeResult extends SizeResult {
+  readonly usedBytesPerKey: number;
+}
+
+export function postgresSizeTable(sizes: readonly PostgresSizeResult[]): string {
+  const rows = sizes.map((size) => [
+    count(size.keys),
+    `${formatNumber(size.seedSeconds)} s`,
+    formatNumber(size.keys / size.seedSeconds, 0),
+    formatNumber(size.bytesPerKey, 0),
+    formatNumber(size.usedBytesPerKey, 0),
+    formatNumber(size.verify.p50, 0),
+    formatNumber(size.verify.p99, 0),
+    formatNumber(size.verify.roundTripP50, 0),
+    formatNumber(size.verify.p50 - size.verify.roundTripP50, 0),
+  ]);
+  return markdownTable(
+    ["keys", "seeded in", "keys/s", "bytes per key, fresh", "bytes per key, after usage rewrite", "verify p50 µs", "verify p99 µs", "SELECT 1 p50 µs", "verifying adds µs"],
+    rows,
+    ["r", "r", "r", "r", "r", "r", "r", "r", "r"],
+  );
+}
+
 export function listingTable(sizes: readonly SizeResult[]): string {
   const rows = sizes.flatMap((size) =>
     size.listing.flatMap(({ limit, pages }) =>
@@ -103,6 +127,33 @@ export function scaleTargets(sizes: readonly SizeResult[], invalidation: Invalid
     evidence: heard === 0 ? "no revocation was heard" : `p99 ${formatNumber(p99, 2)} ms over ${heard} trials, ${invalidation.missed} not heard within 5 s`,
   });
   return targets;
+}
+
+/** Issue 18's Postgres targets: p50 within 10 % from the smallest size to the largest, under 600 bytes a key. */
+export function postgresScaleTargets(sizes: readonly PostgresSizeResult[]): Target[] {
+  const first = sizes[0]!;
+  const last = sizes[sizes.length - 1]!;
+  const growth = last.verify.p50 / first.verify.p50;
+  const largest = Math.max(...sizes.map((size) => size.usedBytesPerKey));
+  return [
+    {
+      goal: "verification p50 flat within 10 % from the smallest size to the largest (measured in turns)",
+      met: sizes.length < 2 ? undefined : growth <= 1.1,
+      evidence:
+        `${count(first.keys)} → ${count(last.keys)} keys: p50 ${formatNumber(first.verify.p50, 0)} → ${formatNumber(last.verify.p50, 0)} µs ` +
+        `(${formatNumber(growth, 2)} ×), p99 ${formatNumber(first.verify.p99, 0)} → ${formatNumber(last.verify.p99, 0)} µs; SELECT 1 p50 ` +
+        `${formatNumber(first.verify.roundTripP50, 0)} → ${formatNumber(last.verify.roundTripP50, 0)} µs`,
+    },
+    {
+      goal: "table and indexes under 600 bytes per key",
+      met: last.bytesPerKey < 600 && largest < 600,
+      evidence: `${formatNumber(last.bytesPerKey, 0)} bytes fresh at ${count(last.keys)} keys; after a usage rewrite at most ${formatNumber(largest, 0)}`,
+    },
+  ];
+}
+
+export function renderPostgresScaleSection(environment: string, method: string, tables: readonly string[], targets: readonly Target[]): string {
+  return ["## Scale: the key store on PostgreSQL, growing", "", environment, "", method, "", ...tables.flatMap((t) => [t, ""]), "Targets:", "", renderTargets(targets)].join("\n");
 }
 
 export function renderScaleSection(environment: string, method: string, tables: readonly string[], targets: readonly Target[]): string {

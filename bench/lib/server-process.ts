@@ -42,11 +42,15 @@ function isReadyLine(value: unknown): value is { ready: true; port: number; requ
  * Starts bench/servers/<name>.js on a free loopback port and waits for its ready line. The server
  * also exits when this process's end of its stdin closes, so it cannot outlive the driver.
  */
-export async function startServer(name: string, redisUrl: string, { wrapper = [] }: { wrapper?: readonly string[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  name: string,
+  redisUrl: string,
+  { wrapper = [], databaseUrl }: { wrapper?: readonly string[]; databaseUrl?: string } = {},
+): Promise<RunningServer> {
   // A wrapper (valgrind) runs the server inside itself, in the same process.
   const [command, ...args] = [...wrapper, process.execPath, join(SERVERS_DIR, `${name}.js`)];
   const child = spawn(command!, args, {
-    env: { ...process.env, PORT: "0", REDIS_URL: redisUrl, EXIT_WITH_STDIN: "1" },
+    env: { ...process.env, PORT: "0", REDIS_URL: redisUrl, EXIT_WITH_STDIN: "1", ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) },
     stdio: ["pipe", "pipe", "pipe"],
   });
   const readyTimeoutMs = wrapper.length > 0 ? WRAPPED_READY_TIMEOUT_MS : READY_TIMEOUT_MS;

@@ -7,6 +7,8 @@ export interface Variant {
   readonly baseline?: string;
   /** The status every response must have; anything else fails the run. */
   readonly expectedStatus: number;
+  /** Its store needs a PostgreSQL (the driver starts one and passes DATABASE_URL); Redis by default. */
+  readonly postgres?: true;
 }
 
 export const VARIANTS: readonly Variant[] = [
@@ -14,6 +16,7 @@ export const VARIANTS: readonly Variant[] = [
   { name: "bare-two-layers", description: "Express + two no-op middlewares where apiKeyAuth and requireScope sit (Express's own share)", baseline: "bare", expectedStatus: 200 },
   { name: "api-key-cached", description: "apiKeyAuth, verified-key cache on, + requireScope", baseline: "bare", expectedStatus: 200 },
   { name: "api-key-uncached", description: "apiKeyAuth, cache off (one HGETALL per request), + requireScope", baseline: "bare", expectedStatus: 200 },
+  { name: "api-key-uncached-postgres", description: "apiKeyAuth, cache off, on PostgresKeyStore (one primary-key SELECT per request), + requireScope", baseline: "bare", expectedStatus: 200, postgres: true },
   { name: "api-key-rate-limited", description: "api-key-cached + keyRateLimit on Redis (one count per request)", baseline: "bare", expectedStatus: 200 },
   { name: "session", description: "sessionAuth on Redis (connect-redis) + requireScope", baseline: "bare", expectedStatus: 200 },
   { name: "express-session-redis", description: "express-session + connect-redis alone, signed-in check by hand (the stack sessionAuth is built on)", baseline: "bare", expectedStatus: 200 },
