@@ -15,7 +15,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // The config throws on import without a package: give it one to read the table of targets.
 process.env.MUTATION_PACKAGE ??= "core";
 const { targets } = await import(join(root, "stryker.config.mjs"));
-const stryker = createRequire(join(root, "package.json")).resolve("@stryker-mutator/core/bin/stryker.js");
+// The package exports no bin path: find its folder through its package.json.
+const stryker = join(dirname(createRequire(join(root, "package.json")).resolve("@stryker-mutator/core/package.json")), "bin", "stryker.js");
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !Object.hasOwn(targets, name));
