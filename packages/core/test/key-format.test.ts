@@ -1,5 +1,6 @@
 import { KeyFormat } from "@portcullis/core";
-import { BASE62_ALPHABET, KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from "@portcullis/core/internal";
+import { crc32 } from "node:zlib";
+import { BASE62_ALPHABET, encodeBase62, KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from "@portcullis/core/internal";
 
 const BASE62_ONLY = /^[0-9A-Za-z]+$/;
 const format = new KeyFormat({ prefix: "cpx_live." });
@@ -100,6 +101,18 @@ describe("KeyFormat.isWellFormed", () => {
     expect(format.isWellFormed(key.slice(0, -7) + "é" + key.slice(-6))).toBe(false);
     expect(format.isWellFormed(key.slice(0, -2) + "😀")).toBe(false);
     expect(format.isWellFormed(key + "a".repeat(10_000))).toBe(false);
+  });
+
+  it("refuses a key whose checksum is right but whose body has a character outside base62", () => {
+    // The checksum is computed over the forged head, so only the alphabet check can refuse it.
+    for (const odd of ["_", "-", ".", "+", "/", "=", " "]) {
+      const head = format.prefix + odd + key.slice(start + 1, start + KEY_RANDOM_LENGTH);
+      const forged = head + encodeBase62(crc32(head), KEY_CHECKSUM_LENGTH);
+      expect(forged).toHaveLength(format.length);
+      expect(format.isWellFormed(forged)).toBe(false);
+    }
+    const rebuilt = key.slice(0, start + KEY_RANDOM_LENGTH);
+    expect(format.isWellFormed(rebuilt + encodeBase62(crc32(rebuilt), KEY_CHECKSUM_LENGTH))).toBe(true); // the forging itself is sound
   });
 
   it("matches the prefix case-sensitively", () => {

@@ -48,6 +48,13 @@ describe("parseRedactionPath", () => {
     if (!parsed.ok) expect(parsed.reason).toMatch(reason);
   });
 
+  test("a path may be 200 characters long, not 201", () => {
+    const path = `${"a".repeat(96)}[*].${"b".repeat(100)}`;
+    expect(path).toHaveLength(200);
+    expect(parseRedactionPath(path)).toEqual({ ok: true, steps: [field("a".repeat(96)), items, field("b".repeat(100))] });
+    expect(parseRedactionPath(`${path}c`).ok).toBe(false);
+  });
+
   test("a value that is not a string is malformed, not a crash", () => {
     expect(parseRedactionPath(undefined as never).ok).toBe(false);
     expect(parseRedactionPath(["a"] as never).ok).toBe(false);
