@@ -97,6 +97,16 @@ describe("a route without a name is METHOD /route/pattern", () => {
     await request(limitedTo(["POST /v2/models/:id"])).head("/v2/models/7").expect(403);
   });
 
+  test("a guard mounted with app.use, outside any route, names the path requested under its mount path", async () => {
+    const app = (scopes: string[]) =>
+      createApp(["read", ...scopes], (a) => {
+        a.use("/api", requireScope("read"));
+        a.get("/api/models", ok);
+      });
+    await request(app(["GET /api/models"])).get("/api/models").expect(200);
+    expect((await request(app(["GET /api/other"])).get("/api/models").expect(403)).body.detail).toBe("These credentials may not call GET /api/models.");
+  });
+
   test("a route of several paths is named by the path requested", async () => {
     await request(limitedTo(["GET /a"])).get("/a").expect(200);
     const res = await request(limitedTo(["GET /a"])).get("/b").expect(403);
