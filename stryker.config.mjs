@@ -4,15 +4,21 @@
 // a module-level constant, which perTest coverage cannot pin to tests) re-runs one package's suite
 // rather than the repository's.
 
-/** Per package, the decision modules that are mutated. */
+/**
+ * Per package, the decision modules that are mutated (under src/) and, where the package's whole
+ * suite is slow and mostly about other things, the test files that run (under test/).
+ */
 export const targets = {
-  core: ["scope-policy.ts", "scope-grammar.ts", "scope-refusal.ts", "key-format.ts"],
-  "require-scope": ["require-scope.ts", "endpoint.ts", "require-recent-auth.ts"],
-  "redact-response": ["redaction-path.ts", "redaction-rules.ts", "decide-redaction.ts"],
-  "login-rate-limit": ["decide-login-attempt.ts"],
-  "api-key-auth": ["decide-key-rate-limit.ts"],
-  "session-auth": ["session-data.ts", "same-site.ts", "secure-connection.ts"],
-  mfa: ["totp.ts", "recovery-codes.ts", "second-factor.ts"],
+  core: {
+    mutate: ["scope-policy.ts", "scope-grammar.ts", "scope-refusal.ts", "key-format.ts"],
+    tests: ["scope-*.test.ts", "key-format*.test.ts", "challenge.test.ts"],
+  },
+  "require-scope": { mutate: ["require-scope.ts", "endpoint.ts", "require-recent-auth.ts"] },
+  "redact-response": { mutate: ["redaction-path.ts", "redaction-rules.ts", "decide-redaction.ts"] },
+  "login-rate-limit": { mutate: ["decide-login-attempt.ts"] },
+  "api-key-auth": { mutate: ["decide-key-rate-limit.ts"] },
+  "session-auth": { mutate: ["session-data.ts", "same-site.ts", "secure-connection.ts"] },
+  mfa: { mutate: ["totp.ts", "recovery-codes.ts", "second-factor.ts"] },
 };
 
 const name = process.env.MUTATION_PACKAGE;
@@ -24,7 +30,7 @@ if (!name || !Object.hasOwn(targets, name)) {
 export default {
   testRunner: "jest",
   plugins: ["@stryker-mutator/jest-runner"],
-  mutate: targets[name].map((file) => `packages/${name}/src/${file}`),
+  mutate: targets[name].mutate.map((file) => `packages/${name}/src/${file}`),
   // The root jest config (its transforms and @portcullis/* mapping), limited to this package's tests
   // less those on a Redis Cluster or Sentinel: they start several servers per run and check
   // placement and fail-over, not decisions.
@@ -33,6 +39,7 @@ export default {
     configFile: "jest.config.ts",
     config: {
       roots: [`<rootDir>/packages/${name}`],
+      ...(targets[name].tests && { testMatch: targets[name].tests.map((file) => `<rootDir>/packages/${name}/test/${file}`) }),
       testPathIgnorePatterns: ["/node_modules/", "-cluster\\.test\\.ts$", "sentinel"],
     },
   },
