@@ -83,6 +83,6 @@ describe("decideLoginAttempt", () => {
   });
 
   test("no readings is a programming error", () => {
-    expect(() => decideLoginAttempt([])).toThrow(TypeError);
+    expect(() => decideLoginAttempt([])).toThrow(new TypeError("decideLoginAttempt: pass at least one limit reading"));
   });
 });
