@@ -153,6 +153,10 @@ describe("KeyFormat prefixes", () => {
       new TypeError(`KeyFormat: "prefix" must be a letter followed by up to 31 letters, digits, "_", "." or "-" (such as "cpx_live." or "plx_sk_"), got "1abc"`),
     );
     expect(() => new KeyFormat({ prefix: "cpx_", suffix: "_x" } as never)).toThrow(new TypeError(`KeyFormat: unknown option "suffix"; the options are prefix`));
+    expect(() => new KeyFormat({} as never)).toThrow(
+      new TypeError(`KeyFormat: "prefix" is required: a letter followed by up to 31 letters, digits, "_", "." or "-" (such as "cpx_live." or "plx_sk_")`),
+    );
+    expect(() => new KeyFormat(undefined as never)).toThrow(new TypeError(`KeyFormat: options must be an object such as { prefix: "cpx_live." }`));
   });
 
   it("accepts a letter followed by up to 31 letters, digits, '_', '.' or '-'", () => {

@@ -54,6 +54,10 @@ describe("the scope grammar", () => {
     );
   });
 
+  test("every well-formed scope grants itself, whatever its form", () => {
+    for (const scope of ["read", "Models:Train", "Models:*", "*:*", "/svc/Get", "GET /models/:id"]) expect(scopeGrants(scope, scope)).toBe(true);
+  });
+
   test("without wildcards, a scope grants only itself, case-sensitively", () => {
     fc.assert(
       fc.property(fc.oneof(token, operation), fc.oneof(token, operation), (held, required) => {
