@@ -29,3 +29,7 @@ test("a key over its own limit while its maker is over too (requests in flight t
     { limit: minute(20), consumed: 21, msBeforeReset: 30_000 },
   ])).toEqual({ allowed: false, limit: own, msBeforeNext: 30_000, giveBack: [1] });
 });
+
+test("no counts is a programming error, said as such", () => {
+  expect(() => decideKeyRateLimit([])).toThrow(new RangeError("decideKeyRateLimit: no counts to decide on"));
+});

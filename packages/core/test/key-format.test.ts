@@ -1,5 +1,6 @@
 import { KeyFormat } from "@portcullis/core";
-import { BASE62_ALPHABET, KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from "@portcullis/core/internal";
+import { crc32 } from "node:zlib";
+import { BASE62_ALPHABET, encodeBase62, KEY_CHECKSUM_LENGTH, KEY_RANDOM_LENGTH } from "@portcullis/core/internal";
 
 const BASE62_ONLY = /^[0-9A-Za-z]+$/;
 const format = new KeyFormat({ prefix: "cpx_live." });
@@ -102,6 +103,18 @@ describe("KeyFormat.isWellFormed", () => {
     expect(format.isWellFormed(key + "a".repeat(10_000))).toBe(false);
   });
 
+  it("refuses a key whose checksum is right but whose body has a character outside base62", () => {
+    // The checksum is computed over the forged head, so only the alphabet check can refuse it.
+    for (const odd of ["_", "-", ".", "+", "/", "=", " "]) {
+      const head = format.prefix + odd + key.slice(start + 1, start + KEY_RANDOM_LENGTH);
+      const forged = head + encodeBase62(crc32(head), KEY_CHECKSUM_LENGTH);
+      expect(forged).toHaveLength(format.length);
+      expect(format.isWellFormed(forged)).toBe(false);
+    }
+    const rebuilt = key.slice(0, start + KEY_RANDOM_LENGTH);
+    expect(format.isWellFormed(rebuilt + encodeBase62(crc32(rebuilt), KEY_CHECKSUM_LENGTH))).toBe(true); // the forging itself is sound
+  });
+
   it("matches the prefix case-sensitively", () => {
     expect(format.isWellFormed(swapCase(format.prefix) + key.slice(start))).toBe(false);
     expect(format.isWellFormed(format.prefix.toUpperCase() + key.slice(start))).toBe(false);
@@ -140,6 +153,10 @@ describe("KeyFormat prefixes", () => {
       new TypeError(`KeyFormat: "prefix" must be a letter followed by up to 31 letters, digits, "_", "." or "-" (such as "cpx_live." or "plx_sk_"), got "1abc"`),
     );
     expect(() => new KeyFormat({ prefix: "cpx_", suffix: "_x" } as never)).toThrow(new TypeError(`KeyFormat: unknown option "suffix"; the options are prefix`));
+    expect(() => new KeyFormat({} as never)).toThrow(
+      new TypeError(`KeyFormat: "prefix" is required: a letter followed by up to 31 letters, digits, "_", "." or "-" (such as "cpx_live." or "plx_sk_")`),
+    );
+    expect(() => new KeyFormat(undefined as never)).toThrow(new TypeError(`KeyFormat: options must be an object such as { prefix: "cpx_live." }`));
   });
 
   it("accepts a letter followed by up to 31 letters, digits, '_', '.' or '-'", () => {

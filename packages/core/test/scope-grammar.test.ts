@@ -20,12 +20,24 @@ describe("the scope grammar", () => {
     expect(scopeKind(scope)).toBe(kind);
   });
 
-  test.each([["*"], ["read*"], ["Models:Tr*in"], ["a:b:c"], ["FETCH /x"], ["POST  /x"], ["POST x"], ["read write"], [""], ['a"b'], ["a\\b"], ["é"], ["read\u0000"], ["admin\u2028"], ["read\t"], ["read\u007f"], ["/x\r\nSet-Cookie:a"], ["GET /x\u0000"]])(
+  test.each([["*"], ["read*"], ["Models:Tr*in"], ["a:b:c"], ["FETCH /x"], ["POST  /x"], ["POST x"], ["read write"], [""], ['a"b'], ["a\\b"], ["é"], ["read\u0000"], ["admin\u2028"], ["read\t"], ["read\u007f"], ["/x\r\nSet-Cookie:a"], ["GET /x\u0000"], ["/a b"], ["GET /x y"], ["XGET /x"], ["get /x"], ["GET /x\n"]])(
     "%j is malformed",
     (scope) => {
       expect(scopeKind(scope)).toBeUndefined();
     },
   );
+
+  test("a scope of any form may be 200 characters long, not 201", () => {
+    const padded = (head: string, length: number) => head + "a".repeat(length - head.length);
+    for (const [head, kind] of [["r", "plain"], ["Models:", "operation"], ["/svc/", "endpoint"], ["GET /", "endpoint"]] as const) {
+      expect(scopeKind(padded(head, 200))).toBe(kind);
+      expect(scopeKind(padded(head, 201))).toBeUndefined();
+    }
+  });
+
+  test("a value that is not a string is no scope", () => {
+    for (const value of [undefined, null, 42, ["read"], { scope: "read" }]) expect(scopeKind(value)).toBeUndefined();
+  });
 
   test("an operation wildcard grants exactly the operations it covers", () => {
     fc.assert(
@@ -40,6 +52,10 @@ describe("the scope grammar", () => {
         expect(scopeGrants(`${resource}:*`, `/${resource}/${action}`)).toBe(false); // nor an endpoint
       }),
     );
+  });
+
+  test("every well-formed scope grants itself, whatever its form", () => {
+    for (const scope of ["read", "Models:Train", "Models:*", "*:*", "/svc/Get", "GET /models/:id"]) expect(scopeGrants(scope, scope)).toBe(true);
   });
 
   test("without wildcards, a scope grants only itself, case-sensitively", () => {

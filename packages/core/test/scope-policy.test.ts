@@ -84,11 +84,31 @@ describe("ScopePolicy implications", () => {
   });
 });
 
+describe("ScopePolicy endpoint limits through implications", () => {
+  it("an implication of operation scopes only sets no endpoint limit", () => {
+    const policy = new ScopePolicy({ implies: { read_write: ["read", "write"], admin: "*" } });
+    expect(policy.endpointsOf(["read_write", "admin"])).toEqual(new Set());
+    expect(policy.endpointAllowed(["read_write"], "/svc/Anything")).toBe(true);
+  });
+
+  it("an implied endpoint scope limits the holder as a held one does", () => {
+    const policy = new ScopePolicy({ implies: { searcher: ["Search", "/svc/PostSearches"] } });
+    expect(policy.endpointsOf(["searcher"])).toEqual(new Set(["/svc/PostSearches"]));
+    expect(policy.endpointAllowed(["searcher"], "/svc/PostModelOutputs")).toBe(false);
+  });
+
+  it("a holder limited to endpoints asked for a key limited to none is told it cannot grant (any endpoint)", () => {
+    expect(new ScopePolicy().cannotGrant(["read", "/svc/A"], ["read"])).toEqual(["(any endpoint)"]);
+  });
+});
+
 describe("isScopePolicy", () => {
   it("tells a policy, also one from another copy of the package, from other objects", () => {
     const { missing, validate, expand } = new ScopePolicy();
     expect(isScopePolicy({ missing, validate, expand })).toBe(true);
     expect(isScopePolicy({ missing, validate })).toBe(false);
+    expect(isScopePolicy({ missing, expand })).toBe(false);
+    expect(isScopePolicy({ validate, expand })).toBe(false);
     expect(isScopePolicy(null)).toBe(false);
     expect(isScopePolicy(new ScopePolicy())).toBe(true);
   });
@@ -137,6 +157,11 @@ describe("ScopePolicy.validate", () => {
     expect(error.message).toMatch(/^scopes: .* is not a well-formed scope$/);
   });
 
+  it("quotes a refused scope with every character outside printable ASCII escaped, so the message is safe to log", () => {
+    expect(refusal(() => new ScopePolicy().validate(["admin\u2028"])).message).toBe('scopes: "admin\\u2028" is not a well-formed scope');
+    expect(refusal(() => new ScopePolicy().validate(["lécture"])).message).toBe('scopes: "l\\u00e9cture" is not a well-formed scope');
+  });
+
   it("accepts 100 scopes and refuses 101", () => {
     const scopes = Array.from({ length: 101 }, (_, i) => `scope${i}`);
 
@@ -171,6 +196,8 @@ describe("ScopePolicy configuration", () => {
     ["'known' that is not an array", { known: "read" }, `ScopePolicy: "known" must be an array of scope names`],
     ["an 'implies' value that is neither '*' nor an array", { implies: { admin: "all" } }, `ScopePolicy: "implies.admin" must be "*" or an array of scopes`],
     ["'implies' granting a scope not in 'known'", { known: ["read"], implies: { read_write: ["read", "write"] } }, `ScopePolicy: "implies.read_write" grants "write", which is not in "known"`],
+    ["'implies' that is a number", { implies: 42 }, `ScopePolicy: "implies" must be an object such as { admin: "*", read_write: ["read", "write"] }`],
+    ["options that are not an object", "read", `ScopePolicy: options must be an object such as { known: ["read", "admin"], implies: { admin: "*" } }`],
   ])("names the option in the message for %s", (_, options, message) => {
     expect(() => new ScopePolicy(options as ScopePolicyOptions)).toThrow(new TypeError(message));
   });

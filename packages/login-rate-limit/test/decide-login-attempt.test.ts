@@ -60,11 +60,29 @@ describe("decideLoginAttempt", () => {
     expect(decideLoginAttempt([consecutive(15, 7_200_000), perIp(130, 3_600_000)])).toMatchObject({ blocking: "consecutiveFailures" });
   });
 
+  test("over both with blocks that end together: the first limit given is the one named, in either order", () => {
+    expect(decideLoginAttempt([consecutive(11, 600_000), perIp(101, 600_000)])).toMatchObject({
+      blocking: "consecutiveFailures",
+      retryAfterSeconds: 600,
+      headers: { "RateLimit-Policy": '"10-in-1day"; q=10; w=86400' },
+    });
+    expect(decideLoginAttempt([perIp(101, 600_000), consecutive(11, 600_000)])).toMatchObject({
+      blocking: "perIpPerDay",
+      headers: { "RateLimit-Policy": '"100-in-1day"; q=100; w=86400' },
+    });
+  });
+
+  test("with as many attempts left on both and the same reset, the first limit given is shown", () => {
+    const tied = { ...perIp(5, 1_000), points: 10, windowSeconds: 3_600 };
+    expect(decideLoginAttempt([consecutive(5, 1_000), tied]).headers["RateLimit-Policy"]).toBe('"10-in-1day"; q=10; w=86400');
+    expect(decideLoginAttempt([tied, consecutive(5, 1_000)]).headers["RateLimit-Policy"]).toBe('"10-in-1h"; q=10; w=3600');
+  });
+
   test("a block about to end still asks for at least a second", () => {
     expect(decideLoginAttempt([consecutive(11, 3), perIp(1)])).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
   });
 
   test("no readings is a programming error", () => {
-    expect(() => decideLoginAttempt([])).toThrow(TypeError);
+    expect(() => decideLoginAttempt([])).toThrow(new TypeError("decideLoginAttempt: pass at least one limit reading"));
   });
 });

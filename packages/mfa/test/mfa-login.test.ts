@@ -150,6 +150,18 @@ describe("wrong codes and a pending sign-in's limits", () => {
     for (let i = 0; i < 6; i++) expect((await secondStep(app, pending, body).expect(400)).body.error).toBe("invalid_request");
     await secondStep(app, pending, { code: await codeAt(secret, clock) }).expect(200);
   });
+
+  test.each([
+    [{ code: "12345" }, "code: must be the 6 digits your authenticator app shows"],
+    [{ recovery_code: "abc" }, "recovery_code: must be a recovery code such as abcde-12345"],
+    [{}, "body: send exactly one of code and recovery_code"],
+    [{ code: "123456", recovery_code: "abcde-12345" }, "body: send exactly one of code and recovery_code"],
+  ])("the 400 for %j says what the field must be", async (body, detail) => {
+    const { app, clock } = await createMfaApp();
+    await enrolAdmin(app, clock);
+    const pending = sessionCookie(await passwordLogin(app).expect(401));
+    expect((await secondStep(app, pending, body).expect(400)).body).toEqual({ error: "invalid_request", detail });
+  });
 });
 
 describe("a second factor for the most sensitive actions", () => {

@@ -74,6 +74,13 @@ describe("recovery codes", () => {
     expect(normalizeRecoveryCode(typed)).toBeUndefined();
   });
 
+  test("a code may be typed in up to 40 characters, spaces and dashes included, not 41", () => {
+    const typed = `${" ".repeat(14)}abcde-f0123${" ".repeat(15)}`;
+    expect(typed).toHaveLength(40);
+    expect(normalizeRecoveryCode(typed)).toBe("abcdef0123");
+    expect(normalizeRecoveryCode(`${typed} `)).toBeUndefined();
+  });
+
   test("a code is stored as an HMAC digest bound to its user, the same however it is typed", () => {
     const hasher = new RecoveryCodeHasher(KEY);
     const [code] = newRecoveryCodes() as [string];

@@ -24,6 +24,7 @@ describe("redactResponse configuration", () => {
     [undefined, /not a well-formed scope/],
   ])("the malformed scope %j fails at creation", (scope, message) => {
     expect(() => redactResponse([rule, { path: "notes", scope } as never])).toThrow(message);
+    expect(() => redactResponse([rule, { path: "notes", scope } as never])).toThrow(/^redactResponse: rules\[1\]\.scope: /);
   });
 
   test("with a known-scope list, a typo in a rule's scope fails at startup rather than redacting for everyone", () => {
@@ -46,8 +47,19 @@ describe("redactResponse configuration", () => {
     [["training_data"], /rules\[0\] must be an object \{ path, scope \}/],
     [[{ path: "a", scope: "admin", scopes: ["x"] }], /rules\[0\] has an unknown key "scopes"/],
     [[{ path: "a" }], /rules\[0\]\.scope/],
+    [[rule, null], /rules\[1\] must be an object \{ path, scope \}, got null$/],
   ])("the rules %j fail at creation", (rules, message) => {
     expect(() => redactResponse(rules as never)).toThrow(message);
+    expect(() => redactResponse(rules as never)).toThrow(/^redactResponse: /);
+  });
+
+  test("a policy of the host's own whose validate fails with a bug lets that error through unchanged", () => {
+    const policy = Object.assign(Object.create(new ScopePolicy()) as ScopePolicy, {
+      validate: () => {
+        throw new RangeError("policy bug");
+      },
+    });
+    expect(() => redactResponse([rule], { policy })).toThrow(new RangeError("policy bug"));
   });
 
   test.each([

@@ -25,8 +25,8 @@ describe("parseRedactionPath", () => {
     ["a..b", /empty field name at character 3/],
     [".a", /empty field name at character 1/],
     ["a.", /empty field name at character 3/],
-    ["a.[*].b", /write "a\[\*\]", not "a\.\[\*\]"/],
-    ["a[*].", /empty field name/],
+    ["a.[*].b", /^empty field name at character 3: write "a\[\*\]", not "a\.\[\*\]"$/],
+    ["a[*].", /^empty field name at character 6: a path does not end with "\."$/],
     ["a[*", /unclosed "\[" at character 2/],
     ["a[", /unclosed "\["/],
     ["a[0].b", /only "\[\*\]" may appear in brackets, got "\[0\]" at character 2/],
@@ -34,18 +34,26 @@ describe("parseRedactionPath", () => {
     ["a[**].b", /got "\[\*\*\]"/],
     ["a]", /"]" without "\[" at character 2/],
     ["a[*]b", /expected "\." or "\[" after "\[\*\]" at character 5/],
-    ["a.*.b", /there is no wildcard for object keys/],
+    ["a.*.b", /^"\*" at character 3 is not allowed in a field name: there is no wildcard for object keys/],
     ["a b", /" " at character 2 is not allowed in a field name/],
     ["a,b", /"," at character 2 is not allowed/],
     ["größe", /"ö" at character 3 is not allowed/],
     ["items[*]", /to redact the whole array write "items"/],
     ["rows[*][*]", /write "rows"/],
+    ["items[*].rows[*]", /to redact the whole array write "items\[\*\]\.rows"$/],
     ["[*]", /a path ends with a field name, such as "\[\*\]\.secret"/],
     ["a".repeat(201), /1 to 200 characters/],
   ])("%j is malformed", (path, reason) => {
     const parsed = parseRedactionPath(path);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toMatch(reason);
+  });
+
+  test("a path may be 200 characters long, not 201", () => {
+    const path = `${"a".repeat(96)}[*].${"b".repeat(100)}`;
+    expect(path).toHaveLength(200);
+    expect(parseRedactionPath(path)).toEqual({ ok: true, steps: [field("a".repeat(96)), items, field("b".repeat(100))] });
+    expect(parseRedactionPath(`${path}c`).ok).toBe(false);
   });
 
   test("a value that is not a string is malformed, not a crash", () => {

@@ -51,8 +51,28 @@ describe("requireRecentAuth", () => {
     const key: Principal = { kind: "api_key", keyId: "key_1", owner: "o", scopes: [] };
     await guarded(key, {}).expect(200);
     // A key made from a password-only session must not step around the code.
-    expect((await guarded(key, { secondFactor: true }).expect(403)).body.error).toBe("insufficient_permissions");
+    expect((await guarded(key, { secondFactor: true }).expect(403)).body).toEqual({
+      error: "insufficient_permissions",
+      detail: "This action needs a signed-in session with a recent second factor; an API key cannot perform it.",
+    });
     expect((await guarded(undefined, { secondFactor: true }).expect(401)).body.error).toBe("missing_credentials");
+  });
+
+  test("by default a password check is recent for 15 minutes, on the real clock", async () => {
+    const app = express();
+    const now = Date.now();
+    app.post(
+      "/guarded",
+      (req, _res, next) => {
+        req.auth = session(Number(req.get("x-authenticated-at")));
+        next();
+      },
+      requireRecentAuth(),
+      (_req, res) => void res.json({ ok: true }),
+    );
+    await request(app).post("/guarded").set("x-authenticated-at", String(now - 14 * MINUTE)).expect(200);
+    const res = await request(app).post("/guarded").set("x-authenticated-at", String(now - 16 * MINUTE)).expect(401);
+    expect(res.headers["www-authenticate"]).toBe('Bearer realm="api", error="insufficient_user_authentication", max_age="900"');
   });
 
   test.each([

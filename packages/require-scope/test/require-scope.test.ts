@@ -92,6 +92,16 @@ describe("requireScope", () => {
     expect(() => requireScope("read", { match: "some" } as never)).toThrow(/^requireScope: "match" must be "all" or "any", got "some"$/);
     expect(() => requireScope("read", { policy: { implies: {} } } as never)).toThrow(/^requireScope: "policy" must be a ScopePolicy$/);
   });
+
+  test("a policy of the host's own whose validate fails with a bug lets that error through unchanged", () => {
+    const policy = new ScopePolicy();
+    const broken = Object.assign(Object.create(policy) as ScopePolicy, {
+      validate: () => {
+        throw new RangeError("policy bug");
+      },
+    });
+    expect(() => requireScope("read", { policy: broken })).toThrow(new RangeError("policy bug"));
+  });
 });
 
 describe("requireApp", () => {

@@ -41,6 +41,7 @@ test("without trust proxy, login answers 403 https_required with no cookie, and 
   expect((await request(front).post("/api/auth/login").send({ email: EMAIL, password: "wrong" }).expect(403)).body).toEqual(REFUSAL);
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toMatch(/^sessionAuth: .*app\.set\("trust proxy", 1\)/);
+  expect(warnings[0]).toMatch(/\(or the proxy's address\) before the routes; for local development over HTTP, pass sessionAuth\(\{ secure: false \}\)\.$/);
   expect(warnings[0]).not.toMatch(/\n/);
 });
 

@@ -1,0 +1,99 @@
+import { MemoryMfaStore, PortcullisError, type MfaEnrolment } from "@portcullis/core";
+import { newRecoveryCodes, newTotpSecret, RecoveryCodeHasher, totpCode, totpSecondFactor } from "@portcullis/mfa";
+import type { SecondFactorContext } from "@portcullis/session-auth";
+import { auditCodeOf, CODE_ATTEMPTS, resolveMfa, spendSecondFactor } from "../src/second-factor";
+
+const KEY = "k".repeat(32);
+const OTHER_KEY = "o".repeat(32);
+const USER = "u1";
+const NOW = 1_767_225_600_000;
+
+/** A confirmed enrolment in a fresh store, its TOTP secret, and one recovery code. */
+async function enrolled(encryptionKey = KEY) {
+  const mfa = resolveMfa({ store: new MemoryMfaStore(), encryptionKey, issuer: "Acme" });
+  const secret = newTotpSecret();
+  const sealed = mfa.box.seal(secret, USER);
+  const [recovery] = newRecoveryCodes();
+  await mfa.store.startEnrolment(USER, sealed, NOW - 60_000);
+  await mfa.store.confirm(USER, { secret: sealed, recoveryCodes: [mfa.recoveryCodes.digest(USER, recovery!)], at: NOW - 60_000, step: 0 });
+  const enrolment = (await mfa.store.find(USER)) as MfaEnrolment;
+  let now = NOW;
+  const context = { now: () => now, realm: "api", timeoutMs: 1000, record: () => {} } as unknown as SecondFactorContext;
+  return { mfa, secret, recovery: recovery!, enrolment, context, setNow: (at: number) => void (now = at) };
+}
+
+describe("spendSecondFactor", () => {
+  test("a right TOTP code is spent once: the same code again is a replay", async () => {
+    const { mfa, secret, enrolment, context } = await enrolled();
+    const code = await totpCode(secret, NOW / 1000);
+    expect(await spendSecondFactor(mfa, context, USER, enrolment, { code })).toEqual({ ok: true, method: "totp" });
+    expect(await spendSecondFactor(mfa, context, USER, enrolment, { code })).toEqual({ ok: false, reason: "invalid_code" });
+  });
+
+  test("a wrong TOTP code is an invalid code", async () => {
+    const { mfa, secret, enrolment, context } = await enrolled();
+    const code = await totpCode(secret, NOW / 1000 - 300);
+    expect(await spendSecondFactor(mfa, context, USER, enrolment, { code })).toEqual({ ok: false, reason: "invalid_code" });
+  });
+
+  test("a recovery code is spent once, typed in any case and with or without its dash", async () => {
+    const { mfa, recovery, enrolment, context } = await enrolled();
+    expect(await spendSecondFactor(mfa, context, USER, enrolment, { recovery_code: recovery.toUpperCase() })).toEqual({ ok: true, method: "recovery_code" });
+    expect(await spendSecondFactor(mfa, context, USER, enrolment, { recovery_code: recovery.replace("-", "") })).toEqual({ ok: false, reason: "invalid_code" });
+  });
+
+  test("a secret no server key opens refuses even the right code, and says why", async () => {
+    const { secret, enrolment, context, mfa: sealedWith } = await enrolled(OTHER_KEY);
+    const mfa = resolveMfa({ store: sealedWith.store, encryptionKey: KEY, issuer: "Acme" });
+    const code = await totpCode(secret, NOW / 1000);
+    const outcome = await spendSecondFactor(mfa, context, USER, enrolment, { code });
+    expect(outcome).toEqual({ ok: false, reason: "unreadable_secret" });
+    expect(auditCodeOf(outcome as { reason: "unreadable_secret" })).toBe("mfa_secret_unreadable");
+    expect(auditCodeOf({ reason: "invalid_code" })).toBe("invalid_credentials");
+  });
+
+  test("past the wrong codes in a row the account allows, a TOTP code is a 429 with Retry-After, and a recovery code still works", async () => {
+    const { mfa, secret, recovery, enrolment, context, setNow } = await enrolled();
+    const wrong = await totpCode(secret, NOW / 1000 - 300);
+    for (let i = 0; i < CODE_ATTEMPTS.maxFailures; i++) await spendSecondFactor(mfa, context, USER, enrolment, { code: wrong });
+    setNow(NOW + 60_000);
+    const error = await spendSecondFactor(mfa, context, USER, enrolment, { code: wrong }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(PortcullisError);
+    expect(error).toMatchObject({
+      code: "rate_limit_exceeded",
+      status: 429,
+      detail: "Too many wrong codes for this account; retry later, or use a recovery code.",
+      headers: { "Retry-After": String(14 * 60) },
+      data: { retry_after: 14 * 60 },
+    });
+    expect(await spendSecondFactor(mfa, context, USER, enrolment, { recovery_code: recovery })).toEqual({ ok: true, method: "recovery_code" });
+  });
+});
+
+describe("totpSecondFactor's store", () => {
+  const store = new MemoryMfaStore();
+  test.each([
+    ["without useRecoveryCode", { useStep: store.useStep, countSignInCode: store.countSignInCode }],
+    ["without useStep", { useRecoveryCode: store.useRecoveryCode, countSignInCode: store.countSignInCode }],
+  ])("a store %s is refused at creation", (_what, partial) => {
+    expect(() => totpSecondFactor({ store: partial as never, encryptionKey: KEY, issuer: "Acme" })).toThrow(
+      /^totpSecondFactor: "store" is required: an MfaStore such as new RedisMfaStore\(redis\) or new MemoryMfaStore\(\)$/,
+    );
+  });
+
+  test("a store without countSignInCode is refused, naming it", () => {
+    const methods = ["find", "startEnrolment", "confirm", "useStep", "useRecoveryCode", "replaceRecoveryCodes", "remove", "beginCodeAttempt"];
+    const older = Object.fromEntries(methods.map((method) => [method, () => {}]));
+    expect(() => totpSecondFactor({ store: older as never, encryptionKey: KEY, issuer: "Acme" })).toThrow(/^totpSecondFactor: "store" must implement countSignInCode/);
+  });
+
+  test("no store at all is the required-store message, not a crash", () => {
+    expect(() => totpSecondFactor({ encryptionKey: KEY, issuer: "Acme" } as never)).toThrow(/^totpSecondFactor: "store" is required/);
+  });
+});
+
+describe("RecoveryCodeHasher", () => {
+  test("a malformed code has no digest to store: a TypeError, never a digest of the typo", () => {
+    expect(() => new RecoveryCodeHasher(KEY).digest(USER, "hello")).toThrow(new TypeError("RecoveryCodeHasher: not a recovery code"));
+  });
+});
