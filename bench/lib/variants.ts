@@ -16,7 +16,7 @@ export const VARIANTS: readonly Variant[] = [
   { name: "bare-two-layers", description: "Express + two no-op middlewares where apiKeyAuth and requireScope sit (Express's own share)", baseline: "bare", expectedStatus: 200 },
   { name: "api-key-cached", description: "apiKeyAuth, verified-key cache on, + requireScope", baseline: "bare", expectedStatus: 200 },
   { name: "api-key-uncached", description: "apiKeyAuth, cache off (one HGETALL per request), + requireScope", baseline: "bare", expectedStatus: 200 },
-  { name: "api-key-uncached-postgres", description: "apiKeyAuth, cache off, on PostgresKeyStore (one primary-key SELECT per request), + requireScope", baseline: "bare", expectedStatus: 200, postgres: true },
+  { name: "api-key-uncached-postgres", description: "apiKeyAuth, cache off, on PostgresKeyStore (primary-key SELECTs: the lookups of one event-loop turn in one statement), + requireScope", baseline: "bare", expectedStatus: 200, postgres: true },
   { name: "api-key-rate-limited", description: "api-key-cached + keyRateLimit on Redis (one count per request)", baseline: "bare", expectedStatus: 200 },
   { name: "session", description: "sessionAuth on Redis (connect-redis) + requireScope", baseline: "bare", expectedStatus: 200 },
   { name: "express-session-redis", description: "express-session + connect-redis alone, signed-in check by hand (the stack sessionAuth is built on)", baseline: "bare", expectedStatus: 200 },

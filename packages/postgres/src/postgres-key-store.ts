@@ -21,6 +21,7 @@ import { PostgresChangeFeed } from "./postgres-change-feed";
 import { PostgresTables, schemaOption } from "./postgres-tables";
 import { isPool } from "./is-pool";
 import { isStorableText } from "./storable-text";
+import { KeyLookup } from "./key-lookup";
 import { TimedPool } from "./timed-pool";
 
 /** Options of {@link PostgresKeyStore}. */
@@ -69,7 +70,8 @@ interface PendingUse {
 /**
  * API-key records in PostgreSQL through node-postgres, on a `Pool` the app passes in: one row per
  * key in `<schema>.api_keys`, found by its primary key (the id `keyIdOf` cuts from the digest), so
- * verifying a key is one indexed read. Owners' keys list page by page on an index, newest first.
+ * verifying a key is one indexed read, batched with the other lookups of the same turn of the
+ * event loop. Owners' keys list page by page on an index, newest first.
  * Usage is buffered and written in batches in the background. A trigger NOTIFYs every change to
  * a key, and `watch` LISTENs over a connection of its own, so caches in every process drop a
  * revoked key at once. Run `migrate(pool)` first.
@@ -85,6 +87,7 @@ export class PostgresKeyStore implements KeyStore {
   readonly #tables: PostgresTables;
   readonly #flushIntervalMs: number;
   readonly #find: string;
+  readonly #lookup: KeyLookup;
   #pending = new Map<string, PendingUse>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
@@ -100,6 +103,7 @@ export class PostgresKeyStore implements KeyStore {
     this.#db = new TimedPool(pool, timeoutMs, "PostgresKeyStore", schema);
     this.#flushIntervalMs = usageFlushIntervalMs;
     this.#find = `SELECT ${KEY_COLUMNS} FROM ${this.#tables.apiKeys} WHERE id = $1`;
+    this.#lookup = new KeyLookup(this.#db, this.#tables.apiKeys, this.#tables.statement("find_keys"));
   }
 
   async insert(record: StoredApiKey): Promise<void> {
@@ -130,8 +134,7 @@ export class PostgresKeyStore implements KeyStore {
 
   async findById(id: string): Promise<StoredApiKey | undefined> {
     if (!isStorableText(id)) return undefined;
-    const { rows } = await this.#db.query<KeyRow>({ name: this.#tables.statement("find_key"), text: this.#find, values: [id] });
-    return rows[0] && fromRow(rows[0]);
+    return this.#lookup.find(id);
   }
 
   async listByOwner(owner: string, { limit, after, app }: ListOptions): Promise<KeyPage> {

@@ -86,4 +86,34 @@ describe("PostgresKeyStore", () => {
     expect(rows.map((row) => row.day)).toEqual(["2026-03-13", "2026-06-10"]);
     await store.close();
   });
+
+  test("the lookups of one turn share one statement, and each gets its own record (or none)", async () => {
+    const store = new PostgresKeyStore(pool);
+    const records = Array.from({ length: 5 }, () => sampleRecord());
+    for (const record of records) await store.insert(record);
+    const missing = sampleRecord();
+    const connections = jest.spyOn(pool, "connect");
+    const found = await Promise.all([
+      ...records.map((record) => store.findByDigest(record.digest)),
+      store.findById(records[2]!.id), // the same id twice in a batch
+      store.findByDigest(missing.digest),
+      store.findById("key_\u0000"), // never reaches the statement
+    ]);
+    expect(connections).toHaveBeenCalledTimes(1);
+    connections.mockRestore();
+    expect(found.map((record) => record?.id)).toEqual([...records.map((record) => record.id), records[2]!.id, undefined, undefined]);
+    await store.close();
+  });
+
+  test("a failed lookup statement fails every lookup of its batch, and the next batch runs afresh", async () => {
+    const store = new PostgresKeyStore(pool);
+    const record = sampleRecord();
+    await store.insert(record);
+    const connect = jest.spyOn(pool, "connect").mockImplementationOnce(() => Promise.reject(new Error("connection refused")));
+    const outcomes = await Promise.allSettled([store.findById(record.id), store.findByDigest(record.digest)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["rejected", "rejected"]);
+    connect.mockRestore();
+    expect((await store.findByDigest(record.digest))?.id).toBe(record.id);
+    await store.close();
+  });
 });
