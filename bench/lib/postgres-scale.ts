@@ -5,6 +5,7 @@
 import { performance } from "node:perf_hooks";
 import { startPostgres } from "@portcullis/testing";
 import type { Pool } from "pg";
+import type { StoredApiKey } from "@portcullis/core";
 import { ApiKeys, migrate, PostgresKeyStore } from "portcullis";
 import type { Cleanup } from "./cleanup";
 import { describeEnvironment, type RunStart } from "./environment";
@@ -35,13 +36,21 @@ async function apiKeysBytes(pool: Pool, schema: string): Promise<number> {
   return Number(rows[0]!.bytes);
 }
 
+/** How many times the usage rewrite uses every key. */
+const USAGE_ROUNDS = 3;
+
 /**
- * Writes every key's usage once, as the store's usage flush does (usage_count and last_used_at,
- * the columns it updates), then VACUUMs so the old row versions' space is free for the next
- * rewrite: the size a table that is in use settles at, where the fresh size has no dead space.
+ * Uses every key, in a random order, through the store's own usage flush (its batches of 1000
+ * keys, a transaction each, updating usage_count and last_used_at), several times over, then
+ * VACUUMs: the size a table in use settles at, where the fresh size has no dead row versions.
  */
-async function rewriteUsage(pool: Pool, schema: string): Promise<void> {
-  await pool.query(`UPDATE ${schema}.api_keys SET usage_count = usage_count + 1, last_used_at = greatest(last_used_at, now())`);
+async function rewriteUsage(pool: Pool, schema: string, store: PostgresKeyStore): Promise<void> {
+  const { rows } = await pool.query<{ id: string }>(`SELECT id FROM ${schema}.api_keys ORDER BY random()`);
+  const now = Date.now();
+  for (let round = 0; round < USAGE_ROUNDS; round++) {
+    for (const { id } of rows) store.recordUse({ id } as StoredApiKey, now);
+    await store.flush();
+  }
   await pool.query(`VACUUM ${schema}.api_keys`);
 }
 
@@ -78,7 +87,7 @@ export async function runPostgresScale(start: RunStart, settings: PostgresScaleS
     await seedKeys(keys, 0, size, settings.workers, sample);
     const seedSeconds = (performance.now() - seedStart) / 1000;
     const freshBytesPerKey = ((await apiKeysBytes(pool, schema)) - bytesBefore) / size;
-    await rewriteUsage(pool, schema);
+    await rewriteUsage(pool, schema, store);
     const usedBytesPerKey = ((await apiKeysBytes(pool, schema)) - bytesBefore) / size;
     console.log(`${size} keys (schema ${schema}): seeded in ${seedSeconds.toFixed(1)} s, ${freshBytesPerKey.toFixed(0)} bytes per key, ${usedBytesPerKey.toFixed(0)} after a usage rewrite`);
     stores.push({ size, keys, sample: sample.keys, seedSeconds, freshBytesPerKey, usedBytesPerKey });
@@ -101,8 +110,8 @@ export async function runPostgresScale(start: RunStart, settings: PostgresScaleS
     `\`ApiKeys.create\` on \`PostgresKeyStore\` (the real write path and rows: one INSERT transaction per key) by ` +
     `${settings.workers} concurrent workers on one pg Pool of ${POOL_SIZE} connections; most owners hold 10 keys, the big owner 1 % of all. ` +
     `Bytes per key: \`pg_total_relation_size\` of \`api_keys\` (table, TOAST and its indexes; not the daily-usage table) after ` +
-    `seeding minus before, over its keys: fresh, and again after one UPDATE of every key's usage_count and last_used_at (what ` +
-    `the usage flush writes) and a VACUUM. Verification (cache off, one primary-key SELECT): ${settings.verifications} sequential ` +
+    `seeding minus before, over its keys: fresh, and again after ${USAGE_ROUNDS} uses of every key, in a random order, written by the store's usage flush ` +
+    `(batches of 1000 keys, a transaction each) and a VACUUM. Verification (cache off, one primary-key SELECT): ${settings.verifications} sequential ` +
     `\`keys.verify\` per size of keys sampled uniformly from that size's, in turns of 100 across the sizes, each turn followed by ` +
     `100 \`SELECT 1\` on the same pool. Listing: ${settings.listCalls} sequential \`keys.list\` of the big owner's first page and of a ` +
     `page from its middle. Cross-process invalidation is measured on Redis only.`;

@@ -33,6 +33,12 @@ test("migrate creates the schema and its tables; migrating again is a no-op", as
   expect(await recorded("twice")).toEqual(MIGRATIONS.map((m) => m.version));
 });
 
+test("api_keys leaves room on each page for the usage flush's in-place (HOT) updates", async () => {
+  await migrate(pool, { schema: "roomy" });
+  const { rows } = await pool.query("SELECT reloptions FROM pg_class WHERE oid = 'roomy.api_keys'::regclass");
+  expect(rows[0].reloptions).toEqual(["fillfactor=85"]);
+});
+
 test("replicas migrating at the same moment take turns: one applies, the others find nothing to do", async () => {
   const results = await Promise.all([1, 2, 3].map(() => migrate(pool, { schema: "together" })));
   expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, MIGRATIONS.length]);

@@ -4,6 +4,7 @@ import { mfaMigration } from "./0003-mfa";
 import { auditEventsMigration } from "./0004-audit-events";
 import { sessionsMigration } from "./0005-sessions";
 import { rateLimitsMigration } from "./0006-rate-limits";
+import { apiKeysFillfactorMigration } from "./0007-api-keys-fillfactor";
 import type { Migration } from "./migration";
 
 export type { Migration } from "./migration";
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   auditEventsMigration,
   sessionsMigration,
   rateLimitsMigration,
+  apiKeysFillfactorMigration,
 ];
