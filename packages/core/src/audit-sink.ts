@@ -54,8 +54,10 @@ export interface AuditEvent {
 }
 
 /**
- * An event as a sink stored it. `id` is `<ms>-<seq>`, ordered like the log: the stream id in Redis,
- * a counter of the same shape in memory. It is the cursor for `AuditQuery.before`.
+ * An event as a sink stored it. `id` is `<ms>-…`, the time the sink recorded it then a part that
+ * tells events apart, and is opaque: pass it back as a cursor, never compare or parse it. The
+ * stream id in Redis, a per-millisecond counter in memory, a sealed sequence number in PostgreSQL.
+ * It is the cursor for `AuditQuery.before`.
  */
 export interface StoredAuditEvent extends AuditEvent {
   readonly id: string;

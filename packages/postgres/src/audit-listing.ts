@@ -1,5 +1,6 @@
 import type { AuditPage, AuditQuery, StoredAuditEvent } from "@portcullis/core";
-import { EVENT_COLUMNS, STORED_COLUMNS, eventOf, idOf, type AuditRow } from "./audit-row";
+import type { AuditEventIds } from "./audit-event-ids";
+import { EVENT_COLUMNS, STORED_COLUMNS, eventOf, type AuditRow } from "./audit-row";
 import { msParam } from "./sql-time";
 import type { Statement } from "./timed-pool";
 
@@ -68,14 +69,14 @@ LIMIT ${query.limit + 1}`,
  * The page the rows of a listing make: the matching events, and `next` when a further match
  * follows, or when the scan stopped at its budget (a short or empty page then still has a next).
  */
-export function pageOf(rows: readonly ListedRow[], limit: number, budget: number): AuditPage {
+export function pageOf(rows: readonly ListedRow[], limit: number, budget: number, ids: AuditEventIds): AuditPage {
   const events: StoredAuditEvent[] = [];
   for (const row of rows) {
-    const event = row.matches ? eventOf(row) : undefined;
+    const event = row.matches ? eventOf(row, ids) : undefined;
     if (!event) continue;
     if (events.length === limit) return { events, next: events[limit - 1]!.id };
     events.push(event);
   }
   const last = rows[rows.length - 1];
-  return last && Number(last.scanned) === budget ? { events, next: idOf(last) } : { events };
+  return last && Number(last.scanned) === budget ? { events, next: ids.idOf(last) } : { events };
 }

@@ -2,6 +2,7 @@ import type { AuditEvent, StoredAuditEvent } from "@portcullis/core";
 import { sanitizeAuditEvent } from "@portcullis/core/internal";
 import { msColumn } from "./sql-time";
 import type { Statement } from "./timed-pool";
+import type { AuditEventIds } from "./audit-event-ids";
 
 // How an access-log event maps onto a row of `audit_events`, both ways, in one place so the
 // reader and the writer agree.
@@ -64,18 +65,13 @@ ORDER BY e.n`,
   };
 }
 
-/** A row's event id: `<recorded ms>-<seq>`, ordered as the listings are. */
-export function idOf(row: Pick<AuditRow, "recorded_at" | "seq">): string {
-  return `${row.recorded_at}-${row.seq}`;
-}
-
 /** A row read back, passed through the same sanitizer: a row written by anyone else is checked too. */
-export function eventOf(row: AuditRow): StoredAuditEvent | undefined {
+export function eventOf(row: AuditRow, ids: AuditEventIds): StoredAuditEvent | undefined {
   const raw: Record<string, unknown> = { at: Number(row.at), action: row.action, outcome: row.outcome };
   for (const field of TEXT_FIELDS) {
     const value = row[TEXT_COLUMNS[field]];
     if (value !== null) raw[field] = value;
   }
   const event = sanitizeAuditEvent(raw);
-  return event && { id: idOf(row), ...event };
+  return event && { id: ids.idOf(row), ...event };
 }

@@ -3,7 +3,6 @@ import {
   assertAuditQuery,
   auditRetentionOptions,
   configError,
-  parseAuditId,
   REPLACED_AUDIT_RETENTION_OPTIONS,
   resolveOptions,
   sanitizeAuditEvent,
@@ -13,6 +12,7 @@ import {
 } from "@portcullis/core/internal";
 import type { Pool } from "pg";
 import { z } from "zod";
+import { AuditEventIds } from "./audit-event-ids";
 import { planAuditListing, pageOf, type ListedRow } from "./audit-listing";
 import { deleteAged, PRUNE_BATCH, trimLog, type AuditLog } from "./audit-pruning";
 import { insertEvents, type RecordedEvent } from "./audit-row";
@@ -107,7 +107,8 @@ const trimEvery = (cap: number) => Math.max(1, Math.ceil(cap / 10));
  * `list` reads its log's index newest first and applies the other filters on the rows it reads:
  * a filtered call reads at most 10 × limit rows (at least 1000) and answers a `next` to continue
  * from where it stopped, which may follow a short or empty page. `since` and `maxAgeMs` bound the
- * scan too. Event ids are `<ms>-<seq>`: when this sink recorded the event, and the row's sequence.
+ * scan too. Event ids are `<ms>-<sealed>`: when this sink recorded the event, and the row's
+ * sequence number encrypted under the schema's key, so an id tells nothing of other owners' events.
  *
  * @example
  * const audit = new PostgresAuditSink(pool, { maxEventsPerOwner: 50_000 });
@@ -136,6 +137,8 @@ export class PostgresAuditSink implements AuditSink {
   readonly #pruneTimer: NodeJS.Timeout;
   #closed = false;
   #dropped = 0;
+  /** The schema's id key, read on the first listing; read again after a failed read. */
+  #ids: Promise<AuditEventIds> | undefined;
 
   constructor(pool: Pool, options: Readonly<PostgresAuditSinkOptions> = {}) {
     if (!isPool(pool)) throw configError("PostgresAuditSink", "the first argument must be a node-postgres Pool: new Pool({ connectionString })");
@@ -186,17 +189,32 @@ export class PostgresAuditSink implements AuditSink {
 
   async list(query: AuditQuery): Promise<AuditPage> {
     assertAuditQuery("PostgresAuditSink", query);
-    let before: readonly [number, number] | undefined;
-    if (query.before !== undefined) {
-      before = parseAuditId(query.before);
-      if (!before) return { events: [] };
-    }
     if (Number.isNaN(query.since) || Number.isNaN(query.until)) return { events: [] }; // no time is at or after NaN
     if (!isStorableText(query.owner, query.keyId, query.userId)) return { events: [] }; // no event holds U+0000 there
+    const ids = await this.#eventIds();
+    let before: readonly [number, number] | undefined;
+    if (query.before !== undefined) {
+      before = ids.parse(query.before);
+      if (!before) return { events: [] };
+    }
     const retainedFrom = Math.max(0, Math.floor(this.retention.now() - this.retention.maxAgeMs));
     const listing = planAuditListing(this.#tables.auditEvents, query, before, retainedFrom);
     const { rows } = await this.#db.query<ListedRow>(listing);
-    return pageOf(rows, query.limit, listing.budget);
+    return pageOf(rows, query.limit, listing.budget, ids);
+  }
+
+  #eventIds(): Promise<AuditEventIds> {
+    this.#ids ??= this.#readIdKey().catch((error: unknown) => {
+      this.#ids = undefined;
+      throw error;
+    });
+    return this.#ids;
+  }
+
+  async #readIdKey(): Promise<AuditEventIds> {
+    const { rows } = await this.#db.query<{ key: Buffer }>({ text: `SELECT key FROM ${this.#tables.auditIdKey}` });
+    if (!rows[0]) throw new Error(`PostgresAuditSink: ${this.#tables.auditIdKey} holds no key; run migrate(pool) again`);
+    return new AuditEventIds(rows[0].key);
   }
 
   /** Writes every buffered event; rejects if PostgreSQL refused them (they stay buffered for a retry). */

@@ -45,6 +45,7 @@ export class PostgresTables {
   readonly mfaEnrolments: string;
   readonly mfaSignInCodes: string;
   readonly auditEvents: string;
+  readonly auditIdKey: string;
   readonly sessions: string;
   readonly userSessions: string;
   readonly rateLimits: string;
@@ -59,6 +60,7 @@ export class PostgresTables {
     this.mfaEnrolments = `"${schema}".mfa_enrolments`;
     this.mfaSignInCodes = `"${schema}".mfa_sign_in_codes`;
     this.auditEvents = `"${schema}".audit_events`;
+    this.auditIdKey = `"${schema}".audit_id_key`;
     this.sessions = `"${schema}".sessions`;
     this.userSessions = `"${schema}".user_sessions`;
     this.rateLimits = `"${schema}".${RATE_LIMITS_TABLE}`;

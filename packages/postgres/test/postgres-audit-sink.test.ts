@@ -153,8 +153,43 @@ describe("PostgresAuditSink", () => {
     expect((await sink.list({ limit: 10, until: 8.64e15 })).events).toHaveLength(1);
     expect((await sink.list({ limit: 10, since: 8.64e15 })).events).toHaveLength(0);
     expect((await sink.list({ limit: 10, since: Number.NaN })).events).toHaveLength(0);
-    expect((await sink.list({ limit: 10, before: "9999999999999999-9999999999999999" })).events).toHaveLength(1);
+    expect((await sink.list({ limit: 10, before: "9999999999999999-9999999999999999" })).events).toHaveLength(0); // not an id it made
     expect((await sink.list({ limit: 10, before: "0-0" })).events).toHaveLength(0);
+  });
+
+  test("an event id does not reveal how many events other owners had: its sequence number is sealed", async () => {
+    const sink = await emptySink();
+    sink.record(sampleAuditEvent({ owner: "alice", targetId: "a1" }));
+    for (let i = 0; i < 50; i++) sink.record(sampleAuditEvent({ owner: "bob" }));
+    sink.record(sampleAuditEvent({ owner: "alice", targetId: "a2" }));
+    await sink.flush();
+    const { events } = await sink.list({ limit: 10, owner: "alice" });
+    const { rows } = await pool.query<{ seq: string }>("SELECT seq::text FROM portcullis.audit_events WHERE owner = 'alice' ORDER BY seq DESC");
+    expect(events.map((event) => event.targetId)).toEqual(["a2", "a1"]);
+    for (const [i, event] of events.entries()) {
+      expect(event.id).toMatch(/^\d+-[A-Za-z0-9_-]{22}$/);
+      expect(event.id).not.toContain(rows[i]!.seq);
+    }
+    // The older id is still a cursor, and pages from where it stands.
+    expect((await sink.list({ limit: 10, owner: "alice", before: events[0]!.id })).events.map((event) => event.targetId)).toEqual(["a1"]);
+  });
+
+  test("a cursor that was altered, or made by another schema's log, lists nothing", async () => {
+    const sink = await emptySink();
+    for (let i = 0; i < 3; i++) sink.record(sampleAuditEvent({ targetId: `t${i}` }));
+    await sink.flush();
+    const newest = (await sink.list({ limit: 1 })).events[0]!.id;
+    expect((await sink.list({ limit: 10, before: newest })).events).toHaveLength(2);
+    const last = newest.at(-2) === "A" ? "B" : "A";
+    const altered = `${newest.slice(0, -2)}${last}${newest.at(-1)}`;
+    expect((await sink.list({ limit: 10, before: altered })).events).toHaveLength(0);
+    await migrate(pool, { schema: "other_log" });
+    const other = new PostgresAuditSink(pool, { schema: "other_log" });
+    other.record(sampleAuditEvent({ targetId: "elsewhere" }));
+    await other.flush();
+    const foreign = (await other.list({ limit: 1 })).events[0]!.id;
+    await other.close();
+    expect((await sink.list({ limit: 10, before: foreign })).events).toHaveLength(0);
   });
 
   test("a row written by hand that is not an event is skipped when listed, never passed on", async () => {

@@ -5,6 +5,7 @@ import { auditEventsMigration } from "./0004-audit-events";
 import { sessionsMigration } from "./0005-sessions";
 import { rateLimitsMigration } from "./0006-rate-limits";
 import { apiKeysFillfactorMigration } from "./0007-api-keys-fillfactor";
+import { auditEventIdsMigration } from "./0008-audit-event-ids";
 import type { Migration } from "./migration";
 
 export type { Migration } from "./migration";
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   sessionsMigration,
   rateLimitsMigration,
   apiKeysFillfactorMigration,
+  auditEventIdsMigration,
 ];
