@@ -19,6 +19,7 @@ const {
   postgresPing,
   redisPing,
   redisSessionStorage,
+  watchPostgresPool,
   watchRedisConnection,
 } = require("portcullis");
 
@@ -85,9 +86,9 @@ async function connectPostgres(url) {
     connectionTimeoutMillis: 2000, // a database that does not answer is an error, not a wait
     keepAlive: true,
   });
-  // An idle connection that dies (a restart, a failover) is reported here; without a listener it
-  // would end the process. The next query opens a new connection.
-  pool.on("error", (/** @type {Error} */ error) => console.warn(`PostgreSQL: ${error.message}`));
+  // An idle connection that dies (a restart, a failover) must not end the process: one warning
+  // when the database goes, one when it is back. The next query opens a new connection.
+  watchPostgresPool(pool);
   const { applied } = await migrate(pool);
   console.log(applied.length === 0 ? "PostgreSQL: schema up to date" : `PostgreSQL: applied migrations ${applied.join(", ")}`);
   return pool;

@@ -88,6 +88,7 @@ export {
   PostgresLimiterStore,
   postgresSessionStorage,
   postgresPing,
+  watchPostgresPool,
   type MigrateOptions,
   type MigrateResult,
   type PostgresKeyStoreOptions,
@@ -96,6 +97,8 @@ export {
   type PostgresAuditSinkOptions,
   type PostgresLimiterStoreOptions,
   type PostgresSessionStorageOptions,
+  type PostgresPoolWatch,
+  type WatchPostgresPoolOptions,
 } from "@portcullis/postgres";
 
 export { apiKeyAuth, keyRateLimit, type ApiKeyAuthOptions, type KeyRateLimitOptions } from "@portcullis/api-key-auth";

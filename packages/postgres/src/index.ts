@@ -6,3 +6,4 @@ export { migrate, type MigrateOptions, type MigrateResult } from "./migrate";
 export { postgresPing } from "./postgres-ping";
 export { PostgresLimiterStore, type PostgresLimiterStoreOptions } from "./postgres-limiter-store";
 export { postgresSessionStorage, type PostgresSessionStorageOptions } from "./postgres-session-storage";
+export { watchPostgresPool, type PostgresPoolWatch, type WatchPostgresPoolOptions } from "./watch-postgres-pool";

@@ -78,7 +78,7 @@ interface PendingUse {
  *
  * @example
  * const pool = new Pool({ connectionString: process.env.DATABASE_URL });
- * pool.on("error", (error) => console.warn("PostgreSQL:", error.message));
+ * watchPostgresPool(pool); // an idle connection that dies must not end the process
  * await migrate(pool);
  * const keys = new ApiKeys({ store: new PostgresKeyStore(pool), secret, prefix: "cpx_live." });
  */
