@@ -10,17 +10,23 @@ const MAX_BATCH = 256;
  * Finds keys by id, the lookups of one turn of the event loop in one primary-key statement
  * (`id = ANY($1)`), as ioredis's auto-pipelining does for Redis: under load the requests read from
  * many sockets in one turn cost one round trip and one pooled connection, not one each. A lookup
- * alone waits for nothing but the end of the turn (`setImmediate`). Nothing is cached: each
- * lookup reads the row as it is when the statement runs.
+ * alone waits for nothing but the end of the turn (`setImmediate`) and goes by `id = $1`:
+ * PostgreSQL plans `ANY` with a parameter afresh at each execution (its generic plan assumes ten
+ * elements, so the one-element custom plan looks cheaper), which costs a lone lookup about as much
+ * as the statement itself. Nothing is cached: each lookup reads the row as it is when its
+ * statement runs.
  */
 export class KeyLookup {
   readonly #loader: DataLoader<string, StoredApiKey | undefined>;
 
-  constructor(db: TimedPool, table: string, statementName: string) {
-    const text = `SELECT ${KEY_COLUMNS} FROM ${table} WHERE id = ANY($1::text[])`;
+  constructor(db: TimedPool, table: string, statements: { readonly one: string; readonly many: string }) {
+    const one = `SELECT ${KEY_COLUMNS} FROM ${table} WHERE id = $1`;
+    const many = `SELECT ${KEY_COLUMNS} FROM ${table} WHERE id = ANY($1::text[])`;
     this.#loader = new DataLoader(
       async (ids) => {
-        const { rows } = await db.query<KeyRow>({ name: statementName, text, values: [ids] });
+        const { rows } = await db.query<KeyRow>(
+          ids.length === 1 ? { name: statements.one, text: one, values: [ids[0]] } : { name: statements.many, text: many, values: [ids] },
+        );
         const byId = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => {
           const row = byId.get(id);

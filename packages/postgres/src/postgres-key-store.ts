@@ -103,7 +103,7 @@ export class PostgresKeyStore implements KeyStore {
     this.#db = new TimedPool(pool, timeoutMs, "PostgresKeyStore", schema);
     this.#flushIntervalMs = usageFlushIntervalMs;
     this.#find = `SELECT ${KEY_COLUMNS} FROM ${this.#tables.apiKeys} WHERE id = $1`;
-    this.#lookup = new KeyLookup(this.#db, this.#tables.apiKeys, this.#tables.statement("find_keys"));
+    this.#lookup = new KeyLookup(this.#db, this.#tables.apiKeys, { one: this.#tables.statement("find_key"), many: this.#tables.statement("find_keys") });
   }
 
   async insert(record: StoredApiKey): Promise<void> {
