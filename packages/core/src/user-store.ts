@@ -38,7 +38,12 @@ export interface PasswordHasher {
   assertStorable(password: string): void;
 }
 
-/** Trimmed, Unicode-normalised, lower-cased: one account per address however it is typed. */
+/**
+ * Trimmed, Unicode-normalised, lower-cased: one account per address however it is typed. A lone
+ * half of a surrogate pair becomes U+FFFD first, as UTF-8 storage (PostgreSQL, Redis) turns each
+ * of the 2048 of them: otherwise each would be an address of its own to a counter kept in
+ * JavaScript and the same address to the database.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().normalize("NFKC").toLowerCase();
+  return email.toWellFormed().trim().normalize("NFKC").toLowerCase();
 }

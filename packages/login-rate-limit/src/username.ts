@@ -10,10 +10,12 @@
  * @example
  * normalizeUsername("  Alice@Example.COM "); // "alice@example.com"
  * normalizeUsername("ｂｏｂ");                // "bob"
+ * normalizeUsername("j\ud800rg");            // "j\ufffdrg"
  * normalizeUsername(42);                      // undefined
  */
 export function normalizeUsername(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
-  const normalized = value.normalize("NFKC").toLowerCase().normalize("NFKC").trim();
+  // A lone surrogate half is U+FFFD, as the stores read it back: one counter, one account.
+  const normalized = value.toWellFormed().normalize("NFKC").toLowerCase().normalize("NFKC").trim();
   return normalized === "" ? undefined : normalized;
 }

@@ -12,6 +12,9 @@ describe("normalizeUsername", () => {
     ["e\u0301mile", "émile"], // a combining accent composes
     ["ÉMILE", "émile"],
     ["ﬁnn", "finn"], // the fi ligature
+    ["J\ud800rg", "j\ufffdrg"], // a lone surrogate half is U+FFFD, as UTF-8 storage reads it
+    ["j\udfffrg", "j\ufffdrg"],
+    ["\ud83d\ude00", "\ud83d\ude00"], // a whole pair is kept
   ])("%j counts as %j", (raw, normalized) => {
     expect(normalizeUsername(raw)).toBe(normalized);
   });

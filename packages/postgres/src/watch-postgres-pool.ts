@@ -35,14 +35,17 @@ export interface PostgresPoolWatch {
 /**
  * The pool's 'error' listener, which node-postgres requires (without one, an idle connection that
  * dies, in a restart or a failover, ends the process), turning an outage into two warnings: one
- * when connections start failing, however many idle ones die, and one when a new connection
- * succeeds again. Requests meanwhile get 503 from the stores. Give it the pool once, right after
- * creating it; portcullis's own extra connection (the key-change feed) is already silent.
+ * when connections start failing, however many idle ones die or new ones are refused, and one
+ * when a connection is had again. pg emits no event for a connection it could not open, so the
+ * watch also wraps `pool.connect` (which `pool.query` and every store go through) to hear those:
+ * an outage that begins while no connection is idle is logged too. Requests meanwhile get 503
+ * from the stores. Give it the pool once, right after creating it; portcullis's own extra
+ * connection (the key-change feed) is already silent.
  *
  * @example
  * const pool = new Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 });
  * watchPostgresPool(pool);
- * // portcullis: lost connections to PostgreSQL (terminating connection due to administrator command); requests that need it are refused with 503 until it is back
+ * // portcullis: lost connections to PostgreSQL (connect ECONNREFUSED 127.0.0.1:5432); requests that need it are refused with 503 until it is back
  * // portcullis: connections to PostgreSQL are back
  */
 export function watchPostgresPool(pool: Pool, options: Readonly<WatchPostgresPoolOptions> = {}): PostgresPoolWatch {
@@ -53,21 +56,41 @@ export function watchPostgresPool(pool: Pool, options: Readonly<WatchPostgresPoo
   const { logger, name } = resolveOptions(factory, watchPostgresPoolOptions, options ?? {});
   let lost = false;
   const onError = (error: Error) => {
-    if (lost) return; // the pool's other idle connections die of the same cause
+    if (lost) return; // the pool's other connections fail of the same cause
     lost = true;
     logger.warn(`portcullis: lost connections to ${name} (${error.message || error.name}); requests that need it are refused with 503 until it is back`);
   };
-  const onConnect = () => {
+  const onConnected = () => {
     if (!lost) return;
     lost = false;
     logger.warn(`portcullis: connections to ${name} are back`);
   };
+  const connect = pool.connect as unknown as (this: Pool, callback?: ConnectCallback) => Promise<unknown> | undefined;
+  const watchedConnect = function (this: Pool, callback?: ConnectCallback) {
+    if (typeof callback === "function") {
+      return connect.call(this, (error: Error | undefined, client: unknown, done: unknown) => {
+        if (error) onError(error);
+        callback(error, client, done);
+      });
+    }
+    return connect.call(this)!.catch((error: Error) => {
+      onError(error);
+      throw error;
+    });
+  };
+  pool.connect = watchedConnect as unknown as Pool["connect"];
   pool.on("error", onError);
-  pool.on("connect", onConnect);
+  // 'connect' is a new connection opened; 'acquire' a connection handed out, idle ones included.
+  pool.on("connect", onConnected);
+  pool.on("acquire", onConnected);
   return {
     stop() {
+      if (pool.connect === (watchedConnect as Pool["connect"])) pool.connect = connect as unknown as Pool["connect"];
       pool.off("error", onError);
-      pool.off("connect", onConnect);
+      pool.off("connect", onConnected);
+      pool.off("acquire", onConnected);
     },
   };
 }
+
+type ConnectCallback = (error: Error | undefined, client: unknown, done: unknown) => void;

@@ -99,6 +99,14 @@ export function describeUserStoreContract(
       expect(await users.changePassword(`${created.id}\u0000`, "other horse")).toBe(false);
     });
 
+    test("half a surrogate pair in a lookup reads as U+FFFD, as UTF-8 storage holds it: every store finds the same account", async () => {
+      const created = await users.create({ email: "j\ufffdrg@example.com", password: "correct horse", role: "member" });
+      for (const half of ["\ud800", "\udbff", "\udc00"]) {
+        expect((await users.findByEmail(`j${half}rg@example.com`))?.id).toBe(created.id);
+      }
+      expect((await users.verifyCredentials("J\udfffRG@example.com", "correct horse"))?.id).toBe(created.id);
+    });
+
     test("a password holding U+0000 is refused when set, and never matches: bcrypt takes NULs alone for the empty password", async () => {
       const nuls = "\u0000".repeat(8);
       await expect(users.create({ email: "nul@example.com", password: nuls, role: "member" })).rejects.toMatchObject({
