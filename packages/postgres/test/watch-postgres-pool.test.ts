@@ -37,14 +37,17 @@ test("an outage that kills five idle connections logs one warning, and one when 
   expect(lines[1]).toBe("warn portcullis: connections to PostgreSQL are back");
 });
 
-test("a watch names its database, and stop() removes its listeners", async () => {
+test("a watch names its database, and stop() removes its listeners and unwraps connect", async () => {
   const pool = pg().pool();
   const before = pool.listenerCount("error");
+  const connect = pool.connect;
   const watch = watchPostgresPool(pool, { name: "keys PostgreSQL", logger: recordingLogger().logger });
   expect(pool.listenerCount("error")).toBe(before + 1);
   watch.stop();
   expect(pool.listenerCount("error")).toBe(before);
   expect(pool.listenerCount("connect")).toBe(0);
+  expect(pool.listenerCount("acquire")).toBe(0);
+  expect(pool.connect).toBe(connect);
 });
 
 test("what is not a pool, and bad options, are refused at creation", () => {
