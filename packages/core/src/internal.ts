@@ -36,6 +36,7 @@ export {
   auditEventFromRequest,
 } from "./audit-sink";
 export { type AuditRetention, auditRetentionOptions, REPLACED_AUDIT_RETENTION_OPTIONS } from "./audit-retention";
+export { type AuditBatchWriter, type AuditBufferOptions, AuditBuffer } from "./audit-buffer";
 export {
   type RateLimitQuota,
   type RateLimitStatus,
