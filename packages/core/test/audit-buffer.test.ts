@@ -1,4 +1,5 @@
 import { AuditBuffer, type AuditBufferOptions } from "@portcullis/core/internal";
+import { settle, track } from "./support/settled";
 
 /** A write the test finishes, with the events it was given (owners' first). */
 interface Write {
@@ -17,22 +18,12 @@ function setup(options: Partial<AuditBufferOptions> = {}) {
       }),
     { flushIntervalMs: 60_000, maxBuffered: 10_000, ...options },
   );
-  const flush = () => {
-    const call = { settled: "pending" as "pending" | "resolved" | "rejected" };
-    buffer.flush().then(
-      () => void (call.settled = "resolved"),
-      () => void (call.settled = "rejected"),
-    );
-    return call;
-  };
+  const flush = () => track(buffer.flush());
   const add = (...names: string[]) => {
     for (const name of names) buffer.add(name, !name.startsWith("junk"));
   };
   return { buffer, writes, flush, add };
 }
-
-/** Lets every promise callback that can run, run. */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 const names = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 

@@ -1,4 +1,5 @@
 import { type KeyUse, UsageBuffer } from "@portcullis/core/internal";
+import { settle, track } from "./support/settled";
 
 const DAY = 86_400_000;
 const T0 = Date.parse("2026-03-01T12:00:00Z");
@@ -28,19 +29,9 @@ function setup() {
       }),
     60_000,
   );
-  const flush = () => {
-    const call = { settled: "pending" as "pending" | "resolved" | "rejected" };
-    buffer.flush().then(
-      () => void (call.settled = "resolved"),
-      () => void (call.settled = "rejected"),
-    );
-    return call;
-  };
+  const flush = () => track(buffer.flush());
   return { buffer, writes, flush };
 }
-
-/** Lets every promise callback that can run, run. */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 const key = (id: string) => ({ id, owner: `owner-${id}` });
 
