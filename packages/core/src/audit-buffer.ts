@@ -58,6 +58,7 @@ export class AuditBuffer<T> {
     return this.#owned.length + this.#unowned.length;
   }
 
+  /** Whether `close()` was called: what is added after is dropped. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -67,6 +68,7 @@ export class AuditBuffer<T> {
     this.#dropped += count;
   }
 
+  /** Buffers an event, with the owners' events if `owned`, else with those of no owner. */
   add(item: T, owned: boolean): void {
     if (this.#closed) {
       this.#dropped += 1;
