@@ -8,6 +8,7 @@ export { BASE62_ALPHABET, randomBase62, encodeBase62 } from "./base62";
 export { KEY_RANDOM_LENGTH, KEY_CHECKSUM_LENGTH } from "./key-format";
 export { MIN_SECRET_BYTES, KeyHasher, keyIdOf } from "./key-hasher";
 export { USAGE_RETENTION_DAYS, utcDay, lastDays } from "./key-store";
+export { type KeyUse, type KeyUseWriter, UsageBuffer } from "./usage-buffer";
 export { MAX_SCOPE_LENGTH, scopeKind, scopeGrants, isWildcard, challengeableScopes } from "./scope-grammar";
 export { ANY_ENDPOINT, isScopePolicy } from "./scope-policy";
 export {
@@ -35,6 +36,7 @@ export {
   auditEventFromRequest,
 } from "./audit-sink";
 export { type AuditRetention, auditRetentionOptions, REPLACED_AUDIT_RETENTION_OPTIONS } from "./audit-retention";
+export { type AuditBatchWriter, type AuditBufferOptions, AuditBuffer } from "./audit-buffer";
 export {
   type RateLimitQuota,
   type RateLimitStatus,

@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditPage, AuditQuery, AuditRetentionOptions, AuditSink } from "@portcullis/core";
 import {
   assertAuditQuery,
+  AuditBuffer,
   auditRetentionOptions,
   configError,
   REPLACED_AUDIT_RETENTION_OPTIONS,
@@ -69,10 +70,6 @@ const postgresAuditSinkOptions = z.strictObject({
   ...auditRetentionOptions,
 });
 
-/** Buffered events that trigger a write before the timer. */
-const BATCH_SIZE = 100;
-/** Events one INSERT writes. */
-const WRITE_SIZE = 500;
 /** The latest time a timestamptz holds that JavaScript counts exactly (the year 287,396). */
 const LAST_MS = Number.MAX_SAFE_INTEGER;
 
@@ -120,23 +117,13 @@ export class PostgresAuditSink implements AuditSink {
   readonly retention: AuditRetention;
   readonly #db: TimedPool;
   readonly #tables: PostgresTables;
-  readonly #flushIntervalMs: number;
-  readonly #maxBuffered: number;
-  /** Owners' events waiting, oldest first. */
-  #owned: RecordedEvent[] = [];
-  /** Events of no owner waiting, oldest first: a buffer of their own, so junk never evicts an owner's. */
-  #unowned: RecordedEvent[] = [];
+  readonly #buffer: AuditBuffer<RecordedEvent>;
   /** Events this process wrote to each log since it last trimmed it. */
   #untrimmed = new Map<AuditLog, number>();
   /** The last recording time handed out: ids never go back when the clock does. */
   #lastMs = 0;
-  #writing: Promise<void> | undefined;
   #pruning: Promise<void> | undefined;
-  #failing = false;
-  #timer: NodeJS.Timeout | undefined;
   readonly #pruneTimer: NodeJS.Timeout;
-  #closed = false;
-  #dropped = 0;
   /** The schema's id key, read on the first listing; read again after a failed read. */
   #ids: Promise<AuditEventIds> | undefined;
 
@@ -151,39 +138,35 @@ export class PostgresAuditSink implements AuditSink {
     this.retention = retention;
     this.#tables = new PostgresTables(schema);
     this.#db = new TimedPool(pool, timeoutMs, "PostgresAuditSink", schema);
-    this.#flushIntervalMs = flushIntervalMs;
-    this.#maxBuffered = maxBuffered;
+    this.#buffer = new AuditBuffer((owned, unowned) => this.#write(owned, unowned), { flushIntervalMs, maxBuffered });
     this.#pruneTimer = setInterval(() => void this.prune().catch(() => {}), pruneIntervalMs);
     this.#pruneTimer.unref();
   }
 
   /** Events lost: malformed, recorded after `close()`, or dropped from a full buffer. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#buffer.dropped;
   }
 
   /** Events waiting in this process to be written. */
   get pending(): number {
-    return this.#owned.length + this.#unowned.length;
+    return this.#buffer.pending;
   }
 
   record(event: AuditEvent): void {
     try {
       const now = this.retention.now();
-      const clean = this.#closed ? undefined : sanitizeAuditEvent(event, now);
+      const clean = sanitizeAuditEvent(event, now);
       if (!clean) {
-        this.#dropped += 1;
+        this.#buffer.drop();
         return;
       }
       const recordedAt = this.#stamp(now);
       // A time past what PostgreSQL holds is no more valid than none: it becomes now, as the sanitizer does.
       const recorded = { event: clean.at > LAST_MS ? { ...clean, at: recordedAt } : clean, recordedAt };
-      (clean.owner === undefined ? this.#unowned : this.#owned).push(recorded);
-      this.#trimBuffers();
-      if (this.pending >= BATCH_SIZE && !this.#writing && !this.#failing) this.#flushQuietly();
-      else this.#schedule();
+      this.#buffer.add(recorded, clean.owner !== undefined);
     } catch {
-      this.#dropped += 1;
+      this.#buffer.drop();
     }
   }
 
@@ -217,16 +200,9 @@ export class PostgresAuditSink implements AuditSink {
     return new AuditEventIds(rows[0].key);
   }
 
-  /** Writes every buffered event; rejects if PostgreSQL refused them (they stay buffered for a retry). */
-  async flush(): Promise<void> {
-    for (;;) {
-      if (this.#writing) {
-        await this.#writing.catch(() => {});
-        continue;
-      }
-      if (this.pending === 0) return;
-      await this.#write();
-    }
+  /** Writes every event recorded before the call; rejects if PostgreSQL refused them (they stay buffered for a retry). */
+  flush(): Promise<void> {
+    return this.#buffer.flush();
   }
 
   /**
@@ -243,12 +219,9 @@ export class PostgresAuditSink implements AuditSink {
 
   /** Stops the timers and writes what is left; rejects, keeping them counted in `pending`, if it cannot. */
   async close(): Promise<void> {
-    this.#closed = true;
     clearInterval(this.#pruneTimer);
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
     try {
-      await this.flush();
+      await this.#buffer.close();
     } finally {
       await this.#pruning?.catch(() => {});
     }
@@ -260,24 +233,9 @@ export class PostgresAuditSink implements AuditSink {
     return this.#lastMs;
   }
 
-  #write(): Promise<void> {
-    const owned = this.#owned.splice(0, WRITE_SIZE);
-    const unowned = this.#unowned.splice(0, WRITE_SIZE - owned.length);
-    const writing = this.#send(owned, unowned).finally(() => {
-      this.#writing = undefined;
-    });
-    this.#writing = writing;
-    return writing;
-  }
-
-  async #send(owned: RecordedEvent[], unowned: RecordedEvent[]): Promise<void> {
-    try {
-      await this.#db.transaction((run) => run(insertEvents(this.#tables.auditEvents, [...owned, ...unowned])));
-    } catch (error) {
-      this.#requeue(owned, unowned);
-      throw error;
-    }
-    this.#failing = false;
+  /** One INSERT for a batch of events, then the trims it makes due. */
+  async #write(owned: readonly RecordedEvent[], unowned: readonly RecordedEvent[]): Promise<void> {
+    await this.#db.transaction((run) => run(insertEvents(this.#tables.auditEvents, [...owned, ...unowned])));
     for (const { event } of [...owned, ...unowned]) {
       const log = event.owner ?? null;
       this.#untrimmed.set(log, (this.#untrimmed.get(log) ?? 0) + 1);
@@ -300,7 +258,7 @@ export class PostgresAuditSink implements AuditSink {
     for (const owned of [true, false]) {
       for (;;) {
         const { rowCount } = await this.#db.transaction((run) => run(deleteAged(this.#tables.auditEvents, owned, cutoff)));
-        if ((rowCount ?? 0) < PRUNE_BATCH || this.#closed) break;
+        if ((rowCount ?? 0) < PRUNE_BATCH || this.#buffer.closed) break;
       }
     }
     // The rest of the logs written to since the last run, however little: so this map only holds
@@ -327,39 +285,5 @@ export class PostgresAuditSink implements AuditSink {
 
   #capOf(log: AuditLog): number {
     return log === null ? this.retention.maxUnownedEvents : this.retention.maxEventsPerOwner;
-  }
-
-  /** Puts events that could not be written back in front of the newer ones, oldest first. */
-  #requeue(owned: RecordedEvent[], unowned: RecordedEvent[]): void {
-    this.#failing = true;
-    this.#owned = owned.concat(this.#owned);
-    this.#unowned = unowned.concat(this.#unowned);
-    this.#trimBuffers();
-  }
-
-  /** Keeps each buffer within `maxBuffered`, dropping its oldest. */
-  #trimBuffers(): void {
-    for (const buffer of [this.#owned, this.#unowned]) {
-      const excess = buffer.length - this.#maxBuffered;
-      if (excess > 0) {
-        buffer.splice(0, excess);
-        this.#dropped += excess;
-      }
-    }
-  }
-
-  #flushQuietly(): void {
-    void this.flush()
-      .catch(() => {}) // counted nowhere else: the events are still buffered, and the timer retries
-      .then(() => this.#schedule());
-  }
-
-  #schedule(): void {
-    if (this.#timer || this.#closed || this.pending === 0) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#flushQuietly();
-    }, this.#flushIntervalMs);
-    this.#timer.unref();
   }
 }

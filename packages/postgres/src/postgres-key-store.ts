@@ -13,7 +13,7 @@ import {
   type UpdateOutcome,
   type UsageQuery,
 } from "@portcullis/core";
-import { configError, keyIdOf, lastDays, resolveOptions, timeoutMsOption, USAGE_RETENTION_DAYS, utcDay } from "@portcullis/core/internal";
+import { configError, keyIdOf, type KeyUse, lastDays, resolveOptions, timeoutMsOption, UsageBuffer, USAGE_RETENTION_DAYS, utcDay } from "@portcullis/core/internal";
 import type { Pool } from "pg";
 import { z } from "zod";
 import { fromRow, insertKey, KEY_COLUMNS, type KeyRow, planUpdate } from "./key-row";
@@ -59,14 +59,6 @@ const USAGE_BATCH = 1000;
 
 const DIGEST_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-interface PendingUse {
-  readonly id: string;
-  count: number;
-  last: number;
-  /** UTC day → requests, for the daily counts. */
-  readonly days: Map<string, number>;
-}
-
 /**
  * API-key records in PostgreSQL through node-postgres, on a `Pool` the app passes in: one row per
  * key in `<schema>.api_keys`, found by its primary key (the id `keyIdOf` cuts from the digest), so
@@ -85,12 +77,9 @@ interface PendingUse {
 export class PostgresKeyStore implements KeyStore {
   readonly #db: TimedPool;
   readonly #tables: PostgresTables;
-  readonly #flushIntervalMs: number;
   readonly #find: string;
   readonly #lookup: KeyLookup;
-  #pending = new Map<string, PendingUse>();
-  #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> | undefined;
+  readonly #usage: UsageBuffer;
   /** The UTC day usage older than the retention was last deleted on. */
   #prunedOn = "";
   readonly #watchers = new Set<KeyChangeListener>();
@@ -101,7 +90,7 @@ export class PostgresKeyStore implements KeyStore {
     const { schema, timeoutMs, usageFlushIntervalMs } = resolveOptions("PostgresKeyStore", postgresKeyStoreOptions, options ?? {});
     this.#tables = new PostgresTables(schema);
     this.#db = new TimedPool(pool, timeoutMs, "PostgresKeyStore", schema);
-    this.#flushIntervalMs = usageFlushIntervalMs;
+    this.#usage = new UsageBuffer((uses, unwritten) => this.#writeUsage(uses, unwritten), usageFlushIntervalMs);
     this.#find = `SELECT ${KEY_COLUMNS} FROM ${this.#tables.apiKeys} WHERE id = $1`;
     this.#lookup = new KeyLookup(this.#db, this.#tables.apiKeys, { one: this.#tables.statement("find_key"), many: this.#tables.statement("find_keys") });
   }
@@ -222,42 +211,21 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   recordUse(record: StoredApiKey, at: number): void {
-    let pending = this.#pending.get(record.id);
-    if (!pending) {
-      pending = { id: record.id, count: 0, last: at, days: new Map() };
-      this.#pending.set(record.id, pending);
-    }
-    pending.count += 1;
-    pending.last = Math.max(pending.last, at);
-    const day = utcDay(at);
-    pending.days.set(day, (pending.days.get(day) ?? 0) + 1);
-    if (!this.#timer) {
-      this.#timer = setInterval(() => void this.flush().catch(() => {}), this.#flushIntervalMs);
-      this.#timer.unref();
-    }
+    this.#usage.record(record, at);
   }
 
   /** Writes buffered usage, a batch of keys per statement. Uses that could not be written stay buffered for the next flush. */
-  async flush(): Promise<void> {
-    while (this.#flushing) await this.#flushing.catch(() => {});
-    if (this.#pending.size === 0) return;
-    const batch = [...this.#pending.values()];
-    this.#pending = new Map();
-    this.#flushing = this.#write(batch);
-    try {
-      await this.#flushing;
-    } finally {
-      this.#flushing = undefined;
-    }
+  flush(): Promise<void> {
+    return this.#usage.flush();
   }
 
-  async #write(batch: PendingUse[]): Promise<void> {
+  async #writeUsage(batch: readonly KeyUse[], unwritten: (use: KeyUse) => void): Promise<void> {
     for (let start = 0; start < batch.length; start += USAGE_BATCH) {
       const uses = batch.slice(start, start + USAGE_BATCH);
       try {
         await this.#db.transaction((run) => run(this.#usageStatement(uses)));
       } catch (error) {
-        for (const use of batch.slice(start)) this.#requeue(use);
+        for (const use of batch.slice(start)) unwritten(use);
         throw error;
       }
     }
@@ -274,7 +242,7 @@ export class PostgresKeyStore implements KeyStore {
    * One statement for a batch: each key's count and last use, then its daily counts and its
    * owner's, for the keys that still exist (a use of a removed key resurrects nothing).
    */
-  #usageStatement(uses: readonly PendingUse[]): { text: string; values: unknown[] } {
+  #usageStatement(uses: readonly KeyUse[]): { text: string; values: unknown[] } {
     const keyDays = uses.flatMap((use) => [...use.days].map(([day, requests]) => ({ id: use.id, day, requests })));
     const { apiKeys, apiKeyUsage } = this.#tables;
     return {
@@ -316,25 +284,11 @@ ON CONFLICT (owner, key_id, day) DO UPDATE SET requests = total.requests + exclu
     return dates.map((date) => ({ date, requests: byDay.get(date) ?? 0 }));
   }
 
-  /** Puts back uses a failed flush did not write, merged with any recorded since. */
-  #requeue(use: PendingUse): void {
-    const newer = this.#pending.get(use.id);
-    if (!newer) {
-      this.#pending.set(use.id, use);
-      return;
-    }
-    newer.count += use.count;
-    newer.last = Math.max(newer.last, use.last);
-    for (const [day, requests] of use.days) newer.days.set(day, (newer.days.get(day) ?? 0) + requests);
-  }
-
   async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
     this.#feed?.close();
     this.#feed = undefined;
     this.#watchers.clear();
-    await this.flush();
+    await this.#usage.close();
   }
 }
 

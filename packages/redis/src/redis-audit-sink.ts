@@ -9,6 +9,7 @@ import {
 } from "@portcullis/core";
 import {
   assertAuditQuery,
+  AuditBuffer,
   configError,
   matchesAuditQuery,
   parseAuditId,
@@ -53,10 +54,6 @@ const redisAuditSinkOptions = z.strictObject({
   maxBuffered: wholeNumber(1, undefined, "events").default(10_000),
   ...auditRetentionOptions,
 });
-/** Buffered events that trigger a write before the timer. */
-const BATCH_SIZE = 100;
-/** Events written by one script call. */
-const WRITE_SIZE = 500;
 /** The most entries one `list` call reads, whatever its filters: 10 × limit, at least 1000. */
 const scanBudget = (limit: number) => Math.max(1000, 10 * limit);
 /**
@@ -156,17 +153,7 @@ export class RedisAuditSink implements AuditSink {
   readonly keys: RedisKeys;
   readonly retention: AuditRetention;
   readonly #redis: RedisClient;
-  readonly #flushIntervalMs: number;
-  readonly #maxBuffered: number;
-  /** Owners' events waiting, oldest first. */
-  #owned: AuditEvent[] = [];
-  /** Events of no owner waiting, oldest first: a buffer of their own, so junk never evicts an owner's. */
-  #unowned: AuditEvent[] = [];
-  #writing: Promise<void> | undefined;
-  #failing = false;
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
-  #dropped = 0;
+  readonly #buffer: AuditBuffer<AuditEvent>;
 
   constructor(redis: RedisClient, options: Readonly<RedisAuditSinkOptions> = {}) {
     if (!redis || typeof (redis as { xrevrange?: unknown }).xrevrange !== "function" || typeof redis.eval !== "function") {
@@ -181,33 +168,29 @@ export class RedisAuditSink implements AuditSink {
     this.retention = retention;
     this.#redis = redis;
     this.keys = new RedisKeys(prefix);
-    this.#flushIntervalMs = flushIntervalMs;
-    this.#maxBuffered = maxBuffered;
+    this.#buffer = new AuditBuffer((owned, unowned) => this.#write(owned, unowned), { flushIntervalMs, maxBuffered });
   }
 
   /** Events lost: malformed, recorded after `close()`, dropped from a full buffer, or refused by Redis. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#buffer.dropped;
   }
 
   /** Events waiting in this process to be written. */
   get pending(): number {
-    return this.#owned.length + this.#unowned.length;
+    return this.#buffer.pending;
   }
 
   record(event: AuditEvent): void {
     try {
-      const clean = this.#closed ? undefined : sanitizeAuditEvent(event, this.retention.now());
+      const clean = sanitizeAuditEvent(event, this.retention.now());
       if (!clean) {
-        this.#dropped += 1;
+        this.#buffer.drop();
         return;
       }
-      (clean.owner === undefined ? this.#unowned : this.#owned).push(clean);
-      this.#trim();
-      if (this.pending >= BATCH_SIZE && !this.#writing && !this.#failing) this.#flushQuietly();
-      else this.#schedule();
+      this.#buffer.add(clean, clean.owner !== undefined);
     } catch {
-      this.#dropped += 1;
+      this.#buffer.drop();
     }
   }
 
@@ -251,94 +234,35 @@ export class RedisAuditSink implements AuditSink {
     }
   }
 
-  /** Writes every buffered event; rejects if Redis refused them (they stay buffered for a retry). */
-  async flush(): Promise<void> {
-    for (;;) {
-      if (this.#writing) {
-        await this.#writing.catch(() => {});
-        continue;
-      }
-      if (this.pending === 0) return;
-      await this.#write();
-    }
+  /** Writes every event recorded before the call; rejects if Redis refused them (they stay buffered for a retry). */
+  flush(): Promise<void> {
+    return this.#buffer.flush();
   }
 
   /** Stops the timer and writes what is left; rejects, keeping them counted in `pending`, if it cannot. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.flush();
+  close(): Promise<void> {
+    return this.#buffer.close();
   }
 
-  #write(): Promise<void> {
-    const owned = this.#owned.splice(0, WRITE_SIZE);
-    const unowned = this.#unowned.splice(0, WRITE_SIZE - owned.length);
-    const writing = this.#send(owned, unowned).finally(() => {
-      this.#writing = undefined;
-    });
-    this.#writing = writing;
-    return writing;
-  }
-
-  async #send(owned: AuditEvent[], unowned: AuditEvent[]): Promise<void> {
-    try {
-      const { maxOverviewEvents, maxUnownedEvents, maxEventsPerOwner, maxAgeMs } = this.retention;
-      const now = Math.floor(this.retention.now());
-      const keys = [this.keys.auditOverview(), this.keys.auditUnowned()];
-      const streamOf = new Map<string, number>();
-      const args: (string | number)[] = [maxOverviewEvents, maxUnownedEvents, maxEventsPerOwner, Math.max(0, now - maxAgeMs), maxAgeMs, now];
-      for (const event of owned) {
-        let index = streamOf.get(event.owner!);
-        if (index === undefined) streamOf.set(event.owner!, (index = keys.push(this.keys.auditOwner(event.owner!))));
-        const fields = toFields(event);
-        args.push(index, fields.length, ...fields);
-      }
-      for (const event of unowned) {
-        const fields = toFields(event);
-        args.push(2, fields.length, ...fields);
-      }
-      const lost = Number(await this.#redis.eval(WRITE, keys.length, ...keys, ...args));
-      if (lost > 0) this.#dropped += lost;
-    } catch (error) {
-      this.#requeue(owned, unowned);
-      throw error;
+  /** One script call for a batch of events. */
+  async #write(owned: readonly AuditEvent[], unowned: readonly AuditEvent[]): Promise<void> {
+    const { maxOverviewEvents, maxUnownedEvents, maxEventsPerOwner, maxAgeMs } = this.retention;
+    const now = Math.floor(this.retention.now());
+    const keys = [this.keys.auditOverview(), this.keys.auditUnowned()];
+    const streamOf = new Map<string, number>();
+    const args: (string | number)[] = [maxOverviewEvents, maxUnownedEvents, maxEventsPerOwner, Math.max(0, now - maxAgeMs), maxAgeMs, now];
+    for (const event of owned) {
+      let index = streamOf.get(event.owner!);
+      if (index === undefined) streamOf.set(event.owner!, (index = keys.push(this.keys.auditOwner(event.owner!))));
+      const fields = toFields(event);
+      args.push(index, fields.length, ...fields);
     }
-    this.#failing = false;
-  }
-
-  /** Puts events that could not be written back in front of the newer ones, oldest first. */
-  #requeue(owned: AuditEvent[], unowned: AuditEvent[]): void {
-    this.#failing = true;
-    this.#owned = owned.concat(this.#owned);
-    this.#unowned = unowned.concat(this.#unowned);
-    this.#trim();
-  }
-
-  /** Keeps each buffer within `maxBuffered`, dropping its oldest. */
-  #trim(): void {
-    for (const buffer of [this.#owned, this.#unowned]) {
-      const excess = buffer.length - this.#maxBuffered;
-      if (excess > 0) {
-        buffer.splice(0, excess);
-        this.#dropped += excess;
-      }
+    for (const event of unowned) {
+      const fields = toFields(event);
+      args.push(2, fields.length, ...fields);
     }
-  }
-
-  #flushQuietly(): void {
-    void this.flush()
-      .catch(() => {}) // counted nowhere else: the events are still buffered, and the timer retries
-      .then(() => this.#schedule());
-  }
-
-  #schedule(): void {
-    if (this.#timer || this.#closed || this.pending === 0) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#flushQuietly();
-    }, this.#flushIntervalMs);
-    this.#timer.unref();
+    const lost = Number(await this.#redis.eval(WRITE, keys.length, ...keys, ...args));
+    if (lost > 0) this.#buffer.drop(lost);
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type UpdateOutcome,
   DEFAULT_PREFIX,
 } from "@portcullis/core";
-import { configError, keyIdOf, lastDays, resolveOptions, USAGE_RETENTION_DAYS, utcDay } from "@portcullis/core/internal";
+import { configError, keyIdOf, type KeyUse, lastDays, resolveOptions, UsageBuffer, USAGE_RETENTION_DAYS } from "@portcullis/core/internal";
 import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
@@ -146,15 +146,6 @@ if ARGV[2] ~= '' then
 end
 return redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[1]))`;
 
-interface PendingUse {
-  readonly id: string;
-  readonly owner: string;
-  count: number;
-  last: number;
-  /** UTC day → requests, for the daily counts. */
-  readonly days: Map<string, number>;
-}
-
 const DIGEST_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -170,10 +161,7 @@ const DIGEST_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 export class RedisKeyStore implements KeyStore {
   readonly keys: RedisKeys;
   readonly #redis: RedisClient;
-  readonly #flushIntervalMs: number;
-  #pending = new Map<string, PendingUse>();
-  #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> | undefined;
+  readonly #usage: UsageBuffer;
   readonly #watchers = new Set<KeyChangeListener>();
   #subscriber: RedisClient | undefined;
 
@@ -184,7 +172,7 @@ export class RedisKeyStore implements KeyStore {
     const { prefix, usageFlushIntervalMs } = resolveOptions("RedisKeyStore", redisKeyStoreOptions, options ?? {});
     this.#redis = redis;
     this.keys = new RedisKeys(prefix);
-    this.#flushIntervalMs = usageFlushIntervalMs;
+    this.#usage = new UsageBuffer((uses, unwritten) => this.#writeUsage(uses, unwritten), usageFlushIntervalMs);
   }
 
   async insert(record: StoredApiKey): Promise<void> {
@@ -337,54 +325,40 @@ export class RedisKeyStore implements KeyStore {
   }
 
   recordUse(record: StoredApiKey, at: number): void {
-    let pending = this.#pending.get(record.id);
-    if (!pending) {
-      pending = { id: record.id, owner: record.owner, count: 0, last: at, days: new Map() };
-      this.#pending.set(record.id, pending);
-    }
-    pending.count += 1;
-    pending.last = Math.max(pending.last, at);
-    const day = utcDay(at);
-    pending.days.set(day, (pending.days.get(day) ?? 0) + 1);
-    if (!this.#timer) {
-      this.#timer = setInterval(() => void this.flush().catch(() => {}), this.#flushIntervalMs);
-      this.#timer.unref();
-    }
+    this.#usage.record(record, at);
   }
 
   /** Writes buffered usage. Uses that could not be written stay buffered for the next flush. */
-  async flush(): Promise<void> {
-    await this.#flushing;
-    if (this.#pending.size === 0) return;
-    const batch = this.#pending;
-    this.#pending = new Map();
-    this.#flushing = Promise.all(
-      [...batch].map(async ([id, use]) => {
+  flush(): Promise<void> {
+    return this.#usage.flush();
+  }
+
+  /** Writes each key's uses in parallel; rejects, once all are done, if any failed. */
+  async #writeUsage(uses: readonly KeyUse[], unwritten: (use: KeyUse) => void): Promise<void> {
+    const retention = USAGE_RETENTION_DAYS * 86_400;
+    const outcomes = await Promise.allSettled(
+      uses.map(async (use) => {
         let recorded = 0;
         try {
-          recorded = (await this.#redis.eval(RECORD_USE, 1, this.keys.apiKeyRecord(id), use.count, use.last)) as number;
+          recorded = (await this.#redis.eval(RECORD_USE, 1, this.keys.apiKeyRecord(use.id), use.count, use.last)) as number;
         } catch (error) {
-          this.#requeue(id, use);
+          unwritten(use);
           throw error;
         }
         if (recorded !== 1) return; // the key is gone: its usage goes with it
-        const retention = USAGE_RETENTION_DAYS * 86_400;
         for (const [day, requests] of use.days) {
           try {
             await this.#redis.eval(RECORD_DAILY, 1, this.keys.usageDay(use.owner, day), use.id, requests, retention);
             use.days.delete(day);
           } catch (error) {
-            this.#requeue(id, { ...use, count: 0 }); // the total is written; the days left are not
+            unwritten({ ...use, count: 0 }); // the total is written; the days left are not
             throw error;
           }
         }
       }),
-    ).then(() => undefined);
-    try {
-      await this.#flushing;
-    } finally {
-      this.#flushing = undefined;
-    }
+    );
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   async usage(owner: string, { days, keyId, now }: UsageQuery): Promise<DailyUsage[]> {
@@ -393,24 +367,10 @@ export class RedisKeyStore implements KeyStore {
     return dates.map((date, i) => ({ date, requests: Number(counts[i] ?? 0) }));
   }
 
-  /** Puts back uses a failed flush did not write, merged with any recorded since. */
-  #requeue(id: string, use: PendingUse): void {
-    const newer = this.#pending.get(id);
-    if (!newer) {
-      this.#pending.set(id, use);
-      return;
-    }
-    newer.count += use.count;
-    newer.last = Math.max(newer.last, use.last);
-    for (const [day, requests] of use.days) newer.days.set(day, (newer.days.get(day) ?? 0) + requests);
-  }
-
   async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
     this.#unsubscribe();
     this.#watchers.clear();
-    await this.flush();
+    await this.#usage.close();
   }
 }
 
