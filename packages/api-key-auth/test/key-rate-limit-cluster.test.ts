@@ -32,7 +32,7 @@ test("a key's limit blocks the request past it, and two processes on the cluster
   await request(one.app).get("/models").set("x-api-key", key).expect(200);
   await request(two.app).get("/models").set("x-api-key", key).expect(200);
   await request(one.app).get("/models").set("x-api-key", key).expect(200);
-  expect((await request(two.app).get("/models").set("x-api-key", key).expect(200)).headers["ratelimit"]).toBe('"4-in-1min"; r=0; t=60');
+  expect((await request(two.app).get("/models").set("x-api-key", key).expect(200)).headers["ratelimit"]).toMatch(/^"4-in-1min"; r=0; t=(5\d|60)$/);
   const refused = await request(one.app).get("/models").set("x-api-key", key).expect(429);
   expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
   await request(two.app).get("/models").set("x-api-key", key).expect(429);

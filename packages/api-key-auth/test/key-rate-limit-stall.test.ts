@@ -55,13 +55,13 @@ test("a stalled Redis holds a deep key's request for one timeout, not one per co
     try {
       const ok = await request(app).get("/models").set("x-api-key", deepest.key).expect(200);
       expect(fired()).toBe(1);
-      expect(ok.headers["ratelimit"]).toBe('"3-in-1min"; r=2; t=60'); // the tightest, as counted in memory
+      expect(ok.headers["ratelimit"]).toMatch(/^"3-in-1min"; r=2; t=(5\d|60)$/); // the tightest, as counted in memory
       await request(app).get("/models").set("x-api-key", deepest.key).expect(200);
       await request(app).get("/models").set("x-api-key", deepest.key).expect(200);
       await request(app).get("/models").set("x-api-key", deepest.key).expect(429);
       expect(fired()).toBe(4);
       // The refused request was given back under the root, in memory: the root has used three.
-      expect((await request(app).get("/models").set("x-api-key", root.key).expect(200)).headers["ratelimit"]).toBe('"100-in-1min"; r=96; t=60');
+      expect((await request(app).get("/models").set("x-api-key", root.key).expect(200)).headers["ratelimit"]).toMatch(/^"100-in-1min"; r=96; t=(5\d|60)$/);
     } finally {
       redis().resume();
     }

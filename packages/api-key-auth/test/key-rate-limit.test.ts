@@ -28,7 +28,7 @@ describe.each([["in memory", false], ["on Redis", true]])("keyRateLimit %s", (_w
     const { key } = await keys.create({ owner: "acct", name: "k", scopes: ["read"], rateLimit: { points: 3, durationSeconds: 60 } });
     for (let i = 0; i < 3; i++) {
       const ok = await request(app).get("/models").set("x-api-key", key).expect(200);
-      expect(ok.headers["ratelimit"]).toBe(`"3-in-1min"; r=${2 - i}; t=60`);
+      expect(ok.headers["ratelimit"]).toMatch(new RegExp(`^"3-in-1min"; r=${2 - i}; t=(5\\d|60)$`)); // t counts down from 60 while a loaded machine runs the test
     }
     const refused = await request(app).get("/models").set("x-api-key", key).expect(429);
     expect(refused.body).toEqual({ error: "rate_limit_exceeded", detail: "This key has made too many requests; retry later." });
@@ -52,7 +52,7 @@ describe.each([["in memory", false], ["on Redis", true]])("keyRateLimit %s", (_w
 
     const rotated = (await keys.rotate(old.record.id, { gracePeriodMs: 60_000 }))!;
     const last = await request(app).get("/models").set("x-api-key", rotated.key).expect(200);
-    expect(last.headers["ratelimit"]).toBe(`"3-in-1min"; r=0; t=60`);
+    expect(last.headers["ratelimit"]).toMatch(/^"3-in-1min"; r=0; t=(5\d|60)$/);
     await request(app).get("/models").set("x-api-key", rotated.key).expect(429);
     await request(app).get("/models").set("x-api-key", old.key).expect(429); // the same allowance, during the grace period too
   });
@@ -73,7 +73,7 @@ describe.each([["in memory", false], ["on Redis", true]])("keyRateLimit %s", (_w
     await get(own.key).expect(429); // its own 2 per hour
     await get(inherits.key).expect(200);
     const last = await get(grandchild.key).expect(200);
-    expect(last.headers["ratelimit"]).toBe(`"5-in-1min"; r=0; t=60`);
+    expect(last.headers["ratelimit"]).toMatch(/^"5-in-1min"; r=0; t=(5\d|60)$/);
     for (const key of [parent.key, inherits.key, grandchild.key]) await get(key).expect(429);
     const late = await keys.create({ owner: "acct", name: "c3", scopes: ["read"], createdBy: parent.record.id });
     await get(late.key).expect(429); // a new child brings no fresh allowance
@@ -186,5 +186,5 @@ test("a key hammering past its own tighter limit, many requests at once, leaves 
   const statuses = await Promise.all(Array.from({ length: 40 }, () => get(child.key).then((res) => res.status)));
   expect(statuses.filter((status) => status === 200)).toHaveLength(1);
   expect(Number(await client.get(`hammer:key-rate:60:${parent.record.id}`))).toBe(1); // only the one served
-  expect((await get(parent.key).expect(200)).headers.ratelimit).toBe('"20-in-1min"; r=18; t=60');
+  expect((await get(parent.key).expect(200)).headers.ratelimit).toMatch(/^"20-in-1min"; r=18; t=(5\d|60)$/);
 });
