@@ -106,7 +106,7 @@ const REFERENCES: readonly { variant: string; baseline: string; what: string; me
   { variant: "bare-two-layers", baseline: "bare", what: "Two no-op middlewares in the same places", meaning: "the ceiling for any guard of two layers" },
   { variant: "api-key-cached", baseline: "bare-two-layers", what: "api-key-cached against those two no-op layers", meaning: "what portcullis's own work costs" },
   { variant: "api-key-rate-limited", baseline: "api-key-cached", what: "keyRateLimit on Redis added to api-key-cached", meaning: "what a per-key limit costs" },
-  { variant: "api-key-uncached-postgres", baseline: "api-key-uncached", what: "cache off on PostgreSQL against cache off on Redis", meaning: "what a primary-key SELECT costs beside an HGETALL" },
+  { variant: "api-key-uncached-postgres", baseline: "api-key-uncached", what: "cache off on PostgreSQL against cache off on Redis", meaning: "what primary-key SELECTs batched per event-loop turn cost beside auto-pipelined HGETALLs" },
   { variant: "express-session-redis", baseline: "bare", what: "express-session + connect-redis alone", meaning: "the ceiling for any session on that stack" },
   { variant: "session", baseline: "express-session-redis", what: "session against express-session + connect-redis alone", meaning: "what sessionAuth and requireScope add" },
 ];
