@@ -61,7 +61,7 @@ export interface TestOpenIdProvider {
   url(path: string): URL;
   /**
    * Signs `accountId` in and consents, through the provider's development login and consent pages,
-   * as a browser with a cookie jar would, starting at `authorizationUrl`. Resolves to the URL the
+   * as a fresh browser with a cookie jar would (no session is kept between calls), starting at `authorizationUrl`. Resolves to the URL the
    * provider finally redirects to, off the provider: the client's redirect URI with `code`,
    * `state` and `iss` (or `error` when the provider refuses the request). Never fetches it.
    */
@@ -195,9 +195,10 @@ export async function startOpenIdProvider({
  */
 export function useOpenIdProvider(options: StartOpenIdProviderOptions = {}): () => TestOpenIdProvider {
   let provider: TestOpenIdProvider | undefined;
+  // The first start in a file compiles oidc-provider to CommonJS (jest.config.ts), which is slow on a busy machine.
   beforeAll(async () => {
     provider = await startOpenIdProvider(options);
-  });
+  }, 60_000);
   afterAll(async () => {
     await provider?.stop();
   });
