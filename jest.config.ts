@@ -2,6 +2,12 @@ import type { Config } from "jest";
 
 type Project = NonNullable<Config["projects"]>[number] & object;
 
+// Packages that ship only as ES modules: Node 20.19+ requires them natively, jest's module loader
+// (before Node 24.9) cannot, so the tests compile them to CommonJS. otplib (@portcullis/mfa's TOTP)
+// loads @scure/base and @noble/hashes 2; openid-client (with oauth4webapi and jose) and
+// oidc-provider serve the OpenID Connect tests.
+const esmOnly = ["@scure/base", "@noble/hashes", "openid-client", "oauth4webapi", "jose", "oidc-provider"].join("|");
+
 // Tests run against the TypeScript sources (mapped below) so a change is tested without a
 // rebuild; the pack-install test is the one that exercises the built dist/ output.
 const shared = {
@@ -10,12 +16,9 @@ const shared = {
   testMatch: ["**/test/**/*.test.ts"],
   transform: {
     "^.+\\.ts$": ["@swc/jest", {}],
-    // otplib (@portcullis/mfa's TOTP) loads @scure/base and @noble/hashes 2, which ship only as ES
-    // modules: Node 20.19+ requires them natively, jest's module loader (before Node 24.9) cannot,
-    // so the tests compile those two to CommonJS.
-    "/node_modules/(@scure/base|@noble/hashes)/.+\\.js$": ["@swc/jest", {}],
+    [`/node_modules/(${esmOnly})/.+\\.js$`]: ["@swc/jest", {}],
   },
-  transformIgnorePatterns: ["^(?!.*/node_modules/(@scure/base|@noble/hashes)/).*/node_modules/"],
+  transformIgnorePatterns: [`^(?!.*/node_modules/(${esmOnly})/).*/node_modules/`],
   moduleNameMapper: {
     "^@portcullis/([a-z-]+)/internal$": "<rootDir>/packages/$1/src/internal",
     "^@portcullis/([a-z-]+)$": "<rootDir>/packages/$1/src",

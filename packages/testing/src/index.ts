@@ -9,6 +9,7 @@ export { SAMPLE_FULL_KEY, sampleAuditEvent, listAllAuditEvents, listEveryAuditEv
 export { describeLimiterStoreContract, testLimiterStore, type LimiterStoreFaults, type TestLimiterStore } from "./limiter-store-contract";
 export { describeSessionStorageContract, type SessionStorageContractOptions } from "./session-storage-contract";
 export { type ExampleServer, startExampleServer, pythonWithRequests, runCommand } from "./example-server";
+export { type TestOpenIdProvider, type TestOpenIdClient, type TestOpenIdAccount, type StartOpenIdProviderOptions, SAMPLE_OPENID_CLIENT, SAMPLE_OPENID_ACCOUNT, startOpenIdProvider, useOpenIdProvider } from "./openid-provider";
 export { eventually } from "./eventually";
 export { whenReady } from "./when-ready";
 export { recordTelemetry, type RecordedTelemetry, type RecordedPoint } from "./telemetry";
