@@ -93,3 +93,4 @@ export { hasRequestBody, jsonBodyRequired, parsedBody } from "./request-body";
 export { asyncHandler } from "./async-handler";
 export { isSafeMethod } from "./safe-method";
 export { SessionGone, SessionCreations } from "./session-storage";
+export { OutageLog } from "./outage-log";

@@ -1,5 +1,5 @@
 import type { Logger } from "@portcullis/core";
-import { configError, loggerOption, resolveOptions } from "@portcullis/core/internal";
+import { configError, loggerOption, OutageLog, resolveOptions } from "@portcullis/core/internal";
 import type { Pool } from "pg";
 import { z } from "zod";
 import { isPool } from "./is-pool";
@@ -45,8 +45,8 @@ export interface PostgresPoolWatch {
  * @example
  * const pool = new Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 });
  * watchPostgresPool(pool);
- * // portcullis: lost connections to PostgreSQL (connect ECONNREFUSED 127.0.0.1:5432); requests that need it are refused with 503 until it is back
- * // portcullis: connections to PostgreSQL are back
+ * // portcullis: lost the connection to PostgreSQL (connect ECONNREFUSED 127.0.0.1:5432); requests that need it are refused with 503 until it is back
+ * // portcullis: the connection to PostgreSQL is back
  */
 export function watchPostgresPool(pool: Pool, options: Readonly<WatchPostgresPoolOptions> = {}): PostgresPoolWatch {
   const factory = "watchPostgresPool";
@@ -54,17 +54,10 @@ export function watchPostgresPool(pool: Pool, options: Readonly<WatchPostgresPoo
     throw configError(factory, "pass a node-postgres Pool: watchPostgresPool(new Pool({ connectionString }))");
   }
   const { logger, name } = resolveOptions(factory, watchPostgresPoolOptions, options ?? {});
-  let lost = false;
-  const onError = (error: Error) => {
-    if (lost) return; // the pool's other connections fail of the same cause
-    lost = true;
-    logger.warn(`portcullis: lost connections to ${name} (${error.message || error.name}); requests that need it are refused with 503 until it is back`);
-  };
-  const onConnected = () => {
-    if (!lost) return;
-    lost = false;
-    logger.warn(`portcullis: connections to ${name} are back`);
-  };
+  // The pool's other connections fail of the same cause: one line for all.
+  const outage = new OutageLog(logger, name);
+  const onError = (error: Error) => outage.lost(error.message || error.name);
+  const onConnected = () => outage.back();
   const connect = pool.connect as unknown as (this: Pool, callback?: ConnectCallback) => Promise<unknown> | undefined;
   const watchedConnect = function (this: Pool, callback?: ConnectCallback) {
     if (typeof callback === "function") {

@@ -133,7 +133,7 @@ test("an outage that begins while the pool holds no idle connection is refused w
     await expect(store.findById(record.id)).rejects.toThrow(); // the request gets 503
     await pg().restart();
     await expect(store.findById(record.id)).resolves.toBeUndefined();
-    expect(lines).toEqual([expect.stringContaining("lost connections"), expect.stringContaining("are back")]);
+    expect(lines).toEqual([expect.stringContaining("lost the connection"), expect.stringContaining("is back")]);
   } finally {
     await store.close().catch(() => {});
     await pool.end();

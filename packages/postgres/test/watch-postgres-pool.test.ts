@@ -27,14 +27,14 @@ test("an outage that kills five idle connections logs one warning, and one when 
 
   await pg().kill();
   await eventually(() => pool.totalCount === 0); // every idle connection saw its socket close
-  expect(lines).toEqual([expect.stringMatching(/^warn portcullis: lost connections to PostgreSQL \(.+\); requests that need it are refused with 503 until it is back$/)]);
+  expect(lines).toEqual([expect.stringMatching(/^warn portcullis: lost the connection to PostgreSQL \(.+\); requests that need it are refused with 503 until it is back$/)]);
   await expect(pool.query("SELECT 1")).rejects.toThrow();
 
   await pg().restart();
   await expect(pool.query("SELECT 1")).resolves.toBeDefined();
   await pool.query("SELECT 1");
   expect(lines).toHaveLength(2);
-  expect(lines[1]).toBe("warn portcullis: connections to PostgreSQL are back");
+  expect(lines[1]).toBe("warn portcullis: the connection to PostgreSQL is back");
 });
 
 test("a watch names its database, and stop() removes its listeners and unwraps connect", async () => {

@@ -1,5 +1,5 @@
 import { type HealthCheck, type Logger } from "@portcullis/core";
-import { configError, isIoredisLike, loggerOption, resolveOptions } from "@portcullis/core/internal";
+import { configError, isIoredisLike, loggerOption, OutageLog, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 
@@ -51,19 +51,11 @@ export function watchRedisConnection(client: RedisClient, options: Readonly<Watc
     throw configError(factory, "the client must be an ioredis Redis or Cluster (new Redis(url) or new Cluster(nodes))");
   }
   const { logger, name } = resolveOptions(factory, watchRedisConnectionOptions, options ?? {});
-  let lost = false;
-  const goneAway = (reason: string) => {
-    if (lost) return; // every further attempt of the same outage fails the same way
-    lost = true;
-    logger.warn(`portcullis: lost the connection to ${name} (${reason}); requests that need it are refused with 503 until it is back`);
-  };
-  const onError = (error: unknown) => goneAway(describe(error));
-  const onReconnecting = () => goneAway("connection closed");
-  const onReady = () => {
-    if (!lost) return;
-    lost = false;
-    logger.warn(`portcullis: the connection to ${name} is back`);
-  };
+  // Every further reconnection attempt of the same outage fails the same way: one line for all.
+  const outage = new OutageLog(logger, name);
+  const onError = (error: unknown) => outage.lost(describe(error));
+  const onReconnecting = () => outage.lost("connection closed");
+  const onReady = () => outage.back();
   // A Cluster reports a node's connection errors as "node error", its own as "error".
   const listeners = [["error", onError], ["node error", onError], ["reconnecting", onReconnecting], ["ready", onReady]] as const;
   for (const [event, listener] of listeners) client.on(event, listener);
