@@ -96,4 +96,39 @@ describe("RecoveryCodeHasher", () => {
   test("a malformed code has no digest to store: a TypeError, never a digest of the typo", () => {
     expect(() => new RecoveryCodeHasher(KEY).digest(USER, "hello")).toThrow(new TypeError("RecoveryCodeHasher: not a recovery code"));
   });
+
+  // Known answer: HMAC-SHA256 of "u1\nabcdef0123" under HKDF-SHA256(KEY, salt "portcullis-mfa",
+  // info "portcullis mfa recovery-code v1", 32 bytes), in base64url. A change to the digest (its
+  // input, separator, hash, encoding or key derivation) would orphan every stored code.
+  test("the digest of a known code under a known key is the exact stored string, however the code is typed", () => {
+    const hasher = new RecoveryCodeHasher(KEY);
+    expect(hasher.digest(USER, "abcde-f0123")).toBe("tbhYwdAZkuL5ZNW6qUlTa3dwKz8D9EBrbG8D4pGNuQc");
+    expect(hasher.candidates(USER, " ABCDE F0123 ")).toEqual(["tbhYwdAZkuL5ZNW6qUlTa3dwKz8D9EBrbG8D4pGNuQc"]);
+    expect(new RecoveryCodeHasher([OTHER_KEY, KEY]).candidates(USER, "abcdef0123")).toEqual([
+      "ynJJL9cRUXsbiAvrqrgUNYVcnmARvmKF27uYPGTJ9fY",
+      "tbhYwdAZkuL5ZNW6qUlTa3dwKz8D9EBrbG8D4pGNuQc",
+    ]);
+  });
+
+  const SHORT_KEY = /^RecoveryCodeHasher: the key must be a string of at least 32 bytes, or an array of them$/;
+
+  test.each([
+    ["31 bytes", "k".repeat(31)],
+    ["31 bytes in 16 characters", `${"é".repeat(15)}k`],
+    ["an empty string", ""],
+    ["an empty list", []],
+    ["a list with one short key", [KEY, "k".repeat(31)]],
+    ["not a string", 42],
+  ])("a key of %s is refused with a TypeError", (_, key) => {
+    expect(() => new RecoveryCodeHasher(key as never)).toThrow(TypeError);
+    expect(() => new RecoveryCodeHasher(key as never)).toThrow(SHORT_KEY);
+  });
+
+  test.each([
+    ["exactly 32 bytes", "k".repeat(32)],
+    ["32 bytes in 16 characters", "é".repeat(16)],
+    ["a list of 32-byte keys", [KEY, OTHER_KEY]],
+  ])("a key of %s is accepted", (_, key) => {
+    expect(new RecoveryCodeHasher(key).digest(USER, "abcde-f0123")).toMatch(/^[\w-]{43}$/);
+  });
 });
