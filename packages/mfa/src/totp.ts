@@ -56,7 +56,7 @@ export async function verifyTotpCode(
     ...parameters,
   });
   // otplib's result type covers HOTP too; a TOTP match always carries its time step.
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a failed verify is { valid: false } without timeStep (TESTING.md)
+  // Stryker disable next-line LogicalOperator: equivalent, a failed verify is { valid: false } without timeStep (TESTING.md)
   return result.valid && "timeStep" in result ? result.timeStep : undefined;
 }
 
