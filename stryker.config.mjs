@@ -6,7 +6,9 @@
 
 /**
  * Per package, the decision modules that are mutated (under src/) and, where the package's whole
- * suite is slow and mostly about other things, the test files that run (under test/).
+ * suite is slow and mostly about other things, the test files that run (under test/): the unit
+ * tests of those modules. Each mutant's run loads every test file it is given, so on two cores
+ * a whole suite (mfa's: 20 test files over both Express projects) costs 30 to 60 s per mutant.
  */
 export const targets = {
   core: {
@@ -16,9 +18,9 @@ export const targets = {
   "require-scope": { mutate: ["require-scope.ts", "endpoint.ts", "require-recent-auth.ts"] },
   "redact-response": { mutate: ["redaction-path.ts", "redaction-rules.ts", "decide-redaction.ts"] },
   "login-rate-limit": { mutate: ["decide-login-attempt.ts"] },
-  "api-key-auth": { mutate: ["decide-key-rate-limit.ts"] },
-  "session-auth": { mutate: ["session-data.ts", "same-site.ts", "secure-connection.ts"] },
-  mfa: { mutate: ["totp.ts", "recovery-codes.ts", "second-factor.ts"] },
+  "api-key-auth": { mutate: ["decide-key-rate-limit.ts"], tests: ["decide-key-rate-limit.test.ts"] },
+  "session-auth": { mutate: ["session-data.ts", "same-site.ts", "secure-connection.ts"], tests: ["session-data.test.ts", "same-site.test.ts", "secure-cookie.test.ts"] },
+  mfa: { mutate: ["totp.ts", "recovery-codes.ts", "second-factor.ts"], tests: ["totp.test.ts", "second-factor.test.ts", "mfa-secrets.test.ts"] },
 };
 
 const name = process.env.MUTATION_PACKAGE;
@@ -46,6 +48,11 @@ export default {
   coverageAnalysis: "perTest",
   // Two cores, shared: one test process keeps the machine usable.
   concurrency: 1,
+  // Each mutant's run loads every test file of the package again (a second or two each, more when
+  // others load the machine) though only the covering tests run. Stryker's default 5 s margin over
+  // the dry run's timing then turns killed and surviving mutants alike into Timeouts (counted as
+  // detected), each followed by a restart of the test process.
+  timeoutMS: 30_000,
   // Only what the tests load is copied into the sandbox. Stryker links the root node_modules and
   // copies no other: a package's own (core's newer lru-cache) is copied explicitly.
   ignorePatterns: ["/bench", "/examples", "/docs", "/packs", "/reports", "/packages/*/dist", "/coverage", "*.tsbuildinfo", "!/packages/*/node_modules"],

@@ -12,6 +12,14 @@ test("within every limit: allowed, and the headers get the count with the fewest
   ])).toEqual({ allowed: true, limit: own, remaining: 2, msBeforeReset: 30_000 });
 });
 
+test("the count with the fewest left is shown wherever it is listed, and one used up exactly is still allowed", () => {
+  const parent = hour(100);
+  expect(decideKeyRateLimit([
+    { limit: minute(10), consumed: 2, msBeforeReset: 30_000 },
+    { limit: parent, consumed: 100, msBeforeReset: 900_000 },
+  ])).toEqual({ allowed: true, limit: parent, remaining: 0, msBeforeReset: 900_000 });
+});
+
 test("over any limit: refused with the longest wait, keeping a point only on the nearest count that refused", () => {
   const parent = hour(100);
   expect(decideKeyRateLimit([

@@ -30,6 +30,11 @@ describe("decideLoginAttempt", () => {
     expect(decision.headers.RateLimit).toBe('"10-in-1day"; r=0; t=86400');
   });
 
+  test("the limit with fewer attempts left is shown even when the other resets later", () => {
+    const decision = decideLoginAttempt([consecutive(5, 1_000), perIp(10, 80_000_000)]);
+    expect(decision.headers.RateLimit).toBe('"10-in-1day"; r=5; t=1');
+  });
+
   test("with as many attempts left on both, the one that resets later is shown", () => {
     const decision = decideLoginAttempt([consecutive(5, 1_000), { ...perIp(95, 5_000), points: 100 }]);
     expect(decision.headers.RateLimit).toBe('"100-in-1day"; r=5; t=5');

@@ -1,7 +1,17 @@
 import { MemoryMfaStore, PortcullisError, type MfaEnrolment } from "@portcullis/core";
 import { newRecoveryCodes, newTotpSecret, RecoveryCodeHasher, totpCode, totpSecondFactor } from "@portcullis/mfa";
 import type { SecondFactorContext } from "@portcullis/session-auth";
-import { auditCodeOf, CODE_ATTEMPTS, resolveMfa, spendSecondFactor } from "../src/second-factor";
+import {
+  auditCodeOf,
+  CODE_ATTEMPTS,
+  codeBody,
+  confirmedEnrolment,
+  invalidCode,
+  reauthenticationCode,
+  resolveMfa,
+  secondFactorBody,
+  spendSecondFactor,
+} from "../src/second-factor";
 
 const KEY = "k".repeat(32);
 const OTHER_KEY = "o".repeat(32);
@@ -95,5 +105,116 @@ describe("totpSecondFactor's store", () => {
 describe("RecoveryCodeHasher", () => {
   test("a malformed code has no digest to store: a TypeError, never a digest of the typo", () => {
     expect(() => new RecoveryCodeHasher(KEY).digest(USER, "hello")).toThrow(new TypeError("RecoveryCodeHasher: not a recovery code"));
+  });
+
+  // Known answer: HMAC-SHA256 of "u1\nabcdef0123" under HKDF-SHA256(KEY, salt "portcullis-mfa",
+  // info "portcullis mfa recovery-code v1", 32 bytes), in base64url. A change to the digest (its
+  // input, separator, hash, encoding or key derivation) would orphan every stored code.
+  test("the digest of a known code under a known key is the exact stored string, however the code is typed", () => {
+    const hasher = new RecoveryCodeHasher(KEY);
+    expect(hasher.digest(USER, "abcde-f0123")).toBe("tbhYwdAZkuL5ZNW6qUlTa3dwKz8D9EBrbG8D4pGNuQc");
+    expect(hasher.candidates(USER, " ABCDE F0123 ")).toEqual(["tbhYwdAZkuL5ZNW6qUlTa3dwKz8D9EBrbG8D4pGNuQc"]);
+    expect(new RecoveryCodeHasher([OTHER_KEY, KEY]).candidates(USER, "abcdef0123")).toEqual([
+      "ynJJL9cRUXsbiAvrqrgUNYVcnmARvmKF27uYPGTJ9fY",
+      "tbhYwdAZkuL5ZNW6qUlTa3dwKz8D9EBrbG8D4pGNuQc",
+    ]);
+  });
+
+  const SHORT_KEY = /^RecoveryCodeHasher: the key must be a string of at least 32 bytes, or an array of them$/;
+
+  test.each([
+    ["31 bytes", "k".repeat(31)],
+    ["31 bytes in 16 characters", `${"é".repeat(15)}k`],
+    ["an empty string", ""],
+    ["an empty list", []],
+    ["a list with one short key", [KEY, "k".repeat(31)]],
+    ["not a string", 42],
+  ])("a key of %s is refused with a TypeError", (_, key) => {
+    expect(() => new RecoveryCodeHasher(key as never)).toThrow(TypeError);
+    expect(() => new RecoveryCodeHasher(key as never)).toThrow(SHORT_KEY);
+  });
+
+  test.each([
+    ["exactly 32 bytes", "k".repeat(32)],
+    ["32 bytes in 16 characters", "é".repeat(16)],
+    ["a list of 32-byte keys", [KEY, OTHER_KEY]],
+  ])("a key of %s is accepted", (_, key) => {
+    expect(new RecoveryCodeHasher(key).digest(USER, "abcde-f0123")).toMatch(/^[\w-]{43}$/);
+  });
+});
+
+describe("totpSecondFactor's options", () => {
+  const store = new MemoryMfaStore();
+  const ISSUER_RULE = 'totpSecondFactor: "issuer" must be 1 to 64 characters without ":", such as "Acme": authenticator apps show it';
+  const KEY_RULE =
+    'totpSecondFactor: "encryptionKey" must be a string of at least 32 bytes, or an array of them (the first seals): a random key such as `openssl rand -base64 32`, kept out of the store';
+
+  test.each([
+    ["no options", undefined, "totpSecondFactor: options are required: totpSecondFactor({ store, encryptionKey, issuer })"],
+    ["a string for options", "yes", "totpSecondFactor: options are required: totpSecondFactor({ store, encryptionKey, issuer })"],
+    ["a short key", { store, encryptionKey: "k".repeat(31), issuer: "Acme" }, KEY_RULE],
+    ["a key list with a short key", { store, encryptionKey: [KEY, "short"], issuer: "Acme" }, KEY_RULE],
+    ["no issuer", { store, encryptionKey: KEY }, ISSUER_RULE],
+    ["an empty issuer", { store, encryptionKey: KEY, issuer: "" }, ISSUER_RULE],
+    ["an issuer with a colon", { store, encryptionKey: KEY, issuer: "Acme:Prod" }, ISSUER_RULE],
+    ["an issuer starting with a colon", { store, encryptionKey: KEY, issuer: ":Acme" }, ISSUER_RULE],
+    ["an issuer with a control character", { store, encryptionKey: KEY, issuer: "Acme\u001f" }, ISSUER_RULE],
+    ["an issuer of 65 characters", { store, encryptionKey: KEY, issuer: "A".repeat(65) }, ISSUER_RULE],
+  ])("%s is refused with its own message", (_what, options, message) => {
+    // An Error given to toThrow matches the whole message.
+    expect(() => totpSecondFactor(options as never)).toThrow(new Error(message));
+  });
+
+  test("an unknown option is named with the options there are, not taken for missing options", () => {
+    expect(() => resolveMfa({ store, encryptionKey: KEY, issuer: "Acme", digits: 8 } as never)).toThrow(
+      new Error('totpSecondFactor: unknown option "digits"; the options are store, encryptionKey, issuer'),
+    );
+  });
+
+  test("an issuer of 64 characters, and a key list, are accepted", () => {
+    expect(resolveMfa({ store, encryptionKey: [KEY, OTHER_KEY], issuer: "A".repeat(64) }).issuer).toBe("A".repeat(64));
+  });
+});
+
+describe("second-factor bodies", () => {
+  const messageOf = (result: { success: boolean; error?: { issues: readonly { message: string }[] } }) => result.error?.issues.map((issue) => issue.message);
+
+  test("a TOTP code or a recovery code, exactly one, each kept as sent", () => {
+    expect(secondFactorBody.parse({ code: "123456" })).toEqual({ code: "123456" });
+    expect(secondFactorBody.parse({ recovery_code: "abcde-12345" })).toEqual({ recovery_code: "abcde-12345" });
+    expect(messageOf(secondFactorBody.safeParse({ code: "123456", recovery_code: "abcde-12345" }))).toEqual(["send exactly one of code and recovery_code"]);
+    expect(messageOf(secondFactorBody.safeParse({}))).toEqual(["send exactly one of code and recovery_code"]);
+    expect(secondFactorBody.safeParse({ code: "123456", remember: true }).success).toBe(false);
+  });
+
+  test("a code is six ASCII digits; a recovery code is one of up to 40 characters", () => {
+    expect(messageOf(secondFactorBody.safeParse({ code: "12345" }))).toEqual(["must be the 6 digits your authenticator app shows"]);
+    expect(messageOf(secondFactorBody.safeParse({ recovery_code: "hello" }))).toEqual(["must be a recovery code such as abcde-12345"]);
+    const padded = `${" ".repeat(14)}abcde-12345${" ".repeat(15)}`;
+    expect(secondFactorBody.parse({ recovery_code: padded })).toEqual({ recovery_code: padded });
+    expect(secondFactorBody.safeParse({ recovery_code: `${padded} ` }).success).toBe(false);
+  });
+
+  test("confirming, reauthenticating and replacing recovery codes take a TOTP code only", () => {
+    expect(codeBody.parse({ code: "123456" })).toEqual({ code: "123456" });
+    expect(codeBody.safeParse({ recovery_code: "abcde-12345" }).success).toBe(false);
+    expect(codeBody.safeParse({ code: "1234567" }).success).toBe(false);
+    expect(reauthenticationCode.parse("123456")).toBe("123456");
+    expect(reauthenticationCode.safeParse("12345a").success).toBe(false);
+  });
+});
+
+describe("confirmedEnrolment and invalidCode", () => {
+  test("MFA is on for a user only once the enrolment is confirmed", async () => {
+    const { mfa, context } = await enrolled();
+    expect(await confirmedEnrolment(mfa, context, USER)).toMatchObject({ confirmedAt: NOW - 60_000 });
+    expect(await confirmedEnrolment(mfa, context, "nobody")).toBeUndefined();
+    await mfa.store.startEnrolment("pending", mfa.box.seal(newTotpSecret(), "pending"), NOW);
+    expect(await confirmedEnrolment(mfa, context, "pending")).toBeUndefined();
+  });
+
+  test("a refused code is a 401 invalid_credentials, with a default detail", () => {
+    expect(invalidCode()).toMatchObject({ code: "invalid_credentials", status: 401, detail: "Invalid or already used code." });
+    expect(invalidCode("Invalid password or code.")).toMatchObject({ code: "invalid_credentials", detail: "Invalid password or code." });
   });
 });

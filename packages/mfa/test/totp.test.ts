@@ -1,4 +1,4 @@
-import { AUTHENTICATOR_TOTP, newTotpSecret, totpCode, totpUri, verifyTotp, verifyTotpCode, type TotpParameters } from "@portcullis/mfa";
+import { AUTHENTICATOR_TOTP, newTotpSecret, TOTP_CODE, totpCode, totpUri, verifyTotp, verifyTotpCode, type TotpParameters } from "@portcullis/mfa";
 
 // RFC 6238 Appendix B: 8-digit codes for the RFC's seeds (the ASCII digits 1234567890 repeated to
 // 20, 32 and 64 bytes), through the same otplib calls the routes make.
@@ -64,6 +64,11 @@ test.each([["12345"], ["1234567"], ["12a456"], [""], ["١٢٣٤٥٦"], [" 123456
     expect(await verifyTotp(newTotpSecret(), code, Date.now())).toBeUndefined();
   },
 );
+
+test("TOTP_CODE, the shape the bodies check before any lookup, is exactly six ASCII digits", () => {
+  expect(TOTP_CODE.test("123456")).toBe(true);
+  for (const code of ["12345", "1234567", "a123456", "123456a", "abcdef", "12 456"]) expect(TOTP_CODE.test(code)).toBe(false);
+});
 
 test("a new secret is 160 random bits in base32, and the otpauth URI names the issuer and the account", () => {
   const secret = newTotpSecret();
