@@ -1,7 +1,9 @@
 import express, { type RequestHandler } from "express";
 import request from "supertest";
 import { ScopePolicy, type Principal } from "@portcullis/core";
+import { METRICS } from "@portcullis/core/internal";
 import { requireAnyScope, requireScope, scopeGuards } from "@portcullis/require-scope";
+import { recordTelemetry } from "@portcullis/testing";
 
 const asKey = (scopes: string[]): Principal => ({ kind: "api_key", keyId: "key_1", owner: "alice", scopes });
 const asSession = (scopes: string[]): Principal => ({ kind: "session", userId: "u1", sessionId: "s1", owner: "u1", scopes, authenticatedAt: 0 });
@@ -134,4 +136,29 @@ test("an endpoint name holds only on its own route: a request that falls through
   app.get("/models/:id", endpoint("/svc/GetModel"), (_req, _res, next) => next("route"));
   app.get("/models/:id", requireScope("read"), (_req, res) => void res.json({ reached: "the second route" }));
   await request(app).get("/models/7").expect(403); // the second route is "GET /models/:id", not /svc/GetModel
+});
+
+test("requireScope counts each decision under its own name, by outcome and credential type", async () => {
+  const telemetry = recordTelemetry();
+  try {
+    await request(createApp(asKey(["write"]), requireScope("write"))).get("/guarded").expect(200);
+    await request(createApp(asKey(["read"]), requireScope("write"))).get("/guarded").expect(403);
+    await request(createApp(undefined, requireScope("write"))).get("/guarded").expect(401);
+    const decisions = (await telemetry.points(METRICS.authOutcomes)).map(({ attributes, value }) => [
+      attributes["portcullis.middleware"],
+      attributes["portcullis.outcome"],
+      attributes["portcullis.credential.type"],
+      value,
+    ]);
+    expect(decisions).toEqual(
+      expect.arrayContaining([
+        ["requireScope", "success", "api_key", 1],
+        ["requireScope", "insufficient_permissions", "api_key", 1],
+        ["requireScope", "missing_credentials", "none", 1],
+      ]),
+    );
+    expect(decisions).toHaveLength(3);
+  } finally {
+    telemetry.stop();
+  }
 });
