@@ -18,6 +18,8 @@ export const AUDIT_ACTIONS = [
   "mfa.enable",
   "mfa.disable",
   "mfa.recovery_codes",
+  "identity.link",
+  "identity.unlink",
   "api_key.create",
   "api_key.revoke",
   "api_key.rotate",

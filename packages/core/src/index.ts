@@ -66,8 +66,10 @@ export {
 } from "./api-keys";
 export { MemoryKeyStore } from "./memory-key-store";
 export { type KeyCacheOptions } from "./verified-key-cache";
-export { type UserRecord, type UserStore, type PasswordHasher } from "./user-store";
-export { type NewUser, MemoryUserStore } from "./memory-user-store";
+export { type UserRecord, type UserStore, type NewUser, type ProvisioningUserStore, type PasswordHasher } from "./user-store";
+export { MemoryUserStore } from "./memory-user-store";
+export { type LinkedIdentity, type IdentityStore, type UnlinkOutcome } from "./identity-store";
+export { MemoryIdentityStore } from "./memory-identity-store";
 export {
   type MfaEnrolment,
   type MfaConfirmation,

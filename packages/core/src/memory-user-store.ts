@@ -1,12 +1,6 @@
 import { randomBase62 } from "./base62";
 import { PortcullisError } from "./errors";
-import { normalizeEmail, type PasswordHasher, type UserRecord, type UserStore } from "./user-store";
-
-export interface NewUser {
-  readonly email: string;
-  readonly password: string;
-  readonly role: string;
-}
+import { normalizeEmail, type NewUser, type PasswordHasher, type ProvisioningUserStore, type UserRecord } from "./user-store";
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 /** Control characters and half a surrogate pair: text a store cannot keep as it was sent (PostgreSQL refuses U+0000, UTF-8 has no half pair). */
@@ -18,7 +12,7 @@ export function validateNewUser(user: NewUser, passwords: PasswordHasher): void 
     throw new PortcullisError("invalid_request", "email: must be an email address");
   }
   if (typeof user.role !== "string" || user.role === "") throw new PortcullisError("invalid_request", "role: is required");
-  passwords.assertStorable(user.password);
+  if (user.password !== undefined) passwords.assertStorable(user.password);
 }
 
 /** A new user id: `usr_` and 16 base62 characters. */
@@ -30,9 +24,9 @@ export function newUserId(): string {
  * Users in this process: the zero-setup default for development, tests and the demo. Passwords
  * are hashed with the given hasher; nothing survives a restart.
  */
-export class MemoryUserStore implements UserStore {
+export class MemoryUserStore implements ProvisioningUserStore {
   readonly #passwords: PasswordHasher;
-  readonly #byId = new Map<string, UserRecord & { readonly passwordHash: string }>();
+  readonly #byId = new Map<string, StoredUser>();
   readonly #idByEmail = new Map<string, string>();
   readonly #now: () => number;
 
@@ -42,13 +36,16 @@ export class MemoryUserStore implements UserStore {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */
+  /** Adds a user, passwordless without `password`. @throws PortcullisError `conflict` when the email is taken. */
   async create(user: NewUser): Promise<UserRecord> {
     validateNewUser(user, this.#passwords);
     const email = normalizeEmail(user.email);
     const taken = () => new PortcullisError("conflict", "email: already registered");
     if (this.#idByEmail.has(email)) throw taken();
-    const record = { id: newUserId(), email, role: user.role, passwordHash: await this.#passwords.hash(user.password) };
+    const record: StoredUser =
+      user.password === undefined
+        ? { id: newUserId(), email, role: user.role, passwordless: true }
+        : { id: newUserId(), email, role: user.role, passwordHash: await this.#passwords.hash(user.password) };
     // Checked again after the hash: a concurrent sign-up with this address may have finished meanwhile.
     if (this.#idByEmail.has(email)) throw taken();
     this.#byId.set(record.id, record);
@@ -77,11 +74,23 @@ export class MemoryUserStore implements UserStore {
     const user = this.#byId.get(userId);
     if (!user) return false;
     this.#passwords.assertStorable(newPassword);
-    this.#byId.set(userId, { ...user, passwordHash: await this.#passwords.hash(newPassword), passwordChangedAt: this.#now() });
+    const { passwordless: _none, ...rest } = user;
+    this.#byId.set(userId, { ...rest, passwordHash: await this.#passwords.hash(newPassword), passwordChangedAt: this.#now() });
+    return true;
+  }
+
+  async setRole(userId: string, role: string): Promise<boolean> {
+    const user = this.#byId.get(userId);
+    if (!user) return false;
+    if (typeof role !== "string" || role === "") throw new PortcullisError("invalid_request", "role: is required");
+    this.#byId.set(userId, { ...user, role });
     return true;
   }
 }
 
-function publicUser({ passwordHash: _hash, ...user }: UserRecord & { readonly passwordHash: string }): UserRecord {
+/** A user as kept here: a passwordless one has no hash, and never matches a password. */
+type StoredUser = UserRecord & { readonly passwordHash?: string };
+
+function publicUser({ passwordHash: _hash, ...user }: StoredUser): UserRecord {
   return user;
 }

@@ -6,6 +6,11 @@ export interface UserRecord {
   readonly role: string;
   /** When the password last changed, in milliseconds since the epoch. */
   readonly passwordChangedAt?: number;
+  /**
+   * True for an account made without a password (through a sign-in provider): it signs in only
+   * through its linked identities, so the last of them cannot be unlinked. Absent means it has one.
+   */
+  readonly passwordless?: boolean;
 }
 
 /**
@@ -23,6 +28,24 @@ export interface UserStore {
   verifyCredentials(email: string, password: string): Promise<UserRecord | undefined>;
   /** Sets a new password; false if there is no such user. */
   changePassword(userId: string, newPassword: string): Promise<boolean>;
+}
+
+/** A user to add: without `password`, the account is passwordless (see `UserRecord.passwordless`). */
+export interface NewUser {
+  readonly email: string;
+  readonly password?: string;
+  readonly role: string;
+}
+
+/**
+ * A user store that can also add users and change their role: what sign-up through a provider
+ * and single sign-on's just-in-time provisioning need. The shipped adapters are all of this kind.
+ */
+export interface ProvisioningUserStore extends UserStore {
+  /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */
+  create(user: NewUser): Promise<UserRecord>;
+  /** Sets the user's role; false if there is no such user. */
+  setRole(userId: string, role: string): Promise<boolean>;
 }
 
 /** Hashes and checks passwords; `bcryptPasswords()` in `@portcullis/session-auth` is the default. */
