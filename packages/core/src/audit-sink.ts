@@ -46,7 +46,10 @@ export interface AuditEvent {
   readonly userId?: string;
   /** The owner of the key involved. */
   readonly owner?: string;
-  /** The key or session acted on by a management action. */
+  /**
+   * The key or session acted on by a management action; for a sign-in through a provider, and an
+   * identity linked or unlinked, the provider's id.
+   */
   readonly targetId?: string;
   readonly ip?: string;
   readonly userAgent?: string;

@@ -64,7 +64,7 @@ export {
   type StoreCallTrace,
   startStoreCall,
 } from "./telemetry";
-export { KEY_STORE, USER_STORE, SESSION_STORE, SESSION_INDEX, LIMITER_STORE, AUDIT_SINK, MFA_STORE } from "./store-operations";
+export { KEY_STORE, USER_STORE, SESSION_STORE, SESSION_INDEX, LIMITER_STORE, AUDIT_SINK, MFA_STORE, IDENTITY_STORE } from "./store-operations";
 export { traceSessionStore } from "./traced-session-store";
 export { type Deadline, startDeadline, failOverBy } from "./fail-over";
 export { isLimiterStore } from "./limiter-store";

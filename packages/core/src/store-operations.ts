@@ -16,8 +16,11 @@ export const KEY_STORE = storeOperations("KeyStore", [
   "usage",
 ]);
 
-/** What `sessionAuth`, `authRouter` and the second factor ask of the `UserStore`. */
-export const USER_STORE = storeOperations("UserStore", ["findById", "verifyCredentials", "changePassword"]);
+/** What `sessionAuth`, `authRouter`, the second factor and OAuth sign-in ask of the `UserStore`. */
+export const USER_STORE = storeOperations("UserStore", ["findById", "findByEmail", "verifyCredentials", "changePassword", "create", "setRole"]);
+
+/** OAuth sign-in's calls on the `IdentityStore`. */
+export const IDENTITY_STORE = storeOperations("IdentityStore", ["find", "listByUser", "link", "unlink"]);
 
 /** express-session's calls on the session store, and the `take` that `authRouter` adds. */
 export const SESSION_STORE = storeOperations("SessionStore", ["get", "set", "destroy", "touch", "take"]);

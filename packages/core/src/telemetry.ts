@@ -55,12 +55,12 @@ export const TELEMETRY_ATTRIBUTES = {
 /** The middlewares whose decisions `portcullis.auth.outcomes` counts. */
 export type AuthMiddleware = "apiKeyAuth" | "keyRateLimit" | "sessionAuth" | "authRouter" | "requireScope" | "loginRateLimit";
 /** What kind of credential a decision was about. */
-export type CredentialType = "api_key" | "session" | "password" | "none";
+export type CredentialType = "api_key" | "session" | "password" | "oauth" | "none";
 /** A decision: the request passed the check, or was refused with this code. */
 export type AuthOutcome = "success" | ErrorCode;
 
 /** The store ports whose calls are traced. */
-export type StorePort = "KeyStore" | "UserStore" | "SessionStore" | "SessionIndex" | "LimiterStore" | "AuditSink" | "MfaStore";
+export type StorePort = "KeyStore" | "UserStore" | "SessionStore" | "SessionIndex" | "LimiterStore" | "AuditSink" | "MfaStore" | "IdentityStore";
 
 /** One operation of a store port, named once: its span name and attributes. */
 export interface StoreOperation {
@@ -170,6 +170,7 @@ export function authOutcomeRecorder(middleware: AuthMiddleware): AuthOutcomeReco
     api_key: attributesOf("api_key", "success"),
     session: attributesOf("session", "success"),
     password: attributesOf("password", "success"),
+    oauth: attributesOf("oauth", "success"),
     none: attributesOf("none", "success"),
   };
   return {

@@ -29,7 +29,9 @@ import {
 import { requireRecentAuth } from "@portcullis/require-scope";
 import { reauthenticationRequired } from "@portcullis/require-scope/internal";
 import { z } from "zod";
-import { completeLogin, endSession, meJson, startSession } from "./login-session";
+import { completeLogin, continueUnderNewId, endSession, meJson } from "./login-session";
+import { isOAuthSignIn, type OAuthSignIn } from "./oauth-port";
+import { oauthSignInRoutes } from "./oauth-routes";
 import { authRouterErrorFormat, beginMfaLogin } from "./pending-sign-in";
 import { cookieDeliverable, sameSiteOnly, sessionOwner } from "./route-checks";
 import { isSecondFactor, type SecondFactor, type SecondFactorRoutes } from "./second-factor-port";
@@ -71,6 +73,14 @@ export interface AuthRouterOptions extends ErrorResponseOptions {
    * @default undefined (passwords only; no second-factor routes are mounted)
    */
   readonly mfa?: SecondFactor;
+  /**
+   * Sign-in through OAuth and OpenID Connect providers (Google, GitHub, a company's SSO):
+   * `oauthSignIn({ providers, identities, callbackBaseUrl })` from `@portcullis/oauth`. It adds its
+   * routes (`/oauth/…`: start, callback, linked identities), and a password sign-in by an email
+   * whose domain must use single sign-on answers 403 `sso_required`.
+   * @default undefined (passwords only)
+   */
+  readonly oauth?: OAuthSignIn;
 }
 
 const RECENT_AUTH_RULE = "must be a whole number of milliseconds";
@@ -89,6 +99,7 @@ const authRouterOptions = z.strictObject(
       isSecondFactor,
       "must be a second factor, such as totpSecondFactor({ store, encryptionKey, issuer }) from @portcullis/mfa (a plain { store, encryptionKey, issuer } object is what totpSecondFactor takes)",
     ).optional(),
+    oauth: checked(isOAuthSignIn, "must be OAuth sign-in: oauthSignIn({ providers, identities, callbackBaseUrl }) from @portcullis/oauth").optional(),
     ...errorResponseOptions,
   },
   { error: (issue) => (issue.code === "invalid_type" ? "options are required: authRouter({ users })" : undefined) },
@@ -119,7 +130,7 @@ const HANDLE = /^[0-9A-Za-z]{16}$/;
  */
 export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   const config = resolveOptions("authRouter", authRouterOptions, options);
-  const { users, rateLimit, mfa, recentAuthMaxAgeMs } = config;
+  const { users, rateLimit, mfa, oauth, recentAuthMaxAgeMs } = config;
   const passwords = boundedPasswordChecks(users, config.passwordTimeoutMs);
   const respond = createErrorResponder({ ...config, formatError: config.formatError ?? authRouterErrorFormat });
   const outcomes = authOutcomeRecorder("authRouter");
@@ -144,6 +155,11 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.post("/login", cookieDeliverable, json, requireJsonBody, sameSiteOnly, ...limited, asyncHandler(async function login(req, res) {
     const context = sessionContextOf(req, "authRouter");
     const { email, password } = parseRequest(loginBody, req.body, "body");
+    const ssoRequired = oauth?.passwordRefusal(req, email);
+    if (ssoRequired) {
+      context.record(req, { action: "session.login", outcome: "failure", code: ssoRequired.code });
+      throw ssoRequired;
+    }
     const user = await passwords.verifyCredentials(email, password);
     if (!user) {
       context.record(req, { action: "session.login", outcome: "failure", code: "invalid_credentials" });
@@ -193,7 +209,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     const body = parseRequest<{ password: string; code?: unknown }>(mfa ? reauthenticateWithCodeBody : reauthenticateBody, req.body, "body");
     const { password } = body;
     const code = body.code === undefined ? undefined : parseRequest(mfa!.reauthenticationCode, body.code, "code");
-    await confirmPassword(users, passwords, context, userId, password, "session.reauthenticate", req);
+    await confirmPassword(users, passwords, context, userId, password, "session.reauthenticate", req, oauth);
     const now = context.now();
     if (code === undefined) {
       req.session.portcullis!.authenticatedAt = now;
@@ -259,6 +275,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   }));
 
   if (mfa) mfa.addRoutes(router, secondFactorRoutes(users, json, limited, recentAuth, () => outcomes.success("password")));
+  if (oauth) oauth.addRoutes(router, oauthSignInRoutes(users, mfa, recentAuth, outcomes));
 
   router.use(function authRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
     const refusal = fromRequestError(error);
@@ -266,19 +283,6 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     respond(refusal, req, res, next);
   });
   return router;
-}
-
-/**
- * This session goes on under a new id with `data`, but only if it still exists: a logout or a
- * revocation that came while a password was hashed or a code checked wins, and nothing is
- * written back.
- */
-async function continueUnderNewId(req: Request, context: SessionContext, userId: string, data: PortcullisSessionData): Promise<void> {
-  const previousId = req.sessionID;
-  if (!(await callStore(SESSION_STORE.take, context.timeoutMs, () => context.store.take(previousId)))) throw unauthenticated(req, context.realm);
-  await callStore(SESSION_INDEX.remove, context.timeoutMs, () => context.index.remove(userId, previousId));
-  req.sessionStore.generate(req);
-  await startSession(req, context, data);
 }
 
 /** The user store's password work, each call bounded by `timeoutMs`. */
@@ -299,8 +303,11 @@ async function confirmPassword(
   password: string,
   action: "session.reauthenticate" | "password.change",
   req: Request,
+  oauth?: OAuthSignIn,
 ): Promise<void> {
   const current = await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(userId));
+  const ssoRequired = current && oauth?.passwordRefusal(req, current.email);
+  if (ssoRequired) throw ssoRequired;
   const confirmed = current && (await passwords.verifyCredentials(current.email, password));
   if (!confirmed || confirmed.id !== userId) {
     context.record(req, { action, outcome: "failure", code: "invalid_credentials", userId, owner: userId });

@@ -5,6 +5,7 @@ export { memorySessionStorage } from "./memory-session-storage";
 export { expressSessionStorage, type ExpressSessionStorageOptions } from "./express-session-storage";
 export { MemorySessionStore } from "./memory-session-store";
 export { MemorySessionIndex } from "./session-index";
-export type { PortcullisSessionData, PendingMfaLogin, SessionTimeouts } from "./session-data";
+export type { PortcullisSessionData, PendingMfaLogin, PendingOAuthFlow, SessionTimeouts } from "./session-data";
 export { authRouterErrorFormat, MFA_LOGIN_TTL_MS } from "./pending-sign-in";
 export type { SecondFactor, SecondFactorContext, SecondFactorRoutes, SignInProof } from "./second-factor-port";
+export { isOAuthSignIn, type OAuthSignIn, type OAuthSignInRoutes, type ProviderProof, type ProviderSignIn } from "./oauth-port";

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import { type UserRecord } from "@portcullis/core";
-import { randomBase62, callStore, SESSION_INDEX } from "@portcullis/core/internal";
+import { randomBase62, callStore, unauthenticated, SESSION_INDEX, SESSION_STORE } from "@portcullis/core/internal";
 import { principalOf } from "./session-auth";
 import type { SessionContext } from "./session-context";
 import { sessionForgetAt, type PortcullisSessionData } from "./session-data";
@@ -46,16 +46,34 @@ export async function startSession(req: Request, context: SessionContext, data: 
   await context.store.creating(req.sessionID, () => save(req, context.timeoutMs, context.realm));
 }
 
-/**
- * The end of every successful sign-in, with a password alone or with a second factor: the
- * session (already under a new id) is started, the oldest sessions past the cap are signed out,
- * the login is recorded and the user answered.
- */
+/** The end of every successful sign-in with a password, alone or with a second factor: the session started and the user answered. */
 export async function completeLogin(req: Request, res: Response, context: SessionContext, user: UserRecord, proof: LoginProof): Promise<void> {
+  await signInSession(req, context, user, proof);
+  res.set("Cache-Control", "no-store").json(meJson(user, principalOf(req.session.portcullis!, req.sessionID, context.roles).scopes));
+}
+
+/**
+ * A successful sign-in without its answer (a provider's ends on a redirect): the session, already
+ * under a new id, is started, the oldest past the cap are signed out, and the login is recorded,
+ * with the provider's id as its `targetId` when it came through one.
+ */
+export async function signInSession(req: Request, context: SessionContext, user: UserRecord, proof: LoginProof, provider?: string): Promise<void> {
   await startSession(req, context, newSessionData(req, user, context.now(), proof));
   await signOutBeyondCap(context, user.id);
-  context.record(req, { action: "session.login", outcome: "success", userId: user.id, owner: user.id });
-  res.set("Cache-Control", "no-store").json(meJson(user, principalOf(req.session.portcullis!, req.sessionID, context.roles).scopes));
+  context.record(req, { action: "session.login", outcome: "success", userId: user.id, owner: user.id, ...(provider === undefined ? {} : { targetId: provider }) });
+}
+
+/**
+ * This session goes on under a new id with `data`, but only if it still exists: a logout or a
+ * revocation that came while a password was hashed or a code checked wins, and nothing is
+ * written back.
+ */
+export async function continueUnderNewId(req: Request, context: SessionContext, userId: string, data: PortcullisSessionData): Promise<void> {
+  const previousId = req.sessionID;
+  if (!(await callStore(SESSION_STORE.take, context.timeoutMs, () => context.store.take(previousId)))) throw unauthenticated(req, context.realm);
+  await callStore(SESSION_INDEX.remove, context.timeoutMs, () => context.index.remove(userId, previousId));
+  req.sessionStore.generate(req);
+  await startSession(req, context, data);
 }
 
 export async function endSession(context: SessionContext, userId: string, sessionId: string): Promise<void> {

@@ -23,13 +23,15 @@ export async function beginMfaLogin(req: Request, context: SessionContext, user:
 
 /**
  * `authRouter`'s error body when the host gives no `formatError`: the default one, plus the
- * `methods` of an `mfa_required` answer (a host's own formatter finds them in `error.data`).
+ * `methods` of an `mfa_required` answer and the `sso_url` of an `sso_required` one (a host's own
+ * formatter finds them in `error.data`: `methods`, `ssoUrl`).
  *
  * @example
  * portcullisErrorHandler({ formatError: authRouterErrorFormat }); // with onError: "next", keeps `methods`
  */
 export const authRouterErrorFormat: ErrorFormatter = (error, req) => {
   const formatted = defaultErrorFormat(error, req);
-  if (error.code !== "mfa_required") return formatted;
-  return { ...formatted, body: { ...(formatted.body as object), methods: error.data.methods } };
+  if (error.code === "mfa_required") return { ...formatted, body: { ...(formatted.body as object), methods: error.data.methods } };
+  if (error.code === "sso_required") return { ...formatted, body: { ...(formatted.body as object), sso_url: error.data.ssoUrl } };
+  return formatted;
 };

@@ -136,12 +136,12 @@ export function sessionAuth(options: Readonly<SessionAuthOptions>): RequestHandl
   const respond = createErrorResponder(config);
   const outcomes = authOutcomeRecorder("sessionAuth");
   const { timeouts, now } = config;
-  // A sign-in waiting for its code lives only as long as it can be finished, and a minute more
-  // so that a late code is told it came too late rather than that nothing was waiting.
-  const ttl = (data: session.SessionData) =>
-    data.portcullisMfaLogin
-      ? Math.max(1, Math.ceil((data.portcullisMfaLogin.expiresAt + 60_000 - now()) / 1000))
-      : sessionTtlSeconds(data.portcullis, timeouts, now());
+  // A sign-in waiting for its code or its provider lives only as long as it can be finished, and
+  // a minute more so that a late answer is told it came too late rather than that nothing was waiting.
+  const ttl = (data: session.SessionData) => {
+    const pendingUntil = data.portcullisMfaLogin?.expiresAt ?? (data.portcullis ? undefined : data.portcullisOAuth?.expiresAt);
+    return pendingUntil === undefined ? sessionTtlSeconds(data.portcullis, timeouts, now()) : Math.max(1, Math.ceil((pendingUntil + 60_000 - now()) / 1000));
+  };
   const { timeoutMs, users } = config;
   const { store, index } = openStorage(config.sessions, { ttlSeconds: ttl, timeoutMs, now });
   const cookie = { httpOnly: true, sameSite: "lax" as const, secure: config.secure, path: "/" };

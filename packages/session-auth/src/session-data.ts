@@ -36,10 +36,30 @@ export interface PendingMfaLogin {
   id: string;
 }
 
+/**
+ * A sign-in through a provider, between the redirect to the provider and its answer. The secrets
+ * that bind the answer to this browser live here, server-side, never in a cookie or the URL.
+ */
+export interface PendingOAuthFlow {
+  /** The provider's id; an answer is checked against this provider only (no mix-up). */
+  provider: string;
+  /** Sent to the provider and checked, in constant time, against the `state` it returns. */
+  state: string;
+  /** Checked against the ID token's `nonce`. */
+  nonce: string;
+  /** PKCE's code verifier, sent with the code. */
+  codeVerifier: string;
+  /** What the answer does: sign in, link the identity to the signed-in user, or renew the session's authentication. */
+  intent: "sign_in" | "link" | "reauthenticate";
+  /** The provider must answer before this instant. */
+  expiresAt: number;
+}
+
 declare module "express-session" {
   interface SessionData {
     portcullis?: PortcullisSessionData;
     portcullisMfaLogin?: PendingMfaLogin;
+    portcullisOAuth?: PendingOAuthFlow;
   }
 }
 

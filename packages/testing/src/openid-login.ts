@@ -20,9 +20,10 @@ function promptOf(html: string): string | undefined {
 
 /**
  * Follows the provider's redirects from the authorization URL, answering its development login
- * page (any password) and consent page, until it redirects off the provider, and returns that URL.
+ * page (any password) and consent page (or cancelling it, with `denyConsent`), until it redirects
+ * off the provider, and returns that URL.
  */
-export async function driveDevInteractions(authorizationUrl: URL, issuer: string, accountId: string): Promise<URL> {
+export async function driveDevInteractions(authorizationUrl: URL, issuer: string, accountId: string, options: { readonly denyConsent?: boolean } = {}): Promise<URL> {
   const origin = new URL(issuer).origin;
   const jar: CookieJar = new Map();
   let url = authorizationUrl;
@@ -38,6 +39,14 @@ export async function driveDevInteractions(authorizationUrl: URL, issuer: string
     const prompt = promptOf(page);
     if (response.status !== 200 || !url.pathname.startsWith("/interaction/") || !prompt) {
       throw new Error(`completeLogin: the provider answered ${response.status} at ${url.pathname} instead of redirecting: ${page.slice(0, 300)}`);
+    }
+    if (prompt === "consent" && options.denyConsent) {
+      // oidc-provider's own route for an interaction the user cancels: it answers access_denied.
+      const aborted = await send(jar, new URL(`${url.pathname}/abort`, url));
+      const next = aborted.headers.get("location");
+      if (!next) throw new Error(`completeLogin: cancelling the consent page answered ${aborted.status} without a redirect`);
+      url = new URL(next, url);
+      continue;
     }
     const form = new URLSearchParams(prompt === "login" ? { prompt, login: accountId, password: "any" } : { prompt });
     const submitted = await send(jar, url, { method: "POST", body: form });

@@ -63,9 +63,10 @@ export interface TestOpenIdProvider {
    * Signs `accountId` in and consents, through the provider's development login and consent pages,
    * as a fresh browser with a cookie jar would (no session is kept between calls), starting at `authorizationUrl`. Resolves to the URL the
    * provider finally redirects to, off the provider: the client's redirect URI with `code`,
-   * `state` and `iss` (or `error` when the provider refuses the request). Never fetches it.
+   * `state` and `iss` (or `error` when the provider refuses the request, or `access_denied` with
+   * `denyConsent`, which cancels the consent page). Never fetches it.
    */
-  completeLogin(authorizationUrl: URL | string, accountId: string): Promise<URL>;
+  completeLogin(authorizationUrl: URL | string, accountId: string, options?: { readonly denyConsent?: boolean }): Promise<URL>;
   stop(): Promise<void>;
 }
 
@@ -172,11 +173,11 @@ export async function startOpenIdProvider({
     issuer,
     port,
     url: (path) => new URL(path, issuer),
-    async completeLogin(authorizationUrl, accountId) {
+    async completeLogin(authorizationUrl, accountId, options) {
       if (!byId.has(accountId)) {
         throw new Error(`completeLogin: no account "${accountId}"; the provider knows ${[...byId.keys()].map((sub) => `"${sub}"`).join(", ")}`);
       }
-      return driveDevInteractions(new URL(authorizationUrl), issuer, accountId);
+      return driveDevInteractions(new URL(authorizationUrl), issuer, accountId, options);
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,130 @@
+import type * as OpenIdClient from "openid-client";
+import { PortcullisError } from "@portcullis/core";
+import { normalizeEmail, resolveOptions } from "@portcullis/core/internal";
+import { z } from "zod";
+import { askProvider } from "./provider-errors";
+import type { OAuthProvider, ProviderAccount } from "./provider";
+import { providerBasicsShape, stringRecord, type ProviderBasics } from "./provider-options";
+
+/** Options of {@link oidcProvider}. */
+export interface OidcProviderOptions extends ProviderBasics {
+  /** The issuer URL; its metadata is read from `<issuer>/.well-known/openid-configuration` on first use. */
+  readonly issuer: string;
+  /**
+   * The scopes asked for.
+   * @default ["openid", "email", "profile"]
+   */
+  readonly scopes?: readonly string[];
+  /** Extra authorization request parameters, such as `{ prompt: "select_account" }`. */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+  /**
+   * Accept an `http://` issuer on a loopback address (a development provider such as the demo's).
+   * Anything else must be HTTPS.
+   * @default false
+   */
+  readonly allowHttpOnLoopback?: boolean;
+}
+
+/** openid-client is ES-module only; Node 20.19+ requires it, and it is loaded on first use. */
+function openIdClient(): typeof OpenIdClient {
+  return require("openid-client") as typeof OpenIdClient;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+/**
+ * Any OpenID Connect provider, by issuer URL (discovery). The protocol is openid-client's: the
+ * authorization code flow with PKCE (S256), `state` and `nonce`, and the ID token validated
+ * (signature through the provider's JWKS, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`); the `iss`
+ * response parameter is checked where the provider sends it (RFC 9207).
+ *
+ * @example
+ * oidcProvider({ id: "acme", name: "Acme SSO", issuer: "https://login.acme.example", clientId, clientSecret })
+ */
+export function oidcProvider(options: Readonly<OidcProviderOptions>): OAuthProvider {
+  const config = resolveOptions("oidcProvider", oidcProviderOptions, options);
+  const { id, name, clientId, clientSecret, timeoutMs } = config;
+  const issuer = issuerUrl(config.issuer, config.allowHttpOnLoopback);
+  const scope = config.scopes.join(" ");
+  const extraParams = { ...config.authorizationParams };
+  let configuration: Promise<OpenIdClient.Configuration> | undefined;
+  // Discovered once; a failed discovery is forgotten, so the next sign-in tries again.
+  const configure = () =>
+    (configuration ??= (async () => {
+      const client = openIdClient();
+      const execute = issuer.protocol === "http:" ? [client.allowInsecureRequests] : [];
+      const config = await client.discovery(issuer, clientId, undefined, client.ClientSecretBasic(clientSecret), { execute, timeout: timeoutMs / 1000 });
+      config.timeout = timeoutMs / 1000;
+      return config;
+    })().catch((error: unknown) => {
+      configuration = undefined;
+      throw error;
+    }));
+
+  return {
+    id,
+    name,
+    authorizationUrl: (request) =>
+      askProvider(id, async () => {
+        const client = openIdClient();
+        return client.buildAuthorizationUrl(await configure(), {
+          ...extraParams,
+          redirect_uri: request.redirectUri,
+          scope,
+          state: request.state,
+          nonce: request.nonce,
+          code_challenge: await client.calculatePKCECodeChallenge(request.codeVerifier),
+          code_challenge_method: "S256",
+          ...(request.forceLogin ? { prompt: "login", max_age: "0" } : {}),
+        });
+      }),
+    verifyAnswer: (answer, request) =>
+      askProvider(id, async () => {
+        const client = openIdClient();
+        const config = await configure();
+        const tokens = await client.authorizationCodeGrant(config, answer, {
+          pkceCodeVerifier: request.codeVerifier,
+          expectedState: request.state,
+          expectedNonce: request.nonce,
+          idTokenExpected: true,
+          ...(request.forceLogin ? { maxAge: 300 } : {}),
+        });
+        let claims: Record<string, unknown> = { ...tokens.claims()! };
+        if (claims.email === undefined && config.serverMetadata().userinfo_endpoint) {
+          // The ID token is what was verified; userinfo only fills in the email, for the same subject.
+          const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub as string);
+          claims = { ...info, ...claims };
+        }
+        return accountOf(claims);
+      }),
+  };
+}
+
+/** The account an ID token (with userinfo) names. */
+export function accountOf(claims: Record<string, unknown>): ProviderAccount {
+  const subject = claims.sub;
+  if (typeof subject !== "string" || subject === "") throw new PortcullisError("oauth_failed");
+  const email = typeof claims.email === "string" && claims.email !== "" ? normalizeEmail(claims.email) : undefined;
+  return { subject, ...(email === undefined ? {} : { email }), emailVerified: email !== undefined && claims.email_verified === true, claims };
+}
+
+const ISSUER_RULE = "must be an https:// URL (http:// only on a loopback address, with allowHttpOnLoopback: true)";
+
+/** The options, checked, with their defaults. */
+const oidcProviderOptions = z.strictObject(
+  {
+    ...providerBasicsShape(),
+    issuer: z.url({ error: ISSUER_RULE }),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/), { error: "must be an array of scope tokens" }).min(1).default(["openid", "email", "profile"]),
+    authorizationParams: stringRecord.default({}),
+    allowHttpOnLoopback: z.boolean().default(false),
+  },
+  { error: (issue) => (issue.code === "invalid_type" ? "options are required: oidcProvider({ id, name, issuer, clientId, clientSecret })" : undefined) },
+);
+
+/** The issuer, which must be HTTPS but for a development provider on this machine. */
+export function issuerUrl(issuer: string, allowHttpOnLoopback: boolean, factory = "oidcProvider"): URL {
+  const url = new URL(issuer);
+  if (url.protocol === "https:" || (url.protocol === "http:" && allowHttpOnLoopback && LOOPBACK.has(url.hostname))) return url;
+  throw new TypeError(`${factory}: "issuer" ${ISSUER_RULE}, got ${JSON.stringify(issuer)}`);
+}
