@@ -35,7 +35,8 @@ const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 /**
  * Any OpenID Connect provider, by issuer URL (discovery). The protocol is openid-client's: the
  * authorization code flow with PKCE (S256), `state` and `nonce`, and the ID token validated
- * (signature through the provider's JWKS, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`); the `iss`
+ * (signature through the provider's JWKS, checked though TLS would let it be skipped; `iss`, `aud`,
+ * `azp`, `exp`, `iat`, `nonce`); the `iss`
  * response parameter is checked where the provider sends it (RFC 9207).
  *
  * @example
@@ -52,7 +53,9 @@ export function oidcProvider(options: Readonly<OidcProviderOptions>): OAuthProvi
   const configure = () =>
     (configuration ??= (async () => {
       const client = openIdClient();
-      const execute = issuer.protocol === "http:" ? [client.allowInsecureRequests] : [];
+      // TLS alone vouches for a token endpoint's ID token (OIDC Core 3.1.3.7), so openid-client skips
+      // its signature by default; the issue's contract, and defence in depth, want it checked too.
+      const execute = [client.enableNonRepudiationChecks, ...(issuer.protocol === "http:" ? [client.allowInsecureRequests] : [])];
       const config = await client.discovery(issuer, clientId, undefined, client.ClientSecretBasic(clientSecret), { execute, timeout: timeoutMs / 1000 });
       config.timeout = timeoutMs / 1000;
       return config;

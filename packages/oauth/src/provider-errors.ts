@@ -1,13 +1,17 @@
 import { PortcullisError, isPortcullisError } from "@portcullis/core";
 
-/** Whether a failure means the provider could not be reached or did not answer in time. */
-function isUnreachable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === "TimeoutError" || error.name === "AbortError") return true;
-  if (error instanceof TypeError && error.message === "fetch failed") return true; // undici: refused, reset, DNS
-  const status = (error as { status?: unknown }).status ?? (error.cause as { status?: unknown } | undefined)?.status;
+/**
+ * Whether a failure means the provider could not be reached or did not answer in time. Read by
+ * shape, not `instanceof`: fetch's errors come from Node's own realm, which a test runner's
+ * sandbox (or a second copy of a library) does not share.
+ */
+function isUnreachable(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== "object" || depth > 5) return false;
+  const { name, message, status, cause } = error as { name?: unknown; message?: unknown; status?: unknown; cause?: unknown };
+  if (name === "TimeoutError" || name === "AbortError") return true;
+  if (name === "TypeError" && message === "fetch failed") return true; // undici: refused, reset, DNS
   if (typeof status === "number" && status >= 500) return true;
-  return error.cause !== undefined && error.cause !== error && isUnreachable(error.cause);
+  return isUnreachable(cause, depth + 1);
 }
 
 /**

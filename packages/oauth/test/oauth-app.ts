@@ -53,6 +53,7 @@ export async function createOAuthApp(options: {
   const oauth = oauthSignIn({ providers: options.providers, identities, callbackBaseUrl: CALLBACK_BASE, ...options.oauth });
   app.use("/api/auth", authRouter({ users, oauth, ...(options.mfa ? { mfa: options.mfa } : {}) }));
   app.post("/api/danger", requireRecentAuth({ maxAgeMs: 5 * 60_000, now }), (_req, res) => void res.json({ done: true }));
+  app.post("/api/critical", requireRecentAuth({ maxAgeMs: 5 * 60_000, secondFactor: true, now }), (_req, res) => void res.json({ done: true }));
   app.use(portcullisFinalHandlers());
   return { app, users, identities, audit, clock, pat };
 }
