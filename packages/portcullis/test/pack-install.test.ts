@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "../../..");
-const PACKAGES = ["core", "redis", "postgres", "api-key-auth", "require-scope", "api-keys-router", "session-auth", "mfa", "login-rate-limit", "redact-response", "portcullis"];
+const PACKAGES = ["core", "redis", "postgres", "api-key-auth", "require-scope", "api-keys-router", "session-auth", "mfa", "oauth", "login-rate-limit", "redact-response", "portcullis"];
 let work = "";
 const tarball: Record<string, string> = {};
 
@@ -105,6 +105,50 @@ test("the middleware packages compose in a fresh Express app without the umbrell
        const who: Principal | undefined = req.auth; // typed by the global augmentation in core
        res.json({ kind: who?.kind, owner: who?.owner });
      });`,
+  );
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, module: "node16", moduleResolution: "node16", target: "ES2022", noEmit: true, esModuleInterop: true, types: ["node"] }, files: ["app.ts"] }),
+  );
+  run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
+}, 180_000);
+
+test("@portcullis/oauth loads openid-client (an ES module) from CommonJS on Node 20.19+, answers a provider that is down with 503, and type-checks", () => {
+  const dir = freshApp("oauth", ["core", "require-scope", "session-auth", "oauth"], ["express@5", "@types/express@5", "@types/express-session", "@types/node@20"]);
+  writeFileSync(
+    join(dir, "server.cjs"),
+    `const express = require("express");
+     const { MemoryIdentityStore, MemoryUserStore } = require("@portcullis/core");
+     const { authRouter, bcryptPasswords, sessionAuth } = require("@portcullis/session-auth");
+     const { oauthSignIn, oidcProvider, githubProvider } = require("@portcullis/oauth");
+     const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+     const oauth = oauthSignIn({
+       providers: [
+         oidcProvider({ id: "down", name: "Down", issuer: "http://127.0.0.1:1", clientId: "c", clientSecret: "s", allowHttpOnLoopback: true, timeoutMs: 2000 }),
+         githubProvider({ clientId: "c", clientSecret: "s" }),
+       ],
+       identities: new MemoryIdentityStore(),
+       callbackBaseUrl: "http://127.0.0.1:1/api/auth/oauth",
+     });
+     const app = express();
+     app.use("/api", sessionAuth({ secret: "s".repeat(32), roles: {}, secure: false }));
+     app.use("/api/auth", authRouter({ users, oauth }));
+     const server = app.listen(0, "127.0.0.1", async () => {
+       const base = "http://127.0.0.1:" + server.address().port;
+       const providers = await (await fetch(base + "/api/auth/oauth/providers")).json();
+       const down = await fetch(base + "/api/auth/oauth/down");
+       console.log(JSON.stringify([providers.providers.map((p) => p.id), down.status, (await down.json()).error]));
+       server.close();
+     });`,
+  );
+  expect(JSON.parse(run("node", ["server.cjs"], dir))).toEqual([["down", "github"], 503, "provider_unavailable"]);
+
+  writeFileSync(
+    join(dir, "app.ts"),
+    `import { MemoryIdentityStore } from "@portcullis/core";
+     import { oauthSignIn, googleProvider, type OAuthProvider } from "@portcullis/oauth";
+     const google: OAuthProvider = googleProvider({ clientId: "c", clientSecret: "s", hostedDomain: "example.com" });
+     export const oauth = oauthSignIn({ providers: [google], identities: new MemoryIdentityStore(), callbackBaseUrl: "https://app.example.com/api/auth/oauth" });`,
   );
   writeFileSync(
     join(dir, "tsconfig.json"),
