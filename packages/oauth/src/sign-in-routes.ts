@@ -106,6 +106,11 @@ export function addSignInRoutes(router: Router, routes: OAuthSignInRoutes, confi
         await routes.beginFlow(req, { provider: provider.id, state, nonce, codeVerifier, intent, expiresAt: context.now() + config.flowTtlMs });
         res.set("Cache-Control", "no-store").redirect(intent === "sign_in" ? 302 : 303, url.href);
       } catch (error) {
+        // A provider that cannot be reached is a failed attempt too; an unknown route is not.
+        if (isPortcullisError(error) && error.code === "provider_unavailable") {
+          routes.context(req).record(req, { action: ACTIONS[intent], outcome: "failure", code: error.code, targetId: String(req.params.provider) });
+          routes.recordRefusal(error.code);
+        }
         answerRefusal(error, req, res, next);
       }
     });

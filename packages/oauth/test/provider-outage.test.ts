@@ -23,12 +23,14 @@ async function openApp(issuer: string) {
   return createOAuthApp({ providers: [provider], oauth: { signUp: { role: "member" } } });
 }
 
-test("a provider that answers 503 at discovery: 503 provider_unavailable, no session written; it works once the provider is back", async () => {
-  const { app } = await openApp(idp.issuer);
+test("a provider that answers 503 at discovery: 503 provider_unavailable, logged, no session written; it works once the provider is back", async () => {
+  const { app, audit } = await openApp(idp.issuer);
   idp.setFault("down");
   const refused = await request(app).get("/api/auth/oauth/corp").expect(503);
   expect(refused.body).toMatchObject({ error: "provider_unavailable" });
   expect(refused.headers["set-cookie"]).toBeUndefined();
+  const logged = await audit.list({ limit: 10, unowned: true });
+  expect(logged.events.map(({ action, code, targetId }) => ({ action, code, targetId }))).toEqual([{ action: "session.login", code: "provider_unavailable", targetId: "corp" }]);
   idp.setFault(undefined);
   await request(app).get("/api/auth/oauth/corp").expect(302);
 });
