@@ -2,6 +2,7 @@ import type * as OpenIdClient from "openid-client";
 import { PortcullisError } from "@portcullis/core";
 import { normalizeEmail, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
+import { isHttpsOrLoopback, openIdClient } from "./openid-client";
 import { askProvider } from "./provider-errors";
 import type { OAuthProvider, ProviderAccount } from "./provider";
 import { providerBasicsShape, type ProviderBasics } from "./provider-options";
@@ -16,11 +17,7 @@ export interface GitHubProviderOptions extends Partial<Pick<ProviderBasics, "id"
   readonly urls?: { readonly web: string; readonly api: string };
 }
 
-const httpsOrLoopback = (value: string) => {
-  const url = new URL(value);
-  return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname));
-};
-const baseUrl = z.url().refine(httpsOrLoopback, { error: "must be an https:// URL (http:// only on a loopback address)" });
+const baseUrl = z.url().refine((value) => isHttpsOrLoopback(new URL(value)), { error: "must be an https:// URL (http:// only on a loopback address)" });
 
 const githubProviderOptions = z.strictObject(
   {
@@ -29,10 +26,6 @@ const githubProviderOptions = z.strictObject(
   },
   { error: (issue) => (issue.code === "invalid_type" ? "options are required: githubProvider({ clientId, clientSecret })" : undefined) },
 );
-
-function openIdClient(): typeof OpenIdClient {
-  return require("openid-client") as typeof OpenIdClient;
-}
 
 /** What GitHub's `GET /user/emails` lists. */
 interface GitHubEmail {

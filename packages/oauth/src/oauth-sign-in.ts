@@ -2,6 +2,7 @@ import type { IdentityStore } from "@portcullis/core";
 import { checked, configError, resolveOptions, wholeNumber } from "@portcullis/core/internal";
 import type { OAuthSignIn } from "@portcullis/session-auth";
 import { z } from "zod";
+import { isHttpsOrLoopback } from "./openid-client";
 import type { OAuthProvider } from "./provider";
 import { addSignInRoutes } from "./sign-in-routes";
 import { domainOf, ssoDomainSchema, ssoRequired, type SsoDomain } from "./sso";
@@ -53,8 +54,7 @@ const isIdentityStore = (value: unknown): value is IdentityStore =>
 const isCallbackBase = (value: unknown): value is string => {
   if (typeof value !== "string" || !URL.canParse(value)) return false;
   const url = new URL(value);
-  const loopback = ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
-  return (url.protocol === "https:" || (url.protocol === "http:" && loopback)) && url.search === "" && url.hash === "";
+  return isHttpsOrLoopback(url) && url.search === "" && url.hash === "";
 };
 
 const oauthSignInOptions = z.strictObject(

@@ -2,6 +2,7 @@ import type * as OpenIdClient from "openid-client";
 import { PortcullisError } from "@portcullis/core";
 import { normalizeEmail, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
+import { isHttpsOrLoopback, openIdClient } from "./openid-client";
 import { askProvider } from "./provider-errors";
 import type { OAuthProvider, ProviderAccount } from "./provider";
 import { providerBasicsShape, stringRecord, type ProviderBasics } from "./provider-options";
@@ -24,13 +25,6 @@ export interface OidcProviderOptions extends ProviderBasics {
    */
   readonly allowHttpOnLoopback?: boolean;
 }
-
-/** openid-client is ES-module only; Node 20.19+ requires it, and it is loaded on first use. */
-function openIdClient(): typeof OpenIdClient {
-  return require("openid-client") as typeof OpenIdClient;
-}
-
-const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
 /**
  * Any OpenID Connect provider, by issuer URL (discovery). The protocol is openid-client's: the
@@ -128,6 +122,6 @@ const oidcProviderOptions = z.strictObject(
 /** The issuer, which must be HTTPS but for a development provider on this machine. */
 export function issuerUrl(issuer: string, allowHttpOnLoopback: boolean, factory = "oidcProvider"): URL {
   const url = new URL(issuer);
-  if (url.protocol === "https:" || (url.protocol === "http:" && allowHttpOnLoopback && LOOPBACK.has(url.hostname))) return url;
+  if (url.protocol === "https:" || (allowHttpOnLoopback && isHttpsOrLoopback(url))) return url;
   throw new TypeError(`${factory}: "issuer" ${ISSUER_RULE}, got ${JSON.stringify(issuer)}`);
 }
