@@ -1,13 +1,19 @@
 import { PortcullisError, isPortcullisError } from "@portcullis/core";
 
-/** Whether a failure means the provider could not be reached or did not answer in time. */
-function isUnreachable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === "TimeoutError" || error.name === "AbortError") return true;
-  if (error instanceof TypeError && error.message === "fetch failed") return true; // undici: refused, reset, DNS
-  const status = (error as { status?: unknown }).status ?? (error.cause as { status?: unknown } | undefined)?.status;
-  if (typeof status === "number" && status >= 500) return true;
-  return error.cause !== undefined && error.cause !== error && isUnreachable(error.cause);
+/**
+ * Whether a failure means the provider could not be reached or did not answer in time. Read by
+ * name and code, not `instanceof`: fetch's errors (undici's `TypeError`, the `DOMException` of a
+ * timeout) come from Node's own realm, which is not the caller's under a VM such as jest's.
+ */
+function isUnreachable(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 5) return false;
+  const { name, message, code, status, cause } = error as { name?: unknown; message?: unknown; code?: unknown; status?: unknown; cause?: unknown };
+  if (name === "TimeoutError" || name === "AbortError") return true;
+  if (code === "OAUTH_TIMEOUT" || code === "OAUTH_ABORT") return true; // openid-client's wrapping of the two above
+  if (name === "TypeError" && message === "fetch failed") return true; // undici: refused, reset, DNS
+  const answered = status ?? (cause as { status?: unknown } | undefined)?.status;
+  if (typeof answered === "number" && answered >= 500) return true;
+  return cause !== undefined && cause !== error && isUnreachable(cause, depth + 1);
 }
 
 /**
