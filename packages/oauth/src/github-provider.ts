@@ -47,6 +47,9 @@ interface GitHubEmail {
  * `GET /user` (the numeric `id` is the subject: the login name can change) and `GET /user/emails`
  * (the primary address, verified or not as GitHub says). Asks for `read:user user:email`.
  *
+ * GitHub cannot be told to authenticate the user again (there is no `max_age` nor `auth_time`):
+ * reauthenticating through GitHub proves that GitHub still holds the user's session, no more.
+ *
  * @example
  * githubProvider({ clientId: process.env.GITHUB_CLIENT_ID!, clientSecret: process.env.GITHUB_CLIENT_SECRET! })
  */

@@ -209,8 +209,10 @@ export async function startGitHubStandIn({ apps, users, now = Date.now, codeTtlM
     if (faults.tokenEndpoint === "unavailable") return text(res, 503, "GitHub stand-in: unavailable, as told.");
     const wantsJson = (req.headers.accept ?? "").includes("application/json");
     // GitHub answers form-encoded unless asked for JSON, errors included, always with 200.
-    const answer = (body: Record<string, string>) =>
-      wantsJson ? json(res, 200, body) : res.writeHead(200, { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }).end(new URLSearchParams(body).toString());
+    const answer = (body: Record<string, string>): void => {
+      if (wantsJson) return json(res, 200, body);
+      res.writeHead(200, { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }).end(new URLSearchParams(body).toString());
+    };
     const refuse = (error: keyof typeof TOKEN_ERRORS) => answer({ error, error_description: TOKEN_ERRORS[error] });
 
     const { id, secret } = clientCredentials(req, form);

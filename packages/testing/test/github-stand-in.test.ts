@@ -40,6 +40,11 @@ function exchange(fields: Record<string, string>, headers: Record<string, string
   return fetch(new URL("/login/oauth/access_token", gh().url), { method: "POST", headers, body: new URLSearchParams(fields) });
 }
 
+/** The `error` of the token endpoint's JSON answer. */
+async function errorOf(answer: Response | Promise<Response>): Promise<unknown> {
+  return ((await (await answer).json()) as { error?: unknown }).error;
+}
+
 function grant(code: string, verifier: string, overrides: Record<string, string> = {}) {
   return { client_id: APP.client_id, client_secret: APP.client_secret, code, redirect_uri: APP.redirect_uris[0]!, code_verifier: verifier, ...overrides };
 }
@@ -52,7 +57,7 @@ test("a whole flow: the code comes back with the state, buys a token, and the to
   expect(gh().authorizations.at(-1)).toMatchObject({ client_id: APP.client_id, state: "some-state", code_challenge_method: "S256" });
 
   const answer = await exchange(grant(callback.searchParams.get("code")!, verifier));
-  const token = await answer.json();
+  const token = (await answer.json()) as { access_token: string };
   expect(token).toEqual({ access_token: expect.stringMatching(/^gho_/), token_type: "bearer", scope: "read:user,user:email" });
 
   const auth = { authorization: `Bearer ${token.access_token}` };
@@ -80,23 +85,23 @@ test("a code is single-use: the second exchange is bad_verification_code, with H
 
 test("a code is bound to its PKCE verifier, its client and its redirect URI, and expires", async () => {
   const wrongVerifier = await codeFor();
-  expect((await (await exchange(grant(wrongVerifier.code, randomBytes(32).toString("base64url")))).json()).error).toBe("bad_verification_code");
+  expect(await errorOf(exchange(grant(wrongVerifier.code, randomBytes(32).toString("base64url"))))).toBe("bad_verification_code");
 
   const otherClient = await codeFor();
   const asOther = grant(otherClient.code, otherClient.verifier, { client_id: OTHER_APP.client_id, client_secret: OTHER_APP.client_secret });
-  expect((await (await exchange(asOther)).json()).error).toBe("bad_verification_code");
+  expect(await errorOf(exchange(asOther))).toBe("bad_verification_code");
 
   const otherRedirect = await codeFor();
-  expect((await (await exchange(grant(otherRedirect.code, otherRedirect.verifier, { redirect_uri: "http://127.0.0.1:9/elsewhere" }))).json()).error).toBe("redirect_uri_mismatch");
+  expect(await errorOf(exchange(grant(otherRedirect.code, otherRedirect.verifier, { redirect_uri: "http://127.0.0.1:9/elsewhere" })))).toBe("redirect_uri_mismatch");
 
   const late = await codeFor();
   clock.now += 60_000;
-  expect((await (await exchange(grant(late.code, late.verifier))).json()).error).toBe("bad_verification_code");
+  expect(await errorOf(exchange(grant(late.code, late.verifier)))).toBe("bad_verification_code");
 });
 
 test("a wrong client secret is incorrect_client_credentials", async () => {
   const { code, verifier } = await codeFor();
-  expect(await (await exchange(grant(code, verifier, { client_secret: "not-the-secret" }))).json()).toMatchObject({ error: "incorrect_client_credentials" });
+  expect(await errorOf(exchange(grant(code, verifier, { client_secret: "not-the-secret" })))).toBe("incorrect_client_credentials");
 });
 
 test("the authorize endpoint refuses an unknown client, an unregistered redirect URI, no PKCE, and an unknown user", async () => {
