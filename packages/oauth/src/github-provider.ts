@@ -2,7 +2,7 @@ import type * as OpenIdClient from "openid-client";
 import { PortcullisError } from "@portcullis/core";
 import { normalizeEmail, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
-import { askProvider } from "./provider-errors";
+import { askProvider, providerUnavailable } from "./provider-errors";
 import type { OAuthProvider, ProviderAccount } from "./provider";
 import { providerBasicsShape, type ProviderBasics } from "./provider-options";
 
@@ -42,6 +42,15 @@ interface GitHubEmail {
 }
 
 /**
+ * GitHub's API refuses a spent rate limit with 429, or with 403 and `x-ratelimit-remaining: 0` (or
+ * `retry-after`, its secondary limits): the user did nothing wrong, and may retry later.
+ */
+function isRateLimited(response: Response): boolean {
+  if (response.status === 429) return true;
+  return response.status === 403 && (response.headers.get("x-ratelimit-remaining") === "0" || response.headers.has("retry-after"));
+}
+
+/**
  * Sign in with GitHub. GitHub is OAuth 2, not OpenID Connect: there is no ID token, so after the
  * code grant (PKCE and `state`, through openid-client) the account is read from GitHub's API,
  * `GET /user` (the numeric `id` is the subject: the login name can change) and `GET /user/emails`
@@ -70,7 +79,7 @@ export function githubProvider(options: Readonly<GitHubProviderOptions>): OAuthP
   const getJson = async (config: OpenIdClient.Configuration, accessToken: string, path: string): Promise<unknown> => {
     const headers = new Headers({ accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "user-agent": "portcullis" });
     const response = await openIdClient().fetchProtectedResource(config, accessToken, new URL(`${api}${path}`), "GET", undefined, headers);
-    if (response.status >= 500) throw Object.assign(new Error(`GitHub answered ${response.status} to GET ${path}`), { status: response.status });
+    if (response.status >= 500 || isRateLimited(response)) throw providerUnavailable(id, new Error(`GitHub answered ${response.status} to GET ${path}`));
     if (!response.ok) throw new PortcullisError("oauth_failed", `GitHub refused to say who signed in (${response.status}).`);
     return response.json();
   };

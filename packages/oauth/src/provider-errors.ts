@@ -23,10 +23,13 @@ function isUnreachable(error: unknown, depth = 0): boolean {
  */
 export function providerFailure(error: unknown, provider: string): PortcullisError {
   if (isPortcullisError(error)) return error;
-  if (isUnreachable(error)) {
-    return new PortcullisError("provider_unavailable", `The sign-in provider "${provider}" did not answer in time; retry later.`, { cause: error });
-  }
+  if (isUnreachable(error)) return providerUnavailable(provider, error);
   return new PortcullisError("oauth_failed", undefined, { cause: error });
+}
+
+/** 503 `provider_unavailable`: the provider is down, slow, or refuses to serve for now. */
+export function providerUnavailable(provider: string, cause: unknown): PortcullisError {
+  return new PortcullisError("provider_unavailable", `The sign-in provider "${provider}" did not answer in time; retry later.`, { cause });
 }
 
 /** Runs a call to the provider, its failure turned into the refusal above. */

@@ -139,6 +139,12 @@ describe("GitHub down or slow: 503 provider_unavailable, never a 500 or a hang",
     expect(await refusalOf(browser, "octocat")).toEqual({ status: 503, error: "provider_unavailable" });
   });
 
+  test("the API's rate limit is spent (403 with x-ratelimit-remaining: 0)", async () => {
+    const { browser } = await openApp();
+    gh().setFaults({ api: "rate-limited" });
+    expect(await refusalOf(browser, "octocat")).toEqual({ status: 503, error: "provider_unavailable" });
+  });
+
   test("the API never answers, with timeoutMs: 500", async () => {
     const { browser } = await openApp({ timeoutMs: 500 });
     gh().setFaults({ api: "hang" });

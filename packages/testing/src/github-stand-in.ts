@@ -44,8 +44,11 @@ export interface GitHubStandInUser {
 
 /** Failures the stand-in can be told to have, until told otherwise (`setFaults({})`). */
 export interface GitHubStandInFaults {
-  /** The API (`/user`, `/user/emails`) answers 500, or never answers. */
-  readonly api?: "error" | "hang";
+  /**
+   * The API (`/user`, `/user/emails`) answers 500, never answers, or answers 403 with
+   * `x-ratelimit-remaining: 0` as GitHub does when a rate limit is spent.
+   */
+  readonly api?: "error" | "hang" | "rate-limited";
   /** The token endpoint answers 503. */
   readonly tokenEndpoint?: "unavailable";
 }
@@ -235,6 +238,10 @@ export async function startGitHubStandIn({ apps, users, now = Date.now, codeTtlM
   function api(req: IncomingMessage, res: ServerResponse, path: string): void {
     if (faults.api === "hang") return; // never answered: the client's timeout must end it
     if (faults.api === "error") return json(res, 500, { message: "Server Error" });
+    if (faults.api === "rate-limited") {
+      res.writeHead(403, { "content-type": "application/json; charset=utf-8", "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(now() / 1000) + 3600) });
+      return void res.end(JSON.stringify({ message: "API rate limit exceeded for user.", documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api" }));
+    }
     const bearer = /^(?:Bearer|token) (\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
     const token = bearer === undefined ? undefined : tokens.get(bearer);
     const user = token && usersById.get(token.userId);

@@ -128,6 +128,9 @@ test("the API wants a valid token (401 Bad credentials), and the faults switch o
   expect((await fetch(`${gh().apiUrl}/user`)).status).toBe(500);
   const { code, verifier } = await codeFor();
   expect((await exchange(grant(code, verifier))).status).toBe(503);
+  gh().setFaults({ api: "rate-limited" });
+  const limited = await fetch(`${gh().apiUrl}/user`);
+  expect([limited.status, limited.headers.get("x-ratelimit-remaining")]).toEqual([403, "0"]);
   gh().setFaults({ api: "hang" });
   await expect(fetch(`${gh().apiUrl}/user`, { signal: AbortSignal.timeout(200) })).rejects.toThrow(/aborted/i);
   gh().setFaults({});
