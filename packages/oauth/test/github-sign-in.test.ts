@@ -8,12 +8,14 @@ import { useGitHubStandIn, type GitHubStandInUser } from "@portcullis/testing";
 import { createOAuthApp, GITHUB_APP, onApp, PASSWORD_USER, signInThrough, testGitHubProvider } from "./oauth-app";
 
 const OCTOCAT: GitHubStandInUser = { id: 1001, login: "octocat", name: "The Octocat", emails: [{ email: "Octocat@Example.test", primary: true, verified: true }] };
+/** Renamed by its test, so no other test uses it. */
 const RENAMING: GitHubStandInUser = { id: 1002, login: "old-name", emails: [{ email: "renaming@example.test", primary: true, verified: true }] };
+const HUBOT: GitHubStandInUser = { id: 1006, login: "hubot", emails: [{ email: "hubot@example.test", primary: true, verified: true }] };
 const UNVERIFIED: GitHubStandInUser = { id: 1003, login: "unverified", emails: [{ email: "unverified@example.test", primary: true, verified: false }] };
 const NO_PRIMARY: GitHubStandInUser = { id: 1004, login: "no-primary", email: "public@example.test", emails: [{ email: "secondary@example.test", primary: false, verified: true }] };
 const PAT_ON_GITHUB: GitHubStandInUser = { id: 1005, login: "pat", emails: [{ email: PASSWORD_USER.email, primary: true, verified: true }] };
 
-const gh = useGitHubStandIn({ apps: [GITHUB_APP], users: [OCTOCAT, RENAMING, UNVERIFIED, NO_PRIMARY, PAT_ON_GITHUB] });
+const gh = useGitHubStandIn({ apps: [GITHUB_APP], users: [OCTOCAT, RENAMING, HUBOT, UNVERIFIED, NO_PRIMARY, PAT_ON_GITHUB] });
 
 async function openApp(provider: Parameters<typeof testGitHubProvider>[1] = {}) {
   const made = await createOAuthApp({ providers: [testGitHubProvider(gh(), provider)], oauth: { signUp: { role: "member" } } });
@@ -72,6 +74,43 @@ describe("signing in with GitHub", () => {
     });
     expect(callback.searchParams.get("state")).toBe(received.state);
     await browser.get(onApp(callback)).expect(303);
+  });
+});
+
+describe("linking and reauthenticating through GitHub", () => {
+  test("the owner of a password account links GitHub, then signs in with it", async () => {
+    const { app, browser, identities, pat } = await openApp();
+    await browser.post("/api/auth/login").send(PASSWORD_USER).expect(200);
+    const started = await browser.post("/api/auth/oauth/github/link").expect(303);
+    await browser.get(onApp(await gh().completeLogin(started.headers.location!, "pat"))).expect(303);
+    expect(await identities.find("github", String(PAT_ON_GITHUB.id))).toMatchObject({ userId: pat.id });
+
+    const viaGitHub = request.agent(app);
+    expect((await signIn(viaGitHub, "pat")).status).toBe(303);
+    expect((await viaGitHub.get("/api/auth/me").expect(200)).body.user.id).toBe(pat.id);
+  });
+
+  test("reauthenticating asks GitHub for its account chooser and renews the session's sign-in for a guard", async () => {
+    const { browser, clock } = await openApp();
+    await signIn(browser, "octocat");
+    clock.advance(10 * 60_000);
+    await browser.post("/api/danger").expect(401);
+
+    const started = await browser.post("/api/auth/oauth/github/reauthenticate").expect(303);
+    expect(new URL(started.headers.location!).searchParams.get("prompt")).toBe("select_account");
+    await browser.get(onApp(await gh().completeLogin(started.headers.location!, "octocat"))).expect(303);
+    await browser.post("/api/danger").expect(200);
+  });
+
+  test("reauthenticating as another GitHub account is refused: 401 oauth_failed", async () => {
+    const { app, browser, clock } = await openApp();
+    await signIn(request.agent(app), "hubot");
+    await signIn(browser, "octocat");
+    clock.advance(10 * 60_000);
+    const started = await browser.post("/api/auth/oauth/github/reauthenticate").expect(303);
+    const answer = await browser.get(onApp(await gh().completeLogin(started.headers.location!, "hubot"))).expect(401);
+    expect(answer.body.error).toBe("oauth_failed");
+    await browser.post("/api/danger").expect(401);
   });
 });
 
