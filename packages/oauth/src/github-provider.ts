@@ -1,6 +1,6 @@
 import type * as OpenIdClient from "openid-client";
 import { PortcullisError } from "@portcullis/core";
-import { normalizeEmail, resolveOptions } from "@portcullis/core/internal";
+import { configError, normalizeEmail, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
 import { askProvider, providerUnavailable } from "./provider-errors";
 import type { OAuthProvider, ProviderAccount } from "./provider";
@@ -16,11 +16,13 @@ export interface GitHubProviderOptions extends Partial<Pick<ProviderBasics, "id"
   readonly urls?: { readonly web: string; readonly api: string };
 }
 
+/** A base address that paths are appended to: no query nor fragment. */
 const httpsOrLoopback = (value: string) => {
   const url = new URL(value);
+  if (url.search !== "" || url.hash !== "") return false;
   return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname));
 };
-const baseUrl = z.url().refine(httpsOrLoopback, { error: "must be an https:// URL (http:// only on a loopback address)" });
+const baseUrl = z.url().refine(httpsOrLoopback, { error: "must be an https:// URL without a query (http:// only on a loopback address)" });
 
 const githubProviderOptions = z.strictObject(
   {
@@ -66,6 +68,10 @@ export function githubProvider(options: Readonly<GitHubProviderOptions>): OAuthP
   const { id, name, clientId, clientSecret, timeoutMs, urls } = resolveOptions("githubProvider", githubProviderOptions, options);
   const web = urls.web.replace(/\/$/, "");
   const api = urls.api.replace(/\/$/, "");
+  // One openid-client configuration serves both: it allows plain HTTP for both or for neither.
+  if (new URL(web).protocol !== new URL(api).protocol) {
+    throw configError("githubProvider", '"urls.web" and "urls.api" must both be https:// (or both http:// on a loopback address)');
+  }
   let configuration: OpenIdClient.Configuration | undefined;
   const configure = () => {
     if (configuration) return configuration;

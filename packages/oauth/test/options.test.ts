@@ -44,9 +44,13 @@ describe("the providers' options", () => {
 
   test("githubProvider: urls must be https://, or http:// on a loopback address", () => {
     expect(thrown(() => githubProvider({ ...SECRETS, urls: { web: "http://github.corp.example", api: "https://github.corp.example/api/v3" } })).message).toMatch(
-      /^githubProvider: "urls.web" must be an https:\/\/ URL \(http:\/\/ only on a loopback address\)/,
+      /^githubProvider: "urls.web" must be an https:\/\/ URL without a query \(http:\/\/ only on a loopback address\)/,
     );
+    expect(thrown(() => githubProvider({ ...SECRETS, urls: { web: "https://github.corp.example", api: "https://github.corp.example/api/v3?x=1" } })).message).toMatch(/^githubProvider: "urls.api" must be an https:\/\/ URL without a query/);
     expect(githubProvider({ ...SECRETS, urls: { web: "http://127.0.0.1:4000", api: "http://127.0.0.1:4000/api/v3" } })).toMatchObject({ id: "github", name: "GitHub" });
+    expect(thrown(() => githubProvider({ ...SECRETS, urls: { web: "https://github.corp.example", api: "http://127.0.0.1:4000/api/v3" } })).message).toBe(
+      'githubProvider: "urls.web" and "urls.api" must both be https:// (or both http:// on a loopback address)',
+    );
   });
 
   test("googleProvider: hostedDomain must be a domain; an unknown option is named", () => {
