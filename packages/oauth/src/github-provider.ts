@@ -1,9 +1,9 @@
 import type * as OpenIdClient from "openid-client";
 import { PortcullisError } from "@portcullis/core";
-import { normalizeEmail, resolveOptions } from "@portcullis/core/internal";
+import { configError, normalizeEmail, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
 import { isHttpsOrLoopback, openIdClient } from "./openid-client";
-import { askProvider } from "./provider-errors";
+import { askProvider, providerUnavailable } from "./provider-errors";
 import type { OAuthProvider, ProviderAccount } from "./provider";
 import { providerBasicsShape, type ProviderBasics } from "./provider-options";
 
@@ -17,7 +17,13 @@ export interface GitHubProviderOptions extends Partial<Pick<ProviderBasics, "id"
   readonly urls?: { readonly web: string; readonly api: string };
 }
 
-const baseUrl = z.url().refine((value) => isHttpsOrLoopback(new URL(value)), { error: "must be an https:// URL (http:// only on a loopback address)" });
+/** A base address that paths are appended to: no query nor fragment. */
+const baseUrl = z
+  .url()
+  .refine((value) => {
+    const url = new URL(value);
+    return url.search === "" && url.hash === "" && isHttpsOrLoopback(url);
+  }, { error: "must be an https:// URL without a query (http:// only on a loopback address)" });
 
 const githubProviderOptions = z.strictObject(
   {
@@ -35,10 +41,22 @@ interface GitHubEmail {
 }
 
 /**
+ * GitHub's API refuses a spent rate limit with 429, or with 403 and `x-ratelimit-remaining: 0` (or
+ * `retry-after`, its secondary limits): the user did nothing wrong, and may retry later.
+ */
+function isRateLimited(response: Response): boolean {
+  if (response.status === 429) return true;
+  return response.status === 403 && (response.headers.get("x-ratelimit-remaining") === "0" || response.headers.has("retry-after"));
+}
+
+/**
  * Sign in with GitHub. GitHub is OAuth 2, not OpenID Connect: there is no ID token, so after the
  * code grant (PKCE and `state`, through openid-client) the account is read from GitHub's API,
  * `GET /user` (the numeric `id` is the subject: the login name can change) and `GET /user/emails`
  * (the primary address, verified or not as GitHub says). Asks for `read:user user:email`.
+ *
+ * GitHub cannot be told to authenticate the user again (there is no `max_age` nor `auth_time`):
+ * reauthenticating through GitHub proves that GitHub still holds the user's session, no more.
  *
  * @example
  * githubProvider({ clientId: process.env.GITHUB_CLIENT_ID!, clientSecret: process.env.GITHUB_CLIENT_SECRET! })
@@ -47,6 +65,10 @@ export function githubProvider(options: Readonly<GitHubProviderOptions>): OAuthP
   const { id, name, clientId, clientSecret, timeoutMs, urls } = resolveOptions("githubProvider", githubProviderOptions, options);
   const web = urls.web.replace(/\/$/, "");
   const api = urls.api.replace(/\/$/, "");
+  // One openid-client configuration serves both: it allows plain HTTP for both or for neither.
+  if (new URL(web).protocol !== new URL(api).protocol) {
+    throw configError("githubProvider", '"urls.web" and "urls.api" must both be https:// (or both http:// on a loopback address)');
+  }
   let configuration: OpenIdClient.Configuration | undefined;
   const configure = () => {
     if (configuration) return configuration;
@@ -60,7 +82,7 @@ export function githubProvider(options: Readonly<GitHubProviderOptions>): OAuthP
   const getJson = async (config: OpenIdClient.Configuration, accessToken: string, path: string): Promise<unknown> => {
     const headers = new Headers({ accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "user-agent": "portcullis" });
     const response = await openIdClient().fetchProtectedResource(config, accessToken, new URL(`${api}${path}`), "GET", undefined, headers);
-    if (response.status >= 500) throw Object.assign(new Error(`GitHub answered ${response.status} to GET ${path}`), { status: response.status });
+    if (response.status >= 500 || isRateLimited(response)) throw providerUnavailable(id, new Error(`GitHub answered ${response.status} to GET ${path}`));
     if (!response.ok) throw new PortcullisError("oauth_failed", `GitHub refused to say who signed in (${response.status}).`);
     return response.json();
   };

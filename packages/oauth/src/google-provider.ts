@@ -1,6 +1,6 @@
-import { PortcullisError } from "@portcullis/core";
 import { resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
+import { withHostedDomain } from "./hosted-domain";
 import { oidcProvider } from "./oidc-provider";
 import type { OAuthProvider } from "./provider";
 import { providerBasicsShape, type ProviderBasics } from "./provider-options";
@@ -37,17 +37,5 @@ export function googleProvider(options: Readonly<GoogleProviderOptions>): OAuthP
     issuer: "https://accounts.google.com",
     ...(hostedDomain === undefined ? {} : { authorizationParams: { hd: hostedDomain } }),
   });
-  if (hostedDomain === undefined) return google;
-  const domain = hostedDomain.toLowerCase();
-  return {
-    ...google,
-    async verifyAnswer(answer, request) {
-      const account = await google.verifyAnswer(answer, request);
-      // `hd` in the request only narrows the chooser; the ID token's claim is what counts.
-      if (typeof account.claims.hd !== "string" || account.claims.hd.toLowerCase() !== domain) {
-        throw new PortcullisError("oauth_denied", `Only ${domain} Google accounts can sign in here.`);
-      }
-      return account;
-    },
-  };
+  return hostedDomain === undefined ? google : withHostedDomain(google, hostedDomain);
 }

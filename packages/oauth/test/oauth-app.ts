@@ -4,8 +4,8 @@ import { MemoryAuditSink, MemoryIdentityStore, MemoryUserStore, type IdentitySto
 import { portcullisFinalHandlers } from "@portcullis/core";
 import { requireRecentAuth } from "@portcullis/require-scope";
 import { authRouter, bcryptPasswords, sessionAuth, type SecondFactor } from "@portcullis/session-auth";
-import { oauthSignIn, oidcProvider, type OAuthProvider, type OAuthSignInOptions } from "@portcullis/oauth";
-import type { TestOpenIdClient, TestOpenIdProvider } from "@portcullis/testing";
+import { githubProvider, oauthSignIn, oidcProvider, type GitHubProviderOptions, type OAuthProvider, type OAuthSignInOptions } from "@portcullis/oauth";
+import type { GitHubStandIn, GitHubStandInApp, TestOpenIdClient, TestOpenIdProvider } from "@portcullis/testing";
 
 /** Where the app says it lives: the provider redirects here, and the test replays that path on the app (it is never fetched). */
 export const CALLBACK_BASE = "http://127.0.0.1:9/api/auth/oauth";
@@ -15,6 +15,13 @@ export const APP_CLIENT: TestOpenIdClient = {
   client_id: "portcullis-app",
   client_secret: "a-client-secret-for-the-app-long-enough",
   redirect_uris: [`${CALLBACK_BASE}/corp/callback`, `${CALLBACK_BASE}/social/callback`],
+};
+
+/** The OAuth app the app is registered as at the GitHub stand-in, with the redirect URI of the provider id `github`. */
+export const GITHUB_APP: GitHubStandInApp = {
+  client_id: "Iv1.portcullis-app",
+  client_secret: "a-github-client-secret-for-the-app",
+  redirect_uris: [`${CALLBACK_BASE}/github/callback`],
 };
 
 export const PASSWORD_USER = { email: "pat@example.test", password: "pat's password" };
@@ -30,6 +37,11 @@ export function testProvider(op: TestOpenIdProvider, id = "corp", timeoutMs?: nu
     allowHttpOnLoopback: true,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
+}
+
+/** githubProvider for the app, on the GitHub stand-in. */
+export function testGitHubProvider(standIn: GitHubStandIn, options: Partial<GitHubProviderOptions> = {}): OAuthProvider {
+  return githubProvider({ clientId: GITHUB_APP.client_id, clientSecret: GITHUB_APP.client_secret, urls: { web: standIn.url, api: standIn.apiUrl }, ...options });
 }
 
 /**
@@ -68,7 +80,7 @@ export function onApp(url: URL | string): string {
  * A browser's whole sign-in: the app's redirect to the provider, the provider's pages as `account`,
  * and the provider's answer back to the app. Resolves to the answer's response.
  */
-export async function signInThrough(agent: request.Agent, op: TestOpenIdProvider, account: string, provider = "corp") {
+export async function signInThrough(agent: request.Agent, op: TestOpenIdProvider | GitHubStandIn, account: string, provider = "corp") {
   const started = await agent.get(`/api/auth/oauth/${provider}`).expect(302);
   const callback = await op.completeLogin(started.headers.location!, account);
   return agent.get(onApp(callback));

@@ -13,3 +13,4 @@ export { type TestOpenIdProvider, type TestOpenIdClient, type TestOpenIdAccount,
 export { eventually } from "./eventually";
 export { whenReady } from "./when-ready";
 export { recordTelemetry, type RecordedTelemetry, type RecordedPoint } from "./telemetry";
+export { type GitHubStandIn, type GitHubStandInApp, type GitHubStandInUser, type GitHubStandInEmail, type GitHubStandInFaults, type GitHubStandInAuthorization, type StartGitHubStandInOptions, startGitHubStandIn, useGitHubStandIn } from "./github-stand-in";
