@@ -12,7 +12,7 @@ import { DEFAULT_PREFIX } from "@portcullis/core";
  * | `<prefix>made-under:<lineage>`    | set    | the ids of the keys made by a key of this rotation chain, revoked with it |
  * | `<prefix>usage:["<owner>","<day>"]` | hash | requests on a UTC day per key id, and "*" in all  |
  * | `<prefix>key-rate:<window>:<id>`  | string | a key's request count over a window of seconds (rate-limiter-flexible) |
- * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
+ * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash (or `passwordless`) |
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
  * | `<prefix>mfa:<user id>`           | hash   | a user's second factor: sealed TOTP secret, times, last step, `rc:<digest>` per recovery code |
  * | `<prefix>mfa-sign-in:<id>`        | string | codes sent to one pending sign-in (random id); expires with it |
