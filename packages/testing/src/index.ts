@@ -5,6 +5,7 @@ export { type TestPostgres, type StartPostgresOptions, findPostgresBinDir, start
 export { sampleDigest, sampleRecord, describeKeyStoreContract } from "./key-store-contract";
 export { describeUserStoreContract } from "./user-store-contract";
 export { describeMfaStoreContract } from "./mfa-store-contract";
+export { describeIdentityStoreContract } from "./identity-store-contract";
 export { SAMPLE_FULL_KEY, sampleAuditEvent, listAllAuditEvents, listEveryAuditEvent, describeAuditSinkContract } from "./audit-sink-contract";
 export { describeLimiterStoreContract, testLimiterStore, type LimiterStoreFaults, type TestLimiterStore } from "./limiter-store-contract";
 export { describeSessionStorageContract, type SessionStorageContractOptions } from "./session-storage-contract";
