@@ -16,7 +16,7 @@ test("one hash of every identity and a sorted set per user, all under the hash t
     '["google","sub:1"]': '{"userId":"usr_1","email":"ada@example.com","linkedAt":1700000000000}',
     '["github","42"]': '{"userId":"usr_1","linkedAt":1700000060000}',
   });
-  expect(await client.zrange("layout:{identities}:user:usr_1", 0, -1, "WITHSCORES")).toEqual(['["google","sub:1"]', "1700000000000", '["github","42"]', "1700000060000"]);
+  expect(await client.zrange("layout:{identities}:user:usr_1", "0", "-1", "WITHSCORES")).toEqual(['["google","sub:1"]', "1700000000000", '["github","42"]', "1700000060000"]);
   expect(await store.unlink("usr_1", "google", "sub:1")).toBe("unlinked");
   expect(await store.unlink("usr_1", "github", "42")).toBe("unlinked");
   expect(await client.keys("layout:*")).toEqual([]); // Redis drops an emptied hash or set
