@@ -35,6 +35,9 @@ export interface IdentityStore {
    * Links an identity to its user, atomically.
    * @returns false, writing nothing, when this (provider, subject) is already linked, to this
    *   user or another: two concurrent links of one identity cannot both succeed.
+   * @throws PortcullisError `invalid_request` when provider, subject or user id is empty, a field
+   *   holds text no store can keep as sent (U+0000, half a surrogate pair), or `linkedAt` is not
+   *   whole milliseconds. Looking such text up finds nothing.
    */
   link(identity: LinkedIdentity): Promise<boolean>;
   /**

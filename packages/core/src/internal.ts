@@ -27,6 +27,7 @@ export { requestState } from "./request-state";
 export { markSessionExpired, unauthenticated } from "./unauthenticated";
 export { normalizeEmail } from "./user-store";
 export { validateNewUser, newUserId } from "./memory-user-store";
+export { validateIdentity, isStorableIdentityText } from "./memory-identity-store";
 export {
   sanitizeAuditEvent,
   matchesAuditQuery,

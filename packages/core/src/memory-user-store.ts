@@ -66,8 +66,9 @@ export class MemoryUserStore implements ProvisioningUserStore {
   async verifyCredentials(email: string, password: string): Promise<UserRecord | undefined> {
     const id = this.#idByEmail.get(normalizeEmail(email));
     const user = id === undefined ? undefined : this.#byId.get(id);
+    // A passwordless user is checked against the dummy hash too, and never matches.
     const matches = await this.#passwords.verify(password, user?.passwordHash ?? this.#passwords.dummyHash);
-    return matches && user ? publicUser(user) : undefined;
+    return matches && user?.passwordHash !== undefined ? publicUser(user) : undefined;
   }
 
   async changePassword(userId: string, newPassword: string): Promise<boolean> {

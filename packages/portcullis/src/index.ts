@@ -62,6 +62,7 @@ export {
   RedisKeyStore,
   RedisUserStore,
   RedisMfaStore,
+  RedisIdentityStore,
   RedisAuditSink,
   RedisLimiterStore,
   redisSessionStorage,
@@ -70,20 +71,22 @@ export {
   type RedisKeyStoreOptions,
   type RedisUserStoreOptions,
   type RedisMfaStoreOptions,
+  type RedisIdentityStoreOptions,
   type RedisAuditSinkOptions,
   type RedisLimiterStoreOptions,
   type RedisSessionStorageOptions,
   type WatchRedisConnectionOptions,
 } from "@portcullis/redis";
 
-// The same records in PostgreSQL (keys, users, second factors, the log, sessions and rate-limit
-// counts), their migrations and the database's health. pg is an optional peer: nothing here loads
+// The same records in PostgreSQL (keys, users, second factors, linked identities, the log,
+// sessions and rate-limit counts), their migrations and the database's health. pg is an optional peer: nothing here loads
 // it until a Pool is passed in.
 export {
   migrate,
   PostgresKeyStore,
   PostgresUserStore,
   PostgresMfaStore,
+  PostgresIdentityStore,
   PostgresAuditSink,
   PostgresLimiterStore,
   postgresSessionStorage,
@@ -94,6 +97,7 @@ export {
   type PostgresKeyStoreOptions,
   type PostgresUserStoreOptions,
   type PostgresMfaStoreOptions,
+  type PostgresIdentityStoreOptions,
   type PostgresAuditSinkOptions,
   type PostgresLimiterStoreOptions,
   type PostgresSessionStorageOptions,

@@ -1,6 +1,7 @@
 export { PostgresKeyStore, type PostgresKeyStoreOptions } from "./postgres-key-store";
 export { PostgresUserStore, type PostgresUserStoreOptions } from "./postgres-user-store";
 export { PostgresMfaStore, type PostgresMfaStoreOptions } from "./postgres-mfa-store";
+export { PostgresIdentityStore, type PostgresIdentityStoreOptions } from "./postgres-identity-store";
 export { PostgresAuditSink, type PostgresAuditSinkOptions } from "./postgres-audit-sink";
 export { migrate, type MigrateOptions, type MigrateResult } from "./migrate";
 export { postgresPing } from "./postgres-ping";

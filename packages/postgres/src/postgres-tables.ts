@@ -25,10 +25,12 @@ export const RATE_LIMITS_TABLE = "rate_limits";
  * | --------------------------- | ------- | ------------------------------------------------------------ |
  * | `<schema>.api_keys`         | table   | one row per API-key record, its primary key the id cut from the key's HMAC digest (`keyIdOf`) |
  * | `<schema>.api_key_usage`    | table   | requests per UTC day per key id, and per owner under the key id `*`; 90 days kept |
- * | `<schema>.users`            | table   | one row per user: the normalized email (unique), the role and the password hash |
+ * | `<schema>.users`            | table   | one row per user: the normalized email (unique), the role and the password hash (null when passwordless) |
+ * | `<schema>.identities`       | table   | one row per sign-in provider account linked to a user, its primary key (provider, subject) |
  * | `<schema>.mfa_enrolments`   | table   | one row per user with a second factor: the sealed secret, the recovery-code digests, the replay and try counters |
  * | `<schema>.mfa_sign_in_codes`| table   | codes counted per pending sign-in, until the sign-in expires  |
  * | `<schema>.audit_events`     | table   | the access log: one row per event, in each owner's log or in the log of no owner |
+ * | `<schema>.audit_id_key`     | table   | one row: the key the access log's public event ids are sealed with |
  * | `<schema>.sessions`         | table   | one row per session (connect-pg-simple's layout): its id, its data as JSON, when it expires |
  * | `<schema>.user_sessions`    | table   | each user's session ids and when each may be forgotten, to list and revoke them |
  * | `<schema>.rate_limits`      | table   | one row per rate-limit counter (rate-limiter-flexible's layout): `<limiter name>:<id>`, points, expiry |
@@ -42,6 +44,7 @@ export class PostgresTables {
   readonly apiKeys: string;
   readonly apiKeyUsage: string;
   readonly users: string;
+  readonly identities: string;
   readonly mfaEnrolments: string;
   readonly mfaSignInCodes: string;
   readonly auditEvents: string;
@@ -57,6 +60,7 @@ export class PostgresTables {
     this.apiKeys = `"${schema}".api_keys`;
     this.apiKeyUsage = `"${schema}".api_key_usage`;
     this.users = `"${schema}".users`;
+    this.identities = `"${schema}".identities`;
     this.mfaEnrolments = `"${schema}".mfa_enrolments`;
     this.mfaSignInCodes = `"${schema}".mfa_sign_in_codes`;
     this.auditEvents = `"${schema}".audit_events`;

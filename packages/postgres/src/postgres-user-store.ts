@@ -1,4 +1,4 @@
-import { PortcullisError, type NewUser, type PasswordHasher, type UserRecord, type UserStore } from "@portcullis/core";
+import { PortcullisError, type NewUser, type PasswordHasher, type ProvisioningUserStore, type UserRecord } from "@portcullis/core";
 import { checked, configError, functionOption, newUserId, normalizeEmail, resolveOptions, timeoutMsOption, validateNewUser } from "@portcullis/core/internal";
 import type { Pool } from "pg";
 import { z } from "zod";
@@ -48,22 +48,24 @@ interface UserRow {
   readonly id: string;
   readonly email: string;
   readonly role: string;
-  readonly password_hash: string;
+  /** Null for a passwordless user. */
+  readonly password_hash: string | null;
   readonly password_changed_at: string | null;
 }
 
 /**
  * Users in PostgreSQL through node-postgres, on a `Pool` the app passes in: one row per user in
  * `<schema>.users`, the email normalized as the port says and unique, so two sign-ups with one
- * address race on the constraint and exactly one wins. For hosts without a user table of their
- * own; a host with one implements `UserStore` over it instead. Run `migrate(pool)` first.
+ * address race on the constraint and exactly one wins. A passwordless user's `password_hash` is
+ * null. For hosts without a user table of their own; a host with one implements `UserStore` over
+ * it instead. Run `migrate(pool)` first.
  *
  * @example
  * const users = new PostgresUserStore(pool, { passwords: bcryptPasswords() });
  * await users.create({ email: "ada@example.com", password: "correct horse", role: "admin" });
  * app.use("/api/auth", authRouter({ users }));
  */
-export class PostgresUserStore implements UserStore {
+export class PostgresUserStore implements ProvisioningUserStore {
   readonly #db: TimedPool;
   readonly #tables: PostgresTables;
   readonly #passwords: PasswordHasher;
@@ -80,12 +82,13 @@ export class PostgresUserStore implements UserStore {
     this.#byEmail = `SELECT ${USER_COLUMNS} FROM ${this.#tables.users} WHERE email = $1`;
   }
 
-  /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */
+  /** Adds a user, passwordless without `password`. @throws PortcullisError `conflict` when the email is taken. */
   async create(user: NewUser): Promise<UserRecord> {
     validateNewUser(user, this.#passwords);
+    if (!isStorableText(user.role)) throw new PortcullisError("invalid_request", "role: must not hold U+0000");
     const email = normalizeEmail(user.email);
     // Hashed first, outside any transaction: a failed hash writes nothing, and bcrypt's time holds no lock.
-    const hash = await this.#passwords.hash(user.password);
+    const hash = user.password === undefined ? null : await this.#passwords.hash(user.password);
     const id = newUserId();
     const { rows } = await this.#db.transaction((run) =>
       run<{ id: string }>({
@@ -95,7 +98,7 @@ ON CONFLICT (email) DO NOTHING RETURNING id`,
       }),
     );
     if (rows.length === 0) throw new PortcullisError("conflict", "email: already registered");
-    return { id, email, role: user.role };
+    return hash === null ? { id, email, role: user.role, passwordless: true } : { id, email, role: user.role };
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
@@ -116,12 +119,13 @@ ON CONFLICT (email) DO NOTHING RETURNING id`,
 
   async verifyCredentials(email: string, password: string): Promise<UserRecord | undefined> {
     // One indexed read whether or not the address exists; an unknown one is checked against the
-    // dummy hash, as is one no row can hold (it would fail the read).
+    // dummy hash, as are a passwordless user (which never matches) and an address no row can hold
+    // (it would fail the read).
     const row = isStorableText(email)
       ? (await this.#db.query<UserRow>({ name: this.#tables.statement("find_user_by_email"), text: this.#byEmail, values: [normalizeEmail(email)] })).rows[0]
       : undefined;
     const matches = await this.#passwords.verify(password, row?.password_hash ?? this.#passwords.dummyHash);
-    return matches && row ? publicUser(row) : undefined;
+    return matches && row && row.password_hash !== null ? publicUser(row) : undefined;
   }
 
   async changePassword(userId: string, newPassword: string): Promise<boolean> {
@@ -136,9 +140,24 @@ ON CONFLICT (email) DO NOTHING RETURNING id`,
     );
     return rowCount === 1;
   }
+
+  async setRole(userId: string, role: string): Promise<boolean> {
+    if (typeof role !== "string" || role === "") throw new PortcullisError("invalid_request", "role: is required");
+    if (!isStorableText(role)) throw new PortcullisError("invalid_request", "role: must not hold U+0000");
+    if (!isStorableText(userId)) return false;
+    const { rowCount } = await this.#db.transaction((run) =>
+      run({ text: `UPDATE ${this.#tables.users} SET role = $2 WHERE id = $1`, values: [userId, role] }),
+    );
+    return rowCount === 1;
+  }
 }
 
 function publicUser(row: UserRow): UserRecord {
-  const user = { id: row.id, email: row.email, role: row.role };
-  return row.password_changed_at === null ? user : { ...user, passwordChangedAt: Number(row.password_changed_at) };
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    ...(row.password_changed_at === null ? {} : { passwordChangedAt: Number(row.password_changed_at) }),
+    ...(row.password_hash === null ? { passwordless: true } : {}),
+  };
 }

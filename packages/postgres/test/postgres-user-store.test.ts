@@ -44,6 +44,19 @@ describe("PostgresUserStore", () => {
     expect((await users.findById(created.id))?.passwordChangedAt).toBe(Date.UTC(2026, 0, 2));
   });
 
+  test("a passwordless user's row holds no hash (null) until a password is set; a role holding U+0000 is refused, not a 500", async () => {
+    const users = new PostgresUserStore(pool, { passwords });
+    const created = await users.create({ email: "nopass@example.com", role: "member" });
+    const hashOf = async () => (await pool.query("SELECT password_hash FROM portcullis.users WHERE id = $1", [created.id])).rows[0].password_hash;
+    expect(await hashOf()).toBeNull();
+    await users.changePassword(created.id, "correct horse");
+    expect(await hashOf()).toMatch(/^\$2[aby]\$04\$/);
+    await expect(users.setRole(created.id, "ad\u0000min")).rejects.toMatchObject({ code: "invalid_request" });
+    await expect(users.create({ email: "nulrole@example.com", role: "\u0000" })).rejects.toMatchObject({ code: "invalid_request" });
+    expect(await users.setRole(`${created.id}\u0000`, "admin")).toBe(false);
+    expect((await users.findById(created.id))?.role).toBe("member");
+  });
+
   test("an address taken by a row written outside the store is refused too: the constraint decides, not a read before", async () => {
     const users = new PostgresUserStore(pool, { passwords });
     await pool.query("INSERT INTO portcullis.users (id, email, role, password_hash, created_at) VALUES ('usr_byhand', 'taken@example.com', 'member', 'x', now())");

@@ -12,8 +12,10 @@ import { DEFAULT_PREFIX } from "@portcullis/core";
  * | `<prefix>made-under:<lineage>`    | set    | the ids of the keys made by a key of this rotation chain, revoked with it |
  * | `<prefix>usage:["<owner>","<day>"]` | hash | requests on a UTC day per key id, and "*" in all  |
  * | `<prefix>key-rate:<window>:<id>`  | string | a key's request count over a window of seconds (rate-limiter-flexible) |
- * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash                   |
+ * | `<prefix>user:<id>`               | hash   | a user: email, role, bcrypt hash (or `passwordless`) |
  * | `<prefix>user-email:<email>`      | string | the id of the user with this (normalised) email    |
+ * | `<prefix>{identities}:by-subject` | hash   | every linked sign-in identity: field `["<provider>","<subject>"]` (JSON), value `{"userId","email","linkedAt"}` (JSON) |
+ * | `<prefix>{identities}:user:<id>`  | zset   | a user's identities (the fields above), scored by when each was linked |
  * | `<prefix>mfa:<user id>`           | hash   | a user's second factor: sealed TOTP secret, times, last step, `rc:<digest>` per recovery code |
  * | `<prefix>mfa-sign-in:<id>`        | string | codes sent to one pending sign-in (random id); expires with it |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
@@ -30,7 +32,8 @@ import { DEFAULT_PREFIX } from "@portcullis/core";
  * `@portcullis/login-rate-limit` spells a login counter's whole key for operators.
  *
  * Every command touches a single key, or keys sharing a hash tag: the access log's streams all
- * carry `{audit}`, so one script writes a batch to them on one Cluster slot. Creating a
+ * carry `{audit}`, so one script writes a batch to them on one Cluster slot, and the identity keys
+ * all carry `{identities}`, so linking and unlinking are each one script over both of their keys. Creating a
  * key writes its indexes (`made-under` included) before its record, so a failure part-way leaves at worst an index entry
  * that resolves to nothing, never a key that authenticates but cannot be listed or revoked.
  * Creating a user writes the user before claiming the email, so a failure part-way leaves the
@@ -73,6 +76,16 @@ export class RedisKeys {
 
   userByEmail(normalizedEmail: string): string {
     return `${this.prefix}user-email:${normalizedEmail}`;
+  }
+
+  /** Every linked identity, one field each: `link` claims a field with HSETNX, so one identity is linked once. */
+  identities(): string {
+    return `${this.prefix}{identities}:by-subject`;
+  }
+
+  /** A user's identities; shares `{identities}` with `identities()`, so one script changes both on one Cluster slot. */
+  userIdentities(userId: string): string {
+    return `${this.prefix}{identities}:user:${userId}`;
   }
 
   /** One hash per user, so every MFA operation touches a single key (one Cluster slot). */

@@ -1,4 +1,4 @@
-import { PortcullisError, type NewUser, type PasswordHasher, type UserRecord, type UserStore, DEFAULT_PREFIX } from "@portcullis/core";
+import { PortcullisError, type NewUser, type PasswordHasher, type ProvisioningUserStore, type UserRecord, DEFAULT_PREFIX } from "@portcullis/core";
 import { checked, configError, functionOption, guardStore, newUserId, normalizeEmail, resolveOptions, timeoutMsOption, validateNewUser } from "@portcullis/core/internal";
 import { z } from "zod";
 import type { RedisClient } from "./redis-client";
@@ -30,16 +30,26 @@ const redisUserStoreOptions = z.strictObject({
   timeoutMs: timeoutMsOption,
 });
 
+// A password set on a passwordless account makes it an ordinary one.
 const SET_PASSWORD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'pwd_changed', ARGV[2])
+redis.call('HDEL', KEYS[1], 'passwordless')
+return 1`;
+
+// EXISTS and HSET in one script: a role is never written into a user deleted meanwhile, which
+// would leave a record of a role alone.
+const SET_ROLE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'role', ARGV[1])
 return 1`;
 
 /**
  * Users in Redis: a hash per user and an email index. For hosts without a user database of their
- * own, and for the demo; a host with one implements `UserStore` over it instead.
+ * own, and for the demo; a host with one implements `UserStore` over it instead. A passwordless
+ * user's hash has no `hash` field and a `passwordless` one.
  */
-export class RedisUserStore implements UserStore {
+export class RedisUserStore implements ProvisioningUserStore {
   readonly keys: RedisKeys;
   readonly #redis: RedisClient;
   readonly #passwords: PasswordHasher;
@@ -58,23 +68,23 @@ export class RedisUserStore implements UserStore {
     this.keys = new RedisKeys(config.prefix);
   }
 
-  /** Adds a user. @throws PortcullisError `conflict` when the email is taken. */
+  /** Adds a user, passwordless without `password`. @throws PortcullisError `conflict` when the email is taken. */
   async create(user: NewUser): Promise<UserRecord> {
     validateNewUser(user, this.#passwords);
     const email = normalizeEmail(user.email);
-    const hash = await this.#passwords.hash(user.password);
+    const secret = user.password === undefined ? { passwordless: "1" } : { hash: await this.#passwords.hash(user.password) };
     const id = newUserId();
     const record = this.keys.user(id);
     // The user is written before the email is claimed (SET NX, so two sign-ups with one address
     // cannot both succeed), so a claimed email always leads to its user: a failure between the
     // two steps leaves the address free, and at worst a record that nothing leads to.
-    await this.#guard(this.#redis.hset(record, { id, email, role: user.role, hash }));
+    await this.#guard(this.#redis.hset(record, { id, email, role: user.role, ...secret }));
     if ((await this.#guard(this.#redis.set(this.keys.userByEmail(email), id, "NX"))) !== "OK") {
       // The claim was refused, so nothing leads to this record: it goes (or, if Redis fails now, stays unreachable).
       await this.#guard(this.#redis.del(record)).catch(() => undefined);
       throw new PortcullisError("conflict", "email: already registered");
     }
-    return { id, email, role: user.role };
+    return user.password === undefined ? { id, email, role: user.role, passwordless: true } : { id, email, role: user.role };
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
@@ -90,14 +100,20 @@ export class RedisUserStore implements UserStore {
     const id = await this.#guard(this.#redis.get(this.keys.userByEmail(normalizeEmail(email))));
     // An unknown email reads a user that cannot exist, so both paths cost two round trips.
     const hash = await this.#guard(this.#redis.hgetall(this.keys.user(id ?? "usr_none")));
+    // A passwordless user is checked against the dummy hash too, and never matches.
     const matches = await this.#passwords.verify(password, hash.hash ?? this.#passwords.dummyHash);
-    return matches ? publicUser(hash) : undefined;
+    return matches && hash.hash !== undefined ? publicUser(hash) : undefined;
   }
 
   async changePassword(userId: string, newPassword: string): Promise<boolean> {
     this.#passwords.assertStorable(newPassword);
     const hash = await this.#passwords.hash(newPassword);
     return (await this.#guard(this.#redis.eval(SET_PASSWORD, 1, this.keys.user(userId), hash, this.#now()))) === 1;
+  }
+
+  async setRole(userId: string, role: string): Promise<boolean> {
+    if (typeof role !== "string" || role === "") throw new PortcullisError("invalid_request", "role: is required");
+    return (await this.#guard(this.#redis.eval(SET_ROLE, 1, this.keys.user(userId), role))) === 1;
   }
 
   #guard<T>(command: Promise<T>): Promise<T> {
@@ -107,6 +123,11 @@ export class RedisUserStore implements UserStore {
 
 function publicUser(hash: Record<string, string>): UserRecord | undefined {
   if (hash.id === undefined || hash.email === undefined || hash.role === undefined) return undefined;
-  const user = { id: hash.id, email: hash.email, role: hash.role };
-  return hash.pwd_changed === undefined ? user : { ...user, passwordChangedAt: Number(hash.pwd_changed) };
+  return {
+    id: hash.id,
+    email: hash.email,
+    role: hash.role,
+    ...(hash.pwd_changed === undefined ? {} : { passwordChangedAt: Number(hash.pwd_changed) }),
+    ...(hash.passwordless === undefined ? {} : { passwordless: true }),
+  };
 }

@@ -3,8 +3,9 @@ export { type TestRedisCluster, startRedisCluster, useRedisCluster, keysPerMaste
 export { SENTINEL_MASTER_NAME, type TestRedisSentinel, type StartRedisSentinelOptions, startRedisSentinel, useRedisSentinel } from "./redis-sentinel";
 export { type TestPostgres, type StartPostgresOptions, findPostgresBinDir, startPostgres, usePostgres } from "./postgres-server";
 export { sampleDigest, sampleRecord, describeKeyStoreContract } from "./key-store-contract";
-export { type CreatingUserStore, describeUserStoreContract } from "./user-store-contract";
+export { describeUserStoreContract } from "./user-store-contract";
 export { describeMfaStoreContract } from "./mfa-store-contract";
+export { describeIdentityStoreContract } from "./identity-store-contract";
 export { SAMPLE_FULL_KEY, sampleAuditEvent, listAllAuditEvents, listEveryAuditEvent, describeAuditSinkContract } from "./audit-sink-contract";
 export { describeLimiterStoreContract, testLimiterStore, type LimiterStoreFaults, type TestLimiterStore } from "./limiter-store-contract";
 export { describeSessionStorageContract, type SessionStorageContractOptions } from "./session-storage-contract";

@@ -1,18 +1,27 @@
-import type { NewUser, PasswordHasher, UserRecord, UserStore } from "@portcullis/core";
-
-/** A store that can also create users (both shipped adapters can; a host's may not). */
-export type CreatingUserStore = UserStore & { create(user: NewUser): Promise<UserRecord> };
+import type { PasswordHasher, ProvisioningUserStore } from "@portcullis/core";
 
 /**
- * The behaviour every `UserStore` adapter must have. `makeStore` returns a fresh store; given a
- * password hasher, the store must use it instead of its usual one.
+ * A hasher whose hashes are readable, `test:<password>`, and whose dummy hash is the empty
+ * password's: what a store checks a user without a hash against is then known, and must still
+ * never match.
+ */
+const readableHasher: PasswordHasher = {
+  hash: async (password) => `test:${password}`,
+  verify: async (password, hash) => hash === `test:${password}`,
+  dummyHash: "test:",
+  assertStorable: () => {},
+};
+
+/**
+ * The behaviour every `ProvisioningUserStore` adapter must have. `makeStore` returns a fresh
+ * store; given a password hasher, the store must use it instead of its usual one.
  */
 export function describeUserStoreContract(
   adapter: string,
-  makeStore: (passwords?: PasswordHasher) => Promise<CreatingUserStore> | CreatingUserStore,
+  makeStore: (passwords?: PasswordHasher) => Promise<ProvisioningUserStore> | ProvisioningUserStore,
 ): void {
   describe(`UserStore contract: ${adapter}`, () => {
-    let users: CreatingUserStore;
+    let users: ProvisioningUserStore;
     beforeEach(async () => {
       users = await makeStore();
     });
@@ -116,6 +125,46 @@ export function describeUserStoreContract(
       const created = await users.create({ email: "nul@example.com", password: "correct horse", role: "member" });
       await expect(users.changePassword(created.id, `correct\u0000horse`)).rejects.toMatchObject({ code: "invalid_request" });
       expect(await users.verifyCredentials("nul@example.com", "correct horse\u0000")).toBeUndefined();
+    });
+
+    test("a user made without a password is passwordless: found by id and by email, and no password verifies, not even the one the dummy hash holds", async () => {
+      const store = await makeStore(readableHasher);
+      const created = await store.create({ email: " Pat@Example.com", role: "member" });
+      expect(created).toEqual({ id: expect.stringMatching(/^usr_/), email: "pat@example.com", role: "member", passwordless: true });
+      expect(await store.findById(created.id)).toEqual(created);
+      expect(await store.findByEmail("PAT@example.com")).toEqual(created);
+      expect(await store.verifyCredentials("pat@example.com", "")).toBeUndefined(); // the dummy hash's password
+      expect(await store.verifyCredentials("pat@example.com", "correct horse")).toBeUndefined();
+      // An ordinary user is not passwordless, and the dummy's password does not open it either.
+      const ordinary = await store.create({ email: "quin@example.com", password: "correct horse", role: "member" });
+      expect(ordinary).not.toHaveProperty("passwordless");
+      expect(await store.verifyCredentials("quin@example.com", "")).toBeUndefined();
+      expect(await store.verifyCredentials("quin@example.com", "correct horse")).toEqual(ordinary);
+    });
+
+    test("setting a password on a passwordless user makes it an ordinary one: the password verifies and passwordless is gone", async () => {
+      const created = await users.create({ email: "ray@example.com", role: "member" });
+      expect(await users.changePassword(created.id, "correct horse")).toBe(true);
+      const after = { id: created.id, email: "ray@example.com", role: "member", passwordChangedAt: expect.any(Number) };
+      expect(await users.verifyCredentials("ray@example.com", "correct horse")).toEqual(after);
+      expect(await users.findById(created.id)).toEqual(after);
+      expect(await users.findByEmail("ray@example.com")).toEqual(after);
+    });
+
+    test("setRole changes the role seen by id, by email and at sign-in; an unknown user is false, an empty role invalid_request", async () => {
+      const created = await users.create({ email: "sam@example.com", password: "correct horse", role: "member" });
+      const bystander = await users.create({ email: "tia@example.com", role: "member" });
+      expect(await users.setRole(created.id, "admin")).toBe(true);
+      expect(await users.findById(created.id)).toEqual({ ...created, role: "admin" });
+      expect(await users.findByEmail("sam@example.com")).toEqual({ ...created, role: "admin" });
+      expect(await users.verifyCredentials("sam@example.com", "correct horse")).toEqual({ ...created, role: "admin" });
+      expect(await users.findById(bystander.id)).toEqual(bystander);
+      expect(await users.setRole("usr_nobody", "admin")).toBe(false);
+      expect(await users.findById("usr_nobody")).toBeUndefined();
+      await expect(users.setRole(created.id, "")).rejects.toMatchObject({ code: "invalid_request" });
+      expect((await users.findById(created.id))?.role).toBe("admin");
+      expect(await users.setRole(bystander.id, "auditor")).toBe(true);
+      expect(await users.findById(bystander.id)).toEqual({ ...bystander, role: "auditor" });
     });
 
     test.each([

@@ -6,6 +6,7 @@ import { sessionsMigration } from "./0005-sessions";
 import { rateLimitsMigration } from "./0006-rate-limits";
 import { apiKeysFillfactorMigration } from "./0007-api-keys-fillfactor";
 import { auditEventIdsMigration } from "./0008-audit-event-ids";
+import { identitiesMigration } from "./0009-identities";
 import type { Migration } from "./migration";
 
 export type { Migration } from "./migration";
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   rateLimitsMigration,
   apiKeysFillfactorMigration,
   auditEventIdsMigration,
+  identitiesMigration,
 ];
