@@ -5,7 +5,9 @@
 export interface AuthorizationRequest {
   /** The redirect URI registered at the provider for this app: `<callbackBaseUrl>/<provider id>/callback`. */
   readonly redirectUri: string;
+  /** Random, per flow: the provider returns it, and the answer must carry this one (CSRF). */
   readonly state: string;
+  /** Random, per flow: an OpenID Provider puts it in the ID token, which must carry this one (replay). */
   readonly nonce: string;
   /** PKCE (S256): the challenge goes out, the verifier comes with the code. */
   readonly codeVerifier: string;

@@ -48,14 +48,14 @@ test("the role follows the claim at every sign-in", async () => {
   const { app, users } = await openApp();
   await signInThrough(request.agent(app), op(), "dan-sub");
   expect((await users.findByEmail("dan@corp.test"))?.role).toBe("member");
-  (DAN as { groups: string[] }).groups = ["corp-admins"];
+  (DAN as unknown as { groups: string[] }).groups = ["corp-admins"];
   try {
     const browser = request.agent(app);
     await signInThrough(browser, op(), "dan-sub");
     expect((await users.findByEmail("dan@corp.test"))?.role).toBe("admin");
     expect((await browser.get("/api/auth/me").expect(200)).body.scopes).toEqual(["admin"]);
   } finally {
-    (DAN as { groups: string[] }).groups = ["corp-staff"];
+    (DAN as unknown as { groups: string[] }).groups = ["corp-staff"];
   }
 });
 

@@ -27,7 +27,7 @@ export {
   type SessionPrincipal,
 } from "@portcullis/core";
 
-// API keys: the service, scopes, and the stores in memory (keys, users, factors, the log, rate-limit counts).
+// API keys: the service, scopes, and the stores in memory (keys, users, factors, linked identities, the log, rate-limit counts).
 export {
   ApiKeys,
   KeyFormat,
@@ -36,6 +36,7 @@ export {
   MemoryKeyStore,
   MemoryUserStore,
   MemoryMfaStore,
+  MemoryIdentityStore,
   MemoryAuditSink,
   MemoryLimiterStore,
   loggerAuditSink,
@@ -49,6 +50,8 @@ export {
   type KeyStore,
   type UserStore,
   type MfaStore,
+  type IdentityStore,
+  type LinkedIdentity,
   type SessionStorage,
   type SessionIndex,
   type AuditSink,
@@ -144,6 +147,19 @@ export {
   type TotpSecondFactorOptions,
   type MfaEncryptionKey,
 } from "@portcullis/mfa";
+
+export {
+  oauthSignIn,
+  oidcProvider,
+  googleProvider,
+  githubProvider,
+  type OAuthSignInOptions,
+  type OAuthProvider,
+  type OidcProviderOptions,
+  type GoogleProviderOptions,
+  type GitHubProviderOptions,
+  type SsoDomain,
+} from "@portcullis/oauth";
 
 export { loginRateLimit, type LoginRateLimitOptions } from "@portcullis/login-rate-limit";
 
