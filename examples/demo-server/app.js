@@ -21,6 +21,7 @@ const {
   totpSecondFactor,
   utf8Only,
 } = require("portcullis");
+const { oauthSignIn } = require("@portcullis/oauth");
 const { createResources, resourceRouter } = require("./resources");
 
 const policy = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
@@ -47,14 +48,17 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
  *   mfaStore?: import("portcullis").MfaStore,
  *   mfaEncryptionKey?: string,
  *   metrics?: import("express").RequestHandler,
+ *   signIn?: { providers: import("@portcullis/oauth").OAuthProvider[], origins: string[], identities: import("@portcullis/core").IdentityStore, callbackBaseUrl: string },
  * }} options Where the state lives is the caller's choice (./storage.js makes it from the
  * environment): `sessions` and `limiterStore` are in memory when absent, and `checks` are what
  * GET /readyz asks. `cache` is handed to ApiKeys as is (its default when absent). Second factors
  * live in `mfaStore` (in memory when absent), their secrets sealed under `mfaEncryptionKey` (a
  * random key when absent: enrolments then last as long as the process). `metrics` answers GET
- * /metrics (see ./metrics.js); without it there is no such route.
+ * /metrics (see ./metrics.js); without it there is no such route. `signIn` adds sign-in through
+ * its providers (see ./sign-in-providers.js), with accounts made for newcomers as members, their
+ * identities in `identities`; `origins` are where the providers' pages are, for the CSP.
  */
-function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions, limiterStore, checks = {}, now, cache, mfaStore, mfaEncryptionKey, metrics }) {
+function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions, limiterStore, checks = {}, now, cache, mfaStore, mfaEncryptionKey, metrics, signIn }) {
   const clock = now ? { now } : {};
   const limits = limiterStore ? { store: limiterStore } : {};
   const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes: policy, ...clock, ...(cache === undefined ? {} : { cache }) });
@@ -69,11 +73,14 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions
   // Prometheus scrapes the counts of every portcullis middleware here, with no credential: the
   // handler answers loopback clients only.
   if (metrics) app.get("/metrics", metrics);
+  // The console's forms post to the demo, which redirects them to a provider's sign-in page (to
+  // link an account): form-action covers those redirects, so it names the providers' origins.
+  const formAction = ["'self'", ...(signIn?.origins ?? [])].join(" ");
   app.use((_req, res, next) => {
     // The console has no inline script or style, so the strictest policy holds.
     res.set({
       // img-src allows data: for the enrolment QR code, an SVG the API answers as a data URL.
-      "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "Content-Security-Policy": `default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action ${formAction}`,
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "no-referrer",
     });
@@ -98,7 +105,8 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions
     encryptionKey: mfaEncryptionKey ?? randomBytes(32).toString("base64url"),
     issuer: "portcullis demo",
   });
-  app.use("/api/auth", authRouter({ users, rateLimit: limit, mfa }));
+  const oauth = signIn && oauthSignIn({ providers: signIn.providers, identities: signIn.identities, callbackBaseUrl: signIn.callbackBaseUrl, signUp: { role: "member" } });
+  app.use("/api/auth", authRouter({ users, rateLimit: limit, mfa, ...(oauth ? { oauth } : {}) }));
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false, audit }));
   app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy }));
 

@@ -1,10 +1,12 @@
 // @ts-check
 // `npm run demo`: the demo on PORT (3000), in memory; its records in PostgreSQL when DATABASE_URL is
 // set, and its sessions and limits (and its records, without DATABASE_URL) on Redis when REDIS_URL is.
+// Sign-in through the providers the environment configures, or else through the Demo IdP it starts.
 const { randomBytes } = require("node:crypto");
 const { bcryptPasswords } = require("portcullis");
 const { createDemoApp } = require("./app");
 const { startPrometheusMetrics } = require("./metrics");
+const { signInProviders } = require("./sign-in-providers");
 const { openStorage } = require("./storage");
 
 const randomSecret = () => randomBytes(32).toString("base64url");
@@ -23,22 +25,30 @@ async function main() {
   const sessionSecret = process.env.SESSION_SECRET ?? randomSecret();
   const mfaEncryptionKey = process.env.MFA_ENCRYPTION_KEY ?? randomSecret();
   const storage = await openStorage({ databaseUrl, redisUrl, passwords: bcryptPasswords() });
-  const { close, ...stores } = storage;
+  const { close, identities, ...stores } = storage;
+  // Where the browser reaches the demo: providers send it back to <PUBLIC_URL>/api/auth/oauth/<id>/callback.
+  const publicUrl = (process.env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/$/, "");
+  const callbackBaseUrl = `${publicUrl}/api/auth/oauth`;
+  const { demoIdp, ...providers } = await signInProviders(process.env, callbackBaseUrl);
+  const stopAll = () => Promise.allSettled([close(), demoIdp?.stop()]);
 
   // Set to the empty string, as unset: the admin gets a generated password.
   const email = process.env.PORTCULLIS_ADMIN_EMAIL || "admin@example.com";
   const password = process.env.PORTCULLIS_ADMIN_PASSWORD || undefined;
   // Before the app is made, as an app starts its OpenTelemetry SDK first.
   const metrics = startPrometheusMetrics();
-  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, metrics: metrics.handler });
+  const signIn = { ...providers, identities, callbackBaseUrl };
+  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, metrics: metrics.handler, signIn });
   const admin = await seedAdmin(stores.users, email, password);
   known.set(admin.id, admin);
 
   const server = app.listen(port, "127.0.0.1", () => {
     const address = server.address();
+    if (demoIdp) console.log(`Demo IdP on ${demoIdp.issuer}: "Sign in with Demo IdP" signs in as demo-user (demo@idp.example), any password`);
+    else console.log(`Sign-in providers: ${providers.providers.map((provider) => provider.name).join(", ")}`);
     console.log(`portcullis demo on http://localhost:${typeof address === "object" && address ? address.port : port}`);
   });
-  const stop = () => server.close(() => void close().finally(() => process.exit(0)));
+  const stop = () => server.close(() => void stopAll().finally(() => process.exit(0)));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

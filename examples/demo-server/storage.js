@@ -22,6 +22,7 @@ const {
   watchPostgresPool,
   watchRedisConnection,
 } = require("portcullis");
+const { MemoryIdentityStore } = require("@portcullis/core");
 
 /**
  * @typedef {object} DemoStorage
@@ -29,6 +30,7 @@ const {
  * @property {import("portcullis").UserStore & { create(user: { email: string, password: string, role: string }): Promise<import("portcullis").UserRecord> }} users
  * @property {import("portcullis").AuditSink} audit
  * @property {import("portcullis").MfaStore} mfaStore
+ * @property {import("@portcullis/core").IdentityStore} identities accounts at sign-in providers, linked to users
  * @property {import("portcullis").SessionStorage} [sessions] in memory when absent
  * @property {import("portcullis").LimiterStore} [limiterStore] in memory when absent
  * @property {Record<string, import("portcullis").HealthCheck>} checks what GET /readyz asks
@@ -37,6 +39,8 @@ const {
 
 /**
  * Where the demo keeps its state, as the environment says:
+ *
+ * Linked sign-in identities are in memory in every case for now (see the TODOs below).
  *
  * - `databaseUrl` (DATABASE_URL): keys, users, second factors and the access log in PostgreSQL,
  *   migrated first; verified keys' cache hears of changes through LISTEN/NOTIFY.
@@ -99,7 +103,15 @@ async function connectPostgres(url) {
  * @param {ReturnType<typeof import("portcullis").bcryptPasswords>} passwords
  */
 function postgresRecords(pool, passwords) {
-  return { keyStore: new PostgresKeyStore(pool), users: new PostgresUserStore(pool, { passwords }), audit: new PostgresAuditSink(pool), mfaStore: new PostgresMfaStore(pool) };
+  return {
+    keyStore: new PostgresKeyStore(pool),
+    users: new PostgresUserStore(pool, { passwords }),
+    audit: new PostgresAuditSink(pool),
+    mfaStore: new PostgresMfaStore(pool),
+    // TODO(issue 19, at merge): new PostgresIdentityStore(pool). In memory until then, so linked
+    // identities (and passwordless accounts' only way in) are lost when the demo stops.
+    identities: new MemoryIdentityStore(),
+  };
 }
 
 /**
@@ -107,12 +119,21 @@ function postgresRecords(pool, passwords) {
  * @param {ReturnType<typeof import("portcullis").bcryptPasswords>} passwords
  */
 function redisRecords(redis, passwords) {
-  return { keyStore: new RedisKeyStore(redis), users: new RedisUserStore(redis, { passwords }), audit: new RedisAuditSink(redis), mfaStore: new RedisMfaStore(redis) };
+  return {
+    keyStore: new RedisKeyStore(redis),
+    users: new RedisUserStore(redis, { passwords }),
+    audit: new RedisAuditSink(redis),
+    mfaStore: new RedisMfaStore(redis),
+    // TODO(issue 19, at merge): new RedisIdentityStore(redis). In memory until then, so linked
+    // identities (and passwordless accounts' only way in) are lost when the demo stops, and
+    // replicas do not share them.
+    identities: new MemoryIdentityStore(),
+  };
 }
 
 /** @param {ReturnType<typeof import("portcullis").bcryptPasswords>} passwords */
 function memoryRecords(passwords) {
-  return { keyStore: new MemoryKeyStore(), users: new MemoryUserStore({ passwords }), audit: new MemoryAuditSink(), mfaStore: new MemoryMfaStore() };
+  return { keyStore: new MemoryKeyStore(), users: new MemoryUserStore({ passwords }), audit: new MemoryAuditSink(), mfaStore: new MemoryMfaStore(), identities: new MemoryIdentityStore() };
 }
 
 /**

@@ -1,6 +1,7 @@
-// The demo's web console: sign in (with a second factor once it is on), then manage API keys,
-// sessions and two-factor authentication and read the access log, all through the JSON API under
-// /api/auth. Plain browser JavaScript, no build step.
+// The demo's web console: sign in (with a password and a second factor once it is on, or through a
+// sign-in provider), then manage API keys, sessions, two-factor authentication and linked sign-in
+// providers and read the access log, all through the JSON API under /api/auth. Plain browser
+// JavaScript, no build step.
 //
 // Two rules hold throughout. Data from the server is inserted with textContent or text nodes,
 // never as HTML; and the page has no inline script, style or event handler, so it runs under
@@ -10,12 +11,33 @@
 "use strict";
 
 (function portcullisConsole() {
-  const PAGES = ["keys", "sessions", "access-log", "mfa"];
+  const PAGES = ["keys", "sessions", "access-log", "mfa", "account"];
   /** Refusals meaning the session is gone: the console goes back to the sign-in form. */
   const SIGNED_OUT = new Set(["missing_credentials", "session_expired"]);
   const KEY_STATUSES = new Set(["active", "expired", "revoked"]);
   /** Six digits is a code from the app; anything else is sent as a recovery code. */
   const TOTP_CODE = /^[0-9]{6}$/;
+  /**
+   * What a sign-in through a provider that came back with `?oauth_error=<code>` tells the reader.
+   * `mfa_required` is not here: it leads to the code step.
+   */
+  const OAUTH_ERRORS = {
+    oauth_denied: "The sign-in was cancelled at the provider, or the provider did not grant access.",
+    oauth_failed: "The provider's answer could not be verified. Start again.",
+    oauth_invalid_state: "That sign-in could not be matched to one started in this browser: it took too long, was already used, or began at another address. Start again.",
+    provider_unavailable: "The sign-in provider did not answer. Try again in a moment.",
+    email_unverified: "The provider has not verified your email address, so it cannot sign you in here.",
+    signup_closed: "No account here is linked to that sign-in, and new accounts cannot be made with it.",
+    account_exists: "An account with that email already exists. Sign in to it with its password, then link the provider on its Account page.",
+    identity_in_use: "That account at the provider is already linked to another user here.",
+    sso_required: "Accounts with this email sign in through their organization's single sign-on.",
+    not_found: "That sign-in provider is not configured here.",
+    rate_limit_exceeded: "Too many sign-in attempts. Wait a minute, then try again.",
+  };
+  /** Set before the console leaves for a provider to link an account: back, it opens the Account page. */
+  const RETURN_TO_ACCOUNT = "portcullis-console-return-to-account";
+  /** A path on this site (not `//host`), as the server's sign-in URLs are. */
+  const SITE_PATH = /^\/(?![/\\])/;
 
   /** A refused or failed API call, with the server's code and its readable `detail`. */
   class ApiError extends Error {
@@ -27,7 +49,7 @@
     }
   }
 
-  const state = { user: null, keys: new Map(), keysCursor: null, keysLoad: 0, reauth: null };
+  const state = { user: null, keys: new Map(), keysCursor: null, keysLoad: 0, reauth: null, providers: [], identities: new Map() };
 
   function byId(id) {
     const node = document.getElementById(id);
@@ -96,11 +118,16 @@
       if (data === null) throw new ApiError(response.status, "bad_response", "The server's answer was not the JSON the console expected.");
       return data;
     }
+    throw refusalOf(response, data);
+  }
+
+  /** The ApiError for a refused request and its parsed JSON body (null when it had none). */
+  function refusalOf(response, data) {
     const code = data && typeof data.error === "string" ? data.error : `http_${response.status}`;
     let detail = data && typeof data.detail === "string" && data.detail ? data.detail : `The server answered ${response.status} ${response.statusText}`.trim() + ".";
     const retryAfter = response.headers.get("Retry-After");
     if (response.status === 429 && retryAfter && /^\d+$/.test(retryAfter)) detail += ` Try again in ${retryAfter} seconds.`;
-    throw new ApiError(response.status, code, detail);
+    return new ApiError(response.status, code, detail);
   }
 
   /**
@@ -168,6 +195,7 @@
     byId("app-view").hidden = true;
     byId("account").hidden = true;
     byId("signin-view").hidden = false;
+    byId("signin-providers").hidden = state.providers.length === 0;
     showPasswordStep();
     setMessage(byId("signin-notice"), notice);
     setMessage(byId("signin-error"), "");
@@ -197,6 +225,7 @@
     return TOTP_CODE.test(value) ? { code: value } : { recovery_code: value };
   }
 
+  /** Resolves once the page shown has loaded. */
   function showApp(me) {
     state.user = me.user;
     byId("account-email").textContent = me.user.email;
@@ -205,7 +234,7 @@
     byId("signin-view").hidden = true;
     byId("account").hidden = false;
     byId("app-view").hidden = false;
-    route();
+    return route();
   }
 
   /** Forgets everything the last user saw, the new-key box and any secret or recovery code first. */
@@ -213,8 +242,10 @@
     dismissKey();
     resetMfa();
     for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close("cancel");
-    for (const id of ["keys-body", "sessions-body", "access-log-body"]) byId(id).replaceChildren();
-    for (const id of ["keys-error", "keys-status", "sessions-error", "sessions-status", "access-log-error", "mfa-error", "mfa-message"]) setMessage(byId(id), "");
+    for (const id of ["keys-body", "sessions-body", "access-log-body", "identities-body"]) byId(id).replaceChildren();
+    for (const id of ["keys-error", "keys-status", "sessions-error", "sessions-status", "access-log-error", "mfa-error", "mfa-message", "account-error", "account-status"]) setMessage(byId(id), "");
+    byId("account-password").textContent = "";
+    state.identities.clear();
     byId("create-key-form").reset();
     state.keys.clear();
     state.keysCursor = null;
@@ -222,7 +253,7 @@
 
   const currentPage = () => (PAGES.includes(location.hash.slice(1)) ? location.hash.slice(1) : "keys");
 
-  function route() {
+  async function route() {
     if (!state.user) return;
     const page = currentPage();
     for (const name of PAGES) byId(`page-${name}`).hidden = name !== page;
@@ -230,7 +261,7 @@
       if (link.dataset.page === page) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     }
-    ({ keys: loadKeys, sessions: loadSessions, "access-log": loadAccessLog, mfa: loadMfa })[page]();
+    await ({ keys: loadKeys, sessions: loadSessions, "access-log": loadAccessLog, mfa: loadMfa, account: loadAccount })[page]();
   }
 
   async function signIn(event) {
@@ -677,6 +708,147 @@
     });
   }
 
+  // ---- Sign-in providers and the Account page ------------------------------------------------
+
+  /** The providers the server offers (none when it has no sign-in through providers). */
+  async function loadProviders() {
+    try {
+      const { providers } = await send("GET", "/api/auth/oauth/providers");
+      state.providers = providers.filter((provider) => typeof provider.sign_in_url === "string" && SITE_PATH.test(provider.sign_in_url));
+    } catch {
+      state.providers = []; // the password form is still there
+    }
+    byId("signin-provider-buttons").replaceChildren(
+      ...state.providers.map((provider) =>
+        h("a", { class: "provider", href: provider.sign_in_url, testid: "provider-sign-in", "data-provider": provider.id, text: `Sign in with ${provider.name}` })),
+    );
+  }
+
+  async function loadAccount() {
+    const body = byId("identities-body");
+    loadingRow(body, 4);
+    try {
+      const { identities, password } = await api("GET", "/api/auth/oauth/identities");
+      state.identities = new Map(identities.map((identity) => [`${identity.provider}/${identity.subject}`, identity]));
+      body.replaceChildren(...identities.map(identityRow));
+      byId("identities-empty").hidden = identities.length > 0;
+      byId("account-password").textContent = password
+        ? "You also sign in with your email and password."
+        : "This account has no password: it signs in only through its linked providers, so the last one cannot be unlinked.";
+      const linked = new Set(identities.map((identity) => identity.provider));
+      const linkable = state.providers.filter((provider) => !linked.has(provider.id));
+      byId("link-provider-buttons").replaceChildren(
+        ...linkable.map((provider) =>
+          h("button", { type: "button", class: "provider", "data-provider": provider.id, testid: "link-provider", text: `Link ${provider.name}` })),
+      );
+      byId("link-providers").hidden = linkable.length === 0;
+      setMessage(byId("account-error"), "");
+    } catch (error) {
+      body.replaceChildren();
+      report(byId("account-error"), error);
+    }
+  }
+
+  function identityRow(identity) {
+    const key = `${identity.provider}/${identity.subject}`;
+    return h("tr", { testid: "identity-row", "data-provider": identity.provider, "data-identity": key }, [
+      h("td", { class: "name", testid: "identity-provider", text: identity.provider_name }),
+      h("td", {}, [
+        h("span", { testid: "identity-email", text: identity.email || identity.subject }),
+        identity.email ? h("span", { class: "muted small", text: ` (${identity.subject})` }) : null,
+      ]),
+      h("td", {}, [time(identity.linked_at)]),
+      h("td", { class: "actions" }, [
+        h("button", { type: "button", class: "danger small", "data-identity": key, testid: "unlink-identity", "aria-label": `Unlink ${identity.provider_name}`, text: "Unlink" }),
+      ]),
+    ]);
+  }
+
+  async function onIdentityAction(event) {
+    const button = event.target.closest("button[data-identity]");
+    const identity = button && state.identities.get(button.dataset.identity);
+    if (!identity) return;
+    const confirmed = await confirmAction({
+      title: `Unlink ${identity.provider_name}?`,
+      text: `${identity.email || identity.subject} at ${identity.provider_name} will no longer sign you in here.`,
+      confirm: "Unlink",
+    });
+    if (!confirmed) return;
+    await busy(button, async () => {
+      try {
+        await api("DELETE", `/api/auth/oauth/identities/${encodeURIComponent(identity.provider)}/${encodeURIComponent(identity.subject)}`);
+        setMessage(byId("account-error"), "");
+        setMessage(byId("account-status"), `Unlinked ${identity.provider_name}.`);
+        await loadAccount();
+      } catch (error) {
+        setMessage(byId("account-status"), "");
+        report(byId("account-error"), error);
+      }
+    });
+  }
+
+  /**
+   * Links a provider: the browser posts a form to the link route, which sends it to the provider.
+   * That route wants a recent sign-in, and a refused form post would leave the console for a JSON
+   * page, so the same request is made with fetch first: a refusal asks for the password (or is
+   * shown), and the redirect it gets otherwise (not followed) means the form can go. The form's
+   * flow replaces the one the check began.
+   */
+  async function linkProvider(event) {
+    const button = event.target.closest("button[data-provider]");
+    if (!button) return;
+    const path = `/api/auth/oauth/${encodeURIComponent(button.dataset.provider)}/link`;
+    setMessage(byId("account-status"), "");
+    await busy(button, async () => {
+      try {
+        await checkLink(path);
+      } catch (error) {
+        return report(byId("account-error"), error);
+      }
+      sessionStorage.setItem(RETURN_TO_ACCOUNT, "1");
+      const form = h("form", { method: "post", action: path, hidden: true });
+      document.body.append(form);
+      form.submit();
+    });
+  }
+
+  async function checkLink(path, reauthenticated = false) {
+    let response;
+    try {
+      response = await fetch(path, { method: "POST", credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" } });
+    } catch {
+      throw new ApiError(0, "network_error", "The server could not be reached. Check that the demo is running, then try again.");
+    }
+    if (response.type === "opaqueredirect") return;
+    const error = refusalOf(response, await response.json().catch(() => null));
+    if (error.code === "reauthentication_required" && !reauthenticated) {
+      await confirmPassword();
+      return checkLink(path, true);
+    }
+    if (error.status === 401 && SIGNED_OUT.has(error.code)) {
+      showSignIn(error.code === "session_expired" ? error.message : "Your session has ended; sign in again.");
+      error.signedOut = true;
+    }
+    throw error;
+  }
+
+  /**
+   * The `?oauth_error=` a provider's sign-in came back with, taken off the address bar (a reload
+   * or a bookmark must not show it again).
+   */
+  function takeOAuthError() {
+    const query = new URLSearchParams(location.search);
+    const code = query.get("oauth_error");
+    if (code === null) return null;
+    query.delete("oauth_error");
+    const search = query.toString();
+    history.replaceState(history.state, "", `${location.pathname}${search ? `?${search}` : ""}${location.hash}`);
+    return code;
+  }
+
+  const oauthErrorText = (code) =>
+    Object.hasOwn(OAUTH_ERRORS, code) ? OAUTH_ERRORS[code] : `Signing in through the provider did not work (${code}). Try again.`;
+
   // ---- Dialogs -------------------------------------------------------------------------------
 
   /** Resolves true when the user confirms; the rotate dialog also offers a grace period. */
@@ -768,6 +940,8 @@
   byId("recovery-done").addEventListener("click", dismissRecoveryCodes);
   byId("mfa-codes-form").addEventListener("submit", newRecoveryCodes);
   byId("mfa-disable-form").addEventListener("submit", disableMfa);
+  byId("identities-body").addEventListener("click", onIdentityAction);
+  byId("link-provider-buttons").addEventListener("click", linkProvider);
   byId("confirm-form").addEventListener("submit", (event) => {
     event.preventDefault();
     byId("confirm-dialog").close("ok");
@@ -777,14 +951,28 @@
   byId("reauth-cancel").addEventListener("click", () => byId("reauth-dialog").close("cancel"));
 
   async function boot() {
+    const oauthError = takeOAuthError();
+    const linking = sessionStorage.getItem(RETURN_TO_ACCOUNT) !== null;
+    sessionStorage.removeItem(RETURN_TO_ACCOUNT);
+    await loadProviders();
+    let me = null;
     try {
-      const me = await send("GET", "/api/auth/me");
-      if (me.kind === "session" && me.user) showApp(me);
-      else showSignIn();
+      me = await send("GET", "/api/auth/me");
     } catch (error) {
-      showSignIn();
       if (!(error instanceof ApiError && error.status === 401)) showGlobalError(error);
     }
+    if (me && me.kind === "session" && me.user) {
+      // Back from linking a provider: its outcome is shown on the Account page.
+      if (linking) history.replaceState(history.state, "", "#account");
+      await showApp(me); // first: loading a page clears its messages
+      if (linking) setMessage(byId(oauthError ? "account-error" : "account-status"), oauthError ? oauthErrorText(oauthError) : "Linked: that provider signs you in from now on.");
+      else if (oauthError) showGlobalError(new ApiError(0, oauthError, oauthErrorText(oauthError)));
+      return;
+    }
+    showSignIn();
+    // The provider vouched for the user, whose own second factor is still due.
+    if (oauthError === "mfa_required") showCodeStep();
+    else if (oauthError) setMessage(byId("signin-error"), oauthErrorText(oauthError));
   }
 
   boot();
