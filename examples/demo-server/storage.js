@@ -1,16 +1,19 @@
 // @ts-check
 const {
   MemoryAuditSink,
+  MemoryIdentityStore,
   MemoryKeyStore,
   MemoryMfaStore,
   MemoryUserStore,
   PostgresAuditSink,
+  PostgresIdentityStore,
   PostgresKeyStore,
   PostgresLimiterStore,
   PostgresMfaStore,
   PostgresUserStore,
   postgresSessionStorage,
   RedisAuditSink,
+  RedisIdentityStore,
   RedisKeyStore,
   RedisLimiterStore,
   RedisMfaStore,
@@ -22,15 +25,14 @@ const {
   watchPostgresPool,
   watchRedisConnection,
 } = require("portcullis");
-const { MemoryIdentityStore } = require("@portcullis/core");
 
 /**
  * @typedef {object} DemoStorage
  * @property {import("portcullis").KeyStore} keyStore
- * @property {import("portcullis").UserStore & { create(user: { email: string, password: string, role: string }): Promise<import("portcullis").UserRecord> }} users
+ * @property {import("@portcullis/core").ProvisioningUserStore} users
  * @property {import("portcullis").AuditSink} audit
  * @property {import("portcullis").MfaStore} mfaStore
- * @property {import("@portcullis/core").IdentityStore} identities accounts at sign-in providers, linked to users
+ * @property {import("portcullis").IdentityStore} identities accounts at sign-in providers, linked to users
  * @property {import("portcullis").SessionStorage} [sessions] in memory when absent
  * @property {import("portcullis").LimiterStore} [limiterStore] in memory when absent
  * @property {Record<string, import("portcullis").HealthCheck>} checks what GET /readyz asks
@@ -40,12 +42,10 @@ const { MemoryIdentityStore } = require("@portcullis/core");
 /**
  * Where the demo keeps its state, as the environment says:
  *
- * Linked sign-in identities are in memory in every case for now (see the TODOs below).
- *
- * - `databaseUrl` (DATABASE_URL): keys, users, second factors and the access log in PostgreSQL,
+ * - `databaseUrl` (DATABASE_URL): keys, users, second factors, linked identities and the access log in PostgreSQL,
  *   migrated first; verified keys' cache hears of changes through LISTEN/NOTIFY.
  * - `redisUrl` (REDIS_URL): sessions and rate-limit counts on Redis, shared by every process; and,
- *   without a database, the keys, users, second factors and access log too. With a database and
+ *   without a database, the keys, users, second factors, linked identities and access log too. With a database and
  *   no Redis, sessions and rate-limit counts are in PostgreSQL as well.
  * - neither: everything in memory, for as long as the process runs.
  *
@@ -108,9 +108,7 @@ function postgresRecords(pool, passwords) {
     users: new PostgresUserStore(pool, { passwords }),
     audit: new PostgresAuditSink(pool),
     mfaStore: new PostgresMfaStore(pool),
-    // TODO(issue 19, at merge): new PostgresIdentityStore(pool). In memory until then, so linked
-    // identities (and passwordless accounts' only way in) are lost when the demo stops.
-    identities: new MemoryIdentityStore(),
+    identities: new PostgresIdentityStore(pool),
   };
 }
 
@@ -124,10 +122,7 @@ function redisRecords(redis, passwords) {
     users: new RedisUserStore(redis, { passwords }),
     audit: new RedisAuditSink(redis),
     mfaStore: new RedisMfaStore(redis),
-    // TODO(issue 19, at merge): new RedisIdentityStore(redis). In memory until then, so linked
-    // identities (and passwordless accounts' only way in) are lost when the demo stops, and
-    // replicas do not share them.
-    identities: new MemoryIdentityStore(),
+    identities: new RedisIdentityStore(redis),
   };
 }
 
