@@ -2,7 +2,7 @@ import type * as OpenIdClient from "openid-client";
 import { PortcullisError } from "@portcullis/core";
 import { configError, normalizeEmail, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
-import { isHttpsOrLoopback, openIdClient } from "./openid-client";
+import { codeFlowParams, isHttpsOrLoopback, openIdClient } from "./openid-client";
 import { askProvider, providerUnavailable } from "./provider-errors";
 import type { OAuthProvider, ProviderAccount } from "./provider";
 import { providerBasicsShape, type ProviderBasics } from "./provider-options";
@@ -91,17 +91,13 @@ export function githubProvider(options: Readonly<GitHubProviderOptions>): OAuthP
     id,
     name,
     authorizationUrl: (request) =>
-      askProvider(id, async () => {
-        const client = openIdClient();
-        return client.buildAuthorizationUrl(configure(), {
-          redirect_uri: request.redirectUri,
+      askProvider(id, async () =>
+        openIdClient().buildAuthorizationUrl(configure(), {
+          ...(await codeFlowParams(request)),
           scope: "read:user user:email",
-          state: request.state,
-          code_challenge: await client.calculatePKCECodeChallenge(request.codeVerifier),
-          code_challenge_method: "S256",
           ...(request.forceLogin ? { prompt: "select_account" } : {}),
-        });
-      }),
+        }),
+      ),
     verifyAnswer: (answer, request) =>
       askProvider(id, async () => {
         const config = configure();

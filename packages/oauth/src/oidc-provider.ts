@@ -2,7 +2,7 @@ import type * as OpenIdClient from "openid-client";
 import { PortcullisError } from "@portcullis/core";
 import { normalizeEmail, resolveOptions } from "@portcullis/core/internal";
 import { z } from "zod";
-import { isHttpsOrLoopback, openIdClient } from "./openid-client";
+import { codeFlowParams, isHttpsOrLoopback, openIdClient } from "./openid-client";
 import { askProvider } from "./provider-errors";
 import type { OAuthProvider, ProviderAccount } from "./provider";
 import { providerBasicsShape, stringRecord, type ProviderBasics } from "./provider-options";
@@ -62,19 +62,15 @@ export function oidcProvider(options: Readonly<OidcProviderOptions>): OAuthProvi
     id,
     name,
     authorizationUrl: (request) =>
-      askProvider(id, async () => {
-        const client = openIdClient();
-        return client.buildAuthorizationUrl(await configure(), {
+      askProvider(id, async () =>
+        openIdClient().buildAuthorizationUrl(await configure(), {
           ...extraParams,
-          redirect_uri: request.redirectUri,
+          ...(await codeFlowParams(request)),
           scope,
-          state: request.state,
           nonce: request.nonce,
-          code_challenge: await client.calculatePKCECodeChallenge(request.codeVerifier),
-          code_challenge_method: "S256",
           ...(request.forceLogin ? { prompt: "login", max_age: "0" } : {}),
-        });
-      }),
+        }),
+      ),
     verifyAnswer: (answer, request) =>
       askProvider(id, async () => {
         const client = openIdClient();
@@ -105,6 +101,9 @@ export function accountOf(claims: Record<string, unknown>): ProviderAccount {
   return { subject, ...(email === undefined ? {} : { email }), emailVerified: email !== undefined && claims.email_verified === true, claims };
 }
 
+/** What the flow itself sets: an extra parameter must not turn it into another flow (the implicit one) or drop a check. */
+const PROTOCOL_PARAMS = new Set(["response_type", "response_mode", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "request", "request_uri"]);
+
 const ISSUER_RULE = "must be an https:// URL (http:// only on a loopback address, with allowHttpOnLoopback: true)";
 
 /** The options, checked, with their defaults. */
@@ -113,7 +112,11 @@ const oidcProviderOptions = z.strictObject(
     ...providerBasicsShape(),
     issuer: z.url({ error: ISSUER_RULE }),
     scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/), { error: "must be an array of scope tokens" }).min(1).default(["openid", "email", "profile"]),
-    authorizationParams: stringRecord.default({}),
+    authorizationParams: stringRecord
+      .refine((params) => !Object.keys(params).some((name) => PROTOCOL_PARAMS.has(name)), {
+        error: `cannot set the protocol's own parameters (${[...PROTOCOL_PARAMS].join(", ")}): only extras such as prompt, login_hint or hd`,
+      })
+      .default({}),
     allowHttpOnLoopback: z.boolean().default(false),
   },
   { error: (issue) => (issue.code === "invalid_type" ? "options are required: oidcProvider({ id, name, issuer, clientId, clientSecret })" : undefined) },

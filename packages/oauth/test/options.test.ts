@@ -36,6 +36,15 @@ describe("the providers' options", () => {
     expect(thrown(make).message).toMatch(new RegExp(`^${factory}: "id" must be 1 to 32 letters, digits, - or _`));
   });
 
+  test.each(["response_type", "response_mode", "redirect_uri", "state", "nonce", "code_challenge_method", "scope"])(
+    "oidcProvider: authorizationParams cannot set %s (no implicit flow, no check dropped)",
+    (name) => {
+      expect(thrown(() => oidcProvider({ ...OIDC, authorizationParams: { [name]: "token" } })).message).toMatch(
+        /^oidcProvider: "authorizationParams" cannot set the protocol's own parameters/,
+      );
+    },
+  );
+
   test("oidcProvider: an http:// issuer needs allowHttpOnLoopback, and a loopback address even then", () => {
     expect(thrown(() => oidcProvider({ ...OIDC, issuer: "http://127.0.0.1:4000" })).message).toMatch(/^oidcProvider: "issuer" must be an https:\/\/ URL \(http:\/\/ only on a loopback address, with allowHttpOnLoopback: true\)/);
     expect(thrown(() => oidcProvider({ ...OIDC, issuer: "http://login.corp.example", allowHttpOnLoopback: true })).message).toMatch(/^oidcProvider: "issuer" must be an https:\/\/ URL/);
