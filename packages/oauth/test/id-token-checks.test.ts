@@ -96,6 +96,19 @@ describe("an SSO domain's second-factor policy", () => {
     expect(refused.body.error).toBe("reauthentication_required");
   });
 
+  test("an acr the domain trusts counts too; another acr does not", async () => {
+    const byAcr = { domain: "corp.test", provider: "corp", defaultRole: "member", secondFactor: { acr: ["urn:corp:mfa"] } };
+    const made = await createOAuthApp({ providers: [provider()], oauth: { sso: [byAcr] } });
+    idp.setClaims({ acr: "urn:corp:password" });
+    const weak = request.agent(made.app);
+    await signIn(weak);
+    await weak.post("/api/critical").expect(401);
+    idp.setClaims({ acr: "urn:corp:mfa" });
+    const strong = request.agent(made.app);
+    await signIn(strong);
+    await strong.post("/api/critical").expect(200);
+  });
+
   test("an amr the domain trusts counts as the second factor: signed in at once, and a second-factor guard passes", async () => {
     const { app } = await withTotp();
     idp.setClaims({ amr: ["pwd", "hwk"] });

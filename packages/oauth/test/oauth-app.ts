@@ -1,6 +1,6 @@
 import express from "express";
 import request from "supertest";
-import { MemoryAuditSink, MemoryIdentityStore, MemoryUserStore, type IdentityStore } from "@portcullis/core";
+import { MemoryAuditSink, MemoryIdentityStore, MemoryUserStore, type IdentityStore, type PasswordHasher, type ProvisioningUserStore, type SessionStorage } from "@portcullis/core";
 import { portcullisFinalHandlers } from "@portcullis/core";
 import { requireRecentAuth } from "@portcullis/require-scope";
 import { authRouter, bcryptPasswords, sessionAuth, type SecondFactor } from "@portcullis/session-auth";
@@ -53,15 +53,21 @@ export async function createOAuthApp(options: {
   oauth?: Partial<OAuthSignInOptions>;
   identities?: IdentityStore;
   mfa?: SecondFactor;
+  /** Users elsewhere than in memory (on Redis, in PostgreSQL), given the hasher and the test's clock. */
+  users?: (passwords: PasswordHasher, now: () => number) => ProvisioningUserStore;
+  sessions?: SessionStorage;
 }) {
   const clock = { now: Date.now(), advance: (ms: number) => void (clock.now += ms) };
   const now = () => clock.now;
-  const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }), now });
-  const pat = await users.create({ ...PASSWORD_USER, role: "member" });
+  const passwords = bcryptPasswords({ cost: 4 });
+  const users = options.users ? options.users(passwords, now) : new MemoryUserStore({ passwords, now });
+  // Stores that outlive the app (Redis, PostgreSQL) keep pat from an earlier app.
+  const pat = (await users.findByEmail(PASSWORD_USER.email)) ?? (await users.create({ ...PASSWORD_USER, role: "member" }));
   const identities = options.identities ?? new MemoryIdentityStore();
   const audit = new MemoryAuditSink({ now });
   const app = express();
-  app.use("/api", sessionAuth({ secret: "session-secret-of-at-least-32-bytes!!", roles: { admin: ["admin"], member: ["read"] }, now, users, audit }));
+  const sessions = options.sessions ? { sessions: options.sessions } : {};
+  app.use("/api", sessionAuth({ secret: "session-secret-of-at-least-32-bytes!!", roles: { admin: ["admin"], member: ["read"] }, now, users, audit, ...sessions }));
   const oauth = oauthSignIn({ providers: options.providers, identities, callbackBaseUrl: CALLBACK_BASE, ...options.oauth });
   app.use("/api/auth", authRouter({ users, oauth, ...(options.mfa ? { mfa: options.mfa } : {}) }));
   app.post("/api/danger", requireRecentAuth({ maxAgeMs: 5 * 60_000, now }), (_req, res) => void res.json({ done: true }));
