@@ -31,6 +31,8 @@ export async function settleAnswer(req: Request, answer: VerifiedAnswer): Promis
   if (flow.intent === "reauthenticate") {
     if (identity?.userId !== userId) throw new PortcullisError("oauth_failed", "The provider signed in another account than this session's; sign in there as yourself.");
     const sso = answer.config.sso.get(domainOf((await findUser(answer, userId, context.timeoutMs))?.email ?? ""));
+    // As for a sign-in: only the domain's provider vouches for its users, and its amr policy is about its own tokens.
+    if (sso && sso.provider !== answer.provider.id) throw ssoRequired(req, sso);
     await routes.reauthenticate(req, proofOf(answer, context.now(), sso));
     context.record(req, { action: "session.reauthenticate", outcome: "success", userId, owner: userId, targetId: answer.provider.id });
     return "signed_in";

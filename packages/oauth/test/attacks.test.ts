@@ -1,0 +1,73 @@
+/**
+ * Attacks from outside on sign-in through providers and SSO that the other suites do not cover:
+ * each test is an attack through the real app, and asserts that it fails.
+ */
+import request from "supertest";
+import { oidcProvider } from "@portcullis/oauth";
+import { createOAuthApp, onApp } from "./oauth-app";
+import { startForgingProvider } from "./forging-provider";
+
+// Sam's organization (corp.test, its own provider) and Sam's personal account at another provider.
+const CORP = { clientId: "corp-client", subject: "sam-corp", email: "sam@corp.test" };
+const SOCIAL = { clientId: "social-client", subject: "sam-social", email: "sam@home.test" };
+let corpIdp: Awaited<ReturnType<typeof startForgingProvider>>;
+let socialIdp: Awaited<ReturnType<typeof startForgingProvider>>;
+beforeAll(async () => {
+  [corpIdp, socialIdp] = await Promise.all([startForgingProvider(CORP), startForgingProvider(SOCIAL)]);
+});
+afterAll(() => Promise.all([corpIdp.stop(), socialIdp.stop()]));
+afterEach(() => {
+  corpIdp.setClaims({});
+  socialIdp.setClaims({});
+});
+
+const providerAt = (id: string, idp: typeof corpIdp, clientId: string) =>
+  oidcProvider({ id, name: id, issuer: idp.issuer, clientId, clientSecret: `${id}-client-secret`, allowHttpOnLoopback: true });
+
+/** The provider's answer to the app's redirect (the forging provider approves at once). */
+async function answerOf(redirect: request.Response): Promise<string> {
+  return onApp((await fetch(redirect.headers.location!, { redirect: "manual" })).headers.get("location")!);
+}
+
+const SSO = { domain: "corp.test", provider: "corp", defaultRole: "member", secondFactor: { amr: ["mfa"] } };
+
+async function openSsoApp() {
+  const made = await createOAuthApp({ providers: [providerAt("corp", corpIdp, CORP.clientId), providerAt("social", socialIdp, SOCIAL.clientId)], oauth: { sso: [SSO], signUp: { role: "member" } } });
+  return { ...made, browser: request.agent(made.app) };
+}
+
+describe("an SSO domain's user and another provider", () => {
+  /** Sam signs in through corp (just in time), then links the personal account while the sign-in is recent. */
+  async function samWithPersonalAccountLinked() {
+    const made = await openSsoApp();
+    corpIdp.setClaims({ amr: ["pwd"] });
+    expect((await made.browser.get(await answerOf(await made.browser.get("/api/auth/oauth/corp").expect(302)))).headers.location).toBe("/");
+    const linking = await made.browser.post("/api/auth/oauth/social/link").expect(303);
+    expect((await made.browser.get(await answerOf(linking))).headers.location).toBe("/");
+    expect((await made.browser.get("/api/auth/oauth/identities").expect(200)).body.identities.map((identity: { provider: string }) => identity.provider).sort()).toEqual(["corp", "social"]);
+    made.clock.advance(10 * 60_000);
+    await made.browser.post("/api/danger").expect(401);
+    return made;
+  }
+
+  test("cannot renew the session's sign-in: re-authenticating through it is 403 sso_required, and guards still refuse", async () => {
+    const { browser } = await samWithPersonalAccountLinked();
+    const started = await browser.post("/api/auth/oauth/social/reauthenticate").expect(303);
+    const refused = await browser.get(await answerOf(started)).expect(403);
+    expect(refused.body.error).toBe("sso_required");
+    await browser.post("/api/danger").expect(401);
+    // The session goes on, and the domain's own provider still renews it.
+    expect((await browser.get("/api/auth/me").expect(200)).body.user.email).toBe("sam@corp.test");
+    const again = await browser.post("/api/auth/oauth/corp/reauthenticate").expect(303);
+    expect((await browser.get(await answerOf(again))).headers.location).toBe("/");
+    await browser.post("/api/danger").expect(200);
+  });
+
+  test("cannot prove the domain's second factor with its own amr: the domain trusts only its provider's", async () => {
+    const { browser } = await samWithPersonalAccountLinked();
+    socialIdp.setClaims({ amr: ["mfa"] }); // the personal provider says what the domain's policy trusts
+    const answer = await browser.get(await answerOf(await browser.post("/api/auth/oauth/social/reauthenticate").expect(303)));
+    expect(answer.body.error).toBe("sso_required");
+    await browser.post("/api/critical").expect(401);
+  });
+});
