@@ -71,3 +71,15 @@ describe("an SSO domain's user and another provider", () => {
     await browser.post("/api/critical").expect(401);
   });
 });
+
+describe("an SSO domain spelled otherwise is still the domain", () => {
+  test("with a trailing dot (corp.test.): another provider cannot create an account of the domain, nor a password sign in", async () => {
+    const { app, browser, users } = await openSsoApp();
+    socialIdp.forge({ claims: (claims) => ({ ...claims, sub: "someone-else", email: "boss@corp.test." }) });
+    const refused = await browser.get(await answerOf(await browser.get("/api/auth/oauth/social").expect(302))).expect(403);
+    expect(refused.body).toMatchObject({ error: "sso_required", sso_url: "/api/auth/oauth/corp" });
+    expect(await users.findByEmail("boss@corp.test.")).toBeUndefined();
+    await browser.get("/api/auth/me").expect(401);
+    expect((await request(app).post("/api/auth/login").send({ email: "Boss@Corp.Test.", password: "x" }).expect(403)).body.error).toBe("sso_required");
+  });
+});
