@@ -83,3 +83,18 @@ describe("an SSO domain spelled otherwise is still the domain", () => {
     expect((await request(app).post("/api/auth/login").send({ email: "Boss@Corp.Test.", password: "x" }).expect(403)).body.error).toBe("sso_required");
   });
 });
+
+describe("a subject that no identity store can keep is refused before any account is made", () => {
+  test.each([
+    ["holding U+0000", "sam\u0000social"],
+    ["holding half a surrogate pair", "sam\ud800social"],
+    ["longer than OpenID Connect's 255 characters", "s".repeat(256)],
+  ])("a subject %s: 401 oauth_failed, no account left without a way in", async (_name, subject) => {
+    const { browser, users } = await openSsoApp();
+    socialIdp.forge({ claims: (claims) => ({ ...claims, sub: subject }) });
+    const refused = await browser.get(await answerOf(await browser.get("/api/auth/oauth/social").expect(302))).expect(401);
+    expect(refused.body.error).toBe("oauth_failed");
+    // An account made before the link failed would keep the address from its owner for good: no password, no identity.
+    expect(await users.findByEmail(SOCIAL.email)).toBeUndefined();
+  });
+});
