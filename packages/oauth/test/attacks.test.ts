@@ -98,3 +98,38 @@ describe("a subject that no identity store can keep is refused before any accoun
     expect(await users.findByEmail(SOCIAL.email)).toBeUndefined();
   });
 });
+
+describe("what held", () => {
+  test("a role claim of the wrong shape, or naming an object's own keys, maps to no role: the default", async () => {
+    const made = await createOAuthApp({
+      providers: [providerAt("corp", corpIdp, CORP.clientId)],
+      oauth: { sso: [{ domain: "corp.test", provider: "corp", roleClaim: "groups", roleMap: { "corp-admins": "admin" }, defaultRole: "member" }] },
+    });
+    const browser = request.agent(made.app);
+    corpIdp.setClaims({ groups: ["__proto__", "constructor", "toString", "hasOwnProperty", ["corp-admins"], { "corp-admins": true }] });
+    expect((await browser.get(await answerOf(await browser.get("/api/auth/oauth/corp").expect(302)))).headers.location).toBe("/");
+    expect((await browser.get("/api/auth/me").expect(200)).body.user).toMatchObject({ email: CORP.email, role: "member" });
+  });
+
+  test.each([
+    ["two states", "state=STATE&state=STATE&code=x"],
+    ["a state array, Express 4 style", "state[]=STATE&code=x"],
+    ["two codes", "state=STATE&code=a&code=b"],
+    ["an invalid percent escape", "state=STATE&code=%E0%A4%A"],
+    ["an escape of invalid UTF-8", "state=STATE&code=%ff%fe"],
+    ["another issuer", "state=STATE&code=x&iss=https%3A%2F%2Fevil.example"],
+    ["an ID token in the query", "state=STATE&code=x&id_token=a.b.c"],
+    ["no code", "state=STATE"],
+  ])("a callback with %s is refused with a 4xx, a browser sent to the app's page", async (_name, query) => {
+    const { app } = await openSsoApp();
+    for (const accept of ["application/json", "text/html"]) {
+      const browser = request.agent(app);
+      const started = await browser.get("/api/auth/oauth/social").expect(302);
+      const state = new URL(started.headers.location!).searchParams.get("state")!;
+      const answer = await browser.get(`/api/auth/oauth/social/callback?${query.replaceAll("STATE", state)}`).set("Accept", accept);
+      if (accept === "text/html") expect(answer.headers.location).toMatch(/^\/\?oauth_error=(oauth_invalid_state|oauth_failed)$/);
+      else expect([400, 401]).toContain(answer.status);
+      await browser.get("/api/auth/me").expect(401);
+    }
+  });
+});
