@@ -72,6 +72,15 @@ describe("an SSO domain's user and another provider", () => {
   });
 });
 
+test("an SSO domain's user cannot change the password the domain no longer lets sign in: 403 sso_required", async () => {
+  const { browser, users } = await openSsoApp();
+  await users.create({ email: CORP.email, password: "a password from before SSO", role: "member" });
+  expect((await browser.get(await answerOf(await browser.get("/api/auth/oauth/corp").expect(302)))).headers.location).toBe("/");
+  const refused = await browser.post("/api/auth/password").send({ current_password: "a password from before SSO", new_password: "a new password for later" }).expect(403);
+  expect(refused.body.error).toBe("sso_required");
+  expect(await users.verifyCredentials(CORP.email, "a new password for later")).toBeUndefined();
+});
+
 describe("an SSO domain spelled otherwise is still the domain", () => {
   test("with a trailing dot (corp.test.): another provider cannot create an account of the domain, nor a password sign in", async () => {
     const { app, browser, users } = await openSsoApp();
