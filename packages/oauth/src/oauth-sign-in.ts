@@ -57,6 +57,17 @@ const isCallbackBase = (value: unknown): value is string => {
   return isHttpsOrLoopback(url) && url.search === "" && url.hash === "";
 };
 
+const SITE_PATH = /^\/(?![/\\])[^\s]*$/;
+/**
+ * A path on this site, as written and as the browser is sent to it: dot segments resolved, so that
+ * `/.//evil.example` (which becomes `//evil.example`, another site) is refused.
+ */
+const isSitePath = (value: string) => {
+  if (!SITE_PATH.test(value)) return false;
+  const resolved = new URL(value, "http://site.invalid");
+  return resolved.origin === "http://site.invalid" && SITE_PATH.test(resolved.pathname);
+};
+
 const oauthSignInOptions = z.strictObject(
   {
     providers: z.array(checked(isProvider, "must be a provider such as googleProvider({ clientId, clientSecret })"), { error: "must be an array of providers" }).min(1, { error: "needs at least one provider" }),
@@ -64,7 +75,7 @@ const oauthSignInOptions = z.strictObject(
     callbackBaseUrl: checked(isCallbackBase, "must be the https:// address of these routes, such as https://app.example.com/api/auth/oauth (http:// only on a loopback address)"),
     signUp: z.strictObject({ role: z.string().min(1) }).optional(),
     sso: z.array(ssoDomainSchema).default([]),
-    redirectTo: z.string().regex(/^\/(?![/\\])[^\s]*$/, { error: 'must be a path on this site, such as "/" or "/console"' }).default("/"),
+    redirectTo: z.string().refine(isSitePath, { error: 'must be a path on this site, such as "/" or "/console"' }).default("/"),
     flowTtlMs: wholeNumber(10_000, 3_600_000, "milliseconds").default(600_000),
   },
   { error: (issue) => (issue.code === "invalid_type" ? "options are required: oauthSignIn({ providers, identities, callbackBaseUrl })" : undefined) },

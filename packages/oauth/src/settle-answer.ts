@@ -1,6 +1,6 @@
 import type { Request } from "express";
 import { PortcullisError, type LinkedIdentity, type ProvisioningUserStore, type UserRecord } from "@portcullis/core";
-import { callStore, IDENTITY_STORE, USER_STORE } from "@portcullis/core/internal";
+import { callStore, IDENTITY_STORE, isStorableIdentityText, USER_STORE } from "@portcullis/core/internal";
 import type { OAuthSignInRoutes, PendingOAuthFlow, ProviderSignIn } from "@portcullis/session-auth";
 import type { OAuthSignInConfig } from "./oauth-sign-in";
 import type { OAuthProvider, ProviderAccount } from "./provider";
@@ -24,6 +24,9 @@ export interface VerifiedAnswer {
  */
 export async function settleAnswer(req: Request, answer: VerifiedAnswer): Promise<ProviderSignIn> {
   const { routes, flow } = answer;
+  // Refused before anything is written: an account made for a subject the identity store then
+  // refuses would be left with no way in (no password, no identity), its address taken for good.
+  if (!isKeepableSubject(answer.account.subject)) throw new PortcullisError("oauth_failed");
   if (flow.intent === "sign_in") return signIn(req, answer);
   const { context, userId } = routes.signedInUser(req);
   answer.onUser(userId);
@@ -31,6 +34,8 @@ export async function settleAnswer(req: Request, answer: VerifiedAnswer): Promis
   if (flow.intent === "reauthenticate") {
     if (identity?.userId !== userId) throw new PortcullisError("oauth_failed", "The provider signed in another account than this session's; sign in there as yourself.");
     const sso = answer.config.sso.get(domainOf((await findUser(answer, userId, context.timeoutMs))?.email ?? ""));
+    // As for a sign-in: only the domain's provider vouches for its users, and its amr policy is about its own tokens.
+    if (sso && sso.provider !== answer.provider.id) throw ssoRequired(req, sso);
     await routes.reauthenticate(req, proofOf(answer, context.now(), sso));
     context.record(req, { action: "session.reauthenticate", outcome: "success", userId, owner: userId, targetId: answer.provider.id });
     return "signed_in";
@@ -94,6 +99,12 @@ async function applySsoRole(user: UserRecord, sso: SsoDomain, answer: VerifiedAn
   if (role === user.role) return user;
   await callStore(USER_STORE.setRole, timeoutMs, () => answer.users.setRole(user.id, role));
   return { ...user, role };
+}
+
+/** OpenID Connect's subject is at most 255 ASCII characters; a store keeps no U+0000 nor half a surrogate pair. */
+const MAX_SUBJECT_LENGTH = 255;
+function isKeepableSubject(subject: unknown): boolean {
+  return typeof subject === "string" && subject !== "" && subject.length <= MAX_SUBJECT_LENGTH && isStorableIdentityText(subject);
 }
 
 function requireVerifiedEmail(account: ProviderAccount): string {

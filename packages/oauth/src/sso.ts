@@ -46,10 +46,13 @@ export const ssoDomainSchema = z
     error: "needs a defaultRole, or a roleClaim with its roleMap",
   });
 
-/** The domain of an email, normalized as accounts are. */
+/**
+ * The domain of an email, normalized as accounts are, without the trailing dot of a fully
+ * qualified name: mail to `corp.test.` goes to `corp.test`, so the SSO domain's rules apply to it.
+ */
 export function domainOf(email: string): string {
   const normalized = normalizeEmail(email);
-  return normalized.slice(normalized.lastIndexOf("@") + 1);
+  return normalized.slice(normalized.lastIndexOf("@") + 1).replace(/\.+$/, "");
 }
 
 /** The role the claims give under `sso`'s mapping. @throws 403 `oauth_denied` when none applies. */

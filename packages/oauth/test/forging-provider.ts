@@ -61,7 +61,7 @@ export async function startForgingProvider(client: { clientId: string; subject: 
         const grant = codes.get(new URLSearchParams(body).get("code") ?? "");
         if (!grant) return json(400, { error: "invalid_grant" });
         const now = Math.floor(Date.now() / 1000);
-        const faithful = { iss: issuer, sub: client.subject, aud: client.clientId, iat: now, exp: now + 300, nonce: grant.nonce, email: client.email, email_verified: true, ...extraClaims };
+        const faithful = { iss: issuer, sub: client.subject, aud: client.clientId, iat: now, auth_time: now, exp: now + 300, nonce: grant.nonce, email: client.email, email_verified: true, ...extraClaims };
         const claims = forgery.claims ? forgery.claims(faithful) : faithful;
         const idToken = forgery.unsigned ? jwt(claims) : jwt(claims, forgery.foreignKey ? foreign.privateKey : published.privateKey);
         forgery = {};

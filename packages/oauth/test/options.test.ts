@@ -96,7 +96,7 @@ describe("oauthSignIn's options", () => {
     expect(thrown(() => oauthSignIn(base({ sso }))).message).toBe('oauthSignIn: the SSO domain acme.example names the provider "corp", which is not among "providers"');
   });
 
-  test.each(["//evil.example", "/\\evil.example", "https://evil.example/", "console"])("redirectTo %j is not a path on this site", (redirectTo) => {
+  test.each(["//evil.example", "/\\evil.example", "https://evil.example/", "console", "/.//evil.example", "/a/..//evil.example", "/%2e//evil.example"])("redirectTo %j is not a path on this site", (redirectTo) => {
     expect(thrown(() => oauthSignIn(base({ redirectTo }))).message).toMatch(/^oauthSignIn: "redirectTo" must be a path on this site/);
   });
 

@@ -266,7 +266,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
       // For a user with MFA, a password alone would let whoever holds the session lock the owner out.
       throw reauthenticationRequired({ realm: context.realm, maxAgeMs: recentAuthMaxAgeMs, secondFactor: true });
     }
-    await confirmPassword(users, passwords, context, userId, current, "password.change", req);
+    await confirmPassword(users, passwords, context, userId, current, "password.change", req, oauth);
     if (!(await passwords.changePassword(userId, password))) throw unauthenticated(req, context.realm);
     const revoked = await revokeAllBut(context, userId, req.sessionID);
     await continueUnderNewId(req, context, userId, { ...req.session.portcullis!, authenticatedAt: context.now() });

@@ -65,8 +65,9 @@ export interface OAuthSignInRoutes {
  */
 export interface OAuthSignIn {
   /**
-   * The refusal a password sign-in (or re-authentication) by this email gets: 403 `sso_required`
-   * when its domain must sign in through single sign-on, naming the route; otherwise undefined.
+   * The refusal a password sign-in, re-authentication or password change by this email gets: 403
+   * `sso_required` when its domain must sign in through single sign-on, naming the route;
+   * otherwise undefined.
    */
   passwordRefusal(req: Request, email: string): PortcullisError | undefined;
   /** Adds the routes (start, callback, identities) to `authRouter`'s router. Routes pass errors to `next`. */
