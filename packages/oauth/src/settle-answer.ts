@@ -66,18 +66,31 @@ async function signIn(req: Request, answer: VerifiedAnswer): Promise<ProviderSig
   const sso = config.sso.get(domainOf(email));
   if (sso && sso.provider !== provider.id) throw ssoRequired(req, sso);
   const existing = await callStore(USER_STORE.findByEmail, timeoutMs, () => users.findByEmail(email));
-  if (existing && !sso) {
+  if (existing && !sso && !(await hasNoWayIn(existing, answer, timeoutMs))) {
     // Never linked because an email matches: whoever made that account must sign in and link.
     answer.onUser(existing.id);
     throw new PortcullisError("account_exists");
   }
   if (!existing && !sso && !config.signUp) throw new PortcullisError("signup_closed");
-  // The domain's own provider speaks for its addresses: it links (or provisions) just in time.
+  // The domain's own provider speaks for its addresses: it links (or provisions) just in time. An
+  // account with no way in at all is claimed by its verified address (see hasNoWayIn).
   user = existing ?? (await callStore(USER_STORE.create, timeoutMs, () => users.create({ email, role: sso ? ssoRole(sso, account.claims) : config.signUp!.role })));
   answer.onUser(user.id);
   if (sso && existing) user = await applySsoRole(user, sso, answer, timeoutMs);
   await link(req, answer, user.id);
   return routes.signIn(req, user, proofOf(answer, routes.context(req).now(), sso));
+}
+
+/**
+ * Whether nobody can sign in to the account: no password and no linked identity. Such an account
+ * is one whose first sign-up through a provider was cut short between the account and the link
+ * (a store that failed, a race), or one an admin made without a password (an invitation). Nobody
+ * holds it, so the verified address is the only claim there can be: it is not linking an account
+ * someone else controls, which is what `account_exists` guards against.
+ */
+async function hasNoWayIn(user: UserRecord, answer: VerifiedAnswer, timeoutMs: number): Promise<boolean> {
+  if (user.passwordless !== true) return false;
+  return (await callStore(IDENTITY_STORE.listByUser, timeoutMs, () => answer.config.identities.listByUser(user.id))).length === 0;
 }
 
 async function link(req: Request, answer: VerifiedAnswer, userId: string): Promise<void> {

@@ -3,6 +3,7 @@
  * each test is an attack through the real app, and asserts that it fails.
  */
 import request from "supertest";
+import { MemoryIdentityStore } from "@portcullis/core";
 import { oidcProvider } from "@portcullis/oauth";
 import { createOAuthApp, onApp } from "./oauth-app";
 import { startForgingProvider } from "./forging-provider";
@@ -140,5 +141,43 @@ describe("what held", () => {
       else expect([400, 401]).toContain(answer.status);
       await browser.get("/api/auth/me").expect(401);
     }
+  });
+});
+
+describe("an account with no way in", () => {
+  const home = () => providerAt("social", socialIdp, SOCIAL.clientId);
+
+  test("a first sign-up cut short between the account and the link (503) is finished by the next sign-in, not locked with 409", async () => {
+    const identities = new MemoryIdentityStore();
+    const link = identities.link.bind(identities);
+    let failures = 1;
+    jest.spyOn(identities, "link").mockImplementation(async (identity) => {
+      if (failures-- > 0) throw new Error("connection reset by peer");
+      return link(identity);
+    });
+    const made = await createOAuthApp({ providers: [home()], oauth: { signUp: { role: "member" } }, identities });
+    const browser = request.agent(made.app);
+    const cut = await browser.get(await answerOf(await browser.get("/api/auth/oauth/social").expect(302)));
+    expect(cut.status).toBe(503);
+    expect(await made.users.findByEmail(SOCIAL.email)).toMatchObject({ passwordless: true });
+
+    const retried = await browser.get(await answerOf(await browser.get("/api/auth/oauth/social").expect(302)));
+    expect(retried.status).toBe(303);
+    expect((await browser.get("/api/auth/me").expect(200)).body.user.email).toBe(SOCIAL.email);
+    expect(await identities.find("social", SOCIAL.subject)).toMatchObject({ userId: (await made.users.findByEmail(SOCIAL.email))!.id });
+  });
+
+  test("an account made without a password (an invitation) is claimed by the provider that verifies its address; one with a password is not", async () => {
+    const made = await createOAuthApp({ providers: [home()], oauth: {} }); // sign-up closed: only existing accounts
+    const invited = await made.users.create({ email: SOCIAL.email, role: "member" });
+    const browser = request.agent(made.app);
+    expect((await browser.get(await answerOf(await browser.get("/api/auth/oauth/social").expect(302)))).status).toBe(303);
+    expect((await browser.get("/api/auth/me").expect(200)).body.user.id).toBe(invited.id);
+
+    const withPassword = await createOAuthApp({ providers: [home()], oauth: { signUp: { role: "member" } } });
+    await withPassword.users.create({ email: SOCIAL.email, password: "a password of its own", role: "member" });
+    const visitor = request.agent(withPassword.app);
+    const attempt = await visitor.get(await answerOf(await visitor.get("/api/auth/oauth/social").expect(302)));
+    expect([attempt.status, attempt.body.error]).toEqual([409, "account_exists"]);
   });
 });
