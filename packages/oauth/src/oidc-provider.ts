@@ -84,9 +84,10 @@ export function oidcProvider(options: Readonly<OidcProviderOptions>): OAuthProvi
         });
         let claims: Record<string, unknown> = { ...tokens.claims()! };
         if (claims.email === undefined && config.serverMetadata().userinfo_endpoint) {
-          // The ID token is what was verified; userinfo only fills in the email, for the same subject.
+          // The ID token is what was verified; userinfo only fills in the email, for the same subject,
+          // and the email and whether it is verified come together, never one from each.
           const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub as string);
-          claims = { ...info, ...claims };
+          claims = { ...info, ...claims, email: info.email, email_verified: info.email_verified };
         }
         return accountOf(claims);
       }),

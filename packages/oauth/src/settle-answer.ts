@@ -74,11 +74,24 @@ async function signIn(req: Request, answer: VerifiedAnswer): Promise<ProviderSig
   if (!existing && !sso && !config.signUp) throw new PortcullisError("signup_closed");
   // The domain's own provider speaks for its addresses: it links (or provisions) just in time. An
   // account with no way in at all is claimed by its verified address (see hasNoWayIn).
+  if (existing && sso) await refuseReusedAddress(existing, answer, timeoutMs);
   user = existing ?? (await callStore(USER_STORE.create, timeoutMs, () => users.create({ email, role: sso ? ssoRole(sso, account.claims) : config.signUp!.role })));
   answer.onUser(user.id);
   if (sso && existing) user = await applySsoRole(user, sso, answer, timeoutMs);
   await link(req, answer, user.id);
   return routes.signIn(req, user, proofOf(answer, routes.context(req).now(), sso));
+}
+
+/**
+ * The domain's provider links its address to the account just in time, but not to an account that
+ * already has another of its identities: that is an address the organization gave to someone new
+ * (a reused mailbox), who must not inherit the previous holder's account.
+ */
+async function refuseReusedAddress(user: UserRecord, answer: VerifiedAnswer, timeoutMs: number): Promise<void> {
+  const linked = await callStore(IDENTITY_STORE.listByUser, timeoutMs, () => answer.config.identities.listByUser(user.id));
+  if (linked.some((identity) => identity.provider === answer.provider.id)) {
+    throw new PortcullisError("account_exists", "This address's account belongs to another account at your organization's sign-in; an administrator must unlink it first.");
+  }
 }
 
 /**

@@ -26,6 +26,7 @@ export async function startForgingProvider(client: { clientId: string; subject: 
   let forgery: Forgery = {};
   let extraClaims: Record<string, unknown> = {};
   let fault: "down" | "hang" | undefined;
+  let userInfo: Record<string, unknown> = {};
 
   const server = createServer((req, res) => {
     const url = new URL(req.url!, issuer);
@@ -38,6 +39,7 @@ export async function startForgingProvider(client: { clientId: string; subject: 
         authorization_endpoint: `${issuer}/authorize`,
         token_endpoint: `${issuer}/token`,
         jwks_uri: `${issuer}/jwks`,
+        userinfo_endpoint: `${issuer}/userinfo`,
         response_types_supported: ["code"],
         subject_types_supported: ["public"],
         id_token_signing_alg_values_supported: ["RS256"],
@@ -46,6 +48,7 @@ export async function startForgingProvider(client: { clientId: string; subject: 
       });
     }
     if (url.pathname === "/jwks") return json(200, { keys: [{ ...published.publicKey.export({ format: "jwk" }), kid: "k1", alg: "RS256", use: "sig" }] });
+    if (url.pathname === "/userinfo") return json(200, { sub: client.subject, ...userInfo });
     if (url.pathname === "/authorize") {
       const code = randomBytes(16).toString("hex");
       codes.set(code, { nonce: url.searchParams.get("nonce") ?? "" });
@@ -77,6 +80,8 @@ export async function startForgingProvider(client: { clientId: string; subject: 
     issuer,
     /** The next token is forged so. */
     forge: (next: Forgery) => void (forgery = next),
+    /** What `/userinfo` says besides the subject. */
+    setUserInfo: (claims: Record<string, unknown>) => void (userInfo = claims),
     /** Every endpoint answers 503 (`down`), or never answers (`hang`), until set back to undefined. */
     setFault: (next: "down" | "hang" | undefined) => void (fault = next),
     /** Claims every token carries from now on (`amr`, `groups`…), forged or not. */

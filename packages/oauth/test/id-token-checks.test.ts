@@ -58,6 +58,19 @@ test.each([
   expect(await users.findByEmail("sam@corp.test")).toBeUndefined();
 });
 
+test("an ID token without an email: userinfo gives the email and whether it is verified together, never one from each", async () => {
+  const { browser, users } = await openApp();
+  idp.forge({ claims: ({ email: _email, ...claims }) => ({ ...claims, email_verified: true }) });
+  idp.setUserInfo({ email: "sam@corp.test", email_verified: false });
+  try {
+    const answer = await signIn(browser);
+    expect([answer.status, answer.body.error]).toEqual([403, "email_unverified"]);
+    expect(await users.findByEmail("sam@corp.test")).toBeUndefined();
+  } finally {
+    idp.setUserInfo({});
+  }
+});
+
 describe("an SSO domain's second-factor policy", () => {
   const sso = { domain: "corp.test", provider: "corp", defaultRole: "member", secondFactor: { amr: ["mfa", "hwk"] } };
 

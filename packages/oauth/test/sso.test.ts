@@ -10,7 +10,9 @@ import { APP_CLIENT, createOAuthApp, onApp, signInThrough, testProvider } from "
 const CAROL: TestOpenIdAccount = { sub: "carol-sub", email: "carol@corp.test", email_verified: true, groups: ["corp-admins", "corp-staff"] };
 const DAN: TestOpenIdAccount = { sub: "dan-sub", email: "Dan@Corp.Test", email_verified: true, groups: ["corp-staff"] };
 const EVE: TestOpenIdAccount = { sub: "eve-sub", email: "eve@corp.test", email_verified: true, groups: ["visitors"] };
-const op = useOpenIdProvider({ clients: [APP_CLIENT], accounts: [CAROL, DAN, EVE] });
+/** Carol's address given to someone new after she left: another subject at the same provider. */
+const CAROLS_SUCCESSOR: TestOpenIdAccount = { sub: "carol-successor", email: "carol@corp.test", email_verified: true, groups: ["corp-staff"] };
+const op = useOpenIdProvider({ clients: [APP_CLIENT], accounts: [CAROL, DAN, EVE, CAROLS_SUCCESSOR] });
 
 const SSO = { domain: "corp.test", provider: "corp", roleClaim: "groups", roleMap: { "corp-admins": "admin", "corp-staff": "member" } };
 
@@ -115,4 +117,15 @@ test("re-authenticating as another account of the provider is refused, and the s
   expect(refused.body.error).toBe("oauth_failed");
   expect((await browser.get("/api/auth/me").expect(200)).body.user.email).toBe("carol@corp.test");
   await browser.post("/api/danger").expect(401);
+});
+
+test("a reused address does not inherit the account: another subject of the domain's provider is refused (409), the account untouched", async () => {
+  const { app, identities, users } = await openApp();
+  await signInThrough(request.agent(app), op(), "carol-sub");
+  const carol = await users.findByEmail("carol@corp.test");
+  const successor = request.agent(app);
+  const answer = await signInThrough(successor, op(), "carol-successor");
+  expect([answer.status, answer.body.error]).toEqual([409, "account_exists"]);
+  await successor.get("/api/auth/me").expect(401);
+  expect(await identities.listByUser(carol!.id)).toEqual([expect.objectContaining({ subject: "carol-sub" })]);
 });
