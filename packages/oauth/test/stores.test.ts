@@ -4,6 +4,7 @@
  * (a new app on the same stores) still finds the linked identity.
  */
 import request from "supertest";
+import type { PasswordHasher } from "@portcullis/core";
 import { migrate, PostgresIdentityStore, PostgresUserStore, postgresSessionStorage } from "@portcullis/postgres";
 import { RedisIdentityStore, RedisUserStore, redisSessionStorage } from "@portcullis/redis";
 import { useOpenIdProvider, usePostgres, useRedisServer } from "@portcullis/testing";
@@ -28,7 +29,7 @@ const BACKINGS = [
       await pool.query("TRUNCATE portcullis.users, portcullis.identities");
       return {
         identities: new PostgresIdentityStore(pool),
-        users: (passwords: never, now: () => number) => new PostgresUserStore(pool, { passwords, now }),
+        users: (passwords: PasswordHasher, now: () => number) => new PostgresUserStore(pool, { passwords, now }),
         sessions: postgresSessionStorage(pool),
       };
     },
@@ -40,7 +41,7 @@ const BACKINGS = [
       await client.flushall();
       return {
         identities: new RedisIdentityStore(client),
-        users: (passwords: never, now: () => number) => new RedisUserStore(client, { passwords, now }),
+        users: (passwords: PasswordHasher, now: () => number) => new RedisUserStore(client, { passwords, now }),
         sessions: redisSessionStorage(client),
       };
     },
