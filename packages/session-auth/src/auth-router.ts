@@ -33,7 +33,7 @@ import { completeLogin, continueUnderNewId, endSession, meJson } from "./login-s
 import { isOAuthSignIn, type OAuthSignIn } from "./oauth-port";
 import { oauthSignInRoutes } from "./oauth-routes";
 import { authRouterErrorFormat, beginMfaLogin } from "./pending-sign-in";
-import { cookieDeliverable, sameSiteOnly, sessionOwner } from "./route-checks";
+import { cookieDeliverable, lentRouteParts, sameSiteOnly, sessionOwner } from "./route-checks";
 import { isSecondFactor, type SecondFactor, type SecondFactorRoutes } from "./second-factor-port";
 import { sessionContextOf, type SessionContext } from "./session-context";
 import { sessionDeadline, type PortcullisSessionData } from "./session-data";
@@ -356,14 +356,9 @@ function secondFactorRoutes(
   signedIn: () => void,
 ): SecondFactorRoutes {
   return {
-    users,
+    ...lentRouteParts(users, recentAuth),
     json: [json, requireJsonBody],
     rateLimit: limited,
-    recentAuth,
-    sameSiteOnly,
-    cookieDeliverable,
-    context: (req) => sessionContextOf(req, "authRouter"),
-    signedInUser: sessionOwner,
     revokeOtherSessions: (req, userId) => revokeAllBut(sessionContextOf(req, "authRouter"), userId, req.sessionID),
     pendingSignIn: (req) => req.session?.portcullisMfaLogin,
     async dropPendingSignIn(req, res) {

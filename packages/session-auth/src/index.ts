@@ -7,5 +7,5 @@ export { MemorySessionStore } from "./memory-session-store";
 export { MemorySessionIndex } from "./session-index";
 export type { PortcullisSessionData, PendingMfaLogin, PendingOAuthFlow, SessionTimeouts } from "./session-data";
 export { authRouterErrorFormat, MFA_LOGIN_TTL_MS } from "./pending-sign-in";
-export type { SecondFactor, SecondFactorContext, SecondFactorRoutes, SignInProof } from "./second-factor-port";
+export type { LentRouteParts, SecondFactor, SecondFactorContext, SecondFactorRoutes, SignInProof } from "./second-factor-port";
 export { isOAuthSignIn, type OAuthSignIn, type OAuthSignInRoutes, type ProviderProof, type ProviderSignIn } from "./oauth-port";

@@ -1,7 +1,7 @@
-import type { Request, RequestHandler, Router } from "express";
-import type { ErrorCode, PortcullisError, UserRecord, UserStore } from "@portcullis/core";
+import type { Request, Router } from "express";
+import type { ErrorCode, PortcullisError, UserRecord } from "@portcullis/core";
 import type { PendingOAuthFlow } from "./session-data";
-import type { SecondFactorContext } from "./second-factor-port";
+import type { LentRouteParts } from "./second-factor-port";
 
 /** When the user proved what, for a session a provider's answer starts or renews. */
 export interface ProviderProof {
@@ -17,23 +17,11 @@ export interface ProviderProof {
 export type ProviderSignIn = "signed_in" | "mfa_required";
 
 /**
- * What `authRouter` lends OAuth sign-in's routes (its `oauth` option): the session operations and
- * the checks of its own routes, so a provider's sign-in issues, renews and refuses sessions as a
- * password does, without reaching into how sessions are kept.
+ * What `authRouter` lends OAuth sign-in's routes (its `oauth` option): the shared parts, and the
+ * session operations a provider's sign-in needs, so it issues, renews and refuses sessions as a
+ * password does.
  */
-export interface OAuthSignInRoutes {
-  /** `authRouter`'s user store. */
-  readonly users: UserStore;
-  /** 403 `cross_site_request` for an unsafe request from another site. */
-  readonly sameSiteOnly: RequestHandler;
-  /** 403 `https_required` when a session cookie issued now could not reach the browser. */
-  readonly cookieDeliverable: RequestHandler;
-  /** 401 `reauthentication_required` unless the user proved who they are within `recentAuthMaxAgeMs`. */
-  readonly recentAuth: RequestHandler;
-  /** The context of `sessionAuth` for this request (a `TypeError` when it did not run first). */
-  context(req: Request): SecondFactorContext;
-  /** The signed-in user behind a session-only route: 401 without one, 403 for an API key. */
-  signedInUser(req: Request): { readonly context: SecondFactorContext; readonly userId: string };
+export interface OAuthSignInRoutes extends LentRouteParts {
   /**
    * Keeps `flow` in this browser's session until the provider answers: in the signed-in session
    * when there is one, otherwise in a new session (new id) that signs nobody in.

@@ -4,7 +4,7 @@ import { callStore, SESSION_INDEX, SESSION_STORE, type AuthOutcomeRecorder } fro
 import { continueUnderNewId, endSession, signInSession, startSession } from "./login-session";
 import type { OAuthSignInRoutes } from "./oauth-port";
 import { beginMfaLogin } from "./pending-sign-in";
-import { cookieDeliverable, sameSiteOnly, sessionOwner } from "./route-checks";
+import { lentRouteParts, sessionOwner } from "./route-checks";
 import type { SecondFactor } from "./second-factor-port";
 import { sessionContextOf, type SessionContext } from "./session-context";
 import { regenerate, save } from "./session-ops";
@@ -13,12 +13,7 @@ import { regenerate, save } from "./session-ops";
 export function oauthSignInRoutes(users: UserStore, mfa: SecondFactor | undefined, recentAuth: RequestHandler, outcomes: AuthOutcomeRecorder): OAuthSignInRoutes {
   const contextOf = (req: Request) => sessionContextOf(req, "authRouter");
   return {
-    users,
-    sameSiteOnly,
-    cookieDeliverable,
-    recentAuth,
-    context: contextOf,
-    signedInUser: sessionOwner,
+    ...lentRouteParts(users, recentAuth),
     async beginFlow(req, flow) {
       const context = contextOf(req);
       context.assertCookieDeliverable(req);

@@ -1,7 +1,8 @@
-import type { NextFunction, Request, Response } from "express";
-import { PortcullisError } from "@portcullis/core";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { PortcullisError, type UserStore } from "@portcullis/core";
 import { unauthenticated } from "@portcullis/core/internal";
 import { isSameSiteRequest } from "./same-site";
+import type { LentRouteParts } from "./second-factor-port";
 import { ownOrigin, sessionContextOf, type SessionContext } from "./session-context";
 
 /** Login CSRF too: a cross-site page must not sign a visitor in to someone else's account. */
@@ -29,4 +30,9 @@ export function sessionOwner(req: Request): { context: SessionContext; userId: s
     throw new PortcullisError("insufficient_permissions", "Sessions are managed from a signed-in session, not with an API key.");
   }
   return { context, userId: principal.userId };
+}
+
+/** The parts `authRouter` lends every plug-in's routes (see `LentRouteParts`). */
+export function lentRouteParts(users: UserStore, recentAuth: RequestHandler): LentRouteParts {
+  return { users, recentAuth, sameSiteOnly, cookieDeliverable, context: (req) => sessionContextOf(req, "authRouter"), signedInUser: sessionOwner };
 }

@@ -28,18 +28,14 @@ export interface SignInProof {
 }
 
 /**
- * What `authRouter` lends a second factor's routes: the session operations and the middleware of
- * its own routes, so a factor's routes are checked, limited and answered as the router's are,
- * without reaching into how sessions are kept.
+ * What `authRouter` lends every plug-in's routes (a second factor's, OAuth sign-in's): its user
+ * store, the checks of its own routes and the session's context, so a plug-in's routes are checked
+ * and answered as the router's are, without reaching into how sessions are kept.
  */
-export interface SecondFactorRoutes {
+export interface LentRouteParts {
   /** `authRouter`'s user store. */
   readonly users: UserStore;
-  /** Parses a JSON body (16 kB, UTF-8 only), and answers 415 to a request without one. */
-  readonly json: readonly RequestHandler[];
-  /** The login rate limit (`authRouter`'s `rateLimit`), or none: every route that checks a code sits behind it. */
-  readonly rateLimit: readonly RequestHandler[];
-  /** 401 `reauthentication_required` unless the password was checked within `recentAuthMaxAgeMs`. */
+  /** 401 `reauthentication_required` unless the user proved who they are within `recentAuthMaxAgeMs`. */
   readonly recentAuth: RequestHandler;
   /** 403 `cross_site_request` for an unsafe request from another site (login CSRF included). */
   readonly sameSiteOnly: RequestHandler;
@@ -49,6 +45,14 @@ export interface SecondFactorRoutes {
   context(req: Request): SecondFactorContext;
   /** The signed-in user behind a session-only route: 401 without one, 403 for an API key. */
   signedInUser(req: Request): { readonly context: SecondFactorContext; readonly userId: string };
+}
+
+/** What `authRouter` lends a second factor's routes: the shared parts, and the sign-in that waits for the factor. */
+export interface SecondFactorRoutes extends LentRouteParts {
+  /** Parses a JSON body (16 kB, UTF-8 only), and answers 415 to a request without one. */
+  readonly json: readonly RequestHandler[];
+  /** The login rate limit (`authRouter`'s `rateLimit`), or none: every route that checks a code sits behind it. */
+  readonly rateLimit: readonly RequestHandler[];
   /** Signs out every session of the user but this request's; how many there were. */
   revokeOtherSessions(req: Request, userId: string): Promise<number>;
   /** The sign-in this request's session holds, waiting for a second factor since a right password. */
