@@ -15,3 +15,4 @@ export { eventually } from "./eventually";
 export { whenReady } from "./when-ready";
 export { recordTelemetry, type RecordedTelemetry, type RecordedPoint } from "./telemetry";
 export { type GitHubStandIn, type GitHubStandInApp, type GitHubStandInUser, type GitHubStandInEmail, type GitHubStandInFaults, type GitHubStandInAuthorization, type StartGitHubStandInOptions, startGitHubStandIn, useGitHubStandIn } from "./github-stand-in";
+export { type TestSmtpServer, type ReceivedEmail, type SmtpServerFaults, startSmtpServer, useSmtpServer } from "./smtp-server";
