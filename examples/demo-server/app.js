@@ -2,9 +2,11 @@
 const path = require("node:path");
 const { randomBytes } = require("node:crypto");
 const express = require("express");
+const { rateLimit } = require("express-rate-limit");
 const {
   ApiKeys,
   MemoryMfaStore,
+  PortcullisError,
   ScopePolicy,
   accessLogRouter,
   apiKeyAuth,
@@ -106,6 +108,9 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions
     issuer: "portcullis demo",
   });
   const oauth = signIn && oauthSignIn({ providers: signIn.providers, identities: signIn.identities, callbackBaseUrl: signIn.callbackBaseUrl, signUp: { role: "member" } });
+  // Each sign-in a browser starts through a provider writes a short session until the provider
+  // answers: a per-IP limit on the starts keeps a flood of them from filling the session store.
+  if (oauth) app.use("/api/auth/oauth", limitSignInStarts());
   app.use("/api/auth", authRouter({ users, rateLimit: limit, mfa, ...(oauth ? { oauth } : {}) }));
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false, audit }));
   app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy }));
@@ -147,6 +152,26 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions
   // without its stack), whatever NODE_ENV says.
   app.use(portcullisFinalHandlers());
   return { app, keys, known };
+}
+
+/**
+ * At most 20 provider sign-ins started per minute per IP (`GET /api/auth/oauth/<provider>`; the
+ * lists and the answers are not counted), refused as every portcullis limit is: 429
+ * `rate_limit_exceeded`, with the IETF `RateLimit` headers. Counted in this process.
+ */
+function limitSignInStarts() {
+  const LISTS = new Set(["providers", "identities"]);
+  return rateLimit({
+    windowMs: 60_000,
+    limit: 20,
+    standardHeaders: "draft-8",
+    legacyHeaders: false,
+    skip: (req) => {
+      const name = /^\/([^/]+)$/.exec(req.path)?.[1];
+      return req.method !== "GET" || name === undefined || LISTS.has(name);
+    },
+    handler: (_req, _res, next) => next(new PortcullisError("rate_limit_exceeded", "Too many sign-ins started from this address; retry in a minute.")),
+  });
 }
 
 module.exports = { createDemoApp, ROLES };

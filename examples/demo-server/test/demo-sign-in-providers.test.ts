@@ -57,6 +57,17 @@ test("with no provider configured, the demo starts the Demo IdP, offers it, send
   await eventually(async () => !(await answers(`${issuer}/.well-known/openid-configuration`)), { timeoutMs: 10_000 });
 });
 
+test("sign-ins started from one address are limited (20 a minute, then 429 with RateLimit headers); the lists are not counted", async () => {
+  const server = await startDemo();
+  const start = () => fetch(`${server.baseUrl}/api/auth/oauth/demo`, { redirect: "manual" });
+  for (let i = 0; i < 20; i++) expect((await start()).status).toBe(302);
+  const refused = await start();
+  expect(refused.status).toBe(429);
+  expect(await refused.json()).toEqual({ error: "rate_limit_exceeded", detail: "Too many sign-ins started from this address; retry in a minute." });
+  expect(refused.headers.get("ratelimit-policy")).toMatch(/q=20; w=60/);
+  expect((await fetch(`${server.baseUrl}/api/auth/oauth/providers`)).status).toBe(200);
+});
+
 test("DEMO_IDP_PORT puts the Demo IdP on that port, and PUBLIC_URL gives its redirect URI", async () => {
   const idpPort = await freePort();
   const server = await startDemo({ DEMO_IDP_PORT: String(idpPort), PUBLIC_URL: "http://localhost:8443/" });
