@@ -43,15 +43,20 @@ export function addSignInRoutes(router: Router, routes: OAuthSignInRoutes, confi
   };
   const timeoutOf = (req: Request) => routes.context(req).timeoutMs;
 
+  /** Sends the browser to the app's page, `redirectTo`, with `?oauth_error=<code>` when there is one. */
+  const land = (res: Response, code?: string) => {
+    const target = new URL(config.redirectTo, "http://site.invalid");
+    if (code !== undefined) target.searchParams.set("oauth_error", code);
+    res.set("Cache-Control", "no-store").redirect(303, `${target.pathname}${target.search}`);
+  };
+
   /**
    * A refusal at a route a browser navigates to (start, callback) goes back to the app's page,
    * which shows it; a client that asked for JSON gets it as JSON.
    */
   const answerRefusal = (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!isPortcullisError(error) || req.accepts(["json", "html"]) !== "html") return next(error);
-    const target = new URL(config.redirectTo, "http://site.invalid");
-    target.searchParams.set("oauth_error", error.code);
-    res.set("Cache-Control", "no-store").redirect(303, `${target.pathname}${target.search}`);
+    land(res, error.code);
   };
 
   router.get("/oauth/providers", (req, res) => {
@@ -142,9 +147,7 @@ export function addSignInRoutes(router: Router, routes: OAuthSignInRoutes, confi
       const { state: expectedState, nonce, codeVerifier } = flow;
       const account = await provider.verifyAnswer(answer, { redirectUri: redirectUri(provider), state: expectedState, nonce, codeVerifier, forceLogin: flow.intent === "reauthenticate" });
       const settled = await settleAnswer(req, { routes, config, provider, flow, account, users: users as ProvisioningUserStore, onUser: (id) => (userId = id) });
-      const target = new URL(config.redirectTo, "http://site.invalid");
-      if (settled === "mfa_required") target.searchParams.set("oauth_error", "mfa_required");
-      res.set("Cache-Control", "no-store").redirect(303, `${target.pathname}${target.search}`);
+      land(res, settled === "mfa_required" ? "mfa_required" : undefined);
     } catch (error) {
       const code = isPortcullisError(error) ? error.code : undefined;
       routes.context(req).record(req, { action, outcome: "failure", targetId, ...(code ? { code } : {}), ...(userId ? { userId, owner: userId } : {}) });
