@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, detail: "The request body must be JSON." },
   rate_limit_exceeded: { status: 429, detail: "Too many requests; retry later." },
   request_refused: { status: 400, detail: "The request was refused." },
+  invalid_token: { status: 400, detail: "This link is invalid, already used or expired: ask for a new one." },
   oauth_invalid_state: { status: 400, detail: "This sign-in could not be matched to one this browser started (a wrong, used or expired state); start again." },
   internal_error: { status: 500, detail: "Something went wrong on our side; retry later." },
   auth_unavailable: { status: 503, detail: "Authentication is temporarily unavailable; retry later." },

@@ -78,6 +78,16 @@ export {
   type MfaStore,
 } from "./mfa-store";
 export { MemoryMfaStore } from "./memory-mfa-store";
+export { type MailMessage, type Mailer, type OutboxMessage, type Outbox } from "./mailer";
+export { MemoryOutbox } from "./memory-outbox";
+export {
+  type EmailTokenPurpose,
+  type EmailToken,
+  type EmailCodeIssue,
+  type EmailCodeUse,
+  type EmailTokenStore,
+} from "./email-token-store";
+export { MemoryEmailTokenStore } from "./memory-email-token-store";
 export {
   AUDIT_ACTIONS,
   type AuditAction,

@@ -26,7 +26,9 @@ export { VerifiedKeyCache } from "./verified-key-cache";
 export { requestState } from "./request-state";
 export { markSessionExpired, unauthenticated } from "./unauthenticated";
 export { normalizeEmail } from "./user-store";
-export { validateNewUser, newUserId } from "./memory-user-store";
+export { validateNewUser, validateEmail, newUserId } from "./memory-user-store";
+export { isMailer, isMailMessage } from "./mailer";
+export { OUTBOX_CAPACITY } from "./memory-outbox";
 export { validateIdentity, isStorableIdentityText } from "./memory-identity-store";
 export {
   sanitizeAuditEvent,
@@ -65,7 +67,7 @@ export {
   type StoreCallTrace,
   startStoreCall,
 } from "./telemetry";
-export { KEY_STORE, USER_STORE, SESSION_STORE, SESSION_INDEX, LIMITER_STORE, AUDIT_SINK, MFA_STORE, IDENTITY_STORE } from "./store-operations";
+export { KEY_STORE, USER_STORE, SESSION_STORE, SESSION_INDEX, LIMITER_STORE, AUDIT_SINK, MFA_STORE, IDENTITY_STORE, EMAIL_TOKEN_STORE, MAILER } from "./store-operations";
 export { traceSessionStore } from "./traced-session-store";
 export { type Deadline, startDeadline, failOverBy } from "./fail-over";
 export { isLimiterStore } from "./limiter-store";

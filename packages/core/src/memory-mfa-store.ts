@@ -21,6 +21,8 @@ export class MemoryMfaStore implements MfaStore {
   readonly #byUser = new Map<string, Entry>();
   /** Codes counted per pending sign-in, oldest sign-in first (they expire in about that order). */
   readonly #signInCodes = new Map<string, { count: number; expiresAt: number }>();
+  /** The users who chose codes by email. */
+  readonly #emailCodes = new Set<string>();
 
   async find(userId: string): Promise<MfaEnrolment | undefined> {
     const entry = this.#byUser.get(userId);
@@ -93,5 +95,14 @@ export class MemoryMfaStore implements MfaStore {
     if (counted && at < counted.expiresAt) return ++counted.count;
     this.#signInCodes.set(signInId, { count: 1, expiresAt });
     return 1;
+  }
+
+  async emailCodesEnabled(userId: string): Promise<boolean> {
+    return this.#emailCodes.has(userId);
+  }
+
+  async setEmailCodes(userId: string, enabled: boolean): Promise<void> {
+    if (enabled) this.#emailCodes.add(userId);
+    else this.#emailCodes.delete(userId);
   }
 }

@@ -6,11 +6,16 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 /** Control characters and half a surrogate pair: text a store cannot keep as it was sent (PostgreSQL refuses U+0000, UTF-8 has no half pair). */
 const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
 
-/** Checks a new user's email, the hasher's password rules and the role; shared by both adapters. */
-export function validateNewUser(user: NewUser, passwords: PasswordHasher): void {
-  if (typeof user.email !== "string" || UNSTORABLE.test(user.email) || !EMAIL.test(normalizeEmail(user.email))) {
+/** Checks an address a user is given (at creation, or by `setEmail`). @throws PortcullisError `invalid_request`. */
+export function validateEmail(email: unknown): void {
+  if (typeof email !== "string" || UNSTORABLE.test(email) || !EMAIL.test(normalizeEmail(email))) {
     throw new PortcullisError("invalid_request", "email: must be an email address");
   }
+}
+
+/** Checks a new user's email, the hasher's password rules and the role; shared by both adapters. */
+export function validateNewUser(user: NewUser, passwords: PasswordHasher): void {
+  validateEmail(user.email);
   if (typeof user.role !== "string" || user.role === "") throw new PortcullisError("invalid_request", "role: is required");
   if (user.password !== undefined) passwords.assertStorable(user.password);
 }
@@ -85,6 +90,19 @@ export class MemoryUserStore implements ProvisioningUserStore {
     if (!user) return false;
     if (typeof role !== "string" || role === "") throw new PortcullisError("invalid_request", "role: is required");
     this.#byId.set(userId, { ...user, role });
+    return true;
+  }
+
+  async setEmail(userId: string, email: string): Promise<boolean> {
+    validateEmail(email);
+    const user = this.#byId.get(userId);
+    if (!user) return false;
+    const normalized = normalizeEmail(email);
+    const holder = this.#idByEmail.get(normalized);
+    if (holder !== undefined && holder !== userId) throw new PortcullisError("conflict", "email: already registered");
+    this.#idByEmail.delete(user.email);
+    this.#idByEmail.set(normalized, userId);
+    this.#byId.set(userId, { ...user, email: normalized });
     return true;
   }
 }

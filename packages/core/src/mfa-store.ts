@@ -87,4 +87,8 @@ export interface MfaStore {
    * forgotten from `expiresAt` on, when the sign-in can no longer be finished. Atomic.
    */
   countSignInCode(signInId: string, at: number, expiresAt: number): Promise<number>;
+  /** Whether the user chose codes by email as a second factor (beside or instead of TOTP). */
+  emailCodesEnabled(userId: string): Promise<boolean>;
+  /** Turns codes by email on or off for the user; independent of the TOTP enrolment, which `remove` deletes. */
+  setEmailCodes(userId: string, enabled: boolean): Promise<void>;
 }

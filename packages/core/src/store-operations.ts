@@ -17,7 +17,7 @@ export const KEY_STORE = storeOperations("KeyStore", [
 ]);
 
 /** What `sessionAuth`, `authRouter`, the second factor and OAuth sign-in ask of the `UserStore`. */
-export const USER_STORE = storeOperations("UserStore", ["findById", "findByEmail", "verifyCredentials", "changePassword", "create", "setRole"]);
+export const USER_STORE = storeOperations("UserStore", ["findById", "findByEmail", "verifyCredentials", "changePassword", "create", "setRole", "setEmail"]);
 
 /** OAuth sign-in's calls on the `IdentityStore`. */
 export const IDENTITY_STORE = storeOperations("IdentityStore", ["find", "listByUser", "link", "unlink"]);
@@ -49,4 +49,12 @@ export const MFA_STORE = storeOperations("MfaStore", [
   "remove",
   "beginCodeAttempt",
   "countSignInCode",
+  "emailCodesEnabled",
+  "setEmailCodes",
 ]);
+
+/** The email flows' and the email second factor's calls on the `EmailTokenStore`. */
+export const EMAIL_TOKEN_STORE = storeOperations("EmailTokenStore", ["issue", "take", "issueCode", "useCode"]);
+
+/** A message handed to the `Mailer` (off the request's path). */
+export const MAILER = storeOperations("Mailer", ["send"]);

@@ -60,7 +60,7 @@ export type CredentialType = "api_key" | "session" | "password" | "oauth" | "non
 export type AuthOutcome = "success" | ErrorCode;
 
 /** The store ports whose calls are traced. */
-export type StorePort = "KeyStore" | "UserStore" | "SessionStore" | "SessionIndex" | "LimiterStore" | "AuditSink" | "MfaStore" | "IdentityStore";
+export type StorePort = "KeyStore" | "UserStore" | "SessionStore" | "SessionIndex" | "LimiterStore" | "AuditSink" | "MfaStore" | "IdentityStore" | "EmailTokenStore" | "Mailer";
 
 /** One operation of a store port, named once: its span name and attributes. */
 export interface StoreOperation {

@@ -46,6 +46,12 @@ export interface ProvisioningUserStore extends UserStore {
   create(user: NewUser): Promise<UserRecord>;
   /** Sets the user's role; false if there is no such user. */
   setRole(userId: string, role: string): Promise<boolean>;
+  /**
+   * Changes the user's email (normalised as `findByEmail` compares it), once the new address is
+   * proven; false if there is no such user.
+   * @throws PortcullisError `conflict` when another user has the address, `invalid_request` when it is no address.
+   */
+  setEmail(userId: string, email: string): Promise<boolean>;
 }
 
 /** Hashes and checks passwords; `bcryptPasswords()` in `@portcullis/session-auth` is the default. */
