@@ -31,7 +31,7 @@ const shared = {
  * (Cluster, Sentinel) stay on Express 5 only: what they test is the store, not the framework.
  */
 const express4Suites = [
-  "packages/{api-key-auth,api-keys-router,require-scope,session-auth,mfa,oauth,login-rate-limit,redact-response}/test/**/*.test.ts",
+  "packages/{api-key-auth,api-keys-router,require-scope,session-auth,mfa,oauth,email,login-rate-limit,redact-response}/test/**/*.test.ts",
   "packages/core/test/{error-response,final-handlers,health-routes,request-body,rate-limit-headers}.test.ts",
   "packages/testing/test/express-version.test.ts",
   "examples/*/test/{json-errors,quickstart,plexe,clarifai,demo,demo-errors}.test.ts",

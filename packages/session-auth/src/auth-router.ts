@@ -30,6 +30,7 @@ import { requireRecentAuth } from "@portcullis/require-scope";
 import { reauthenticationRequired } from "@portcullis/require-scope/internal";
 import { z } from "zod";
 import { completeLogin, continueUnderNewId, endSession, meJson } from "./login-session";
+import { isAccountEmail, type AccountEmail, type AccountEmailRoutes } from "./account-email-port";
 import { isOAuthSignIn, type OAuthSignIn } from "./oauth-port";
 import { oauthSignInRoutes } from "./oauth-routes";
 import { authRouterErrorFormat, beginMfaLogin } from "./pending-sign-in";
@@ -81,6 +82,13 @@ export interface AuthRouterOptions extends ErrorResponseOptions {
    * @default undefined (passwords only)
    */
   readonly oauth?: OAuthSignIn;
+  /**
+   * Password reset, self-service sign-up, invitations and email changes by emailed link:
+   * `emailFlows({ mailer, tokens, appUrl })` from `@portcullis/email`. It adds its routes
+   * (`/password/forgot`, `/password/reset`, `/email`, and `/signup` and `/invitations` when turned on).
+   * @default undefined (no email: an admin sets forgotten passwords)
+   */
+  readonly email?: AccountEmail;
 }
 
 const RECENT_AUTH_RULE = "must be a whole number of milliseconds";
@@ -100,6 +108,7 @@ const authRouterOptions = z.strictObject(
       "must be a second factor, such as totpSecondFactor({ store, encryptionKey, issuer }) from @portcullis/mfa (a plain { store, encryptionKey, issuer } object is what totpSecondFactor takes)",
     ).optional(),
     oauth: checked(isOAuthSignIn, "must be OAuth sign-in: oauthSignIn({ providers, identities, callbackBaseUrl }) from @portcullis/oauth").optional(),
+    email: checked(isAccountEmail, "must be the email flows: emailFlows({ mailer, tokens, appUrl }) from @portcullis/email").optional(),
     ...errorResponseOptions,
   },
   { error: (issue) => (issue.code === "invalid_type" ? "options are required: authRouter({ users })" : undefined) },
@@ -130,7 +139,7 @@ const HANDLE = /^[0-9A-Za-z]{16}$/;
  */
 export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   const config = resolveOptions("authRouter", authRouterOptions, options);
-  const { users, rateLimit, mfa, oauth, recentAuthMaxAgeMs } = config;
+  const { users, rateLimit, mfa, oauth, email, recentAuthMaxAgeMs } = config;
   const passwords = boundedPasswordChecks(users, config.passwordTimeoutMs);
   const respond = createErrorResponder({ ...config, formatError: config.formatError ?? authRouterErrorFormat });
   const outcomes = authOutcomeRecorder("authRouter");
@@ -276,6 +285,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
 
   if (mfa) mfa.addRoutes(router, secondFactorRoutes(users, json, limited, recentAuth, () => outcomes.success("password")));
   if (oauth) oauth.addRoutes(router, oauthSignInRoutes(users, mfa, recentAuth, outcomes));
+  if (email) email.addRoutes(router, accountEmailRoutes(users, json, limited, recentAuth, oauth));
 
   router.use(function authRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
     const refusal = fromRequestError(error);
@@ -327,7 +337,8 @@ async function liveSessions(context: SessionContext, userId: string) {
   return live;
 }
 
-async function revokeAllBut(context: SessionContext, userId: string, keep: string): Promise<number> {
+/** Signs out the user's sessions but `keep` (every one when it is undefined); how many. */
+async function revokeAllBut(context: SessionContext, userId: string, keep: string | undefined): Promise<number> {
   let revoked = 0;
   for (const { sessionId } of await liveSessions(context, userId)) {
     if (sessionId === keep) continue;
@@ -345,6 +356,26 @@ const SIGN_IN_ROUTES = new Set(["/login", "/login/mfa"]);
 
 function isSignIn(req: Request): boolean {
   return req.method === "POST" && SIGN_IN_ROUTES.has((req.route as { path?: unknown } | undefined)?.path as string);
+}
+
+/** What the router lends the email flows' routes (see `AccountEmailRoutes`). */
+function accountEmailRoutes(
+  users: UserStore,
+  json: RequestHandler,
+  limited: readonly RequestHandler[],
+  recentAuth: RequestHandler,
+  oauth: OAuthSignIn | undefined,
+): AccountEmailRoutes {
+  const contextOf = (req: Request) => sessionContextOf(req, "authRouter");
+  return {
+    ...lentRouteParts(users, recentAuth),
+    json: [json, requireJsonBody],
+    rateLimit: limited,
+    roles: (req) => contextOf(req).roles,
+    revokeAllSessions: (req, userId) => revokeAllBut(contextOf(req), userId, undefined),
+    revokeOtherSessions: (req, userId) => revokeAllBut(contextOf(req), userId, req.sessionID),
+    passwordRefusal: (req, email) => oauth?.passwordRefusal(req, email),
+  };
 }
 
 /** What the router lends its second factor's routes (see `SecondFactorRoutes`). */

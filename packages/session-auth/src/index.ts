@@ -9,3 +9,4 @@ export type { PortcullisSessionData, PendingMfaLogin, PendingOAuthFlow, SessionT
 export { authRouterErrorFormat, MFA_LOGIN_TTL_MS } from "./pending-sign-in";
 export type { LentRouteParts, SecondFactor, SecondFactorContext, SecondFactorRoutes, SignInProof } from "./second-factor-port";
 export { isOAuthSignIn, type OAuthSignIn, type OAuthSignInRoutes, type ProviderProof, type ProviderSignIn } from "./oauth-port";
+export { isAccountEmail, type AccountEmail, type AccountEmailRoutes } from "./account-email-port";
