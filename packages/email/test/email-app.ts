@@ -10,7 +10,7 @@ import {
   type Mailer,
   type ProvisioningUserStore,
 } from "@portcullis/core";
-import { authRouter, bcryptPasswords, sessionAuth, type OAuthSignIn } from "@portcullis/session-auth";
+import { authRouter, bcryptPasswords, sessionAuth, type OAuthSignIn, type SecondFactor } from "@portcullis/session-auth";
 import { emailFlows, smtpMailer, type EmailFlowsOptions } from "@portcullis/email";
 import type { ReceivedEmail, TestSmtpServer } from "@portcullis/testing";
 
@@ -31,7 +31,7 @@ export function keptLogger(): Logger & { readonly lines: string[] } {
  */
 export async function createEmailApp(
   smtp: TestSmtpServer | undefined,
-  options: { flows?: Partial<EmailFlowsOptions>; mailer?: Mailer; tokens?: EmailTokenStore; oauth?: OAuthSignIn; users?: ProvisioningUserStore } = {},
+  options: { flows?: Partial<EmailFlowsOptions>; mailer?: Mailer; tokens?: EmailTokenStore; oauth?: OAuthSignIn; mfa?: SecondFactor; users?: ProvisioningUserStore } = {},
 ) {
   const clock = { now: Date.now(), advance: (ms: number) => void (clock.now += ms) };
   const now = () => clock.now;
@@ -46,7 +46,7 @@ export async function createEmailApp(
   const email = emailFlows({ mailer, tokens, appUrl: APP_URL, appName: "Acme", logger, ...options.flows });
   const app = express();
   app.use("/api", sessionAuth({ secret: "session-secret-of-at-least-32-bytes!!", roles: ROLES, now, users, audit }));
-  app.use("/api/auth", authRouter({ users, email, ...(options.oauth ? { oauth: options.oauth } : {}) }));
+  app.use("/api/auth", authRouter({ users, email, ...(options.oauth ? { oauth: options.oauth } : {}), ...(options.mfa ? { mfa: options.mfa } : {}) }));
   app.use(portcullisFinalHandlers());
   return { app, users, tokens, audit, clock, logger, ada, bob };
 }

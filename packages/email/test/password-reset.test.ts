@@ -1,5 +1,6 @@
 import request from "supertest";
-import { MemoryEmailTokenStore, type EmailToken } from "@portcullis/core";
+import { MemoryEmailTokenStore, MemoryMfaStore, type EmailToken } from "@portcullis/core";
+import { totpCode, totpSecondFactor } from "@portcullis/mfa";
 import { useSmtpServer } from "@portcullis/testing";
 import { ADA, APP_URL, BOB, createEmailApp, linkIn, nextAbout, signedIn, tokenIn } from "./email-app";
 
@@ -165,5 +166,20 @@ describe("accounts without a password", () => {
     await forgot(app, "sso@example.test").expect(202);
     await reset(app, tokenIn(await nextAbout(smtp(), "sso@example.test", /^Reset your/)), "now with a password").expect(200);
     await request(app).post("/api/auth/login").send({ email: "sso@example.test", password: "now with a password" }).expect(200);
+  });
+});
+
+describe("a reset and the second factor", () => {
+  test("a reset changes the password only: the account's second factor is still asked at the next sign-in", async () => {
+    const mfa = totpSecondFactor({ store: new MemoryMfaStore(), encryptionKey: "an-encryption-key-of-at-least-32-bytes", issuer: "Acme" });
+    const { app, clock } = await createEmailApp(smtp(), { mfa });
+    const browser = await signedIn(app, ADA);
+    const { secret } = (await browser.post("/api/auth/mfa/enrol").expect(200)).body as { secret: string };
+    await browser.post("/api/auth/mfa/confirm").send({ code: await totpCode(secret, Math.floor(clock.now / 1000)) }).expect(200);
+
+    await forgot(app, ADA.email).expect(202);
+    await reset(app, tokenIn(await nextAbout(smtp(), ADA.email, /^Reset your/)), "a new password for ada").expect(200);
+    const next = await request(app).post("/api/auth/login").send({ email: ADA.email, password: "a new password for ada" }).expect(401);
+    expect(next.body.error).toBe("mfa_required");
   });
 });
