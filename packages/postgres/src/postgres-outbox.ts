@@ -44,11 +44,11 @@ interface MessageRow {
 
 /**
  * An outbox in PostgreSQL, shared by every process of the app: one row per message in
- * `<schema>.outbox`, numbered in insertion order. Each `send` inserts its message and deletes
- * those `capacity` or more places older in the same statement, so the table never holds more
- * than `capacity` (a number lost to a failed insert can leave it holding fewer for a while). For
- * development and demos only: it keeps the links and codes the messages carry. Run
- * `migrate(pool)` first.
+ * `<schema>.outbox`, numbered in insertion order. Each `send` is one transaction that locks the
+ * table against other sends (reads go on), inserts its message and deletes all but the newest
+ * `capacity`, so the table never holds more. Sends are few (it is a development mailer), so
+ * taking turns costs nothing that matters. For development and demos only: it keeps the links
+ * and codes the messages carry. Run `migrate(pool)` first.
  *
  * @example
  * const outbox = new PostgresOutbox(pool, { capacity: 50 });
@@ -71,13 +71,19 @@ export class PostgresOutbox implements Outbox {
     if (!isMailMessage(message)) throw new TypeError("PostgresOutbox.send: a message is { to, subject, text, html }");
     const { to, subject, text, html } = message;
     const table = this.#tables.outbox;
-    await this.#db.transaction((run) =>
-      run({
-        text: `WITH added AS (INSERT INTO ${table} (sent_at, recipient, subject, text, html) VALUES (${msParam(1)}, $2, $3, $4, $5) RETURNING id)
-DELETE FROM ${table} WHERE id <= (SELECT id FROM added) - $6::int8`,
-        values: [Date.now(), to, subject, text, html, this.#capacity],
-      }),
-    );
+    await this.#db.transaction(async (run) => {
+      // Sends take turns (the lock conflicts with itself, not with reads): each trim then sees
+      // every message sent before it, which concurrent statements' snapshots would not.
+      await run({ text: `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE` });
+      await run({
+        text: `INSERT INTO ${table} (sent_at, recipient, subject, text, html) VALUES (${msParam(1)}, $2, $3, $4, $5)`,
+        values: [Date.now(), to, subject, text, html],
+      });
+      await run({
+        text: `DELETE FROM ${table} WHERE id < (SELECT id FROM ${table} ORDER BY id DESC OFFSET $1::int8 - 1 LIMIT 1)`,
+        values: [this.#capacity],
+      });
+    });
   }
 
   async list(limit = this.#capacity): Promise<OutboxMessage[]> {
