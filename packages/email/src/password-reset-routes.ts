@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import { PortcullisError } from "@portcullis/core";
-import { asyncHandler, callStore, normalizeEmail, parseRequest, USER_STORE } from "@portcullis/core/internal";
+import { asyncHandler, callStore, normalizeEmail, parseRequest, USER_STORE, validateEmail } from "@portcullis/core/internal";
 import type { AccountEmailRoutes } from "@portcullis/session-auth";
 import type { EmailLinkFlows } from "./email-link-flows";
 import { passwordChangedMessage, passwordResetMessage } from "./messages";
@@ -22,6 +22,7 @@ export function addPasswordResetRoutes(router: Router, flows: EmailLinkFlows, ro
   router.post("/password/forgot", ...json, sameSiteOnly, asyncHandler(async function forgotPassword(req, res) {
     const context = routes.context(req);
     const email = normalizeEmail(parseRequest(addressBody, req.body, "body").email);
+    validateEmail(email);
     const refusal = routes.passwordRefusal(req, email); // by domain: it tells nothing of an account
     if (refusal) throw refusal;
     await flows.countSend(req, email);
@@ -41,8 +42,8 @@ export function addPasswordResetRoutes(router: Router, flows: EmailLinkFlows, ro
     const { token: sent, new_password: password } = parseRequest(resetBody, req.body, "body");
     const token = await flows.spend("password_reset", sent, context.now());
     const user = token.userId === undefined ? undefined : await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(token.userId!));
-    // Void once the password changed after the link was sent (another reset used), or the address moved.
-    if (!user || user.email !== token.email || (user.passwordChangedAt ?? 0) > token.issuedAt) throw new PortcullisError("invalid_token");
+    // Void once the password changed since the link was sent (another link used), or the address moved.
+    if (!user || user.email !== token.email || (user.passwordChangedAt ?? -1) >= token.issuedAt) throw new PortcullisError("invalid_token");
     const refusal = routes.passwordRefusal(req, user.email);
     if (refusal) throw refusal;
     try {

@@ -1,5 +1,5 @@
 import type { Router } from "express";
-import { asyncHandler, callStore, normalizeEmail, parseRequest, USER_STORE } from "@portcullis/core/internal";
+import { asyncHandler, callStore, normalizeEmail, parseRequest, USER_STORE, validateEmail } from "@portcullis/core/internal";
 import type { AccountEmailRoutes } from "@portcullis/session-auth";
 import type { EmailLinkFlows } from "./email-link-flows";
 import { accountExistsMessage, signUpMessage } from "./messages";
@@ -21,6 +21,7 @@ export function addSignUpRoutes(router: Router, flows: EmailLinkFlows, routes: A
   router.post("/signup", ...json, sameSiteOnly, asyncHandler(async function signUp(req, res) {
     const context = routes.context(req);
     const email = normalizeEmail(parseRequest(addressBody, req.body, "body").email);
+    validateEmail(email);
     const refusal = routes.passwordRefusal(req, email); // an SSO domain's people sign up through it
     if (refusal) throw refusal;
     await flows.countSend(req, email);

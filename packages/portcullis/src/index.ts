@@ -27,7 +27,7 @@ export {
   type SessionPrincipal,
 } from "@portcullis/core";
 
-// API keys: the service, scopes, and the stores in memory (keys, users, factors, linked identities, the log, rate-limit counts).
+// API keys: the service, scopes, and the stores in memory (keys, users, factors, linked identities, the log, rate-limit counts, emailed tokens, the outbox).
 export {
   ApiKeys,
   KeyFormat,
@@ -39,6 +39,8 @@ export {
   MemoryIdentityStore,
   MemoryAuditSink,
   MemoryLimiterStore,
+  MemoryEmailTokenStore,
+  MemoryOutbox,
   loggerAuditSink,
   teeAuditSink,
   type ApiKeysOptions,
@@ -57,6 +59,9 @@ export {
   type AuditSink,
   type AuditEvent,
   type LimiterStore,
+  type EmailTokenStore,
+  type Mailer,
+  type Outbox,
   type ScopePolicyOptions,
 } from "@portcullis/core";
 
@@ -160,6 +165,8 @@ export {
   type GitHubProviderOptions,
   type SsoDomain,
 } from "@portcullis/oauth";
+
+export { emailFlows, smtpMailer, type EmailFlowsOptions, type SmtpMailerOptions } from "@portcullis/email";
 
 export { loginRateLimit, type LoginRateLimitOptions } from "@portcullis/login-rate-limit";
 

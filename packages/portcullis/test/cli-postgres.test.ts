@@ -14,7 +14,7 @@ import { runCli } from "../src/cli/run-cli";
 
 const pg = usePostgres();
 const SECRET = "cli-postgres-secret-0123456789abcdefghijk";
-const MIGRATIONS = ["api keys", "users", "mfa", "audit events", "sessions", "rate limits", "api keys fillfactor", "audit event ids", "identities"];
+const MIGRATIONS = ["api keys", "users", "mfa", "audit events", "sessions", "rate limits", "api keys fillfactor", "audit event ids", "identities", "email"];
 let schemas = 0;
 
 interface CliRun {

@@ -73,7 +73,7 @@ function typesPackagesNeeded(dir: string): Map<string, string> {
 
 test("the published packages are the ones the packaging tests expect", () => {
   expect(PACKAGES.map((p) => p.manifest.name).sort()).toEqual(
-    ["@portcullis/api-key-auth", "@portcullis/api-keys-router", "@portcullis/core", "@portcullis/login-rate-limit", "@portcullis/mfa", "@portcullis/oauth", "@portcullis/postgres", "@portcullis/redact-response", "@portcullis/redis", "@portcullis/require-scope", "@portcullis/session-auth", "portcullis"],
+    ["@portcullis/api-key-auth", "@portcullis/api-keys-router", "@portcullis/core", "@portcullis/email", "@portcullis/login-rate-limit", "@portcullis/mfa", "@portcullis/oauth", "@portcullis/postgres", "@portcullis/redact-response", "@portcullis/redis", "@portcullis/require-scope", "@portcullis/session-auth", "portcullis"],
   );
 });
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "../../..");
-const PACKAGES = ["core", "redis", "postgres", "api-key-auth", "require-scope", "api-keys-router", "session-auth", "mfa", "oauth", "login-rate-limit", "redact-response", "portcullis"];
+const PACKAGES = ["core", "redis", "postgres", "api-key-auth", "require-scope", "api-keys-router", "session-auth", "mfa", "oauth", "email", "login-rate-limit", "redact-response", "portcullis"];
 let work = "";
 const tarball: Record<string, string> = {};
 
@@ -149,6 +149,48 @@ test("@portcullis/oauth loads openid-client (an ES module) from CommonJS on Node
      import { oauthSignIn, googleProvider, type OAuthProvider } from "@portcullis/oauth";
      const google: OAuthProvider = googleProvider({ clientId: "c", clientSecret: "s", hostedDomain: "example.com" });
      export const oauth = oauthSignIn({ providers: [google], identities: new MemoryIdentityStore(), callbackBaseUrl: "https://app.example.com/api/auth/oauth" });`,
+  );
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, module: "node16", moduleResolution: "node16", target: "ES2022", noEmit: true, esModuleInterop: true, types: ["node"] }, files: ["app.ts"] }),
+  );
+  run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
+}, 180_000);
+
+test("@portcullis/email sends a reset link through an outbox from CommonJS, and type-checks", () => {
+  const dir = freshApp("email", ["core", "require-scope", "session-auth", "email"], ["express@5", "@types/express@5", "@types/express-session", "@types/node@20"]);
+  writeFileSync(
+    join(dir, "server.cjs"),
+    `const express = require("express");
+     const { MemoryEmailTokenStore, MemoryOutbox, MemoryUserStore } = require("@portcullis/core");
+     const { authRouter, bcryptPasswords, sessionAuth } = require("@portcullis/session-auth");
+     const { emailFlows } = require("@portcullis/email");
+     const users = new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) });
+     const outbox = new MemoryOutbox();
+     const app = express();
+     app.use("/api", sessionAuth({ secret: "s".repeat(32), roles: {}, secure: false }));
+     app.use("/api/auth", authRouter({ users, email: emailFlows({ mailer: outbox, tokens: new MemoryEmailTokenStore(), appUrl: "http://127.0.0.1:1" }) }));
+     const server = app.listen(0, "127.0.0.1", async () => {
+       await users.create({ email: "ada@example.test", password: "ada's password", role: "member" });
+       const base = "http://127.0.0.1:" + server.address().port;
+       const post = (path, body) => fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+       const asked = await post("/api/auth/password/forgot", { email: "ada@example.test" });
+       await new Promise((resolve) => setTimeout(resolve, 50));
+       const [message] = await outbox.list();
+       const token = /#token=([\\w-]+)/.exec(message.text)[1];
+       const reset = await post("/api/auth/password/reset", { token, new_password: "a new password" });
+       console.log(JSON.stringify([asked.status, message.subject, reset.status]));
+       server.close();
+     });`,
+  );
+  expect(JSON.parse(run("node", ["server.cjs"], dir))).toEqual([202, "Reset your portcullis password", 200]);
+
+  writeFileSync(
+    join(dir, "app.ts"),
+    `import { MemoryEmailTokenStore, type Mailer } from "@portcullis/core";
+     import { emailFlows, smtpMailer } from "@portcullis/email";
+     const mailer: Mailer = smtpMailer({ url: "smtp://mail.example.com:587", from: "Acme <no-reply@example.com>" });
+     export const email = emailFlows({ mailer, tokens: new MemoryEmailTokenStore(), appUrl: "https://app.example.com", signUp: { role: "viewer" } });`,
   );
   writeFileSync(
     join(dir, "tsconfig.json"),

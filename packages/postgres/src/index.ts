@@ -2,6 +2,8 @@ export { PostgresKeyStore, type PostgresKeyStoreOptions } from "./postgres-key-s
 export { PostgresUserStore, type PostgresUserStoreOptions } from "./postgres-user-store";
 export { PostgresMfaStore, type PostgresMfaStoreOptions } from "./postgres-mfa-store";
 export { PostgresIdentityStore, type PostgresIdentityStoreOptions } from "./postgres-identity-store";
+export { PostgresEmailTokenStore, type PostgresEmailTokenStoreOptions } from "./postgres-email-token-store";
+export { PostgresOutbox, type PostgresOutboxOptions } from "./postgres-outbox";
 export { PostgresAuditSink, type PostgresAuditSinkOptions } from "./postgres-audit-sink";
 export { migrate, type MigrateOptions, type MigrateResult } from "./migrate";
 export { postgresPing } from "./postgres-ping";

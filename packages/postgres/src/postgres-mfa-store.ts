@@ -48,7 +48,8 @@ interface EnrolmentRow {
  * concurrent uses of one step or one recovery code, exactly one succeeds. Counting a code try
  * reads the row `FOR UPDATE` in a transaction. Codes per pending sign-in are counted by one upsert
  * in `<schema>.mfa_sign_in_codes`, whose expired rows are deleted in small batches, at most once a
- * minute, without the caller waiting. Run `migrate(pool)` first.
+ * minute, without the caller waiting. The users who chose codes by email are rows of
+ * `<schema>.mfa_email_codes`, which `remove` leaves. Run `migrate(pool)` first.
  *
  * @example
  * const mfa = totpSecondFactor({ store: new PostgresMfaStore(pool), encryptionKey: process.env.MFA_ENCRYPTION_KEY!, issuer: "Acme" }); // @portcullis/mfa
@@ -161,6 +162,26 @@ RETURNING codes`,
       }),
     );
     return rows[0]!.codes;
+  }
+
+  async emailCodesEnabled(userId: string): Promise<boolean> {
+    const { rows } = await this.#db.query({
+      name: this.#tables.statement("mfa_email_codes_enabled"),
+      text: `SELECT 1 FROM ${this.#tables.mfaEmailCodes} WHERE user_id = $1`,
+      values: [userId],
+    });
+    return rows.length === 1;
+  }
+
+  async setEmailCodes(userId: string, enabled: boolean): Promise<void> {
+    const table = this.#tables.mfaEmailCodes;
+    await this.#db.transaction((run) =>
+      run(
+        enabled
+          ? { text: `INSERT INTO ${table} (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING`, values: [userId] }
+          : { text: `DELETE FROM ${table} WHERE user_id = $1`, values: [userId] },
+      ),
+    );
   }
 
   /** Deletes a batch of counts whose sign-in has expired, read off the expiry index. */

@@ -29,6 +29,10 @@ export const RATE_LIMITS_TABLE = "rate_limits";
  * | `<schema>.identities`       | table   | one row per sign-in provider account linked to a user, its primary key (provider, subject) |
  * | `<schema>.mfa_enrolments`   | table   | one row per user with a second factor: the sealed secret, the recovery-code digests, the replay and try counters |
  * | `<schema>.mfa_sign_in_codes`| table   | codes counted per pending sign-in, until the sign-in expires  |
+ * | `<schema>.mfa_email_codes`  | table   | one row per user who chose codes by email as a second factor (apart from `mfa_enrolments`, which removing TOTP deletes) |
+ * | `<schema>.email_tokens`     | table   | one row per emailed link's token, by the token's digest: purpose, email, user, role, times; deleted once expired |
+ * | `<schema>.email_codes`      | table   | one row per email code key: the code's digest (null once spent), tries, times; deleted once its cool-down is over too |
+ * | `<schema>.outbox`           | table   | `PostgresOutbox`'s newest messages, by insertion order          |
  * | `<schema>.audit_events`     | table   | the access log: one row per event, in each owner's log or in the log of no owner |
  * | `<schema>.audit_id_key`     | table   | one row: the key the access log's public event ids are sealed with |
  * | `<schema>.sessions`         | table   | one row per session (connect-pg-simple's layout): its id, its data as JSON, when it expires |
@@ -47,6 +51,10 @@ export class PostgresTables {
   readonly identities: string;
   readonly mfaEnrolments: string;
   readonly mfaSignInCodes: string;
+  readonly mfaEmailCodes: string;
+  readonly emailTokens: string;
+  readonly emailCodes: string;
+  readonly outbox: string;
   readonly auditEvents: string;
   readonly auditIdKey: string;
   readonly sessions: string;
@@ -63,6 +71,10 @@ export class PostgresTables {
     this.identities = `"${schema}".identities`;
     this.mfaEnrolments = `"${schema}".mfa_enrolments`;
     this.mfaSignInCodes = `"${schema}".mfa_sign_in_codes`;
+    this.mfaEmailCodes = `"${schema}".mfa_email_codes`;
+    this.emailTokens = `"${schema}".email_tokens`;
+    this.emailCodes = `"${schema}".email_codes`;
+    this.outbox = `"${schema}".outbox`;
     this.auditEvents = `"${schema}".audit_events`;
     this.auditIdKey = `"${schema}".audit_id_key`;
     this.sessions = `"${schema}".sessions`;

@@ -1,5 +1,15 @@
 import { PortcullisError, type NewUser, type PasswordHasher, type ProvisioningUserStore, type UserRecord } from "@portcullis/core";
-import { checked, configError, functionOption, newUserId, normalizeEmail, resolveOptions, timeoutMsOption, validateNewUser } from "@portcullis/core/internal";
+import {
+  checked,
+  configError,
+  functionOption,
+  newUserId,
+  normalizeEmail,
+  resolveOptions,
+  timeoutMsOption,
+  validateEmail,
+  validateNewUser,
+} from "@portcullis/core/internal";
 import type { Pool } from "pg";
 import { z } from "zod";
 import { isPool } from "./is-pool";
@@ -150,6 +160,40 @@ ON CONFLICT (email) DO NOTHING RETURNING id`,
     );
     return rowCount === 1;
   }
+
+  /** @throws PortcullisError `conflict` when another user has the address: the unique email decides between concurrent changes. */
+  async setEmail(userId: string, email: string): Promise<boolean> {
+    validateEmail(email);
+    if (!isStorableText(userId)) return false;
+    const users = this.#tables.users;
+    let answer: { found: boolean; moved: boolean } | undefined;
+    try {
+      // One statement tells an unknown user from a taken address; a concurrent change to the same
+      // address that this one did not see fails the unique index instead.
+      const { rows } = await this.#db.transaction((run) =>
+        run<{ found: boolean; moved: boolean }>({
+          text: `WITH moved AS (
+  UPDATE ${users} SET email = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ${users} WHERE email = $2 AND id <> $1) RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM ${users} WHERE id = $1) AS found, EXISTS (SELECT 1 FROM moved) AS moved`,
+          values: [userId, normalizeEmail(email)],
+        }),
+      );
+      answer = rows[0];
+    } catch (error) {
+      if (uniqueViolation(error)) throw new PortcullisError("conflict", "email: already registered");
+      throw error;
+    }
+    if (!answer?.found) return false;
+    if (!answer.moved) throw new PortcullisError("conflict", "email: already registered");
+    return true;
+  }
+}
+
+/** PostgreSQL's unique_violation (SQLSTATE 23505). */
+function uniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "23505";
 }
 
 function publicUser(row: UserRow): UserRecord {

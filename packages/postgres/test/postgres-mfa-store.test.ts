@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 
 describeMfaStoreContract("PostgresMfaStore", async () => {
-  await pool.query("TRUNCATE portcullis.mfa_enrolments, portcullis.mfa_sign_in_codes");
+  await pool.query("TRUNCATE portcullis.mfa_enrolments, portcullis.mfa_sign_in_codes, portcullis.mfa_email_codes");
   return new PostgresMfaStore(pool);
 });
 
@@ -52,4 +52,14 @@ describe("PostgresMfaStore", () => {
     expect(rows[0]).toMatchObject({ secret: "v1.sealed", recovery_codes: ["d1", "d2"], last_step: "56666668", code_tries: 0 });
     expect(rows[0].confirmed_at.getTime()).toBe(1_700_000_060_000);
   });
+});
+
+test("the choice of codes by email is a row of mfa_email_codes, which removing TOTP leaves", async () => {
+  const store = new PostgresMfaStore(pool);
+  await store.startEnrolment("usr_emailed", "sealed", 1);
+  await store.setEmailCodes("usr_emailed", true);
+  await store.remove("usr_emailed");
+  expect((await pool.query("SELECT user_id FROM portcullis.mfa_email_codes WHERE user_id = 'usr_emailed'")).rows).toEqual([{ user_id: "usr_emailed" }]);
+  await store.setEmailCodes("usr_emailed", false);
+  expect((await pool.query("SELECT user_id FROM portcullis.mfa_email_codes WHERE user_id = 'usr_emailed'")).rows).toEqual([]);
 });

@@ -4,6 +4,8 @@ export { RedisKeyStore, type RedisKeyStoreOptions } from "./redis-key-store";
 export { RedisUserStore, type RedisUserStoreOptions } from "./redis-user-store";
 export { RedisMfaStore, type RedisMfaStoreOptions } from "./redis-mfa-store";
 export { RedisIdentityStore, type RedisIdentityStoreOptions } from "./redis-identity-store";
+export { RedisEmailTokenStore, type RedisEmailTokenStoreOptions } from "./redis-email-token-store";
+export { RedisOutbox, type RedisOutboxOptions } from "./redis-outbox";
 export { RedisAuditSink, type RedisAuditSinkOptions } from "./redis-audit-sink";
 export { RedisLimiterStore, type RedisLimiterStoreOptions } from "./redis-limiter-store";
 export { redisSessionStorage, type RedisSessionStorageOptions } from "./redis-session-storage";

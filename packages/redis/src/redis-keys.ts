@@ -18,6 +18,10 @@ import { DEFAULT_PREFIX } from "@portcullis/core";
  * | `<prefix>{identities}:user:<id>`  | zset   | a user's identities (the fields above), scored by when each was linked |
  * | `<prefix>mfa:<user id>`           | hash   | a user's second factor: sealed TOTP secret, times, last step, `rc:<digest>` per recovery code |
  * | `<prefix>mfa-sign-in:<id>`        | string | codes sent to one pending sign-in (random id); expires with it |
+ * | `<prefix>mfa-email-codes:<user id>` | string | "1" while the user has chosen codes by email as a second factor; apart from `mfa:<user id>`, which removing TOTP deletes |
+ * | `<prefix>email-token:<digest>`    | string | an emailed link's token as JSON (purpose, email, user, role, times), by the digest of the token; expires with it |
+ * | `<prefix>email-code:<key>`        | hash   | the email code of a pending sign-in or a user: digest, issued, expires, tries; kept until its cool-down is over too |
+ * | `<prefix>outbox`                  | list   | the outbox's messages as JSON, newest first, trimmed to its capacity |
  * | `<prefix>sess:<sid>`              | string | an express-session session (connect-redis)         |
  * | `<prefix>user-sessions:<id>`      | zset   | a user's session ids, scored by when they may go   |
  * | `<prefix>{audit}:owner:<owner>`    | stream | one owner's access log (owner JSON-encoded), capped by count and age |
@@ -96,6 +100,26 @@ export class RedisKeys {
   /** The codes counted for one pending sign-in; its id is random, so one key per sign-in. */
   mfaSignIn(signInId: string): string {
     return `${this.prefix}mfa-sign-in:${signInId}`;
+  }
+
+  /** Apart from `mfa(userId)`, which `remove` deletes with the TOTP enrolment; the choice outlives it. */
+  mfaEmailCodes(userId: string): string {
+    return `${this.prefix}mfa-email-codes:${userId}`;
+  }
+
+  /** One key per emailed token, named by its digest, so `take` is one script on one key. */
+  emailToken(digest: string): string {
+    return `${this.prefix}email-token:${digest}`;
+  }
+
+  /** One hash per code key (a pending sign-in's, a user's): `issueCode` and `useCode` are one script on it. */
+  emailCode(key: string): string {
+    return `${this.prefix}email-code:${key}`;
+  }
+
+  /** The outbox's one list, trimmed as it is pushed to. */
+  outbox(): string {
+    return `${this.prefix}outbox`;
   }
 
   userSessions(userId: string): string {

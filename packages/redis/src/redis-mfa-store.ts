@@ -76,7 +76,8 @@ const redisMfaStoreOptions = z.strictObject({
  * the times, the last accepted time step and a `rc:<digest>` field per unused recovery code.
  * The replay guard and each change are one Lua script or one command on that single key, so they
  * are atomic and work on Redis Cluster. The codes sent to one pending sign-in are counted in a key
- * of their own (`<prefix>mfa-sign-in:<sign-in id>`), which expires with the sign-in.
+ * of their own (`<prefix>mfa-sign-in:<sign-in id>`), which expires with the sign-in. The choice of
+ * codes by email is a key apart (`<prefix>mfa-email-codes:<user id>`), so `remove` keeps it.
  *
  * @example
  * const store = new RedisMfaStore(redis, { prefix: "myapp:" });
@@ -130,6 +131,15 @@ export class RedisMfaStore implements MfaStore {
   async countSignInCode(signInId: string, at: number, expiresAt: number): Promise<number> {
     // The time left, not the instant: Redis's clock need not agree with the injected one.
     return Number(await this.#redis.eval(COUNT_SIGN_IN_CODE, 1, this.keys.mfaSignIn(signInId), Math.max(1, Math.ceil(expiresAt - at))));
+  }
+
+  async emailCodesEnabled(userId: string): Promise<boolean> {
+    return (await this.#redis.exists(this.keys.mfaEmailCodes(userId))) === 1;
+  }
+
+  async setEmailCodes(userId: string, enabled: boolean): Promise<void> {
+    const key = this.keys.mfaEmailCodes(userId);
+    await (enabled ? this.#redis.set(key, "1") : this.#redis.del(key));
   }
 }
 

@@ -1,5 +1,16 @@
 import { PortcullisError, type NewUser, type PasswordHasher, type ProvisioningUserStore, type UserRecord, DEFAULT_PREFIX } from "@portcullis/core";
-import { checked, configError, functionOption, guardStore, newUserId, normalizeEmail, resolveOptions, timeoutMsOption, validateNewUser } from "@portcullis/core/internal";
+import {
+  checked,
+  configError,
+  functionOption,
+  guardStore,
+  newUserId,
+  normalizeEmail,
+  resolveOptions,
+  timeoutMsOption,
+  validateEmail,
+  validateNewUser,
+} from "@portcullis/core/internal";
 import { z } from "zod";
 import type { RedisClient } from "./redis-client";
 import { RedisKeys } from "./redis-keys";
@@ -43,6 +54,23 @@ const SET_ROLE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'role', ARGV[1])
 return 1`;
+
+// ARGV: the address read, the new one. Moves the record only if its address is still the one
+// read, so of two changes of one user the later one starts over. 0: no such user; -1: changed meanwhile.
+const MOVE_EMAIL = `
+local current = redis.call('HGET', KEYS[1], 'email')
+if not current then return 0 end
+if current ~= ARGV[1] then return -1 end
+redis.call('HSET', KEYS[1], 'email', ARGV[2])
+return 1`;
+
+// ARGV: the user id. Frees an address only while it still leads to this user.
+const RELEASE_EMAIL = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** How many times `setEmail` starts over when the same user's address changes meanwhile. */
+const SET_EMAIL_ROUNDS = 5;
 
 /**
  * Users in Redis: a hash per user and an email index. For hosts without a user database of their
@@ -92,14 +120,20 @@ export class RedisUserStore implements ProvisioningUserStore {
   }
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {
-    const id = await this.#guard(this.#redis.get(this.keys.userByEmail(normalizeEmail(email))));
-    return id === null ? undefined : this.findById(id);
+    const address = normalizeEmail(email);
+    const id = await this.#guard(this.#redis.get(this.keys.userByEmail(address)));
+    const user = id === null ? undefined : await this.findById(id);
+    // A claim left by a change of address cut short leads to a user who has another.
+    return user?.email === address ? user : undefined;
   }
 
   async verifyCredentials(email: string, password: string): Promise<UserRecord | undefined> {
-    const id = await this.#guard(this.#redis.get(this.keys.userByEmail(normalizeEmail(email))));
+    const address = normalizeEmail(email);
+    const id = await this.#guard(this.#redis.get(this.keys.userByEmail(address)));
     // An unknown email reads a user that cannot exist, so both paths cost two round trips.
-    const hash = await this.#guard(this.#redis.hgetall(this.keys.user(id ?? "usr_none")));
+    const found = await this.#guard(this.#redis.hgetall(this.keys.user(id ?? "usr_none")));
+    // A claim left by a change of address cut short leads to nobody: checked like an unknown email.
+    const hash: Record<string, string> = found.email === address ? found : {};
     // A passwordless user is checked against the dummy hash too, and never matches.
     const matches = await this.#passwords.verify(password, hash.hash ?? this.#passwords.dummyHash);
     return matches && hash.hash !== undefined ? publicUser(hash) : undefined;
@@ -114,6 +148,38 @@ export class RedisUserStore implements ProvisioningUserStore {
   async setRole(userId: string, role: string): Promise<boolean> {
     if (typeof role !== "string" || role === "") throw new PortcullisError("invalid_request", "role: is required");
     return (await this.#guard(this.#redis.eval(SET_ROLE, 1, this.keys.user(userId), role))) === 1;
+  }
+
+  /**
+   * Claims the new address (SET NX, as `create` does), then moves the record to it, then frees
+   * the old one: three single-key steps, so it works on Redis Cluster. A failure part-way leaves
+   * the new address claimed or the old one still claimed, never a user whose address leads
+   * nowhere; a claim whose record holds another address finds nobody.
+   * @throws PortcullisError `conflict` when another user has the address.
+   */
+  async setEmail(userId: string, email: string): Promise<boolean> {
+    validateEmail(email);
+    const address = normalizeEmail(email);
+    const record = this.keys.user(userId);
+    const claim = this.keys.userByEmail(address);
+    for (let round = 0; round < SET_EMAIL_ROUNDS; round++) {
+      const current = await this.#guard(this.#redis.hget(record, "email"));
+      if (current === null) return false;
+      if (current === address) return true;
+      // Already ours: a change to this address cut short, or another under way for this user.
+      const claimed = (await this.#guard(this.#redis.set(claim, userId, "NX"))) === "OK" || (await this.#guard(this.#redis.get(claim))) === userId;
+      if (!claimed) throw new PortcullisError("conflict", "email: already registered");
+      const moved = Number(await this.#guard(this.#redis.eval(MOVE_EMAIL, 1, record, current, address)));
+      if (moved === 1) {
+        await this.#guard(this.#redis.eval(RELEASE_EMAIL, 1, this.keys.userByEmail(current), userId));
+        return true;
+      }
+      if (moved === 0) {
+        await this.#guard(this.#redis.eval(RELEASE_EMAIL, 1, claim, userId));
+        return false;
+      }
+    }
+    throw new PortcullisError("conflict", "email: changed by another request meanwhile");
   }
 
   #guard<T>(command: Promise<T>): Promise<T> {

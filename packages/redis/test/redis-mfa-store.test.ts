@@ -34,6 +34,18 @@ test("a pending sign-in's codes are counted under <prefix>mfa-sign-in:<id>, whic
   expect(ttl).toBeLessThanOrEqual(300_000);
 });
 
+test("the choice of codes by email is a key of its own, <prefix>mfa-email-codes:<id>, which removing TOTP leaves", async () => {
+  const client = redis().client();
+  const store = new RedisMfaStore(client, { prefix: "emailed:" });
+  await store.startEnrolment("usr_1", "v1.sealed", 1);
+  await store.setEmailCodes("usr_1", true);
+  expect((await client.keys("emailed:*")).sort()).toEqual(["emailed:mfa-email-codes:usr_1", "emailed:mfa:usr_1"]);
+  await store.remove("usr_1");
+  expect(await client.keys("emailed:*")).toEqual(["emailed:mfa-email-codes:usr_1"]);
+  await store.setEmailCodes("usr_1", false);
+  expect(await client.keys("emailed:*")).toEqual([]);
+});
+
 test("options are checked when the store is made", () => {
   expect(() => new RedisMfaStore({} as never)).toThrow(/^RedisMfaStore: the first argument must be an ioredis client/);
   expect(() => new RedisMfaStore(redis().client(), { prefx: "x" } as never)).toThrow(/^RedisMfaStore: unknown option "prefx"/);

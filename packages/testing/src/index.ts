@@ -6,6 +6,8 @@ export { sampleDigest, sampleRecord, describeKeyStoreContract } from "./key-stor
 export { describeUserStoreContract } from "./user-store-contract";
 export { describeMfaStoreContract } from "./mfa-store-contract";
 export { describeIdentityStoreContract } from "./identity-store-contract";
+export { describeEmailTokenStoreContract } from "./email-token-store-contract";
+export { type OutboxContractOptions, describeOutboxContract } from "./outbox-contract";
 export { SAMPLE_FULL_KEY, sampleAuditEvent, listAllAuditEvents, listEveryAuditEvent, describeAuditSinkContract } from "./audit-sink-contract";
 export { describeLimiterStoreContract, testLimiterStore, type LimiterStoreFaults, type TestLimiterStore } from "./limiter-store-contract";
 export { describeSessionStorageContract, type SessionStorageContractOptions } from "./session-storage-contract";

@@ -159,6 +159,33 @@ export function describeMfaStoreContract(adapter: string, makeStore: () => Promi
       expect(await store.countSignInCode(first, t + 4000, t + 300_000)).toBe(3);
     });
 
+    test("codes by email are off at first, turn on and off per user, and leave the TOTP enrolment alone", async () => {
+      const [alice, bob] = [newUser(), newUser()];
+      expect(await store.emailCodesEnabled(alice)).toBe(false);
+      await store.setEmailCodes(alice, true);
+      await store.setEmailCodes(alice, true);
+      expect(await store.emailCodesEnabled(alice)).toBe(true);
+      expect(await store.emailCodesEnabled(bob)).toBe(false);
+      expect(await store.find(alice)).toBeUndefined();
+      await store.setEmailCodes(alice, false);
+      expect(await store.emailCodesEnabled(alice)).toBe(false);
+      await store.setEmailCodes(bob, false);
+      expect(await store.emailCodesEnabled(bob)).toBe(false);
+    });
+
+    test("removing the TOTP enrolment keeps the choice of codes by email, and the choice keeps the enrolment", async () => {
+      const userId = newUser();
+      await enrolled(userId);
+      await store.setEmailCodes(userId, true);
+      expect((await store.find(userId))?.confirmedAt).toBeDefined();
+      expect(await store.remove(userId)).toBe(true);
+      expect(await store.emailCodesEnabled(userId)).toBe(true);
+      await enrolled(userId);
+      await store.setEmailCodes(userId, false);
+      expect((await store.find(userId))?.confirmedAt).toBeDefined();
+      expect(await store.emailCodesEnabled(userId)).toBe(false);
+    });
+
     test("users do not share enrolments, steps or recovery codes", async () => {
       const alice = newUser();
       const bob = newUser();

@@ -167,6 +167,60 @@ export function describeUserStoreContract(
       expect(await users.findById(bystander.id)).toEqual({ ...bystander, role: "auditor" });
     });
 
+    test("setEmail moves the account to the new address: found by it however typed, signs in with it, and the old address is free", async () => {
+      const created = await users.create({ email: "uma@example.com", password: "correct horse", role: "member" });
+      expect(await users.setEmail(created.id, "  Uma.New@Example.COM ")).toBe(true);
+      const moved = { ...created, email: "uma.new@example.com" };
+      expect(await users.findById(created.id)).toEqual(moved);
+      expect(await users.findByEmail("UMA.NEW@example.com ")).toEqual(moved);
+      expect(await users.findByEmail("uma@example.com")).toBeUndefined();
+      expect(await users.verifyCredentials(" uma.new@EXAMPLE.com", "correct horse")).toEqual(moved);
+      expect(await users.verifyCredentials("uma@example.com", "correct horse")).toBeUndefined();
+      const next = await users.create({ email: "UMA@example.com", password: "other horse", role: "member" });
+      expect(await users.findByEmail("uma@example.com")).toEqual(next);
+      expect(await users.findByEmail("uma.new@example.com")).toEqual(moved);
+    });
+
+    test("setEmail to the user's own address, however typed, changes nothing; a passwordless user stays passwordless", async () => {
+      const created = await users.create({ email: "val@example.com", role: "member" });
+      expect(await users.setEmail(created.id, " VAL@example.com")).toBe(true);
+      expect(await users.findByEmail("val@example.com")).toEqual(created);
+      expect(await users.setEmail(created.id, "val@example.org")).toBe(true);
+      expect(await users.findById(created.id)).toEqual({ ...created, email: "val@example.org" });
+    });
+
+    test("setEmail to another user's address is a conflict and changes neither user", async () => {
+      const wes = await users.create({ email: "wes@example.com", password: "correct horse", role: "member" });
+      const xan = await users.create({ email: "xan@example.com", password: "correct horse", role: "member" });
+      await expect(users.setEmail(wes.id, " XAN@example.com")).rejects.toMatchObject({ code: "conflict" });
+      expect(await users.findById(wes.id)).toEqual(wes);
+      expect(await users.findByEmail("wes@example.com")).toEqual(wes);
+      expect(await users.findByEmail("xan@example.com")).toEqual(xan);
+    });
+
+    test("setEmail of an unknown user is false and claims nothing; an address that is none is invalid_request", async () => {
+      expect(await users.setEmail("usr_nobody", "yan@example.com")).toBe(false);
+      const created = await users.create({ email: "yan@example.com", password: "correct horse", role: "member" });
+      for (const bad of ["not-an-email", "", "nul\u0000@example.com", "half\ud800@example.com"]) {
+        await expect(users.setEmail(created.id, bad)).rejects.toMatchObject({ code: "invalid_request", message: expect.stringMatching(/^email: /) });
+      }
+      expect(await users.findById(created.id)).toEqual(created);
+      expect(await users.findByEmail("yan@example.com")).toEqual(created);
+    });
+
+    test("two users moving to one address at once: exactly one gets it, and the address finds that user", async () => {
+      const zed = await users.create({ email: "zed@example.com", role: "member" });
+      const amy = await users.create({ email: "amy@example.com", role: "member" });
+      const outcomes = await Promise.allSettled([users.setEmail(zed.id, "both@example.com"), users.setEmail(amy.id, "both@example.com")]);
+      const won = outcomes.findIndex((outcome) => outcome.status === "fulfilled");
+      expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toEqual([{ status: "fulfilled", value: true }]);
+      expect(outcomes[1 - won]).toMatchObject({ status: "rejected", reason: { code: "conflict" } });
+      const [winner, loser] = won === 0 ? [zed, amy] : [amy, zed];
+      expect(await users.findByEmail("both@example.com")).toEqual({ ...winner, email: "both@example.com" });
+      expect(await users.findById(loser.id)).toEqual(loser);
+      expect(await users.findByEmail(loser.email)).toEqual(loser);
+    });
+
     test.each([
       ["a malformed email", { email: "not-an-email", password: "correct horse", role: "member" }, /^email: /],
       ["a short password", { email: "f@example.com", password: "short", role: "member" }, /^password: at least/],

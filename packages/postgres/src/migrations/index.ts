@@ -7,6 +7,7 @@ import { rateLimitsMigration } from "./0006-rate-limits";
 import { apiKeysFillfactorMigration } from "./0007-api-keys-fillfactor";
 import { auditEventIdsMigration } from "./0008-audit-event-ids";
 import { identitiesMigration } from "./0009-identities";
+import { emailMigration } from "./0010-email";
 import type { Migration } from "./migration";
 
 export type { Migration } from "./migration";
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   apiKeysFillfactorMigration,
   auditEventIdsMigration,
   identitiesMigration,
+  emailMigration,
 ];
