@@ -1,9 +1,11 @@
 // @ts-check
 const {
   MemoryAuditSink,
+  MemoryEmailTokenStore,
   MemoryIdentityStore,
   MemoryKeyStore,
   MemoryMfaStore,
+  MemoryOutbox,
   MemoryUserStore,
   PostgresAuditSink,
   PostgresIdentityStore,
@@ -25,7 +27,9 @@ const {
   watchPostgresPool,
   watchRedisConnection,
 } = require("portcullis");
-const { MemoryEmailTokenStore, MemoryOutbox } = require("@portcullis/core");
+// The email stores on Redis and PostgreSQL are not in the umbrella package (yet): from their own packages.
+const { PostgresEmailTokenStore, PostgresOutbox } = require("@portcullis/postgres");
+const { RedisEmailTokenStore, RedisOutbox } = require("@portcullis/redis");
 
 /**
  * @typedef {object} DemoStorage
@@ -113,9 +117,8 @@ function postgresRecords(pool, passwords) {
     audit: new PostgresAuditSink(pool),
     mfaStore: new PostgresMfaStore(pool),
     identities: new PostgresIdentityStore(pool),
-    // TODO(i20): PostgresEmailTokenStore and PostgresOutbox once @portcullis/postgres has them.
-    emailTokens: new MemoryEmailTokenStore(),
-    outbox: new MemoryOutbox(),
+    emailTokens: new PostgresEmailTokenStore(pool),
+    outbox: new PostgresOutbox(pool),
   };
 }
 
@@ -130,9 +133,8 @@ function redisRecords(redis, passwords) {
     audit: new RedisAuditSink(redis),
     mfaStore: new RedisMfaStore(redis),
     identities: new RedisIdentityStore(redis),
-    // TODO(i20): RedisEmailTokenStore and RedisOutbox once @portcullis/redis has them.
-    emailTokens: new MemoryEmailTokenStore(),
-    outbox: new MemoryOutbox(),
+    emailTokens: new RedisEmailTokenStore(redis),
+    outbox: new RedisOutbox(redis),
   };
 }
 
