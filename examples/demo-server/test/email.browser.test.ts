@@ -162,7 +162,7 @@ test("an admin invites someone from the Users page; the invitee accepts through 
   await page.getByTestId("nav-users").click();
   const form = page.getByTestId("invite-form");
   await form.getByLabel("Email").fill(invitee.email);
-  await form.getByLabel("Name").fill("<b>Ina</b>");
+  await form.getByLabel("Greet them as").fill("<b>Ina</b>");
   // An admin's scope is "admin" (which implies every scope), but emailFlows compares the role's scopes one by one:
   // until it honours the demo's ScopePolicy, an admin can invite admins only.
   await form.getByLabel("Role").selectOption("admin");
