@@ -8,6 +8,7 @@ import {
   type EmailTokenStore,
   type Logger,
   type Mailer,
+  type PasswordHasher,
   type ProvisioningUserStore,
 } from "@portcullis/core";
 import { authRouter, bcryptPasswords, sessionAuth, type OAuthSignIn, type SecondFactor } from "@portcullis/session-auth";
@@ -31,11 +32,12 @@ export function keptLogger(): Logger & { readonly lines: string[] } {
  */
 export async function createEmailApp(
   smtp: TestSmtpServer | undefined,
-  options: { flows?: Partial<EmailFlowsOptions>; mailer?: Mailer; tokens?: EmailTokenStore; oauth?: OAuthSignIn; mfa?: SecondFactor; users?: ProvisioningUserStore } = {},
+  options: { flows?: Partial<EmailFlowsOptions>; mailer?: Mailer; tokens?: EmailTokenStore; oauth?: OAuthSignIn; mfa?: SecondFactor; users?: ProvisioningUserStore | ((passwords: PasswordHasher, now: () => number) => ProvisioningUserStore) } = {},
 ) {
   const clock = { now: Date.now(), advance: (ms: number) => void (clock.now += ms) };
   const now = () => clock.now;
-  const users = options.users ?? new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }), now });
+  const passwords = bcryptPasswords({ cost: 4 });
+  const users = typeof options.users === "function" ? options.users(passwords, now) : (options.users ?? new MemoryUserStore({ passwords, now }));
   // A store given by the test may come from an earlier app, with ada and bob in it.
   const ada = (await users.findByEmail(ADA.email)) ?? (await users.create({ ...ADA, role: "admin" }));
   const bob = (await users.findByEmail(BOB.email)) ?? (await users.create({ ...BOB, role: "member" }));

@@ -73,6 +73,8 @@ export {
   RedisIdentityStore,
   RedisAuditSink,
   RedisLimiterStore,
+  RedisEmailTokenStore,
+  RedisOutbox,
   redisSessionStorage,
   watchRedisConnection,
   redisPing,
@@ -82,11 +84,13 @@ export {
   type RedisIdentityStoreOptions,
   type RedisAuditSinkOptions,
   type RedisLimiterStoreOptions,
+  type RedisEmailTokenStoreOptions,
+  type RedisOutboxOptions,
   type RedisSessionStorageOptions,
   type WatchRedisConnectionOptions,
 } from "@portcullis/redis";
 
-// The same records in PostgreSQL (keys, users, second factors, linked identities, the log,
+// The same records in PostgreSQL (keys, users, second factors, linked identities, emailed tokens, the outbox, the log,
 // sessions and rate-limit counts), their migrations and the database's health. pg is an optional peer: nothing here loads
 // it until a Pool is passed in.
 export {
@@ -97,6 +101,8 @@ export {
   PostgresIdentityStore,
   PostgresAuditSink,
   PostgresLimiterStore,
+  PostgresEmailTokenStore,
+  PostgresOutbox,
   postgresSessionStorage,
   postgresPing,
   watchPostgresPool,
@@ -108,6 +114,8 @@ export {
   type PostgresIdentityStoreOptions,
   type PostgresAuditSinkOptions,
   type PostgresLimiterStoreOptions,
+  type PostgresEmailTokenStoreOptions,
+  type PostgresOutboxOptions,
   type PostgresSessionStorageOptions,
   type PostgresPoolWatch,
   type WatchPostgresPoolOptions,
