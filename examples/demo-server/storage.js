@@ -8,17 +8,21 @@ const {
   MemoryOutbox,
   MemoryUserStore,
   PostgresAuditSink,
+  PostgresEmailTokenStore,
   PostgresIdentityStore,
   PostgresKeyStore,
   PostgresLimiterStore,
   PostgresMfaStore,
+  PostgresOutbox,
   PostgresUserStore,
   postgresSessionStorage,
   RedisAuditSink,
+  RedisEmailTokenStore,
   RedisIdentityStore,
   RedisKeyStore,
   RedisLimiterStore,
   RedisMfaStore,
+  RedisOutbox,
   RedisUserStore,
   migrate,
   postgresPing,
@@ -27,9 +31,6 @@ const {
   watchPostgresPool,
   watchRedisConnection,
 } = require("portcullis");
-// The email stores on Redis and PostgreSQL are not in the umbrella package (yet): from their own packages.
-const { PostgresEmailTokenStore, PostgresOutbox } = require("@portcullis/postgres");
-const { RedisEmailTokenStore, RedisOutbox } = require("@portcullis/redis");
 
 /**
  * @typedef {object} DemoStorage
