@@ -1,5 +1,5 @@
 // @ts-check
-const { emailFlows, smtpMailer } = require("@portcullis/email");
+const { emailFlows, smtpMailer } = require("portcullis");
 
 /** The console's pages that the emailed links open (emailFlows' defaults); the server answers each with the console. */
 const LINK_PAGES = ["/reset-password", "/forgot-password", "/sign-up", "/accept-invitation", "/verify-email"];

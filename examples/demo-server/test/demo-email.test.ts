@@ -1,8 +1,7 @@
 import request from "supertest";
-import { MemoryAuditSink, MemoryEmailTokenStore, MemoryKeyStore, MemoryOutbox, MemoryUserStore, bcryptPasswords, type Mailer } from "portcullis";
-import { smtpMailer } from "@portcullis/email";
-import { eventually, startSmtpServer } from "@portcullis/testing";
-import { DEMO_ADMIN, startDemo } from "./support/start-demo";
+import { MemoryAuditSink, MemoryEmailTokenStore, MemoryKeyStore, MemoryOutbox, MemoryUserStore, bcryptPasswords, smtpMailer, type Mailer } from "portcullis";
+import { eventually, startRedisServer, startSmtpServer } from "@portcullis/testing";
+import { DEMO_ADMIN, startDemo, startDemoOnRedis } from "./support/start-demo";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createDemoApp } = require("../app") as typeof import("../app");
 
@@ -117,3 +116,24 @@ test("node server.js with SMTP_URL: the reset email arrives at the SMTP server, 
     await smtp.stop();
   }
 });
+
+test("two server.js processes on one Redis share the outbox and the links: a link sent by one works on the other", async () => {
+  const redis = await startRedisServer();
+  const first = await startDemoOnRedis(redis.url);
+  const second = await startDemoOnRedis(redis.url);
+  try {
+    await request(first.baseUrl).post("/api/auth/password/forgot").send({ email: DEMO_ADMIN.email }).expect(202);
+    let token = "";
+    await eventually(async () => {
+      const { messages } = (await request(second.baseUrl).get("/api/demo/outbox").expect(200)).body as { messages: OutboxEntry[] };
+      token = tokenFor(messages, DEMO_ADMIN.email);
+      return token !== "";
+    }, { timeoutMs: 5000 });
+    await request(second.baseUrl).post("/api/auth/password/reset").send({ token, new_password: "reset-on-redis-1" }).expect(200);
+    await request(first.baseUrl).post("/api/auth/password/reset").send({ token, new_password: "reset-again-2" }).expect(400); // spent, for both
+  } finally {
+    first.stop();
+    second.stop();
+    await redis.stop();
+  }
+}, 60_000);
