@@ -294,9 +294,12 @@
     state.signInMethods = methods;
     state.codeByEmail = methods.includes("email_code") && !methods.includes("totp");
     const byEmail = methods.includes("email_code");
-    byId("mfa-signin-hint").textContent = methods.includes("totp") || !byEmail
-      ? `Enter the 6-digit code your authenticator app shows${byEmail ? ", a code sent to your email," : ""} or one of your recovery codes.`
-      : "Ask for a code by email and enter it, or enter one of your recovery codes.";
+    const ways = [
+      methods.includes("totp") || methods.length === 0 ? "the 6-digit code your authenticator app shows" : null,
+      byEmail ? "a code sent to your email (ask for one below)" : null,
+      methods.includes("recovery_code") || methods.length === 0 ? "one of your recovery codes" : null,
+    ].filter(Boolean);
+    byId("mfa-signin-hint").textContent = `Enter ${ways.length > 1 ? `${ways.slice(0, -1).join(", ")} or ${ways.at(-1)}` : ways[0]}.`;
     byId("mfa-signin-email").hidden = !byEmail;
     byId("signin-form").hidden = true;
     setMessage(byId("mfa-signin-error"), "");
@@ -734,9 +737,10 @@
     try {
       const status = await api("GET", "/api/auth/mfa");
       const enrolling = !byId("mfa-enrol-form").hidden;
-      byId("mfa-status").textContent = status.enabled
-        ? `Two-factor authentication is on. ${status.recovery_codes_remaining === 1 ? "1 recovery code" : `${status.recovery_codes_remaining} recovery codes`} left.`
-        : "Two-factor authentication is off.";
+      let summary = "Two-factor authentication is off.";
+      if (status.enabled) summary = `Two-factor authentication is on. ${status.recovery_codes_remaining === 1 ? "1 recovery code" : `${status.recovery_codes_remaining} recovery codes`} left.`;
+      else if (status.email_codes === true) summary = "Two-factor authentication is on, with codes by email. You can add an authenticator app too.";
+      byId("mfa-status").textContent = summary;
       byId("mfa-status").dataset.enabled = String(status.enabled);
       byId("mfa-on").hidden = !status.enabled;
       byId("mfa-off").hidden = status.enabled || enrolling;
