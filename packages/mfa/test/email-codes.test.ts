@@ -1,6 +1,7 @@
 import request from "supertest";
 import { MemoryAuditSink } from "@portcullis/core";
-import { EMAIL_CODE_COOLDOWN_MS, EMAIL_CODE_TTL_MS } from "@portcullis/mfa";
+import { loginRateLimit } from "@portcullis/login-rate-limit";
+import { EMAIL_CODE_COOLDOWN_MS, EMAIL_CODE_TTL_MS, pendingMfaLogin } from "@portcullis/mfa";
 import { useSmtpServer } from "@portcullis/testing";
 import { EMAIL, PASSWORD, sessionCookie } from "./create-app";
 import {
@@ -247,4 +248,20 @@ test("turning email codes off takes an emailed code; then the password alone sig
   expect((await request(app).post("/api/auth/mfa/email/disable").set("Cookie", cookie).send({ code }).expect(200)).body).toEqual({ email_codes: false });
   await passwordLoginAs(app).expect(200);
   await request(app).post("/api/auth/mfa/email/disable").set("Cookie", cookie).send({ code }).expect(409);
+});
+
+test("asking for a code never clears the login rate limit's count: wrong emailed codes still add up to a 429", async () => {
+  const rateLimit = loginRateLimit({ username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email ?? (req.auth?.kind === "session" ? req.auth.userId : undefined) });
+  const { app } = await createEmailCodeApp(smtp(), { rateLimit });
+  await enableEmailCodes(app, smtp());
+  let pending = sessionCookie(await passwordLoginAs(app).expect(401)); // 1: a password step is not a 2xx
+  await askSignInCode(app, pending).expect(202);
+  await emailedCode(smtp());
+  for (let i = 2; i <= 6; i++) await secondStep(app, pending, { email_code: "000000" }).expect(401); // the sixth drops the sign-in
+  pending = sessionCookie(await passwordLoginAs(app).expect(401)); // 7
+  await askSignInCode(app, pending).expect(202); // a 2xx, but no proof: it must not reset the count
+  const code = await emailedCode(smtp());
+  const wrong = code === "000000" ? "000001" : "000000";
+  for (let i = 8; i <= 10; i++) await secondStep(app, pending, { email_code: wrong }).expect(401);
+  expect((await secondStep(app, pending, { email_code: code }).expect(429)).body.error).toBe("rate_limit_exceeded");
 });
