@@ -34,7 +34,7 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
 /**
  * The demo: an ML platform's API guarded per route, as the CorePlexML page lays it out, with the
  * web console at /. Every portcullis middleware is here: keys or a session on /api, login and its
- * brute-force limit, two-factor authentication (TOTP and recovery codes), key management, the
+ * brute-force limit, two-factor authentication (TOTP, recovery codes, and codes by email with `email`), key management, the
  * access log, scope guards, per-key rate limits, and a model's `training_data` redacted for anyone
  * but an admin.
  *
@@ -117,6 +117,8 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions
     store: mfaStore ?? new MemoryMfaStore(),
     encryptionKey: mfaEncryptionKey ?? randomBytes(32).toString("base64url"),
     issuer: "portcullis demo",
+    // Codes by email beside TOTP, through the same mailer (the outbox in development) and token store as the links.
+    ...(email ? { emailCodes: { mailer: email.mailer, tokens: email.tokens } } : {}),
   });
   const oauth = signIn && oauthSignIn({ providers: signIn.providers, identities: signIn.identities, callbackBaseUrl: signIn.callbackBaseUrl, signUp: { role: "member" } });
   // Each sign-in a browser starts through a provider writes a short session until the provider

@@ -3,7 +3,8 @@
  * every message lands in the development outbox that the console's Outbox page shows: a user who
  * forgot their password asks for a link, reads it on the Outbox page (signed out), opens it, sets a
  * new password and signs in with it (the old one no longer works); a visitor signs up through the
- * emailed link; an admin invites someone, who accepts. One journey, in order, in one browser,
+ * emailed link; an admin invites someone, who accepts, turns on codes by email on the MFA page and
+ * signs in with a code read in the Outbox. One journey, in order, in one browser,
  * opened at `PUBLIC_URL`'s default (localhost), where the links point. Each step leaves a
  * screenshot in examples/demo-server/screenshots/email/.
  */
@@ -67,6 +68,9 @@ async function newestMessageTo(to: string, subject: string): Promise<Locator> {
   }
   throw new Error(`no message "${subject}" to ${to} in the outbox: ${await page.getByTestId("outbox-list").innerText()}`);
 }
+
+/** The 6-digit code in an emailed code's subject. */
+const codeIn = (subject: string | null) => /\b(\d{6})\b/.exec(subject ?? "")?.[1] ?? "";
 
 /** Signs in from the sign-in form; `expectError` for a refusal. */
 async function signIn(email: string, password: string, expectError?: string) {
@@ -182,5 +186,51 @@ test("an admin invites someone from the Users page; the invitee accepts through 
   await page.getByTestId("sign-out").click();
   await signIn(invitee.email, invitee.password);
   expect(await page.getByTestId("user-role").textContent()).toBe("admin");
+  expect(problems).toEqual([]);
+});
+
+test("codes by email: turned on from the MFA page with a code read in the Outbox, then a sign-in asks for one and the emailed code finishes it", async () => {
+  const invitee = { email: "invitee@example.com", password: "invitee-password-1" };
+  await page.getByTestId("nav-mfa").click();
+  const card = page.getByTestId("mfa-email");
+  await card.getByTestId("mfa-email-status").filter({ hasText: "Codes by email are off." }).waitFor();
+  await card.getByRole("button", { name: "Email me a code" }).click();
+  await page.getByTestId("mfa-message").filter({ hasText: `A code is on its way to ${invitee.email}` }).waitFor();
+  await page.getByTestId("nav-outbox").click();
+  const enableCode = codeIn(await (await newestMessageTo(invitee.email, "Your portcullis demo code")).getByTestId("outbox-subject").textContent());
+  await page.getByTestId("nav-mfa").click();
+  await card.getByLabel("Code from the email").fill(enableCode);
+  await card.getByRole("button", { name: "Turn on codes by email" }).click();
+  await card.getByTestId("mfa-email-status").filter({ hasText: "Codes by email are on" }).waitFor();
+  await screenshot("06-email-codes-on.png");
+
+  await page.getByTestId("sign-out").click();
+  const form = page.getByTestId("signin-form");
+  await form.getByLabel("Email").fill(invitee.email);
+  await form.getByLabel("Password").fill(invitee.password);
+  await form.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("mfa-signin-form").waitFor();
+  await page.getByRole("button", { name: "Email me a code" }).click();
+  await page.getByTestId("mfa-signin-status").filter({ hasText: "A code is on its way to your email." }).waitFor();
+
+  // The Outbox in another tab, as a mail app beside the sign-in: this tab keeps the pending sign-in's step.
+  const mail = await browser!.newPage();
+  try {
+    await mail.goto(`${consoleUrl}/#outbox`);
+    const message = mail.locator(`[data-testid="outbox-message"][data-to="${invitee.email}"]`).filter({ hasText: "Your portcullis demo code" }).first();
+    let signInCode = "";
+    for (let tries = 0; tries < 20 && !signInCode; tries++) {
+      const subject = (await message.count()) > 0 ? await message.getByTestId("outbox-subject").textContent() : null;
+      if (subject && codeIn(subject) !== enableCode) signInCode = codeIn(subject);
+      else await mail.getByTestId("outbox-refresh").click();
+    }
+    expect(signInCode).toMatch(/^\d{6}$/);
+    await page.getByTestId("mfa-signin-code").fill(signInCode);
+  } finally {
+    await mail.close();
+  }
+  await screenshot("07-email-code-step.png");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByTestId("user-email").filter({ hasText: invitee.email }).waitFor();
   expect(problems).toEqual([]);
 });
