@@ -768,7 +768,7 @@
       ? `Codes by email are on: signing in can take a code sent to ${state.user.email}.`
       : "Codes by email are off.";
     byId("mfa-email-status").dataset.enabled = String(state.emailCodes);
-    byId("mfa-email-submit").textContent = state.emailCodes ? "Turn off codes by email" : "Turn on codes by email";
+    byId("mfa-email-submit").textContent = state.emailCodes ? "Disable codes by email" : "Enable codes by email";
     byId("mfa-email-submit").className = state.emailCodes ? "danger" : "";
   }
 

@@ -200,7 +200,7 @@ test("codes by email: turned on from the MFA page with a code read in the Outbox
   const enableCode = codeIn(await (await newestMessageTo(invitee.email, "Your portcullis demo code")).getByTestId("outbox-subject").textContent());
   await page.getByTestId("nav-mfa").click();
   await card.getByLabel("Code from the email").fill(enableCode);
-  await card.getByRole("button", { name: "Turn on codes by email" }).click();
+  await card.getByRole("button", { name: "Enable codes by email" }).click();
   await card.getByTestId("mfa-email-status").filter({ hasText: "Codes by email are on" }).waitFor();
   await screenshot("06-email-codes-on.png");
 
