@@ -137,3 +137,16 @@ test("two server.js processes on one Redis share the outbox and the links: a lin
     await redis.stop();
   }
 }, 60_000);
+
+test("the pages the links open answer the console, under the same CSP; without email flows they do not exist", async () => {
+  const app = await demo();
+  for (const page of ["/reset-password", "/forgot-password", "/sign-up", "/accept-invitation", "/verify-email"]) {
+    const res = await request(app).get(page).expect(200);
+    expect(res.headers["content-type"]).toMatch(/^text\/html/);
+    expect(res.headers["content-security-policy"]).toContain("default-src 'self'");
+    expect(res.text).toContain('<script src="console.js" defer></script>');
+  }
+  const { app: plain } = createDemoApp({ keyStore: new MemoryKeyStore(), users: new MemoryUserStore({ passwords: bcryptPasswords({ cost: 4 }) }), audit: new MemoryAuditSink(), secret: "d".repeat(32), sessionSecret: "e".repeat(32) });
+  await request(plain).get("/reset-password").expect(404);
+  await request(plain).get("/api/demo/outbox").expect(404);
+});
