@@ -57,7 +57,7 @@ export function addEmailCodeRoutes(router: Router, mfa: MfaConfig, emailCodes: E
       throw new PortcullisError("conflict", "Codes by email are already on for this account.");
     }
     // The code proves the mailbox reads what is sent to it before sign-ins depend on it.
-    if ((await useEmailCode(emailCodes, context, accountCodeKey(userId), code)) !== "accepted") {
+    if ((await useEmailCode(emailCodes, context, userId, accountCodeKey(userId), code)) !== "accepted") {
       context.record(req, { action: "mfa.enable", outcome: "failure", code: "invalid_credentials", userId, owner: userId, targetId: "email_code" });
       throw invalidCode("Invalid or expired code: enter the code sent by email, or ask for a new one.");
     }

@@ -1,6 +1,6 @@
 import { createHmac, randomInt } from "node:crypto";
-import { PortcullisError, type EmailCodeUse, type EmailTokenStore, type Logger, type Mailer } from "@portcullis/core";
-import { callStore, EMAIL_TOKEN_STORE } from "@portcullis/core/internal";
+import { PortcullisError, type EmailCodeUse, type EmailTokenStore, type LimiterStore, type Logger, type Mailer } from "@portcullis/core";
+import { callStore, EMAIL_TOKEN_STORE, insuredLimiter, limiterDeadline, retryAfterSeconds, storeUnavailable, type InsuredLimiter } from "@portcullis/core/internal";
 import { dispatch, emailCodeMessage } from "@portcullis/email";
 import type { SecondFactorContext } from "@portcullis/session-auth";
 import { derivedKeys, type MfaEncryptionKey } from "./secret-box";
@@ -11,6 +11,15 @@ export const EMAIL_CODE_TTL_MS = 10 * 60_000;
 export const EMAIL_CODE_COOLDOWN_MS = 60_000;
 /** Tries of one emailed code; the next try, right or wrong, ends it. */
 export const EMAIL_CODE_MAX_TRIES = 5;
+/**
+ * Emailed codes an account may have tried in a row without a right one, whatever the sign-in, IP or
+ * code, before every try waits an hour (`EMAIL_CODE_LOCK_MS`): the account-wide bound that TOTP's
+ * `CODE_ATTEMPTS` is for authenticator codes. Without it, a new sign-in every minute would bring five
+ * fresh tries each time.
+ */
+export const EMAIL_CODE_ACCOUNT_TRIES = 10;
+/** How long an account past `EMAIL_CODE_ACCOUNT_TRIES` waits before its next emailed code is checked. */
+export const EMAIL_CODE_LOCK_MS = 3600_000;
 
 /**
  * One-time codes by email as a second factor, beside TOTP: the `emailCodes` option of
@@ -28,6 +37,13 @@ export interface EmailCodesOptions {
    * @default console
    */
   readonly logger?: Logger;
+  /**
+   * Where each account's tries in a row are counted (see `EMAIL_CODE_ACCOUNT_TRIES`):
+   * `new RedisLimiterStore(redis)` or `new PostgresLimiterStore(pool)` to share the count between
+   * processes, as the login rate limit does.
+   * @default new MemoryLimiterStore() (per process)
+   */
+  readonly limiterStore?: LimiterStore;
 }
 
 /** The email codes' part of the resolved options. */
@@ -36,6 +52,8 @@ export interface EmailCodesConfig {
   readonly tokens: EmailTokenStore;
   readonly logger: Logger;
   readonly hasher: EmailCodeHasher;
+  /** Each account's emailed codes tried in a row. */
+  readonly tries: InsuredLimiter;
   /** The app's name in the message (the factor's `issuer`). */
   readonly appName: string;
 }
@@ -84,14 +102,45 @@ export async function sendEmailCode(config: EmailCodesConfig, context: SecondFac
       data: { retry_after: seconds },
     });
   }
-  dispatch(config.mailer, emailCodeMessage({ appName: config.appName, to }, code, expiresAt - now), config.logger);
+  dispatch(config.mailer, emailCodeMessage({ appName: config.appName, to }, code, expiresAt - now), config.logger, "totpSecondFactor");
 }
 
-/** One try of the code under `key` (counted before it is compared: see `EmailTokenStore.useCode`). */
-export function useEmailCode(config: EmailCodesConfig, context: SecondFactorContext, key: string, code: string): Promise<EmailCodeUse> {
-  const now = context.now();
+/** The account-wide count of tries in a row (see `EMAIL_CODE_ACCOUNT_TRIES`), in `store`. */
+export function emailCodeTries(store: LimiterStore): InsuredLimiter {
+  return insuredLimiter("totpSecondFactor", store, {
+    name: "email-code-tries",
+    points: EMAIL_CODE_ACCOUNT_TRIES,
+    durationSeconds: 86_400,
+    blockSeconds: EMAIL_CODE_LOCK_MS / 1000,
+  });
+}
+
+/**
+ * One try of `userId`'s code under `key`: counted for the account first (429 past
+ * `EMAIL_CODE_ACCOUNT_TRIES` in a row, the code not checked), then for the code itself (see
+ * `EmailTokenStore.useCode`); a right code clears the account's count.
+ */
+export async function useEmailCode(config: EmailCodesConfig, context: SecondFactorContext, userId: string, key: string, code: string): Promise<EmailCodeUse> {
+  const deadline = limiterDeadline([config.tries], context.timeoutMs);
+  let counted;
+  try {
+    counted = await config.tries.count(userId, deadline);
+  } catch (error) {
+    throw storeUnavailable(error);
+  } finally {
+    deadline?.clear();
+  }
+  if (counted.state.consumedPoints > EMAIL_CODE_ACCOUNT_TRIES) {
+    const seconds = retryAfterSeconds(counted.state.msBeforeNext);
+    throw new PortcullisError("rate_limit_exceeded", "Too many wrong codes for this account; retry later, or use another method.", {
+      headers: { "Retry-After": String(seconds) },
+      data: { retry_after: seconds },
+    });
+  }
   const digest = config.hasher.digest(key, code);
-  return callStore(EMAIL_TOKEN_STORE.useCode, context.timeoutMs, () => config.tokens.useCode(key, digest, now, EMAIL_CODE_MAX_TRIES));
+  const used = await callStore(EMAIL_TOKEN_STORE.useCode, context.timeoutMs, () => config.tokens.useCode(key, digest, context.now(), EMAIL_CODE_MAX_TRIES));
+  if (used === "accepted") await config.tries.forget(userId).catch((error: unknown) => Promise.reject(storeUnavailable(error)));
+  return used;
 }
 
 /** The body of `sendEmailCode`'s answer: 202, and when another code may be asked for. */

@@ -119,7 +119,7 @@ async function spendSignInProof(
   if ("email_code" in proof) {
     // Turned off since the code was sent: it no longer counts.
     if (!mfa.emailCodes || !(await emailCodesOn(mfa, context, userId))) return { ok: false, reason: "invalid_code" };
-    const used = await useEmailCode(mfa.emailCodes, context, signInCodeKey(signInId), proof.email_code);
+    const used = await useEmailCode(mfa.emailCodes, context, userId, signInCodeKey(signInId), proof.email_code);
     return used === "accepted" ? { ok: true, method: "email_code" } : { ok: false, reason: "invalid_code" };
   }
   return enrolment ? spendSecondFactor(mfa, context, userId, enrolment, proof) : { ok: false, reason: "invalid_code" };

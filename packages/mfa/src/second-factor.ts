@@ -1,7 +1,7 @@
 import { PortcullisError, type CodeAttemptPolicy, type EmailTokenStore, type MfaEnrolment, type MfaStore } from "@portcullis/core";
-import { checked, isMailer, loggerOption, resolveOptions, callStore, MFA_STORE } from "@portcullis/core/internal";
+import { checked, isMailer, limiterStoreOption, loggerOption, resolveOptions, callStore, MFA_STORE } from "@portcullis/core/internal";
 import { z } from "zod";
-import { accountCodeKey, EmailCodeHasher, useEmailCode, type EmailCodesConfig, type EmailCodesOptions } from "./email-codes";
+import { accountCodeKey, EmailCodeHasher, emailCodeTries, useEmailCode, type EmailCodesConfig, type EmailCodesOptions } from "./email-codes";
 import { RecoveryCodeHasher, normalizeRecoveryCode } from "./recovery-codes";
 import { encryptionKeysOf, SecretBox, type MfaEncryptionKey } from "./secret-box";
 import type { SecondFactorContext } from "@portcullis/session-auth";
@@ -63,6 +63,7 @@ const totpSecondFactorOptions = z.strictObject(
           "is required: an EmailTokenStore such as new RedisEmailTokenStore(redis) or new MemoryEmailTokenStore()",
         ),
         logger: loggerOption,
+        limiterStore: limiterStoreOption,
       })
       .optional(),
   },
@@ -82,7 +83,7 @@ export function resolveMfa(mfa: Readonly<TotpSecondFactorOptions>): MfaConfig {
     box: new SecretBox(encryptionKey),
     recoveryCodes: new RecoveryCodeHasher(encryptionKey),
     issuer,
-    ...(emailCodes ? { emailCodes: { ...emailCodes, hasher: new EmailCodeHasher(encryptionKey), appName: issuer } } : {}),
+    ...(emailCodes ? { emailCodes: { ...emailCodes, hasher: new EmailCodeHasher(encryptionKey), tries: emailCodeTries(emailCodes.limiterStore), appName: issuer } } : {}),
   };
 }
 
@@ -198,16 +199,16 @@ export function methodsOf(factors: UserFactors): MfaMethod[] {
 }
 
 /**
- * Spends a 6-digit `code` of a signed-in user (`POST /reauthenticate`, turning email codes off):
- * the code last emailed to them if it matches, otherwise a TOTP code if they enrolled. Both
- * shapes are the same six digits, so a wrong email code falls through to TOTP rather than
- * refusing: a user with both, holding an unused emailed code, can still use their app.
+ * Spends a 6-digit `code` of a signed-in user (`POST /reauthenticate`, turning email codes off): a
+ * TOTP code when they enrolled an authenticator app, otherwise the code last emailed to them. Both
+ * are six digits, so one guess is checked against one of them only: trying both would double an
+ * attacker's odds, and spend the account's emailed-code tries on every TOTP code.
  */
 export async function spendAccountCode(mfa: MfaConfig, context: SecondFactorContext, userId: string, factors: UserFactors, code: string): Promise<SecondFactorOutcome> {
-  if (factors.emailCodes && mfa.emailCodes && (await useEmailCode(mfa.emailCodes, context, accountCodeKey(userId), code)) === "accepted") {
+  if (factors.enrolment) return spendSecondFactor(mfa, context, userId, factors.enrolment, { code });
+  if (factors.emailCodes && mfa.emailCodes && (await useEmailCode(mfa.emailCodes, context, userId, accountCodeKey(userId), code)) === "accepted") {
     return { ok: true, method: "email_code" };
   }
-  if (factors.enrolment) return spendSecondFactor(mfa, context, userId, factors.enrolment, { code });
   return { ok: false, reason: "invalid_code" };
 }
 

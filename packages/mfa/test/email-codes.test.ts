@@ -81,6 +81,20 @@ describe("attacks on the codes", () => {
     expect(late.body.detail).toBe("No sign-in is waiting for a code: sign in with your email and password first.");
   });
 
+  test("ten wrong codes in a row lock the account's email codes for an hour, whatever the sign-in: a new sign-in brings no fresh tries", async () => {
+    const { app } = await createEmailCodeApp(smtp());
+    await enableEmailCodes(app, smtp());
+    for (let signIn = 0; signIn < 2; signIn++) {
+      const pending = sessionCookie(await passwordLoginAs(app).expect(401));
+      for (let i = 0; i < 5; i++) await secondStep(app, pending, { email_code: "000000" }).expect(401);
+    }
+    const pending = sessionCookie(await passwordLoginAs(app).expect(401));
+    await askSignInCode(app, pending).expect(202);
+    const locked = await secondStep(app, pending, { email_code: await emailedCode(smtp()) }).expect(429);
+    expect(locked.body.error).toBe("rate_limit_exceeded");
+    expect(Number(locked.headers["retry-after"])).toBeGreaterThan(3500);
+  });
+
   test("a code works once", async () => {
     const { app, clock } = await createEmailCodeApp(smtp());
     const cookie = await enableEmailCodes(app, smtp());
