@@ -118,7 +118,8 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions
     encryptionKey: mfaEncryptionKey ?? randomBytes(32).toString("base64url"),
     issuer: "portcullis demo",
     // Codes by email beside TOTP, through the same mailer (the outbox in development) and token store as the links.
-    ...(email ? { emailCodes: { mailer: email.mailer, tokens: email.tokens } } : {}),
+    // Each account's wrong codes in a row are counted where the other limits are.
+    ...(email ? { emailCodes: { mailer: email.mailer, tokens: email.tokens, ...(limiterStore ? { limiterStore } : {}) } } : {}),
   });
   const oauth = signIn && oauthSignIn({ providers: signIn.providers, identities: signIn.identities, callbackBaseUrl: signIn.callbackBaseUrl, signUp: { role: "member" } });
   // Each sign-in a browser starts through a provider writes a short session until the provider
