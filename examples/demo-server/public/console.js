@@ -1151,9 +1151,10 @@
     let last = 0;
     for (const match of text.matchAll(URL_IN_TEXT)) {
       parts.push(text.slice(last, match.index));
-      const url = URL.canParse(match[0]) ? new URL(match[0]) : null;
-      parts.push(url && url.origin === location.origin ? h("a", { href: url.href, testid: "outbox-link", text: match[0] }) : match[0]);
-      last = match.index + match[0].length;
+      const address = match[0].replace(/[.,;:!?)]+$/, ""); // the sentence's punctuation is not the link's
+      const url = URL.canParse(address) ? new URL(address) : null;
+      parts.push(url && url.origin === location.origin ? h("a", { href: url.href, testid: "outbox-link", text: address }) : address);
+      last = match.index + address.length;
     }
     parts.push(text.slice(last));
     return parts.filter((part) => part !== "");
