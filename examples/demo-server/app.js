@@ -125,7 +125,7 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions
   // Each sign-in a browser starts through a provider writes a short session until the provider
   // answers: a per-IP limit on the starts keeps a flood of them from filling the session store.
   if (oauth) app.use("/api/auth/oauth", limitSignInStarts());
-  const flows = email && demoEmailFlows({ ...email, ...(limiterStore ? { limiterStore } : {}) });
+  const flows = email && demoEmailFlows({ ...email, policy, ...(limiterStore ? { limiterStore } : {}) });
   app.use("/api/auth", authRouter({ users, rateLimit: limit, mfa, ...(oauth ? { oauth } : {}), ...(flows ? { email: flows } : {}) }));
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false, audit }));
   app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy }));

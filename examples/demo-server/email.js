@@ -20,16 +20,18 @@ function demoMailer(env, outbox) {
 /**
  * The demo's email flows: password reset, email changes, self-service sign-up (as a viewer) and
  * invitations by admins, their links opening the console's pages under `appUrl`.
- * @param {{ mailer: import("@portcullis/core").Mailer, tokens: import("@portcullis/core").EmailTokenStore, appUrl: string, limiterStore?: import("portcullis").LimiterStore }} options
+ * Invitations read the inviter's scopes through `policy` (an admin, implying every scope, may
+ * invite to any role).
+ * @param {{ mailer: import("@portcullis/core").Mailer, tokens: import("@portcullis/core").EmailTokenStore, appUrl: string, policy: import("portcullis").ScopePolicy, limiterStore?: import("portcullis").LimiterStore }} options
  */
-function demoEmailFlows({ mailer, tokens, appUrl, limiterStore }) {
+function demoEmailFlows({ mailer, tokens, appUrl, policy, limiterStore }) {
   return emailFlows({
     mailer,
     tokens,
     appUrl,
     appName: "portcullis demo",
     signUp: { role: "viewer" },
-    invitations: { scope: "admin" },
+    invitations: { scope: "admin", policy },
     ...(limiterStore ? { limiterStore } : {}),
   });
 }

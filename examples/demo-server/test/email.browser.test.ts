@@ -167,11 +167,10 @@ test("an admin invites someone from the Users page; the invitee accepts through 
   const form = page.getByTestId("invite-form");
   await form.getByLabel("Email").fill(invitee.email);
   await form.getByLabel("Greet them as").fill("<b>Ina</b>");
-  // An admin's scope is "admin" (which implies every scope), but emailFlows compares the role's scopes one by one:
-  // until it honours the demo's ScopePolicy, an admin can invite admins only.
-  await form.getByLabel("Role").selectOption("admin");
+  // An admin holds "admin", which implies every scope (the demo's ScopePolicy), so it may invite to any role.
+  await form.getByLabel("Role").selectOption("member");
   await form.getByRole("button", { name: "Send the invitation" }).click();
-  await page.getByTestId("users-status").filter({ hasText: `Invitation sent to ${invitee.email} as admin` }).waitFor();
+  await page.getByTestId("users-status").filter({ hasText: `Invitation sent to ${invitee.email} as member` }).waitFor();
 
   await page.getByTestId("nav-outbox").click();
   const message = await newestMessageTo(invitee.email, "You are invited to portcullis demo");
@@ -180,12 +179,12 @@ test("an admin invites someone from the Users page; the invitee accepts through 
   await message.getByTestId("outbox-link").click();
   await page.getByTestId("link-password").fill(invitee.password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByTestId("link-status").filter({ hasText: `The account ${invitee.email} (admin) is ready.` }).waitFor();
+  await page.getByTestId("link-status").filter({ hasText: `The account ${invitee.email} (member) is ready.` }).waitFor();
   await page.getByTestId("link-signin").click();
   await page.getByTestId("user-email").waitFor(); // the admin's session is still on in this browser
   await page.getByTestId("sign-out").click();
   await signIn(invitee.email, invitee.password);
-  expect(await page.getByTestId("user-role").textContent()).toBe("admin");
+  expect(await page.getByTestId("user-role").textContent()).toBe("member");
   expect(problems).toEqual([]);
 });
 

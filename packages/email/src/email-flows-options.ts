@@ -1,5 +1,5 @@
-import type { EmailTokenStore, LimiterStore, Logger, Mailer } from "@portcullis/core";
-import { checked, isMailer, limiterStoreOption, loggerOption, resolveOptions, timeoutMsOption, wholeNumber } from "@portcullis/core/internal";
+import { ScopePolicy, type EmailTokenStore, type LimiterStore, type Logger, type Mailer } from "@portcullis/core";
+import { checked, isMailer, isScopePolicy, limiterStoreOption, loggerOption, resolveOptions, timeoutMsOption, wholeNumber } from "@portcullis/core/internal";
 import { z } from "zod";
 import type { SendLimits } from "./send-limits";
 
@@ -40,10 +40,11 @@ export interface EmailFlowsOptions {
   readonly signUp?: { readonly role: string };
   /**
    * Invitations: a signed-in user with `scope` may `POST /invitations` an address with a role whose
-   * scopes they hold themselves.
-   * @default undefined (off)
+   * scopes they hold themselves, read through `policy`'s implications (`admin: "*"` holds every
+   * scope, so an admin may invite to any role).
+   * @default undefined (off); `policy` defaults to `new ScopePolicy()` (no implications)
    */
-  readonly invitations?: { readonly scope: string };
+  readonly invitations?: { readonly scope: string; readonly policy?: ScopePolicy };
   /** Messages a visitor may ask for per hour, per address and per client IP. @default { perAddressPerHour: 5, perIpPerHour: 20 } */
   readonly sendLimits?: Partial<SendLimits>;
   /** Where those counts live: `new RedisLimiterStore(redis)` shares them between processes. @default new MemoryLimiterStore() */
@@ -92,7 +93,12 @@ const emailFlowsOptions = z.strictObject(
       })
       .default({ resetPassword: "/reset-password", forgotPassword: "/forgot-password", signUp: "/sign-up", invitation: "/accept-invitation", verifyEmail: "/verify-email" }),
     signUp: z.strictObject({ role }).optional(),
-    invitations: z.strictObject({ scope: z.string().min(1, { error: "must be a scope, such as users:invite" }) }).optional(),
+    invitations: z
+      .strictObject({
+        scope: z.string().min(1, { error: "must be a scope, such as users:invite" }),
+        policy: checked(isScopePolicy, "must be a ScopePolicy, such as the one the app's scope guards use").default(() => new ScopePolicy()),
+      })
+      .optional(),
     sendLimits: z
       .strictObject({ perAddressPerHour: wholeNumber(1, 1000).default(5), perIpPerHour: wholeNumber(1, 100_000).default(20) })
       .default({ perAddressPerHour: 5, perIpPerHour: 20 }),

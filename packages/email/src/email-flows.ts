@@ -39,7 +39,7 @@ export function emailFlows(options: Readonly<EmailFlowsOptions>): AccountEmail {
       }
       if (provisioning) addEmailChangeRoutes(router, flows, routes);
       if (config.signUp) addSignUpRoutes(router, flows, routes, config.signUp.role);
-      if (config.invitations) addInvitationRoutes(router, flows, routes, config.invitations.scope);
+      if (config.invitations) addInvitationRoutes(router, flows, routes, config.invitations);
     },
   };
 }

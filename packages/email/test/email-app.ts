@@ -32,7 +32,7 @@ export function keptLogger(): Logger & { readonly lines: string[] } {
  */
 export async function createEmailApp(
   smtp: TestSmtpServer | undefined,
-  options: { flows?: Partial<EmailFlowsOptions>; mailer?: Mailer; tokens?: EmailTokenStore; oauth?: OAuthSignIn; mfa?: SecondFactor; users?: ProvisioningUserStore | ((passwords: PasswordHasher, now: () => number) => ProvisioningUserStore) } = {},
+  options: { flows?: Partial<EmailFlowsOptions>; mailer?: Mailer; tokens?: EmailTokenStore; oauth?: OAuthSignIn; mfa?: SecondFactor; roles?: Record<string, string[]>; users?: ProvisioningUserStore | ((passwords: PasswordHasher, now: () => number) => ProvisioningUserStore) } = {},
 ) {
   const clock = { now: Date.now(), advance: (ms: number) => void (clock.now += ms) };
   const now = () => clock.now;
@@ -47,7 +47,7 @@ export async function createEmailApp(
   const audit = new MemoryAuditSink({ now });
   const email = emailFlows({ mailer, tokens, appUrl: APP_URL, appName: "Acme", logger, ...options.flows });
   const app = express();
-  app.use("/api", sessionAuth({ secret: "session-secret-of-at-least-32-bytes!!", roles: ROLES, now, users, audit }));
+  app.use("/api", sessionAuth({ secret: "session-secret-of-at-least-32-bytes!!", roles: options.roles ?? ROLES, now, users, audit }));
   app.use("/api/auth", authRouter({ users, email, ...(options.oauth ? { oauth: options.oauth } : {}), ...(options.mfa ? { mfa: options.mfa } : {}) }));
   app.use(portcullisFinalHandlers());
   return { app, users, tokens, audit, clock, logger, ada, bob };

@@ -1,4 +1,5 @@
 import request from "supertest";
+import { ScopePolicy } from "@portcullis/core";
 import { useSmtpServer } from "@portcullis/testing";
 import { ADA, APP_URL, BOB, createEmailApp, linkIn, nextAbout, signedIn, tokenIn } from "./email-app";
 
@@ -49,6 +50,17 @@ describe("invitations", () => {
     await viewerInviter.post("/api/auth/invitations").send({ email: INVITEE, role: "member" }).expect(202);
     const beyond = await viewerInviter.post("/api/auth/invitations").send({ email: "other@example.test", role: "admin" }).expect(403);
     expect(beyond.body.detail).toBe("You can only invite people to a role whose scopes you hold.");
+  });
+
+  test("the inviter's scopes are read through the scope policy: an admin implying every scope may invite to any role", async () => {
+    const roles = { admin: ["admin"], member: ["read", "write"] };
+    const policy = new ScopePolicy({ implies: { admin: "*" } });
+    const { app } = await createEmailApp(smtp(), { roles, flows: { invitations: { scope: "admin", policy } } });
+    await (await signedIn(app, ADA)).post("/api/auth/invitations").send({ email: INVITEE, role: "member" }).expect(202);
+    // Read literally, "admin" holds neither "read" nor "write".
+    const { app: literal } = await createEmailApp(smtp(), { roles, flows: { invitations: { scope: "admin" } } });
+    const refused = await (await signedIn(literal, ADA)).post("/api/auth/invitations").send({ email: INVITEE, role: "member" }).expect(403);
+    expect(refused.body.error).toBe("insufficient_permissions");
   });
 
   test("an unknown role, an address with an account, and a malformed body are refused", async () => {
