@@ -6,16 +6,14 @@
  * DATABASE_URL on a PostgreSQL of its own. Each step leaves a screenshot in
  * examples/demo-server/screenshots/ (screenshots/postgres/ for the second journey).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generate } from "otplib";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { eventually, startExampleServer, startPostgres, type ExampleServer } from "@portcullis/testing";
+import { openChromium, type TestBrowser } from "./support/chromium";
 import { DEMO_SECRETS } from "./support/start-demo";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SCREENSHOTS = resolve(__dirname, "../screenshots");
 const ADMIN = { email: "admin@example.com", password: "demo-password-123" };
 const KEY_PATTERN = /^cpx_live\.[0-9A-Za-z]{38}$/;
@@ -43,9 +41,8 @@ const JOURNEYS: [string, () => Promise<Backing>][] = [
 describe.each(JOURNEYS)("the console %s", (_where, back) => {
   let backing: Backing | undefined;
   let server: ExampleServer;
-  let browser: BrowserContext | undefined;
+  let browser: TestBrowser | undefined;
   let page: Page;
-  let profile = "";
   let key = "";
   let keyId = "";
   let totpSecret = "";
@@ -53,10 +50,9 @@ describe.each(JOURNEYS)("the console %s", (_where, back) => {
   /** The last TOTP time step a code was sent for: the server refuses it, or any earlier one, again. */
   let lastStep = -1;
   /** Uncaught exceptions and console errors (a CSP violation is one) other than failed requests. */
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install chromium\` (.ci/run does)`);
     backing = await back();
     mkdirSync(backing.screenshots, { recursive: true });
     server = await startExampleServer(resolve(__dirname, "../server.js"), "portcullis demo on", {
@@ -66,28 +62,15 @@ describe.each(JOURNEYS)("the console %s", (_where, back) => {
     });
     // The journey on PostgreSQL is on PostgreSQL: the demo migrated it as it started.
     if (backing.env.DATABASE_URL && !/^PostgreSQL: applied migrations/m.test(server.output())) throw new Error(`the demo did not migrate:\n${server.output()}`);
-    profile = mkdtempSync(join(tmpdir(), "portcullis-chromium-"));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-      timeout: 90_000,
-    });
-    browser.setDefaultTimeout(30_000);
-    await browser.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.baseUrl });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
-    page.on("console", (message) => {
-      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(message.text());
-    });
+    browser = await openChromium();
+    ({ page, problems } = browser);
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.baseUrl });
   });
 
   afterAll(async () => {
     await browser?.close();
     server?.stop();
     await backing?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   const screenshot = (name: string) => page.screenshot({ path: join(backing!.screenshots, name), fullPage: true });

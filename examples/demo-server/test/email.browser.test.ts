@@ -8,14 +8,11 @@
  * opened at `PUBLIC_URL`'s default (localhost), where the links point. Each step leaves a
  * screenshot in examples/demo-server/screenshots/email/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { startExampleServer, type ExampleServer } from "@portcullis/testing";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+import { openChromium, type TestBrowser } from "./support/chromium";
 const SCREENSHOTS = resolve(__dirname, "../screenshots/email");
 const ADMIN = { email: "admin@example.com", password: "demo-password-123" };
 const NEW_PASSWORD = "a-new-password-456";
@@ -23,33 +20,24 @@ const NEW_PASSWORD = "a-new-password-456";
 jest.setTimeout(120_000); // a slow, shared machine: Chromium's start alone can take a while
 
 let server: ExampleServer;
-let browser: BrowserContext | undefined;
+let browser: TestBrowser | undefined;
 let page: Page;
-let profile = "";
 /** Where the browser opens the demo: PUBLIC_URL's default, the origin of the emailed links. */
 let consoleUrl = "";
 /** Uncaught exceptions and console errors (a CSP violation is one) other than failed requests. */
-const problems: string[] = [];
+let problems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install chromium\` (.ci/run does)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   server = await startExampleServer(resolve(__dirname, "../server.js"), "portcullis demo on", { PORTCULLIS_ADMIN_EMAIL: ADMIN.email, PORTCULLIS_ADMIN_PASSWORD: ADMIN.password });
   consoleUrl = server.baseUrl.replace("127.0.0.1", "localhost");
-  profile = mkdtempSync(join(tmpdir(), "portcullis-chromium-"));
-  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 }, timeout: 90_000 });
-  browser.setDefaultTimeout(30_000);
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`${page.url()}: ${message.text()}`);
-  });
+  browser = await openChromium();
+  ({ page, problems } = browser);
 });
 
 afterAll(async () => {
   await browser?.close();
   server?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
@@ -213,7 +201,7 @@ test("codes by email: turned on from the MFA page with a code read in the Outbox
   await page.getByTestId("mfa-signin-status").filter({ hasText: "A code is on its way to your email." }).waitFor();
 
   // The Outbox in another tab, as a mail app beside the sign-in: this tab keeps the pending sign-in's step.
-  const mail = await browser!.newPage();
+  const mail = await browser!.context.newPage();
   try {
     await mail.goto(`${consoleUrl}/#outbox`);
     const message = mail.locator(`[data-testid="outbox-message"][data-to="${invitee.email}"]`).filter({ hasText: "Your portcullis demo code" }).first();

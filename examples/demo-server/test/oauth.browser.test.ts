@@ -7,15 +7,12 @@
  * to link that same IdP account and is told it belongs to someone else. One journey, in order, in
  * one browser; each step leaves a screenshot in examples/demo-server/screenshots/oauth/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generate } from "otplib";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { startExampleServer, type ExampleServer } from "@portcullis/testing";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+import { openChromium, type TestBrowser } from "./support/chromium";
 const SCREENSHOTS = resolve(__dirname, "../screenshots/oauth");
 const ADMIN = { email: "admin@example.com", password: "demo-password-123" };
 const IDP_USER = { login: "demo-user", email: "demo@idp.example" };
@@ -23,36 +20,27 @@ const IDP_USER = { login: "demo-user", email: "demo@idp.example" };
 jest.setTimeout(120_000); // a slow, shared machine: Chromium's start alone can take a while
 
 let server: ExampleServer;
-let browser: BrowserContext | undefined;
+let browser: TestBrowser | undefined;
 let page: Page;
-let profile = "";
 /** Where the browser opens the demo: PUBLIC_URL's default, the address the IdP sends it back to. */
 let consoleUrl = "";
 let idpOrigin = "";
 /** Uncaught exceptions and console errors (a CSP violation is one) other than failed requests. */
-const problems: string[] = [];
+let problems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install chromium\` (.ci/run does)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   server = await startExampleServer(resolve(__dirname, "../server.js"), "portcullis demo on", { PORTCULLIS_ADMIN_EMAIL: ADMIN.email, PORTCULLIS_ADMIN_PASSWORD: ADMIN.password });
   consoleUrl = server.baseUrl.replace("127.0.0.1", "localhost");
   idpOrigin = /Demo IdP on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())?.[1] ?? "";
   if (!idpOrigin) throw new Error(`the demo did not start its Demo IdP:\n${server.output()}`);
-  profile = mkdtempSync(join(tmpdir(), "portcullis-chromium-"));
-  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 }, timeout: 90_000 });
-  browser.setDefaultTimeout(30_000);
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`${page.url()}: ${message.text()}`);
-  });
+  browser = await openChromium();
+  ({ page, problems } = browser);
 });
 
 afterAll(async () => {
   await browser?.close();
   server?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
