@@ -85,3 +85,17 @@ describe("single sign-on cannot be left through the email flows", () => {
     expect((await admin.post("/api/auth/invitations").send({ email: "dave@corp.test", role: "viewer" }).expect(403)).body.error).toBe("sso_required");
   });
 });
+
+describe("the address an account holds is the one its link went to", () => {
+  test("an address a mailer reads as another one (or as a list) is refused, so no account keeps an address nobody proved", async () => {
+    // Before: "x<mallory@evil.test>" was delivered to mallory@evil.test and kept as typed. One mailbox
+    // could hold any number of accounts, each address counted apart by the per-address limit, and
+    // "x<dave@corp.test>" was not of the SSO domain corp.test: a password account for an SSO user.
+    const { app } = await createEmailApp(smtp(), { oauth: corpSso, flows: { signUp: { role: "viewer" } } });
+    for (const email of ["x<mallory@evil.test>", "ada@example.test,", "ada;mallory@evil.test", "x<dave@corp.test>", '"ada"@example.test', "ＡＤＡ＠example.test＞"]) {
+      const answer = await request(app).post("/api/auth/signup").send({ email });
+      expect([email, answer.status, answer.body.detail]).toEqual([email, 400, "email: must be an email address"]);
+    }
+    await expect(smtp().nextMessage({ timeoutMs: 300 })).rejects.toThrow(/no message/);
+  });
+});
