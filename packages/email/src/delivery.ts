@@ -4,9 +4,10 @@ import { MAILER, startStoreCall, storeFailureType } from "@portcullis/core/inter
 /**
  * Hands a message to the mailer without waiting for it: a request's answer, and its time, are the
  * same whether a message went out or not (no account to write to, a slow server). A failure is
- * logged, without the message (it carries a link or a code), and traced as `Mailer.send`.
+ * logged under `sender`'s name, without the message (it carries a link or a code), and traced as
+ * `Mailer.send`.
  */
-export function dispatch(mailer: Mailer, message: MailMessage, logger: Logger): void {
+export function dispatch(mailer: Mailer, message: MailMessage, logger: Logger, sender = "emailFlows"): void {
   const traced = startStoreCall(MAILER.send);
   // On the next turn, after the answer is written: a mailer's synchronous start (nodemailer builds
   // the message and opens a connection) made a reset for an account's address slower than for a
@@ -17,7 +18,7 @@ export function dispatch(mailer: Mailer, message: MailMessage, logger: Logger): 
       () => traced.end(),
       (error: unknown) => {
         traced.end(storeFailureType(error), error);
-        logger.error(`emailFlows: a message could not be sent (${error instanceof Error ? error.message : String(error)})`);
+        logger.error(`${sender}: a message could not be sent (${error instanceof Error ? error.message : String(error)})`);
       },
     );
 }

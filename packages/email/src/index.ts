@@ -3,6 +3,7 @@ export { LINK_TTL_MS, type EmailFlowsOptions, type EmailLinks } from "./email-fl
 export { type SendLimits } from "./send-limits";
 export { smtpMailer, type SmtpMailerOptions } from "./smtp-mailer";
 export { renderMessage, type MessageContent } from "./email-message";
+export { dispatch } from "./delivery";
 export {
   type MessageContext,
   passwordResetMessage,

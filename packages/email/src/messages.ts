@@ -9,7 +9,10 @@ export interface MessageContext {
 }
 
 const IGNORE = "If you did not ask for this, ignore this message: nothing changes until the link is used.";
-const minutes = (ms: number) => `${Math.round(ms / 60_000)} minutes`;
+const minutes = (ms: number) => {
+  const count = Math.max(1, Math.round(ms / 60_000));
+  return count === 1 ? "1 minute" : `${count} minutes`;
+};
 const hours = (ms: number) =>
   ms < 2 * 3600_000 ? minutes(ms) : ms < 2 * 86_400_000 ? `${Math.round(ms / 3600_000)} hours` : `${Math.round(ms / 86_400_000)} days`;
 

@@ -1,6 +1,7 @@
 export { totpSecondFactor } from "./totp-second-factor";
-export type { TotpSecondFactorOptions } from "./second-factor";
-export { pendingMfaLogin, mfaRequired, MAX_MFA_CODE_FAILURES, MFA_METHODS } from "./mfa-login";
+export { MFA_METHODS, type MfaMethod, type TotpSecondFactorOptions } from "./second-factor";
+export { pendingMfaLogin, mfaRequired, MAX_MFA_CODE_FAILURES } from "./mfa-login";
+export { EMAIL_CODE_TTL_MS, EMAIL_CODE_COOLDOWN_MS, EMAIL_CODE_MAX_TRIES, EMAIL_CODE_ACCOUNT_TRIES, EMAIL_CODE_LOCK_MS, type EmailCodesOptions } from "./email-codes";
 export {
   AUTHENTICATOR_TOTP,
   TOTP_CODE,

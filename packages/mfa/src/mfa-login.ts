@@ -1,13 +1,23 @@
 import type { Request, Response } from "express";
 import { PortcullisError } from "@portcullis/core";
 import { challenge, parseRequest, callStore, MFA_STORE, USER_STORE } from "@portcullis/core/internal";
-import type { SecondFactorRoutes } from "@portcullis/session-auth";
-import { auditCodeOf, confirmedEnrolment, invalidCode, secondFactorBody, spendSecondFactor, type MfaConfig } from "./second-factor";
+import type { SecondFactorContext, SecondFactorRoutes } from "@portcullis/session-auth";
+import { signInCodeKey, useEmailCode } from "./email-codes";
+import {
+  auditCodeOf,
+  confirmedEnrolment,
+  emailCodesOn,
+  invalidCode,
+  signInBody,
+  spendSecondFactor,
+  type MfaConfig,
+  type MfaMethod,
+  type SecondFactorOutcome,
+  type SignInProof,
+} from "./second-factor";
 
 /** Codes checked per pending sign-in; the last of them, if wrong, sends the user back to the password. */
 export const MAX_MFA_CODE_FAILURES = 5;
-/** The second factors `POST /login/mfa` takes, as the `mfa_required` answer lists them. */
-export const MFA_METHODS = Object.freeze(["totp", "recovery_code"] as const);
 
 /**
  * The sign-in waiting for a second factor on this request's session, if any: who it is for and
@@ -25,22 +35,31 @@ export function pendingMfaLogin(req: Request): { readonly userId: string; readon
 
 /**
  * The password step's answer for a user with a second factor: 401 `mfa_required`, naming the
- * methods `POST /login/mfa` takes.
+ * user's methods that `POST /login/mfa` takes (`email_code` first needs `POST /login/mfa/email-code`).
  *
  * @example
- * throw mfaRequired("api"); // {"error": "mfa_required", "detail": "…", "methods": ["totp", "recovery_code"]}
+ * throw mfaRequired("api", ["totp", "recovery_code"]); // {"error": "mfa_required", "detail": "…", "methods": ["totp", "recovery_code"]}
  */
-export function mfaRequired(realm: string): PortcullisError {
-  return new PortcullisError("mfa_required", undefined, {
+export function mfaRequired(realm: string, methods: readonly MfaMethod[]): PortcullisError {
+  return new PortcullisError("mfa_required", mfaRequiredDetail(methods), {
     headers: { "WWW-Authenticate": challenge("Bearer", realm, { error: "insufficient_user_authentication" }) },
-    data: { methods: [...MFA_METHODS] },
+    data: { methods: [...methods] },
   });
 }
 
-const noPendingLogin = () => new PortcullisError("invalid_credentials", "No sign-in is waiting for a code: sign in with your email and password first.");
+/** What to do next, in words that fit the user's methods; TOTP alone keeps the error code's own sentence. */
+function mfaRequiredDetail(methods: readonly MfaMethod[]): string | undefined {
+  if (!methods.includes("email_code")) return undefined;
+  return methods.includes("totp")
+    ? "Enter a code from your authenticator app, a code sent by email, or a recovery code, to finish signing in."
+    : "Ask for a code by email, then enter it to finish signing in.";
+}
+
+export const noPendingLogin = () => new PortcullisError("invalid_credentials", "No sign-in is waiting for a code: sign in with your email and password first.");
 
 /**
- * `POST /login/mfa`: `{ code }` or `{ recovery_code }` finishes the sign-in the password started.
+ * `POST /login/mfa`: `{ code }`, `{ recovery_code }` or `{ email_code }` finishes the sign-in the
+ * password started (an email code is the one `POST /login/mfa/email-code` sent for this sign-in).
  * A right code gives a new session id and a full session, as a password-only login does. Every
  * code is counted in the MFA store before it is checked, so however many arrive at once, five are
  * checked: a fifth wrong one, and any code after it, drops the pending sign-in.
@@ -50,13 +69,13 @@ export function loginWithSecondFactor(routes: SecondFactorRoutes, mfa: MfaConfig
   const dropPendingLogin = (req: Request, res: Response) => routes.dropPendingSignIn(req, res);
   return async function loginMfa(req: Request, res: Response): Promise<void> {
     const context = routes.context(req);
-    const proof = parseRequest(secondFactorBody, req.body, "body");
+    const proof = parseRequest(signInBody, req.body, "body");
     const pending = routes.pendingSignIn(req);
     const now = context.now();
     if (!pending) throw noPendingLogin();
     if (now >= pending.expiresAt) {
       await dropPendingLogin(req, res);
-      throw new PortcullisError("invalid_credentials", "The sign-in took too long: sign in with your email and password again.");
+      throw signInTooSlow();
     }
     const { userId } = pending;
     // A sign-in begun before codes were counted in the store has nothing to count them under.
@@ -64,13 +83,13 @@ export function loginWithSecondFactor(routes: SecondFactorRoutes, mfa: MfaConfig
       await dropPendingLogin(req, res);
       throw noPendingLogin();
     }
-    const enrolment = await confirmedEnrolment(mfa, context, userId);
+    const enrolment = "email_code" in proof ? undefined : await confirmedEnrolment(mfa, context, userId);
     const tries = await callStore(MFA_STORE.countSignInCode, context.timeoutMs, () => mfa.store.countSignInCode(pending.id, now, pending.expiresAt));
     if (tries > MAX_MFA_CODE_FAILURES) {
       await dropPendingLogin(req, res);
       throw tooManyWrongCodes();
     }
-    const outcome = enrolment ? await spendSecondFactor(mfa, context, userId, enrolment, proof) : ({ ok: false, reason: "invalid_code" } as const);
+    const outcome = await spendSignInProof(mfa, context, userId, pending.id, enrolment, proof);
     if (!outcome.ok) {
       context.record(req, { action: "session.login", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
       if (tries < MAX_MFA_CODE_FAILURES) throw invalidCode();
@@ -88,4 +107,23 @@ export function loginWithSecondFactor(routes: SecondFactorRoutes, mfa: MfaConfig
   };
 }
 
+/** Checks and spends one proof for a pending sign-in. An email code is the one sent for this very sign-in, so another sign-in's (even the same user's) is wrong here. */
+async function spendSignInProof(
+  mfa: MfaConfig,
+  context: SecondFactorContext,
+  userId: string,
+  signInId: string,
+  enrolment: Awaited<ReturnType<typeof confirmedEnrolment>>,
+  proof: SignInProof,
+): Promise<SecondFactorOutcome> {
+  if ("email_code" in proof) {
+    // Turned off since the code was sent: it no longer counts.
+    if (!mfa.emailCodes || !(await emailCodesOn(mfa, context, userId))) return { ok: false, reason: "invalid_code" };
+    const used = await useEmailCode(mfa.emailCodes, context, userId, signInCodeKey(signInId), proof.email_code);
+    return used === "accepted" ? { ok: true, method: "email_code" } : { ok: false, reason: "invalid_code" };
+  }
+  return enrolment ? spendSecondFactor(mfa, context, userId, enrolment, proof) : { ok: false, reason: "invalid_code" };
+}
+
+export const signInTooSlow = () => new PortcullisError("invalid_credentials", "The sign-in took too long: sign in with your email and password again.");
 const tooManyWrongCodes = () => invalidCode("Invalid code. Too many wrong codes: sign in with your email and password again.");

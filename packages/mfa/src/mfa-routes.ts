@@ -3,13 +3,16 @@ import { PortcullisError } from "@portcullis/core";
 import { asyncHandler, callStore, MFA_STORE, parseRequest, unauthenticated, USER_STORE } from "@portcullis/core/internal";
 import type { SecondFactorContext, SecondFactorRoutes } from "@portcullis/session-auth";
 import QRCode from "qrcode";
+import { addEmailCodeRoutes } from "./email-code-routes";
 import { loginWithSecondFactor } from "./mfa-login";
 import { newRecoveryCodes } from "./recovery-codes";
 import {
   auditCodeOf,
   codeBody,
   confirmedEnrolment,
+  emailCodesOn,
   invalidCode,
+  methodsOf,
   secondFactorBody,
   spendSecondFactor,
   type MfaConfig,
@@ -30,7 +33,7 @@ async function qrCodeDataUrl(uri: string): Promise<string> {
 /**
  * The TOTP routes, on `authRouter`'s own router: `POST /login/mfa` finishes a sign-in,
  * and the signed-in user's `GET /mfa`, `POST /mfa/enrol`, `/mfa/confirm`, `/mfa/disable` and
- * `/mfa/recovery-codes`. Every route that checks a code sits behind the login rate limit, so
+ * `/mfa/recovery-codes`; with `emailCodes`, the email-code routes too (`addEmailCodeRoutes`). Every route that checks a code sits behind the login rate limit, so
  * wrong codes count as wrong passwords do; the secret and the recovery codes are shown once,
  * with `Cache-Control: no-store`, and never again.
  */
@@ -43,10 +46,13 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
     const { context, userId } = sessionOwner(req);
     const enrolment = await callStore(MFA_STORE.find, context.timeoutMs, () => mfa.store.find(userId));
     const enabled = enrolment?.confirmedAt !== undefined;
+    const factors = { enrolment: enabled ? enrolment : undefined, emailCodes: await emailCodesOn(mfa, context, userId) };
     res.set("Cache-Control", "no-store").json({
       enabled,
       pending: enrolment !== undefined && !enabled,
       recovery_codes_remaining: enabled ? enrolment.recoveryCodes.length : 0,
+      email_codes: factors.emailCodes,
+      methods: methodsOf(factors),
     });
   }));
 
@@ -119,4 +125,6 @@ export function addMfaRoutes(router: Router, mfa: MfaConfig, routes: SecondFacto
     context.record(req, { action: "mfa.recovery_codes", outcome: "success", userId, owner: userId });
     res.set("Cache-Control", "no-store").json({ recovery_codes: recoveryCodes });
   }));
+
+  if (mfa.emailCodes) addEmailCodeRoutes(router, mfa, mfa.emailCodes, routes);
 }

@@ -1,6 +1,7 @@
-import { PortcullisError, type CodeAttemptPolicy, type MfaEnrolment, type MfaStore } from "@portcullis/core";
-import { checked, resolveOptions, callStore, MFA_STORE } from "@portcullis/core/internal";
+import { PortcullisError, type CodeAttemptPolicy, type EmailTokenStore, type MfaEnrolment, type MfaStore } from "@portcullis/core";
+import { checked, isMailer, limiterStoreOption, loggerOption, resolveOptions, callStore, MFA_STORE } from "@portcullis/core/internal";
 import { z } from "zod";
+import { accountCodeKey, EmailCodeHasher, emailCodeTries, useEmailCode, type EmailCodesConfig, type EmailCodesOptions } from "./email-codes";
 import { RecoveryCodeHasher, normalizeRecoveryCode } from "./recovery-codes";
 import { encryptionKeysOf, SecretBox, type MfaEncryptionKey } from "./secret-box";
 import type { SecondFactorContext } from "@portcullis/session-auth";
@@ -16,8 +17,15 @@ export interface TotpSecondFactorOptions {
    * `[newKey, oldKey]`: the first seals, every one opens.
    */
   readonly encryptionKey: MfaEncryptionKey;
-  /** The name authenticator apps show beside the account, such as `"Acme"`; no colon. */
+  /** The name authenticator apps show beside the account, such as `"Acme"`, and the app's name in emailed codes; no colon. */
   readonly issuer: string;
+  /**
+   * One-time codes by email as a second factor a user may choose, beside or instead of TOTP (see
+   * `EmailCodesOptions`: the weaker factor). Needs an `MfaStore` with `emailCodesEnabled` and
+   * `setEmailCodes`. Without it, no route sends a code and a user's email-code choice is ignored.
+   * @default undefined (TOTP and recovery codes only)
+   */
+  readonly emailCodes?: EmailCodesOptions;
 }
 
 /** The options, resolved once when `totpSecondFactor` runs. */
@@ -26,6 +34,7 @@ export interface MfaConfig {
   readonly box: SecretBox;
   readonly recoveryCodes: RecoveryCodeHasher;
   readonly issuer: string;
+  readonly emailCodes?: EmailCodesConfig;
 }
 
 const ISSUER_RULE = `must be 1 to 64 characters without ":", such as "Acme": authenticator apps show it`;
@@ -45,14 +54,37 @@ const totpSecondFactorOptions = z.strictObject(
       "must be a string of at least 32 bytes, or an array of them (the first seals): a random key such as `openssl rand -base64 32`, kept out of the store",
     ),
     issuer: z.string({ error: ISSUER_RULE }).regex(/^[^:\x00-\x1f]{1,64}$/, { error: ISSUER_RULE }),
+    emailCodes: z
+      .strictObject({
+        mailer: checked(isMailer, "is required: a Mailer such as smtpMailer({ url: process.env.SMTP_URL, from }) or new MemoryOutbox()"),
+        tokens: checked(
+          (value): value is EmailTokenStore =>
+            typeof (value as Partial<EmailTokenStore> | null)?.issueCode === "function" && typeof (value as Partial<EmailTokenStore>).useCode === "function",
+          "is required: an EmailTokenStore such as new RedisEmailTokenStore(redis) or new MemoryEmailTokenStore()",
+        ),
+        logger: loggerOption,
+        limiterStore: limiterStoreOption,
+      })
+      .optional(),
   },
   { error: (issue) => (issue.code === "invalid_type" ? "options are required: totpSecondFactor({ store, encryptionKey, issuer })" : undefined) },
-);
+).superRefine((options, ctx) => {
+  const store = options.store as Partial<MfaStore>;
+  if (options.emailCodes && (typeof store.emailCodesEnabled !== "function" || typeof store.setEmailCodes !== "function")) {
+    ctx.addIssue({ code: "custom", path: ["store"], message: "must implement emailCodesEnabled and setEmailCodes when emailCodes is set (see MfaStore)" });
+  }
+});
 
 /** Checks `totpSecondFactor`'s options. */
 export function resolveMfa(mfa: Readonly<TotpSecondFactorOptions>): MfaConfig {
-  const { store, encryptionKey, issuer } = resolveOptions("totpSecondFactor", totpSecondFactorOptions, mfa);
-  return { store, box: new SecretBox(encryptionKey), recoveryCodes: new RecoveryCodeHasher(encryptionKey), issuer };
+  const { store, encryptionKey, issuer, emailCodes } = resolveOptions("totpSecondFactor", totpSecondFactorOptions, mfa);
+  return {
+    store,
+    box: new SecretBox(encryptionKey),
+    recoveryCodes: new RecoveryCodeHasher(encryptionKey),
+    issuer,
+    ...(emailCodes ? { emailCodes: { ...emailCodes, hasher: new EmailCodeHasher(encryptionKey), tries: emailCodeTries(emailCodes.limiterStore), appName: issuer } } : {}),
+  };
 }
 
 // A code is exactly six ASCII digits and a recovery code ten characters of its alphabet: anything
@@ -63,10 +95,12 @@ const recoveryCode = z
   .max(40)
   .refine((typed) => normalizeRecoveryCode(typed) !== undefined, "must be a recovery code such as abcde-12345");
 
-/** A TOTP code as `POST /reauthenticate` takes it. */
+const emailCode = z.string().regex(TOTP_CODE, "must be the 6 digits of the code sent by email");
+
+/** A TOTP code, or an emailed one, as `POST /reauthenticate` takes it. */
 export const reauthenticationCode = code;
 
-/** `{ code }`: a TOTP code only. */
+/** `{ code }`: a TOTP code, or an emailed one where the route says so. */
 export const codeBody = z.object({ code }).strict();
 
 /** `{ code }` or `{ recovery_code }`, exactly one of them. */
@@ -78,9 +112,21 @@ export const secondFactorBody = z
 
 export type SecondFactorProof = { readonly code: string } | { readonly recovery_code: string };
 
+/** `POST /login/mfa`: `{ code }`, `{ recovery_code }` or `{ email_code }`, exactly one of them. */
+export const signInBody = z
+  .object({ code: code.optional(), recovery_code: recoveryCode.optional(), email_code: emailCode.optional() })
+  .strict()
+  .refine(
+    (body) => [body.code, body.recovery_code, body.email_code].filter((field) => field !== undefined).length === 1,
+    "send exactly one of code, recovery_code and email_code",
+  )
+  .transform((body): SignInProof => (body.email_code !== undefined ? { email_code: body.email_code } : body.code !== undefined ? { code: body.code } : { recovery_code: body.recovery_code! }));
+
+export type SignInProof = SecondFactorProof | { readonly email_code: string };
+
 /** Why a second factor was refused; `unreadable_secret` means no server key opens the stored secret. */
 export type SecondFactorOutcome =
-  | { readonly ok: true; readonly method: "totp" | "recovery_code" }
+  | { readonly ok: true; readonly method: MfaMethod }
   | { readonly ok: false; readonly reason: "invalid_code" | "unreadable_secret" };
 
 /**
@@ -124,6 +170,46 @@ export async function spendSecondFactor(
 export async function confirmedEnrolment(mfa: MfaConfig, context: SecondFactorContext, userId: string): Promise<MfaEnrolment | undefined> {
   const enrolment = await callStore(MFA_STORE.find, context.timeoutMs, () => mfa.store.find(userId));
   return enrolment?.confirmedAt === undefined ? undefined : enrolment;
+}
+
+/** A user's second factors: the confirmed TOTP enrolment, and whether codes by email are on (never without the `emailCodes` option). */
+export interface UserFactors {
+  readonly enrolment: MfaEnrolment | undefined;
+  readonly emailCodes: boolean;
+}
+
+/** The second factors `POST /login/mfa` takes, in the order the `mfa_required` answer lists them. */
+export const MFA_METHODS = Object.freeze(["totp", "recovery_code", "email_code"] as const);
+
+/** A second factor `POST /login/mfa` takes: a TOTP code, a recovery code, or a code sent by email. */
+export type MfaMethod = (typeof MFA_METHODS)[number];
+
+export async function factorsOf(mfa: MfaConfig, context: SecondFactorContext, userId: string): Promise<UserFactors> {
+  return { enrolment: await confirmedEnrolment(mfa, context, userId), emailCodes: await emailCodesOn(mfa, context, userId) };
+}
+
+/** Whether the user chose codes by email; always false without the `emailCodes` option, and the store is not asked. */
+export async function emailCodesOn(mfa: MfaConfig, context: SecondFactorContext, userId: string): Promise<boolean> {
+  return mfa.emailCodes !== undefined && (await callStore(MFA_STORE.emailCodesEnabled, context.timeoutMs, () => mfa.store.emailCodesEnabled(userId)));
+}
+
+/** The methods a user with these factors may finish a sign-in with: none when the password alone signs in. */
+export function methodsOf(factors: UserFactors): MfaMethod[] {
+  return MFA_METHODS.filter((method) => (method === "email_code" ? factors.emailCodes : factors.enrolment !== undefined));
+}
+
+/**
+ * Spends a 6-digit `code` of a signed-in user (`POST /reauthenticate`, turning email codes off): a
+ * TOTP code when they enrolled an authenticator app, otherwise the code last emailed to them. Both
+ * are six digits, so one guess is checked against one of them only: trying both would double an
+ * attacker's odds, and spend the account's emailed-code tries on every TOTP code.
+ */
+export async function spendAccountCode(mfa: MfaConfig, context: SecondFactorContext, userId: string, factors: UserFactors, code: string): Promise<SecondFactorOutcome> {
+  if (factors.enrolment) return spendSecondFactor(mfa, context, userId, factors.enrolment, { code });
+  if (factors.emailCodes && mfa.emailCodes && (await useEmailCode(mfa.emailCodes, context, userId, accountCodeKey(userId), code)) === "accepted") {
+    return { ok: true, method: "email_code" };
+  }
+  return { ok: false, reason: "invalid_code" };
 }
 
 /** The audit code of a refused second factor: an unreadable secret is told apart for operators. */

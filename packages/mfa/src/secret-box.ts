@@ -17,7 +17,8 @@ export function encryptionKeysOf(key: unknown): readonly string[] | undefined {
 
 /**
  * A 32-byte key for one purpose, derived from a server key with HKDF-SHA256: the TOTP secrets'
- * encryption key and the recovery codes' HMAC key differ, though the host gives one key.
+ * encryption key, the recovery codes' HMAC key and the email codes' HMAC key differ, though the
+ * host gives one key.
  *
  * @example
  * const aesKey = deriveKey(process.env.MFA_ENCRYPTION_KEY!, "totp-secret");
@@ -26,7 +27,7 @@ export function deriveKey(serverKey: string, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync("sha256", serverKey, "portcullis-mfa", `portcullis mfa ${purpose} v1`, 32));
 }
 
-type KeyPurpose = "totp-secret" | "recovery-code";
+type KeyPurpose = "totp-secret" | "recovery-code" | "email-code";
 
 /**
  * The purpose's key derived from each server key, the current one first. Internal to the MFA modules.

@@ -2,7 +2,7 @@ import { PortcullisError } from "@portcullis/core";
 import type { SecondFactor } from "@portcullis/session-auth";
 import { mfaRequired } from "./mfa-login";
 import { addMfaRoutes } from "./mfa-routes";
-import { auditCodeOf, confirmedEnrolment, invalidCode, reauthenticationCode, resolveMfa, spendSecondFactor, type TotpSecondFactorOptions } from "./second-factor";
+import { auditCodeOf, factorsOf, invalidCode, methodsOf, reauthenticationCode, resolveMfa, spendAccountCode, type TotpSecondFactorOptions } from "./second-factor";
 
 /**
  * TOTP codes from an authenticator app, and single-use recovery codes, as `authRouter`'s second
@@ -13,26 +13,36 @@ import { auditCodeOf, confirmedEnrolment, invalidCode, reauthenticationCode, res
  * Secrets are sealed with AES-256-GCM and recovery codes kept as HMAC digests, both under keys
  * derived from `encryptionKey`; the options are checked here, once.
  *
+ * With `emailCodes`, a user may also choose one-time codes by email (`POST /mfa/email/enable`),
+ * the weaker factor: `POST /login/mfa/email-code` sends one for the pending sign-in, and
+ * `POST /mfa/email-code` one for the signed-in user's `/reauthenticate` or `/mfa/email/disable`.
+ *
  * @example
  * const mfa = totpSecondFactor({ store: new RedisMfaStore(redis), encryptionKey: process.env.MFA_ENCRYPTION_KEY!, issuer: "Acme" });
  * const rateLimit = loginRateLimit({ store: new RedisLimiterStore(redis), username: (req) => req.body?.email ?? pendingMfaLogin(req)?.email });
  * app.use("/api/auth", authRouter({ users, rateLimit, mfa }));
+ *
+ * @example
+ * // TOTP, and codes by email for users who choose them
+ * const mfa = totpSecondFactor({ store, encryptionKey, issuer: "Acme", emailCodes: { mailer: smtpMailer({ url: process.env.SMTP_URL!, from }), tokens: new RedisEmailTokenStore(redis) } });
  */
 export function totpSecondFactor(options: Readonly<TotpSecondFactorOptions>): SecondFactor {
   const mfa = resolveMfa(options);
   return {
     async challenge(_req, context, user) {
-      return (await confirmedEnrolment(mfa, context, user.id)) ? mfaRequired(context.realm) : undefined;
+      const methods = methodsOf(await factorsOf(mfa, context, user.id));
+      return methods.length > 0 ? mfaRequired(context.realm, methods) : undefined;
     },
     async isRequired(context, userId) {
-      return (await confirmedEnrolment(mfa, context, userId)) !== undefined;
+      return methodsOf(await factorsOf(mfa, context, userId)).length > 0;
     },
     reauthenticationCode,
-    // A confirmed enrolment is needed, and a wrong code is refused like a wrong password.
+    // A second factor is needed (TOTP, or email codes with the code POST /mfa/email-code sent), and
+    // a wrong code is refused like a wrong password.
     async reauthenticate(req, context, userId, code) {
-      const enrolment = await confirmedEnrolment(mfa, context, userId);
-      if (!enrolment) throw new PortcullisError("invalid_request", "code: two-factor authentication is not on for this account");
-      const outcome = await spendSecondFactor(mfa, context, userId, enrolment, { code });
+      const factors = await factorsOf(mfa, context, userId);
+      if (!factors.enrolment && !factors.emailCodes) throw new PortcullisError("invalid_request", "code: two-factor authentication is not on for this account");
+      const outcome = await spendAccountCode(mfa, context, userId, factors, code);
       if (!outcome.ok) {
         context.record(req, { action: "session.reauthenticate", outcome: "failure", code: auditCodeOf(outcome), userId, owner: userId });
         throw invalidCode("Invalid password or code.");

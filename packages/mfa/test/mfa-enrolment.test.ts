@@ -10,7 +10,7 @@ const MINUTE = 60_000;
 test("enrolment: a secret, its otpauth URI and a QR code once; a first valid code confirms it and shows ten recovery codes once", async () => {
   const { app, clock } = await createMfaApp();
   const cookie = sessionCookie(await passwordLogin(app).expect(200));
-  expect((await request(app).get("/api/auth/mfa").set("Cookie", cookie).expect(200)).body).toEqual({ enabled: false, pending: false, recovery_codes_remaining: 0 });
+  expect((await request(app).get("/api/auth/mfa").set("Cookie", cookie).expect(200)).body).toEqual({ enabled: false, pending: false, recovery_codes_remaining: 0, email_codes: false, methods: [] });
 
   const started = await request(app).post("/api/auth/mfa/enrol").set("Cookie", cookie).expect(200);
   expect(started.headers["cache-control"]).toBe("no-store");
@@ -21,7 +21,7 @@ test("enrolment: a secret, its otpauth URI and a QR code once; a first valid cod
   expect(Buffer.from(qr.split(",")[1], "base64").toString()).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
 
   const status = await request(app).get("/api/auth/mfa").set("Cookie", cookie).expect(200);
-  expect(status.body).toEqual({ enabled: false, pending: true, recovery_codes_remaining: 0 });
+  expect(status.body).toEqual({ enabled: false, pending: true, recovery_codes_remaining: 0, email_codes: false, methods: [] });
   // Pending is not on: the password alone still signs in.
   await passwordLogin(app).expect(200);
 
@@ -33,7 +33,7 @@ test("enrolment: a secret, its otpauth URI and a QR code once; a first valid cod
   expect(Object.keys(confirmed.body)).toEqual(["recovery_codes", "other_sessions_revoked"]);
 
   const enabled = await request(app).get("/api/auth/mfa").set("Cookie", cookie).expect(200);
-  expect(enabled.body).toEqual({ enabled: true, pending: false, recovery_codes_remaining: 10 });
+  expect(enabled.body).toEqual({ enabled: true, pending: false, recovery_codes_remaining: 10, email_codes: false, methods: ["totp", "recovery_code"] });
   expect(JSON.stringify(enabled.body)).not.toContain(secret);
   await passwordLogin(app).expect(401);
 });
@@ -107,7 +107,7 @@ test("disabling needs a recent password check and a valid code (or recovery code
   expect((await request(app).post("/api/auth/mfa/disable").set("Cookie", cookie).send({}).expect(400)).body.error).toBe("invalid_request");
   const off = await request(app).post("/api/auth/mfa/disable").set("Cookie", cookie).send({ recovery_code: recoveryCodes[0] }).expect(200);
   expect(off.body).toEqual({ enabled: false });
-  expect((await request(app).get("/api/auth/mfa").set("Cookie", cookie).expect(200)).body).toEqual({ enabled: false, pending: false, recovery_codes_remaining: 0 });
+  expect((await request(app).get("/api/auth/mfa").set("Cookie", cookie).expect(200)).body).toEqual({ enabled: false, pending: false, recovery_codes_remaining: 0, email_codes: false, methods: [] });
   await passwordLogin(app).expect(200);
   expect((await request(app).post("/api/auth/mfa/disable").set("Cookie", cookie).send({ code: await codeAt(secret, clock) }).expect(409)).body.error).toBe("conflict");
 });
@@ -172,7 +172,7 @@ describe("totpSecondFactor's options are checked when it is made", () => {
     ["an issuer with a control character", { store, encryptionKey: MFA_KEY, issuer: "Acme\n" }, /^totpSecondFactor: "issuer" must be 1 to 64 characters/],
     ["a key list with a short key", { store, encryptionKey: [MFA_KEY, "short"], issuer: "Acme" }, /^totpSecondFactor: "encryptionKey" must be a string of at least 32 bytes, or an array of them/],
     ["no options at all", undefined, /^totpSecondFactor: options are required: totpSecondFactor\(\{ store, encryptionKey, issuer \}\)$/],
-    ["an unknown key, with the options there are", { store, encryptionKey: MFA_KEY, issuer: "Acme", digits: 8 }, /^totpSecondFactor: unknown option "digits"; the options are store, encryptionKey, issuer$/],
+    ["an unknown key, with the options there are", { store, encryptionKey: MFA_KEY, issuer: "Acme", digits: 8 }, /^totpSecondFactor: unknown option "digits"; the options are store, encryptionKey, issuer, emailCodes$/],
   ])("%s", (_what, options, message) => {
     expect(() => totpSecondFactor(options as never)).toThrow(message);
   });

@@ -154,8 +154,10 @@ describe("wrong codes and a pending sign-in's limits", () => {
   test.each([
     [{ code: "12345" }, "code: must be the 6 digits your authenticator app shows"],
     [{ recovery_code: "abc" }, "recovery_code: must be a recovery code such as abcde-12345"],
-    [{}, "body: send exactly one of code and recovery_code"],
-    [{ code: "123456", recovery_code: "abcde-12345" }, "body: send exactly one of code and recovery_code"],
+    [{}, "body: send exactly one of code, recovery_code and email_code"],
+    [{ code: "123456", recovery_code: "abcde-12345" }, "body: send exactly one of code, recovery_code and email_code"],
+    [{ code: "123456", email_code: "123456" }, "body: send exactly one of code, recovery_code and email_code"],
+    [{ email_code: "12a456" }, "email_code: must be the 6 digits of the code sent by email"],
   ])("the 400 for %j says what the field must be", async (body, detail) => {
     const { app, clock } = await createMfaApp();
     await enrolAdmin(app, clock);

@@ -1,4 +1,4 @@
-import { MemoryMfaStore, PortcullisError, type MfaEnrolment } from "@portcullis/core";
+import { MemoryEmailTokenStore, MemoryMfaStore, PortcullisError, type MfaEnrolment } from "@portcullis/core";
 import { newRecoveryCodes, newTotpSecret, RecoveryCodeHasher, totpCode, totpSecondFactor } from "@portcullis/mfa";
 import type { SecondFactorContext } from "@portcullis/session-auth";
 import {
@@ -10,6 +10,7 @@ import {
   reauthenticationCode,
   resolveMfa,
   secondFactorBody,
+  signInBody,
   spendSecondFactor,
 } from "../src/second-factor";
 
@@ -167,12 +168,35 @@ describe("totpSecondFactor's options", () => {
 
   test("an unknown option is named with the options there are, not taken for missing options", () => {
     expect(() => resolveMfa({ store, encryptionKey: KEY, issuer: "Acme", digits: 8 } as never)).toThrow(
-      new Error('totpSecondFactor: unknown option "digits"; the options are store, encryptionKey, issuer'),
+      new Error('totpSecondFactor: unknown option "digits"; the options are store, encryptionKey, issuer, emailCodes'),
     );
   });
 
   test("an issuer of 64 characters, and a key list, are accepted", () => {
     expect(resolveMfa({ store, encryptionKey: [KEY, OTHER_KEY], issuer: "A".repeat(64) }).issuer).toBe("A".repeat(64));
+  });
+});
+
+describe("totpSecondFactor's emailCodes option", () => {
+  const store = new MemoryMfaStore();
+  const emailCodes = { mailer: { send: async () => {} }, tokens: new MemoryEmailTokenStore() };
+
+  test("needs an MfaStore that keeps the user's choice of email codes", () => {
+    const { emailCodesEnabled: _on, setEmailCodes: _set, ...older } = Object.fromEntries(
+      Object.getOwnPropertyNames(MemoryMfaStore.prototype).map((name) => [name, () => {}]),
+    ) as Record<string, () => void>;
+    expect(() => totpSecondFactor({ store: older as never, encryptionKey: KEY, issuer: "Acme", emailCodes })).toThrow(
+      new Error('totpSecondFactor: "store" must implement emailCodesEnabled and setEmailCodes when emailCodes is set (see MfaStore)'),
+    );
+    expect(() => totpSecondFactor({ store: older as never, encryptionKey: KEY, issuer: "Acme" })).not.toThrow();
+  });
+
+  test.each([
+    ["no mailer", { tokens: emailCodes.tokens }, /^totpSecondFactor: "emailCodes\.mailer" is required/],
+    ["a token store without codes", { ...emailCodes, tokens: { issue: () => {}, take: () => {} } }, /^totpSecondFactor: "emailCodes\.tokens" is required/],
+    ["an unknown key", { ...emailCodes, ttlMs: 60_000 }, /^totpSecondFactor: unknown option "emailCodes\.ttlMs"/],
+  ])("%s is refused", (_what, options, message) => {
+    expect(() => totpSecondFactor({ store, encryptionKey: KEY, issuer: "Acme", emailCodes: options as never })).toThrow(message);
   });
 });
 
@@ -185,6 +209,14 @@ describe("second-factor bodies", () => {
     expect(messageOf(secondFactorBody.safeParse({ code: "123456", recovery_code: "abcde-12345" }))).toEqual(["send exactly one of code and recovery_code"]);
     expect(messageOf(secondFactorBody.safeParse({}))).toEqual(["send exactly one of code and recovery_code"]);
     expect(secondFactorBody.safeParse({ code: "123456", remember: true }).success).toBe(false);
+  });
+
+  test("a sign-in takes one of a TOTP code, a recovery code and an emailed code", () => {
+    expect(signInBody.parse({ email_code: "012345" })).toEqual({ email_code: "012345" });
+    expect(signInBody.parse({ code: "123456" })).toEqual({ code: "123456" });
+    expect(messageOf(signInBody.safeParse({ email_code: "12345" }))).toEqual(["must be the 6 digits of the code sent by email"]);
+    expect(messageOf(signInBody.safeParse({ code: "123456", email_code: "123456" }))).toEqual(["send exactly one of code, recovery_code and email_code"]);
+    expect(secondFactorBody.safeParse({ email_code: "123456" }).success).toBe(false); // turning TOTP off takes no emailed code
   });
 
   test("a code is six ASCII digits; a recovery code is one of up to 40 characters", () => {

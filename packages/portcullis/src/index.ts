@@ -158,6 +158,8 @@ export {
   SecretBox,
   deriveKey,
   type TotpSecondFactorOptions,
+  type EmailCodesOptions,
+  type MfaMethod,
   type MfaEncryptionKey,
 } from "@portcullis/mfa";
 

@@ -153,8 +153,9 @@ test("each authRouter option mistake names the option and what it must be", asyn
     [{ users, recentAuthMaxAgeMs: -1 }, `"recentAuthMaxAgeMs" must be a whole number of milliseconds`],
     [{ users, recentAuthMaxAgeMs: "900000" }, `"recentAuthMaxAgeMs" must be a whole number of milliseconds`],
     [{ users, formatError: "json" }, `"formatError" must be a function (error, req) => ({ body, status?, contentType? })`],
-    [{ users, rateLimt: () => {} }, `unknown option "rateLimt"; the options are users, rateLimit, recentAuthMaxAgeMs, passwordTimeoutMs, mfa, oauth, onError, formatError`],
+    [{ users, rateLimt: () => {} }, `unknown option "rateLimt"; the options are users, rateLimit, recentAuthMaxAgeMs, passwordTimeoutMs, mfa, oauth, email, onError, formatError`],
     [{ users, oauth: { providers: [] } }, `"oauth" must be OAuth sign-in: oauthSignIn({ providers, identities, callbackBaseUrl }) from @portcullis/oauth`],
+    [{ users, email: { mailer: {} } }, `"email" must be the email flows: emailFlows({ mailer, tokens, appUrl }) from @portcullis/email`],
   ];
   for (const [options, message] of cases) expect(() => authRouter(options as never)).toThrow(new TypeError(`authRouter: ${message}`));
   expect(typeof authRouter({ users, recentAuthMaxAgeMs: 0 })).toBe("function");
