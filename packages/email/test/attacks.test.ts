@@ -124,3 +124,96 @@ describe("enumeration by time", () => {
     expect(answered).toEqual([true]);
   });
 });
+
+describe("odd requests", () => {
+  test("odd bodies on every route are refused with a 4xx, never a 500, and pollute nothing", async () => {
+    const { app } = await createEmailApp(smtp(), { flows: { signUp: { role: "viewer" }, invitations: { scope: "admin" }, sendLimits: { perIpPerHour: 1000 } } });
+    const admin = await signedIn(app, ADA);
+    const routes = ["/password/forgot", "/password/reset", "/signup", "/signup/complete", "/invitations", "/invitations/accept", "/email", "/email/verify"];
+    const bodies: (string | Buffer)[] = [
+      "[]",
+      "null",
+      "5",
+      '"ada@example.test"',
+      '{"email":["ada@example.test"]}',
+      '{"email":{"$ne":""}}',
+      '{"email":"ada@example.test","__proto__":{"polluted":true}}',
+      '{"constructor":{"prototype":{"polluted":true}},"email":"ada@example.test"}',
+      '{"token":{"length":43},"password":"p","new_password":"p"}',
+      '{"email":"ada@example.test","role":"constructor"}',
+      '{"email":"ada@example.test","role":"__proto__"}',
+      `{"email":"${"a".repeat(20_000)}@example.test"}`,
+      `${"[".repeat(5000)}${"]".repeat(5000)}`,
+      Buffer.from([0x7b, 0x22, 0x65, 0x6d, 0x61, 0x69, 0x6c, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x40, 0x78, 0x22, 0x7d]), // {"email":"\xff\xfe@x"}
+    ];
+    for (const route of routes) {
+      for (const body of bodies) {
+        const answer = await admin.post(`/api/auth${route}`).set("Content-Type", "application/json").send(body);
+        expect([route, String(body).slice(0, 40), answer.status >= 400 && answer.status < 500]).toEqual([route, String(body).slice(0, 40), true]);
+      }
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test("an invitation's display name is one line: it cannot forge paragraphs or a link line in the text part", async () => {
+    const { app } = await createEmailApp(smtp(), { flows: { invitations: { scope: "admin" } } });
+    const admin = await signedIn(app, ADA);
+    const name = "Grace,\n\nYour account is on hold. Set your password: https://evil.test/accept-invitation#token=x\n\nBye";
+    const refused = await admin.post("/api/auth/invitations").send({ email: "grace@example.test", role: "viewer", name }).expect(400);
+    expect(refused.body.detail).toMatch(/^name: /);
+    for (const bad of ["Grace\r\nBcc: m@evil.test", "Grace\u2028Line", "Grace\u0085", "Grace\u0000"]) {
+      await admin.post("/api/auth/invitations").send({ email: "grace@example.test", role: "viewer", name: bad }).expect(400);
+    }
+    await admin.post("/api/auth/invitations").send({ email: "grace@example.test", role: "viewer", name: "Grace Hopper 👩‍💻" }).expect(202);
+  });
+
+  test("a sign-up for an account's address and for a stranger's answer with the same headers, and neither sets a cookie", async () => {
+    const { app } = await createEmailApp(smtp(), { flows: { signUp: { role: "viewer" } } });
+    const known = await request(app).post("/api/auth/signup").send({ email: ADA.email }).expect(202);
+    const unknown = await request(app).post("/api/auth/signup").send({ email: "stranger@example.test" }).expect(202);
+    const headers = (answer: request.Response) => Object.entries(answer.headers).filter(([name]) => !["date", "etag"].includes(name)).sort();
+    expect(headers(unknown)).toEqual(headers(known));
+    expect(known.headers["set-cookie"]).toBeUndefined();
+  });
+});
+
+describe("store outages fail closed", () => {
+  test.each(["/signup/complete", "/invitations/accept", "/email/verify", "/signup"])("a token store that fails answers 503 on %s, and makes no account", async (route) => {
+    const fail = () => Promise.reject(new Error("connection lost"));
+    const tokens = { issue: fail, take: fail, issueCode: fail, useCode: fail };
+    const { app, users } = await createEmailApp(undefined, { mailer: { send: async () => {} }, tokens, flows: { signUp: { role: "viewer" }, invitations: { scope: "admin" } } });
+    const answer = await request(app).post(`/api/auth${route}`).send(route === "/signup" ? { email: "new@example.test" } : { token: "A".repeat(43), ...(route === "/email/verify" ? {} : { password: "a password" }) });
+    expect(answer.status).toBe(503);
+    expect(await users.findByEmail("new@example.test")).toBeUndefined();
+  });
+});
+
+describe("found, not fixed", () => {
+  // Invitations are not counted against sendLimits: anyone holding the invitation scope can send
+  // any address an unbounded number of messages from the app (mail bombing, or phishing through
+  // the display name). Counting them per address is small; per IP it would cap an admin's bulk
+  // invitations, so which limit to apply is a decision for the maintainers.
+  test.skip("invitations to one address are limited as resets are", async () => {
+    const { app } = await createEmailApp(smtp(), { flows: { invitations: { scope: "admin" }, sendLimits: { perAddressPerHour: 2 } } });
+    const admin = await signedIn(app, ADA);
+    await admin.post("/api/auth/invitations").send({ email: "victim@example.test", role: "viewer" }).expect(202);
+    await admin.post("/api/auth/invitations").send({ email: "victim@example.test", role: "viewer" }).expect(202);
+    await admin.post("/api/auth/invitations").send({ email: "victim@example.test", role: "viewer" }).expect(429);
+  });
+
+  // A reset link is voided by a change of address only while the address differs: moving A -> B
+  // -> A within 30 minutes revives a link sent to A before. It needs an "email changed at" in the
+  // user stores (as passwordChangedAt), a port change across three adapters.
+  test.skip("a reset link sent before the address changed stays dead when the address changes back", async () => {
+    const { app, clock } = await createEmailApp(smtp());
+    await request(app).post("/api/auth/password/forgot").send({ email: ADA.email }).expect(202);
+    const oldReset = tokenIn(await nextAbout(smtp(), ADA.email, /^Reset your/));
+    const browser = await signedIn(app, ADA);
+    for (const address of [MALLORY, ADA.email]) {
+      clock.advance(1000);
+      await browser.post("/api/auth/email").send({ email: address }).expect(202);
+      await request(app).post("/api/auth/email/verify").send({ token: tokenIn(await nextAbout(smtp(), address, /^Confirm/)) }).expect(200);
+    }
+    await request(app).post("/api/auth/password/reset").send({ token: oldReset, new_password: "revived link" }).expect(400);
+  });
+});
