@@ -7,7 +7,7 @@ import request from "supertest";
 import { PortcullisError } from "@portcullis/core";
 import type { OAuthSignIn } from "@portcullis/session-auth";
 import { useSmtpServer } from "@portcullis/testing";
-import { ADA, createEmailApp, nextAbout, signedIn, tokenIn } from "./email-app";
+import { ADA, APP_URL, createEmailApp, linkIn, nextAbout, signedIn, tokenIn } from "./email-app";
 
 const smtp = useSmtpServer();
 const MALLORY = "mallory@evil.test";
@@ -100,6 +100,16 @@ describe("the address an account holds is the one its link went to", () => {
       expect([email, answer.status, answer.body.detail]).toEqual([email, 400, "email: must be an email address"]);
     }
     await expect(smtp().nextMessage({ timeoutMs: 300 })).rejects.toThrow(/no message/);
+  });
+});
+
+describe("the link's origin", () => {
+  test("a forged Host or X-Forwarded-Host cannot point a reset link at another site: links come from appUrl only", async () => {
+    const { app } = await createEmailApp(smtp());
+    app.set("trust proxy", true); // even behind a proxy that passes the headers on
+    await request(app).post("/api/auth/password/forgot").set("Host", "evil.test").set("X-Forwarded-Host", "evil.test").set("X-Forwarded-Proto", "https").send({ email: ADA.email }).expect(202);
+    const link = linkIn(await nextAbout(smtp(), ADA.email, /^Reset your/));
+    expect(`${link.origin}${link.pathname}`).toBe(`${APP_URL}/reset-password`);
   });
 });
 
