@@ -34,7 +34,7 @@ const express4Suites = [
   "packages/{api-key-auth,api-keys-router,require-scope,session-auth,mfa,oauth,email,login-rate-limit,redact-response}/test/**/*.test.ts",
   "packages/core/test/{error-response,final-handlers,health-routes,request-body,rate-limit-headers}.test.ts",
   "packages/testing/test/express-version.test.ts",
-  "examples/*/test/{json-errors,quickstart,plexe,clarifai,demo,demo-errors}.test.ts",
+  "examples/*/test/{json-errors,quickstart,plexe,clarifai,demo,demo-errors,demo-email}.test.ts",
 ].map((glob) => `<rootDir>/${glob}`);
 const express4Skipped = ["cluster", "sentinel"].map((name) => `${name}[^/]*\\.test\\.ts$`);
 

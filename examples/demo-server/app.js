@@ -24,6 +24,8 @@ const {
   utf8Only,
 } = require("portcullis");
 const { oauthSignIn } = require("@portcullis/oauth");
+const { LINK_PAGES, demoEmailFlows } = require("./email");
+const { isOutbox, outboxHandler } = require("./outbox");
 const { createResources, resourceRouter } = require("./resources");
 
 const policy = new ScopePolicy({ known: ["read", "write", "predict", "admin"], implies: { admin: "*" } });
@@ -32,13 +34,13 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
 /**
  * The demo: an ML platform's API guarded per route, as the CorePlexML page lays it out, with the
  * web console at /. Every portcullis middleware is here: keys or a session on /api, login and its
- * brute-force limit, two-factor authentication (TOTP and recovery codes), key management, the
+ * brute-force limit, two-factor authentication (TOTP, recovery codes, and codes by email with `email`), key management, the
  * access log, scope guards, per-key rate limits, and a model's `training_data` redacted for anyone
  * but an admin.
  *
  * @param {{
  *   keyStore: import("portcullis").KeyStore,
- *   users: import("portcullis").UserStore & { create(user: { email: string, password: string, role: string }): Promise<import("portcullis").UserRecord> },
+ *   users: import("@portcullis/core").ProvisioningUserStore,
  *   audit: import("portcullis").AuditSink,
  *   secret: string,
  *   sessionSecret: string,
@@ -51,6 +53,7 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
  *   mfaEncryptionKey?: string,
  *   metrics?: import("express").RequestHandler,
  *   signIn?: { providers: import("@portcullis/oauth").OAuthProvider[], origins: string[], identities: import("@portcullis/core").IdentityStore, callbackBaseUrl: string },
+ *   email?: { mailer: import("@portcullis/core").Mailer, tokens: import("@portcullis/core").EmailTokenStore, appUrl: string },
  * }} options Where the state lives is the caller's choice (./storage.js makes it from the
  * environment): `sessions` and `limiterStore` are in memory when absent, and `checks` are what
  * GET /readyz asks. `cache` is handed to ApiKeys as is (its default when absent). Second factors
@@ -58,9 +61,11 @@ const ROLES = { admin: ["admin"], member: ["read", "write", "predict"], viewer: 
  * random key when absent: enrolments then last as long as the process). `metrics` answers GET
  * /metrics (see ./metrics.js); without it there is no such route. `signIn` adds sign-in through
  * its providers (see ./sign-in-providers.js), with accounts made for newcomers as members, their
- * identities in `identities`; `origins` are where the providers' pages are, for the CSP.
+ * identities in `identities`; `origins` are where the providers' pages are, for the CSP. `email`
+ * adds the email flows (see ./email.js), their links opening the console at `appUrl`; when its
+ * `mailer` is an outbox, GET /api/demo/outbox lists it to clients on this machine (see ./outbox.js).
  */
-function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions, limiterStore, checks = {}, now, cache, mfaStore, mfaEncryptionKey, metrics, signIn }) {
+function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions, limiterStore, checks = {}, now, cache, mfaStore, mfaEncryptionKey, metrics, signIn, email }) {
   const clock = now ? { now } : {};
   const limits = limiterStore ? { store: limiterStore } : {};
   const keys = new ApiKeys({ store: keyStore, secret, prefix: "cpx_live.", scopes: policy, ...clock, ...(cache === undefined ? {} : { cache }) });
@@ -89,6 +94,12 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions
     next();
   });
   app.use(express.static(path.join(__dirname, "public")));
+  if (email) {
+    // The emailed links open these pages: the console, which reads the token from the fragment.
+    app.get(LINK_PAGES, (_req, res) => res.sendFile(path.join(__dirname, "public", "index.html")));
+    // The development outbox holds working links: for this machine's browser only.
+    if (isOutbox(email.mailer)) app.get("/api/demo/outbox", outboxHandler(email.mailer, email.appUrl));
+  }
 
   app.use(
     "/api",
@@ -106,12 +117,16 @@ function createDemoApp({ keyStore, users, audit, secret, sessionSecret, sessions
     store: mfaStore ?? new MemoryMfaStore(),
     encryptionKey: mfaEncryptionKey ?? randomBytes(32).toString("base64url"),
     issuer: "portcullis demo",
+    // Codes by email beside TOTP, through the same mailer (the outbox in development) and token store as the links.
+    // Each account's wrong codes in a row are counted where the other limits are.
+    ...(email ? { emailCodes: { mailer: email.mailer, tokens: email.tokens, ...(limiterStore ? { limiterStore } : {}) } } : {}),
   });
   const oauth = signIn && oauthSignIn({ providers: signIn.providers, identities: signIn.identities, callbackBaseUrl: signIn.callbackBaseUrl, signUp: { role: "member" } });
   // Each sign-in a browser starts through a provider writes a short session until the provider
   // answers: a per-IP limit on the starts keeps a flood of them from filling the session store.
   if (oauth) app.use("/api/auth/oauth", limitSignInStarts());
-  app.use("/api/auth", authRouter({ users, rateLimit: limit, mfa, ...(oauth ? { oauth } : {}) }));
+  const flows = email && demoEmailFlows({ ...email, ...(limiterStore ? { limiterStore } : {}) });
+  app.use("/api/auth", authRouter({ users, rateLimit: limit, mfa, ...(oauth ? { oauth } : {}), ...(flows ? { email: flows } : {}) }));
   app.use("/api/auth/api-keys", apiKeysRouter({ keys, manageScope: false, audit }));
   app.use("/api/auth/audit", accessLogRouter({ audit, viewScope: "admin", policy }));
 

@@ -1,8 +1,8 @@
 // @ts-check
-const { isIP } = require("node:net");
 const { metrics } = require("@opentelemetry/api");
 const { PrometheusExporter } = require("@opentelemetry/exporter-prometheus");
 const { MeterProvider } = require("@opentelemetry/sdk-metrics");
+const { isLocalClient, isLoopback } = require("./loopback");
 
 /**
  * The OpenTelemetry SDK's metrics for this process, read by Prometheus: a MeterProvider registered
@@ -24,7 +24,7 @@ function startPrometheusMetrics() {
   /** @type {import("express").RequestHandler} */
   function metricsHandler(req, res, next) {
     // On to the JSON 404 of unknown routes.
-    if (!isLoopback(req.socket.remoteAddress) || PROXY_HEADERS.some((name) => req.headers[name] !== undefined)) return next();
+    if (!isLocalClient(req)) return next();
     exporter.getMetricsRequestHandler(req, res);
   }
   return {
@@ -34,20 +34,6 @@ function startPrometheusMetrics() {
       await provider.shutdown();
     },
   };
-}
-
-/** Headers reverse proxies add to what they forward (nginx, HAProxy, Caddy, Traefik, cloud load balancers). */
-const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via"];
-
-/**
- * True for 127.0.0.0/8, ::1 and their IPv4-mapped forms.
- * @param {string | undefined} address
- */
-function isLoopback(address) {
-  if (address === undefined) return false;
-  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
-  if (isIP(v4) === 4) return v4.startsWith("127.");
-  return address === "::1";
 }
 
 module.exports = { startPrometheusMetrics, isLoopback };

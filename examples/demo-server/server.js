@@ -5,6 +5,7 @@
 const { randomBytes } = require("node:crypto");
 const { bcryptPasswords } = require("portcullis");
 const { createDemoApp } = require("./app");
+const { demoMailer } = require("./email");
 const { startPrometheusMetrics } = require("./metrics");
 const { signInProviders } = require("./sign-in-providers");
 const { openStorage } = require("./storage");
@@ -25,7 +26,7 @@ async function main() {
   const sessionSecret = process.env.SESSION_SECRET ?? randomSecret();
   const mfaEncryptionKey = process.env.MFA_ENCRYPTION_KEY ?? randomSecret();
   const storage = await openStorage({ databaseUrl, redisUrl, passwords: bcryptPasswords() });
-  const { close, identities, ...stores } = storage;
+  const { close, identities, emailTokens, outbox, ...stores } = storage;
   // Where the browser reaches the demo: providers send it back to <PUBLIC_URL>/api/auth/oauth/<id>/callback.
   const publicUrl = (process.env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/$/, "");
   const callbackBaseUrl = `${publicUrl}/api/auth/oauth`;
@@ -38,7 +39,9 @@ async function main() {
   // Before the app is made, as an app starts its OpenTelemetry SDK first.
   const metrics = startPrometheusMetrics();
   const signIn = { ...providers, identities, callbackBaseUrl };
-  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, metrics: metrics.handler, signIn });
+  // The emailed links open the console where the browser reaches it; without SMTP_URL, messages go to the outbox.
+  const mail = { mailer: demoMailer(process.env, outbox), tokens: emailTokens, appUrl: publicUrl };
+  const { app, known } = createDemoApp({ ...stores, secret, sessionSecret, mfaEncryptionKey, metrics: metrics.handler, signIn, email: mail });
   const admin = await seedAdmin(stores.users, email, password);
   known.set(admin.id, admin);
 
@@ -46,6 +49,7 @@ async function main() {
     const address = server.address();
     if (demoIdp) console.log(`Demo IdP on ${demoIdp.issuer}: "Sign in with Demo IdP" signs in as demo-user (demo@idp.example), any password`);
     else console.log(`Sign-in providers: ${providers.providers.map((provider) => provider.name).join(", ")}`);
+    console.log(process.env.SMTP_URL ? `Email: over SMTP (SMTP_URL)` : "Email: kept in the development outbox, on the console's Outbox page (this machine only)");
     console.log(`portcullis demo on http://localhost:${typeof address === "object" && address ? address.port : port}`);
   });
   const stop = () => server.close(() => void stopAll().finally(() => process.exit(0)));

@@ -1,22 +1,28 @@
 // @ts-check
 const {
   MemoryAuditSink,
+  MemoryEmailTokenStore,
   MemoryIdentityStore,
   MemoryKeyStore,
   MemoryMfaStore,
+  MemoryOutbox,
   MemoryUserStore,
   PostgresAuditSink,
+  PostgresEmailTokenStore,
   PostgresIdentityStore,
   PostgresKeyStore,
   PostgresLimiterStore,
   PostgresMfaStore,
+  PostgresOutbox,
   PostgresUserStore,
   postgresSessionStorage,
   RedisAuditSink,
+  RedisEmailTokenStore,
   RedisIdentityStore,
   RedisKeyStore,
   RedisLimiterStore,
   RedisMfaStore,
+  RedisOutbox,
   RedisUserStore,
   migrate,
   postgresPing,
@@ -33,6 +39,8 @@ const {
  * @property {import("portcullis").AuditSink} audit
  * @property {import("portcullis").MfaStore} mfaStore
  * @property {import("portcullis").IdentityStore} identities accounts at sign-in providers, linked to users
+ * @property {import("@portcullis/core").EmailTokenStore} emailTokens the emailed links' tokens, as digests
+ * @property {import("@portcullis/core").Outbox} outbox the development outbox: the mailer without SMTP_URL
  * @property {import("portcullis").SessionStorage} [sessions] in memory when absent
  * @property {import("portcullis").LimiterStore} [limiterStore] in memory when absent
  * @property {Record<string, import("portcullis").HealthCheck>} checks what GET /readyz asks
@@ -42,10 +50,11 @@ const {
 /**
  * Where the demo keeps its state, as the environment says:
  *
- * - `databaseUrl` (DATABASE_URL): keys, users, second factors, linked identities and the access log in PostgreSQL,
+ * - `databaseUrl` (DATABASE_URL): keys, users, second factors, linked identities, the emailed links' tokens, the
+ *   development outbox and the access log in PostgreSQL,
  *   migrated first; verified keys' cache hears of changes through LISTEN/NOTIFY.
  * - `redisUrl` (REDIS_URL): sessions and rate-limit counts on Redis, shared by every process; and,
- *   without a database, the keys, users, second factors, linked identities and access log too. With a database and
+ *   without a database, the keys, users, second factors, linked identities, links' tokens, outbox and access log too. With a database and
  *   no Redis, sessions and rate-limit counts are in PostgreSQL as well.
  * - neither: everything in memory, for as long as the process runs.
  *
@@ -109,6 +118,8 @@ function postgresRecords(pool, passwords) {
     audit: new PostgresAuditSink(pool),
     mfaStore: new PostgresMfaStore(pool),
     identities: new PostgresIdentityStore(pool),
+    emailTokens: new PostgresEmailTokenStore(pool),
+    outbox: new PostgresOutbox(pool),
   };
 }
 
@@ -123,12 +134,22 @@ function redisRecords(redis, passwords) {
     audit: new RedisAuditSink(redis),
     mfaStore: new RedisMfaStore(redis),
     identities: new RedisIdentityStore(redis),
+    emailTokens: new RedisEmailTokenStore(redis),
+    outbox: new RedisOutbox(redis),
   };
 }
 
 /** @param {ReturnType<typeof import("portcullis").bcryptPasswords>} passwords */
 function memoryRecords(passwords) {
-  return { keyStore: new MemoryKeyStore(), users: new MemoryUserStore({ passwords }), audit: new MemoryAuditSink(), mfaStore: new MemoryMfaStore(), identities: new MemoryIdentityStore() };
+  return {
+    keyStore: new MemoryKeyStore(),
+    users: new MemoryUserStore({ passwords }),
+    audit: new MemoryAuditSink(),
+    mfaStore: new MemoryMfaStore(),
+    identities: new MemoryIdentityStore(),
+    emailTokens: new MemoryEmailTokenStore(),
+    outbox: new MemoryOutbox(),
+  };
 }
 
 /**

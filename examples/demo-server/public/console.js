@@ -1,17 +1,20 @@
 // The demo's web console: sign in (with a password and a second factor once it is on, or through a
 // sign-in provider), then manage API keys, sessions, two-factor authentication and linked sign-in
-// providers and read the access log, all through the JSON API under /api/auth. Plain browser
+// providers and read the access log, all through the JSON API under /api/auth. Without an account
+// or a password, the email flows: forgot password, sign-up, and the pages their emailed links open;
+// and, when the demo has no mail server, the Outbox page that shows what it sent. Plain browser
 // JavaScript, no build step.
 //
 // Two rules hold throughout. Data from the server is inserted with textContent or text nodes,
 // never as HTML; and the page has no inline script, style or event handler, so it runs under
 // `Content-Security-Policy: default-src 'self'` (with data: images for the QR code). A new key, a
 // TOTP secret and recovery codes live only in the text of their boxes: never in storage, a cookie or
-// the URL, and they are gone once the box is dismissed or the page reloads.
+// the URL, and they are gone once the box is dismissed or the page reloads. An emailed link's token
+// is taken off the address bar as the page opens, and kept only until it is used.
 "use strict";
 
 (function portcullisConsole() {
-  const PAGES = ["keys", "sessions", "access-log", "mfa", "account"];
+  const PAGES = ["keys", "sessions", "access-log", "mfa", "account", "users", "outbox"];
   /** Refusals meaning the session is gone: the console goes back to the sign-in form. */
   const SIGNED_OUT = new Set(["missing_credentials", "session_expired"]);
   const KEY_STATUSES = new Set(["active", "expired", "revoked"]);
@@ -38,18 +41,73 @@
   const RETURN_TO_ACCOUNT = "portcullis-console-return-to-account";
   /** A path on this site (not `//host`), as the server's sign-in URLs are. */
   const SITE_PATH = /^\/(?![/\\])/;
+  /** Web addresses in an email's text: the outbox makes those of this site clickable. */
+  const URL_IN_TEXT = /https?:\/\/[^\s<>"']+/g;
+  /**
+   * The pages the emailed links open (the server answers each with this console), with the token in
+   * the fragment: what each asks for, and the API call that uses the token.
+   */
+  const LINK_PAGES = {
+    "/reset-password": {
+      password: true,
+      title: "Set a new password",
+      hint: "Choose a new password for your account. Every browser signed in to it is signed out.",
+      submit: "Set password",
+      path: "/api/auth/password/reset",
+      body: (token, password) => ({ token, new_password: password }),
+      done: (answer) => `Your password is set${answer.sessions_revoked > 0 ? ", and every session of the account is signed out" : ""}. Sign in with it.`,
+    },
+    "/sign-up": {
+      password: true,
+      title: "Finish signing up",
+      hint: "Choose the password of your new account.",
+      submit: "Create account",
+      path: "/api/auth/signup/complete",
+      body: (token, password) => ({ token, password }),
+      done: (answer) => `The account ${answer.user.email} is ready. Sign in with your new password.`,
+    },
+    "/accept-invitation": {
+      password: true,
+      title: "Accept your invitation",
+      hint: "Choose the password of your new account.",
+      submit: "Create account",
+      path: "/api/auth/invitations/accept",
+      body: (token, password) => ({ token, password }),
+      done: (answer) => `The account ${answer.user.email} (${answer.user.role}) is ready. Sign in with your new password.`,
+    },
+    "/verify-email": {
+      password: false,
+      title: "Confirm your new email address",
+      hint: "Once confirmed, your account signs in with this address.",
+      submit: "Confirm",
+      path: "/api/auth/email/verify",
+      body: (token) => ({ token }),
+      done: (answer) => `Your account's email is now ${answer.email}.`,
+    },
+  };
 
   /** A refused or failed API call, with the server's code and its readable `detail`. */
   class ApiError extends Error {
-    constructor(status, code, detail) {
+    constructor(status, code, detail, data = null) {
       super(detail);
       this.name = "ApiError";
       this.status = status;
       this.code = code;
+      this.data = data; // the refusal's JSON body, such as mfa_required's `methods`
     }
   }
 
-  const state = { user: null, keys: new Map(), keysCursor: null, keysLoad: 0, reauth: null, providers: [], identities: new Map() };
+  const state = {
+    user: null, scopes: [], keys: new Map(), keysCursor: null, keysLoad: 0, reauth: null, providers: [], identities: new Map(),
+    /** Whether GET /api/demo/outbox answers this browser (no SMTP_URL, on this machine). */
+    outbox: false,
+    /** The second factors the pending sign-in offers, and whether its code field takes a code sent by email. */
+    signInMethods: [], codeByEmail: false,
+    /** An emailed link's token, from the moment the page opened until it is used. */
+    linkToken: null,
+    /** Codes by email on the MFA page: whether they are on (what the code field turns them to). */
+    emailCodes: false,
+  };
 
   function byId(id) {
     const node = document.getElementById(id);
@@ -127,7 +185,7 @@
     let detail = data && typeof data.detail === "string" && data.detail ? data.detail : `The server answered ${response.status} ${response.statusText}`.trim() + ".";
     const retryAfter = response.headers.get("Retry-After");
     if (response.status === 429 && retryAfter && /^\d+$/.test(retryAfter)) detail += ` Try again in ${retryAfter} seconds.`;
-    return new ApiError(response.status, code, detail);
+    return new ApiError(response.status, code, detail, data);
   }
 
   /**
@@ -190,10 +248,14 @@
 
   function showSignIn(notice) {
     state.user = null;
+    state.scopes = [];
     resetApp();
     byId("boot").hidden = true;
     byId("app-view").hidden = true;
     byId("account").hidden = true;
+    byId("link-view").hidden = true;
+    byId("outbox-view").hidden = true;
+    byId("topbar-outbox").hidden = !state.outbox;
     byId("signin-view").hidden = false;
     byId("signin-providers").hidden = state.providers.length === 0;
     showPasswordStep();
@@ -206,28 +268,63 @@
   function showPasswordStep() {
     byId("mfa-signin-code").value = "";
     setMessage(byId("mfa-signin-error"), "");
-    byId("mfa-signin-form").hidden = true;
+    setMessage(byId("mfa-signin-status"), "");
+    for (const id of ["mfa-signin-form", "forgot-form", "signup-form"]) byId(id).hidden = true;
     byId("signin-form").hidden = false;
   }
 
-  /** The password was right and the account has two-factor authentication: ask for a code. */
-  function showCodeStep() {
+  /** The forgot-password or the sign-up form, with the email typed so far. */
+  function showEmailForm(id) {
+    const typed = byId("signin-email").value.trim();
+    byId("signin-form").hidden = true;
+    const form = byId(id);
+    form.reset();
+    for (const node of form.querySelectorAll(".message, .notice")) setMessage(node, "");
+    form.querySelector("input[type=email]").value = typed;
+    form.hidden = false;
+    form.querySelector("input[type=email]").focus();
+  }
+
+  /**
+   * The password was right and the account has a second factor: ask for a code. `methods` are
+   * those the server offers (unknown after a provider's sign-in): with "email_code", a code can be
+   * sent by email, and without "totp" every 6-digit code typed is one.
+   */
+  function showCodeStep(methods = []) {
+    state.signInMethods = methods;
+    state.codeByEmail = methods.includes("email_code") && !methods.includes("totp");
+    const byEmail = methods.includes("email_code");
+    const ways = [
+      methods.includes("totp") || methods.length === 0 ? "the 6-digit code your authenticator app shows" : null,
+      byEmail ? "a code sent to your email (ask for one below)" : null,
+      methods.includes("recovery_code") || methods.length === 0 ? "one of your recovery codes" : null,
+    ].filter(Boolean);
+    byId("mfa-signin-hint").textContent = `Enter ${ways.length > 1 ? `${ways.slice(0, -1).join(", ")} or ${ways.at(-1)}` : ways[0]}.`;
+    byId("mfa-signin-email").hidden = !byEmail;
     byId("signin-form").hidden = true;
     setMessage(byId("mfa-signin-error"), "");
+    setMessage(byId("mfa-signin-status"), "");
     byId("mfa-signin-code").value = "";
     byId("mfa-signin-form").hidden = false;
     byId("mfa-signin-code").focus();
   }
 
-  /** `{ code }` for six digits, `{ recovery_code }` for anything else. */
-  function secondFactorOf(typed) {
+  /** `{ code }` for six digits (`{ email_code }` once one was sent by email), `{ recovery_code }` for anything else. */
+  function secondFactorOf(typed, byEmail = false) {
     const value = typed.trim();
-    return TOTP_CODE.test(value) ? { code: value } : { recovery_code: value };
+    if (!TOTP_CODE.test(value)) return { recovery_code: value };
+    return byEmail ? { email_code: value } : { code: value };
   }
 
   /** Resolves once the page shown has loaded. */
   function showApp(me) {
     state.user = me.user;
+    state.scopes = Array.isArray(me.scopes) ? me.scopes : [];
+    byId("topbar-outbox").hidden = true; // the navigation has it
+    byId("outbox-view").hidden = true;
+    byId("app-content").append(byId("page-outbox"));
+    byId("nav-outbox").hidden = !state.outbox;
+    byId("nav-users").hidden = !state.scopes.includes("admin");
     byId("account-email").textContent = me.user.email;
     byId("account-role").textContent = me.user.role;
     byId("boot").hidden = true;
@@ -243,25 +340,40 @@
     resetMfa();
     for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close("cancel");
     for (const id of ["keys-body", "sessions-body", "access-log-body", "identities-body"]) byId(id).replaceChildren();
-    for (const id of ["keys-error", "keys-status", "sessions-error", "sessions-status", "access-log-error", "mfa-error", "mfa-message", "account-error", "account-status"]) setMessage(byId(id), "");
+    for (const id of ["keys-error", "keys-status", "sessions-error", "sessions-status", "access-log-error", "mfa-error", "mfa-message", "account-error", "account-status", "users-error", "users-status", "outbox-error"]) setMessage(byId(id), "");
     byId("account-password").textContent = "";
+    byId("outbox-list").replaceChildren();
+    for (const id of ["email-form", "invite-form"]) byId(id).reset();
     state.identities.clear();
     byId("create-key-form").reset();
     state.keys.clear();
     state.keysCursor = null;
   }
 
-  const currentPage = () => (PAGES.includes(location.hash.slice(1)) ? location.hash.slice(1) : "keys");
+  /** The page the fragment names, when this user may see it; the keys otherwise. */
+  function currentPage() {
+    const page = location.hash.slice(1);
+    if (!PAGES.includes(page)) return "keys";
+    if (page === "outbox" && !state.outbox) return "keys";
+    if (page === "users" && !state.scopes.includes("admin")) return "keys";
+    return page;
+  }
 
   async function route() {
-    if (!state.user) return;
+    if (!state.user) {
+      // Signed out, the Outbox page stands alone; any other fragment is the sign-in form.
+      if (!byId("link-view").hidden) return;
+      if (location.hash === "#outbox" && state.outbox) return showOutboxSignedOut();
+      if (!byId("outbox-view").hidden) showSignIn();
+      return;
+    }
     const page = currentPage();
     for (const name of PAGES) byId(`page-${name}`).hidden = name !== page;
     for (const link of document.querySelectorAll(".nav a[data-page]")) {
       if (link.dataset.page === page) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     }
-    await ({ keys: loadKeys, sessions: loadSessions, "access-log": loadAccessLog, mfa: loadMfa, account: loadAccount })[page]();
+    await ({ keys: loadKeys, sessions: loadSessions, "access-log": loadAccessLog, mfa: loadMfa, account: loadAccount, users: loadUsers, outbox: loadOutbox })[page]();
   }
 
   async function signIn(event) {
@@ -278,7 +390,7 @@
       } catch (failure) {
         if (failure instanceof ApiError && failure.code === "mfa_required") {
           password.value = "";
-          return showCodeStep();
+          return showCodeStep(Array.isArray(failure.data?.methods) ? failure.data.methods : []);
         }
         setMessage(error, messageOf(failure));
         password.select();
@@ -293,7 +405,7 @@
     if (!input.value.trim()) return setMessage(error, "Enter the code from your authenticator app, or a recovery code.");
     await busy(byId("mfa-signin-form").querySelector("button[type=submit]"), async () => {
       try {
-        const me = await send("POST", "/api/auth/login/mfa", secondFactorOf(input.value));
+        const me = await send("POST", "/api/auth/login/mfa", secondFactorOf(input.value, state.codeByEmail));
         input.value = "";
         showApp(me);
       } catch (failure) {
@@ -301,6 +413,45 @@
         input.select();
       }
     });
+  }
+
+  /** Sends the pending sign-in's code by email; from then on the code field takes that code. */
+  async function sendSignInCode() {
+    const status = byId("mfa-signin-status");
+    setMessage(byId("mfa-signin-error"), "");
+    await busy(byId("mfa-signin-email"), async () => {
+      try {
+        await send("POST", "/api/auth/login/mfa/email-code");
+        state.codeByEmail = true;
+        setMessage(status, "A code is on its way to your email. It works once, for 10 minutes.");
+        byId("mfa-signin-code").focus();
+      } catch (failure) {
+        setMessage(status, "");
+        setMessage(byId("mfa-signin-error"), messageOf(failure));
+      }
+    });
+  }
+
+  /** The forgot-password and sign-up forms: each posts an email and shows the server's answer, alike for every address. */
+  function emailRequest(form, path) {
+    return async (event) => {
+      event.preventDefault();
+      const node = byId(form);
+      const email = node.querySelector("input[type=email]").value.trim();
+      const error = node.querySelector(".message.error");
+      const status = node.querySelector(".notice");
+      setMessage(status, "");
+      if (!email) return setMessage(error, "Enter your email.");
+      await busy(node.querySelector("button[type=submit]"), async () => {
+        try {
+          const answer = await send("POST", path, { email });
+          setMessage(error, "");
+          setMessage(status, answer.detail);
+        } catch (failure) {
+          setMessage(error, messageOf(failure));
+        }
+      });
+    };
   }
 
   async function signOut() {
@@ -586,12 +737,14 @@
     try {
       const status = await api("GET", "/api/auth/mfa");
       const enrolling = !byId("mfa-enrol-form").hidden;
-      byId("mfa-status").textContent = status.enabled
-        ? `Two-factor authentication is on. ${status.recovery_codes_remaining === 1 ? "1 recovery code" : `${status.recovery_codes_remaining} recovery codes`} left.`
-        : "Two-factor authentication is off.";
+      let summary = "Two-factor authentication is off.";
+      if (status.enabled) summary = `Two-factor authentication is on. ${status.recovery_codes_remaining === 1 ? "1 recovery code" : `${status.recovery_codes_remaining} recovery codes`} left.`;
+      else if (status.email_codes === true) summary = "Two-factor authentication is on, with codes by email. You can add an authenticator app too.";
+      byId("mfa-status").textContent = summary;
       byId("mfa-status").dataset.enabled = String(status.enabled);
       byId("mfa-on").hidden = !status.enabled;
       byId("mfa-off").hidden = status.enabled || enrolling;
+      showEmailCodes(status.email_codes);
       setMessage(byId("mfa-error"), "");
     } catch (error) {
       report(byId("mfa-error"), error);
@@ -602,7 +755,56 @@
   function resetMfa() {
     forgetEnrolment();
     dismissRecoveryCodes();
-    for (const id of ["mfa-enrol-code", "mfa-codes-code", "mfa-disable-code"]) byId(id).value = "";
+    for (const id of ["mfa-enrol-code", "mfa-codes-code", "mfa-disable-code", "mfa-email-code"]) byId(id).value = "";
+  }
+
+  /** Codes by email, when the server offers them (`email_codes` in the status: on or off). */
+  function showEmailCodes(emailCodes) {
+    const offered = typeof emailCodes === "boolean" || (emailCodes !== null && typeof emailCodes === "object");
+    byId("mfa-email").hidden = !offered;
+    if (!offered) return;
+    state.emailCodes = emailCodes === true || emailCodes.enabled === true;
+    byId("mfa-email-status").textContent = state.emailCodes
+      ? `Codes by email are on: signing in can take a code sent to ${state.user.email}.`
+      : "Codes by email are off.";
+    byId("mfa-email-status").dataset.enabled = String(state.emailCodes);
+    byId("mfa-email-submit").textContent = state.emailCodes ? "Disable codes by email" : "Enable codes by email";
+    byId("mfa-email-submit").className = state.emailCodes ? "danger" : "";
+  }
+
+  async function sendMfaEmailCode() {
+    setMessage(byId("mfa-message"), "");
+    await busy(byId("mfa-email-send"), async () => {
+      try {
+        await api("POST", "/api/auth/mfa/email-code");
+        setMessage(byId("mfa-error"), "");
+        setMessage(byId("mfa-message"), `A code is on its way to ${state.user.email}. It works once, for 10 minutes.`);
+        byId("mfa-email-code").focus();
+      } catch (error) {
+        report(byId("mfa-error"), error);
+      }
+    });
+  }
+
+  /** Turns codes by email on, or off when they are on, with a code sent by email. */
+  async function toggleEmailCodes(event) {
+    event.preventDefault();
+    const input = byId("mfa-email-code");
+    const code = input.value.trim();
+    if (!TOTP_CODE.test(code)) return setMessage(byId("mfa-error"), "Enter the 6 digits of the code sent to your email.");
+    const turningOn = !state.emailCodes;
+    await busy(byId("mfa-email-submit"), async () => {
+      try {
+        await api("POST", `/api/auth/mfa/email/${turningOn ? "enable" : "disable"}`, { code });
+        input.value = "";
+        setMessage(byId("mfa-error"), "");
+        setMessage(byId("mfa-message"), turningOn ? "Codes by email are on: signing in can take a code sent to your email." : "Codes by email are off.");
+        await loadMfa();
+      } catch (error) {
+        report(byId("mfa-error"), error);
+        input.select();
+      }
+    });
   }
 
   function forgetEnrolment() {
@@ -849,6 +1051,173 @@
   const oauthErrorText = (code) =>
     Object.hasOwn(OAUTH_ERRORS, code) ? OAUTH_ERRORS[code] : `Signing in through the provider did not work (${code}). Try again.`;
 
+  /** A change of address: a link goes to the new one; the password is asked for when the last check is old. */
+  async function changeEmail(event) {
+    event.preventDefault();
+    const input = byId("new-email");
+    const email = input.value.trim();
+    setMessage(byId("account-status"), "");
+    if (!email) return setMessage(byId("account-error"), "Enter the new email address.");
+    await busy(byId("email-submit"), async () => {
+      try {
+        const answer = await api("POST", "/api/auth/email", { email });
+        input.value = "";
+        setMessage(byId("account-error"), "");
+        setMessage(byId("account-status"), answer.detail);
+      } catch (error) {
+        report(byId("account-error"), error);
+      }
+    });
+  }
+
+  // ---- Users (admins): invitations -----------------------------------------------------------
+
+  async function loadUsers() {
+    setMessage(byId("users-error"), "");
+  }
+
+  async function invite(event) {
+    event.preventDefault();
+    const form = byId("invite-form");
+    const email = byId("invite-email").value.trim();
+    const name = byId("invite-name").value.trim();
+    const role = byId("invite-role").value;
+    setMessage(byId("users-status"), "");
+    if (!email) return setMessage(byId("users-error"), "Enter the email address to invite.");
+    await busy(byId("invite-submit"), async () => {
+      try {
+        const answer = await api("POST", "/api/auth/invitations", { email, role, ...(name ? { name } : {}) });
+        form.reset();
+        setMessage(byId("users-error"), "");
+        setMessage(byId("users-status"), `Invitation sent to ${answer.email} as ${answer.role}: its link works until ${formatTime(answer.expires_at)}.`);
+      } catch (error) {
+        report(byId("users-error"), error);
+      }
+    });
+  }
+
+  // ---- Outbox (development: the demo without a mail server) ----------------------------------
+
+  /** Whether the outbox answers this browser: it does only without SMTP_URL, on the demo's machine. */
+  async function detectOutbox() {
+    try {
+      await send("GET", "/api/demo/outbox");
+      state.outbox = true;
+    } catch {
+      state.outbox = false;
+    }
+  }
+
+  /** The Outbox page signed out: the same section, shown on its own. */
+  function showOutboxSignedOut() {
+    byId("boot").hidden = true;
+    byId("signin-view").hidden = true;
+    byId("link-view").hidden = true;
+    byId("topbar-outbox").hidden = true;
+    byId("outbox-view").append(byId("page-outbox"));
+    byId("page-outbox").hidden = false;
+    byId("outbox-view").hidden = false;
+    return loadOutbox();
+  }
+
+  async function loadOutbox() {
+    const list = byId("outbox-list");
+    try {
+      const { messages } = await send("GET", "/api/demo/outbox");
+      list.replaceChildren(...messages.map(outboxMessage));
+      byId("outbox-empty").hidden = messages.length > 0;
+      setMessage(byId("outbox-error"), "");
+    } catch (error) {
+      list.replaceChildren();
+      byId("outbox-empty").hidden = true;
+      report(byId("outbox-error"), error);
+    }
+  }
+
+  function outboxMessage(message) {
+    return h("article", { class: "card mail", testid: "outbox-message", "data-to": message.to }, [
+      h("div", { class: "mail-head" }, [
+        h("span", { class: "mail-subject", testid: "outbox-subject", text: message.subject }),
+        time(message.sent_at, { withSeconds: true }),
+      ]),
+      h("p", { class: "muted small" }, ["To ", h("span", { testid: "outbox-to", text: message.to })]),
+      h("pre", { class: "mail-text", testid: "outbox-text" }, linkified(message.text)),
+    ]);
+  }
+
+  /** The text as text nodes, with this site's addresses as links; any other address stays text. */
+  function linkified(text) {
+    const parts = [];
+    let last = 0;
+    for (const match of text.matchAll(URL_IN_TEXT)) {
+      parts.push(text.slice(last, match.index));
+      const address = match[0].replace(/[.,;:!?)]+$/, ""); // the sentence's punctuation is not the link's
+      const url = URL.canParse(address) ? new URL(address) : null;
+      parts.push(url && url.origin === location.origin ? h("a", { href: url.href, testid: "outbox-link", text: address }) : address);
+      last = match.index + address.length;
+    }
+    parts.push(text.slice(last));
+    return parts.filter((part) => part !== "");
+  }
+
+  // ---- The pages an emailed link opens -------------------------------------------------------
+
+  /**
+   * The link's token, taken from the fragment (`#token=…`) and then off the address bar, so a
+   * reload, the history or a bookmark does not keep it.
+   */
+  function takeLinkToken() {
+    const token = new URLSearchParams(location.hash.slice(1)).get("token");
+    history.replaceState(null, "", `${location.pathname}${location.search}`);
+    return token;
+  }
+
+  function showLinkPage(page) {
+    state.linkToken = takeLinkToken();
+    byId("boot").hidden = true;
+    byId("signin-view").hidden = true;
+    byId("topbar-outbox").hidden = !state.outbox;
+    byId("link-title").textContent = page.title;
+    byId("link-hint").textContent = page.hint;
+    byId("link-submit").textContent = page.submit;
+    byId("link-password-field").hidden = !page.password;
+    byId("link-view").hidden = false;
+    if (!state.linkToken) {
+      byId("link-submit").hidden = true;
+      byId("link-password-field").hidden = true;
+      return setMessage(byId("link-error"), "This link is incomplete: open it from the email again.");
+    }
+    (page.password ? byId("link-password") : byId("link-submit")).focus();
+  }
+
+  async function useLink(page) {
+    const password = byId("link-password");
+    const error = byId("link-error");
+    if (!state.linkToken) return;
+    if (page.password && !password.value) return setMessage(error, "Choose a password.");
+    await busy(byId("link-submit"), async () => {
+      try {
+        const answer = await send("POST", page.path, page.body(state.linkToken, password.value));
+        state.linkToken = null; // spent
+        password.value = "";
+        byId("link-password-field").hidden = true;
+        byId("link-submit").hidden = true;
+        setMessage(error, "");
+        setMessage(byId("link-status"), page.done(answer));
+        byId("link-signin").focus();
+      } catch (failure) {
+        if (failure instanceof ApiError && failure.code === "invalid_token") {
+          state.linkToken = null;
+          byId("link-password-field").hidden = true;
+          byId("link-submit").hidden = true;
+          return setMessage(error, "This link does not work: it was used already, it expired, or a newer one replaced it. Ask for a new one.");
+        }
+        setMessage(error, messageOf(failure));
+        password.select();
+      }
+    });
+  }
+
   // ---- Dialogs -------------------------------------------------------------------------------
 
   /** Resolves true when the user confirms; the rotate dialog also offers a grace period. */
@@ -948,9 +1317,31 @@
   });
   byId("confirm-cancel").addEventListener("click", () => byId("confirm-dialog").close("cancel"));
   byId("reauth-form").addEventListener("submit", submitPassword);
+  byId("show-forgot").addEventListener("click", () => showEmailForm("forgot-form"));
+  byId("show-signup").addEventListener("click", () => showEmailForm("signup-form"));
+  for (const back of document.querySelectorAll(".back-to-signin")) back.addEventListener("click", () => {
+    showPasswordStep();
+    byId("signin-email").focus();
+  });
+  byId("forgot-form").addEventListener("submit", emailRequest("forgot-form", "/api/auth/password/forgot"));
+  byId("signup-form").addEventListener("submit", emailRequest("signup-form", "/api/auth/signup"));
+  byId("mfa-signin-email").addEventListener("click", sendSignInCode);
+  byId("email-form").addEventListener("submit", changeEmail);
+  byId("invite-form").addEventListener("submit", invite);
+  byId("outbox-refresh").addEventListener("click", loadOutbox);
+  byId("mfa-email-send").addEventListener("click", sendMfaEmailCode);
+  byId("mfa-email-form").addEventListener("submit", toggleEmailCodes);
+  byId("link-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const page = LINK_PAGES[location.pathname];
+    if (page) useLink(page);
+  });
   byId("reauth-cancel").addEventListener("click", () => byId("reauth-dialog").close("cancel"));
 
   async function boot() {
+    await detectOutbox();
+    // An emailed link's page: its form, signed in or not.
+    if (Object.hasOwn(LINK_PAGES, location.pathname)) return showLinkPage(LINK_PAGES[location.pathname]);
     const oauthError = takeOAuthError();
     const linking = sessionStorage.getItem(RETURN_TO_ACCOUNT) !== null;
     sessionStorage.removeItem(RETURN_TO_ACCOUNT);
@@ -970,6 +1361,8 @@
       return;
     }
     showSignIn();
+    if (location.pathname === "/forgot-password") return showEmailForm("forgot-form");
+    if (location.hash === "#outbox" && state.outbox) return showOutboxSignedOut();
     // The provider vouched for the user, whose own second factor is still due.
     if (oauthError === "mfa_required") showCodeStep();
     else if (oauthError) setMessage(byId("signin-error"), oauthErrorText(oauthError));
