@@ -44,6 +44,9 @@ export function addEmailChangeRoutes(router: Router, flows: EmailLinkFlows, rout
     // Void once the password changed since the link was sent: the note to the old address tells its
     // owner to change the password if the request was not theirs, and that must stop it.
     if (!user || (user.passwordChangedAt ?? -1) > token.issuedAt) throw new PortcullisError("invalid_token");
+    // Checked again: single sign-on may have come to either domain since the link was sent.
+    const refusal = routes.passwordRefusal(req, user.email) ?? routes.passwordRefusal(req, token.email);
+    if (refusal) throw refusal;
     try {
       if (!(await callStore(USER_STORE.setEmail, context.timeoutMs, () => users.setEmail(user.id, token.email)))) throw new PortcullisError("invalid_token");
     } catch (error) {

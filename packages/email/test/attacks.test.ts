@@ -87,6 +87,20 @@ describe("single sign-on cannot be left through the email flows", () => {
     const admin = await signedIn(app, ADA);
     expect((await admin.post("/api/auth/invitations").send({ email: "dave@corp.test", role: "viewer" }).expect(403)).body.error).toBe("sso_required");
   });
+  test("a link sent before single sign-on came to its domain cannot then move an account into it, nor make one there", async () => {
+    const before = await createEmailApp(smtp(), { flows: { signUp: { role: "viewer" } } });
+    const browser = await signedIn(before.app, ADA);
+    await browser.post("/api/auth/email").send({ email: "ada@corp.test" }).expect(202);
+    const change = tokenIn(await nextAbout(smtp(), "ada@corp.test", /^Confirm your new/));
+    await request(before.app).post("/api/auth/signup").send({ email: "dave@corp.test" }).expect(202);
+    const signUp = tokenIn(await nextAbout(smtp(), "dave@corp.test", /^Finish signing up/));
+
+    const { app, users, ada } = await createEmailApp(smtp(), { users: before.users, tokens: before.tokens, oauth: corpSso, flows: { signUp: { role: "viewer" } } });
+    expect((await request(app).post("/api/auth/email/verify").send({ token: change }).expect(403)).body.error).toBe("sso_required");
+    expect((await request(app).post("/api/auth/signup/complete").send({ token: signUp, password: "dave's password" }).expect(403)).body.error).toBe("sso_required");
+    expect((await users.findById(ada.id))?.email).toBe(ADA.email);
+    expect(await users.findByEmail("dave@corp.test")).toBeUndefined();
+  });
 });
 
 describe("the address an account holds is the one its link went to", () => {
