@@ -6,10 +6,12 @@ import express from "express";
 import request from "supertest";
 import { PortcullisError } from "@portcullis/core";
 import type { OAuthSignIn } from "@portcullis/session-auth";
-import { useSmtpServer } from "@portcullis/testing";
+import { RedisUserStore } from "@portcullis/redis";
+import { useRedisServer, useSmtpServer } from "@portcullis/testing";
 import { ADA, APP_URL, createEmailApp, linkIn, nextAbout, signedIn, tokenIn } from "./email-app";
 
 const smtp = useSmtpServer();
+const redis = useRedisServer();
 const MALLORY = "mallory@evil.test";
 
 /**
@@ -128,6 +130,31 @@ describe("the link's origin", () => {
 });
 
 describe("enumeration by time", () => {
+  test("on Redis, looking up a stranger's address costs the user store as many round trips as an account's", async () => {
+    const client = redis().client();
+    await client.flushall();
+    const calls: string[] = [];
+    // The user store's own view of the client, counting the commands it sends.
+    const counted = new Proxy(client, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(String(name));
+          return (value as (...args: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const { app } = await createEmailApp(undefined, { mailer: { send: async () => {} }, users: (passwords, now) => new RedisUserStore(counted, { passwords, now }) });
+    const commandsFor = async (email: string) => {
+      calls.length = 0;
+      await request(app).post("/api/auth/password/forgot").send({ email }).expect(202);
+      return [...calls];
+    };
+    // Measured before, 480 tries each: 2.71 ms at the median for an account, 1.91 ms for a stranger.
+    expect(await commandsFor("nobody@example.test")).toEqual(await commandsFor(ADA.email));
+  });
+
   test("the mailer starts only once the answer is written, so its work never lengthens an account's answer", async () => {
     // Measured in the handler over SMTP, 1200 tries: a reset for an account took 2.32 ms at the
     // median against 1.61 ms for a stranger while nodemailer started within the request.
