@@ -2,7 +2,9 @@ import { randomBase62 } from "./base62";
 import { PortcullisError } from "./errors";
 import { normalizeEmail, type NewUser, type PasswordHasher, type ProvisioningUserStore, type UserRecord } from "./user-store";
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+// Without RFC 5322's specials: a mailer parses "x<m@evil.test>" or "ada@acme.test," as an address list
+// and delivers to another mailbox than the one the account would hold (the address proven is not the one kept).
+const EMAIL = /^[^\s@"(),:;<>[\]\\]{1,64}@[^\s@"(),:;<>[\]\\]{1,255}$/;
 /** Control characters and half a surrogate pair: text a store cannot keep as it was sent (PostgreSQL refuses U+0000, UTF-8 has no half pair). */
 const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
 

@@ -9,11 +9,16 @@ import { MAILER, startStoreCall, storeFailureType } from "@portcullis/core/inter
  */
 export function dispatch(mailer: Mailer, message: MailMessage, logger: Logger, sender = "emailFlows"): void {
   const traced = startStoreCall(MAILER.send);
-  new Promise<void>((resolve) => resolve(traced.run(() => mailer.send(message)))).then(
-    () => traced.end(),
-    (error: unknown) => {
-      traced.end(storeFailureType(error), error);
-      logger.error(`${sender}: a message could not be sent (${error instanceof Error ? error.message : String(error)})`);
-    },
-  );
+  // On the next turn, after the answer is written: a mailer's synchronous start (nodemailer builds
+  // the message and opens a connection) made a reset for an account's address slower than for a
+  // stranger's (0.7 ms at the median over SMTP, measured in the handler; 0.2 ms once deferred).
+  new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => traced.run(() => mailer.send(message)))
+    .then(
+      () => traced.end(),
+      (error: unknown) => {
+        traced.end(storeFailureType(error), error);
+        logger.error(`${sender}: a message could not be sent (${error instanceof Error ? error.message : String(error)})`);
+      },
+    );
 }

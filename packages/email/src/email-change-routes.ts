@@ -11,7 +11,8 @@ import { addressBody, tokenBody } from "./request-bodies";
  * authenticated) emails a link (24 hours, single use) to the new address and a note to the old
  * one, answering 202 alike whether or not another account has the new address; `POST /email/verify`
  * `{ token }` makes the change (409 if the address was taken meanwhile). Until then the account
- * keeps its old address for everything: sign-in, resets, linking.
+ * keeps its old address for everything: sign-in, resets, linking. A change of password voids the
+ * link; an address of an SSO domain is neither left nor taken this way (403 `sso_required`).
  */
 export function addEmailChangeRoutes(router: Router, flows: EmailLinkFlows, routes: AccountEmailRoutes): void {
   const { json, sameSiteOnly, recentAuth } = routes;
@@ -23,6 +24,10 @@ export function addEmailChangeRoutes(router: Router, flows: EmailLinkFlows, rout
     const email = normalizeEmail(requested);
     const user = await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(userId));
     if (!user) throw unauthenticated(req, context.realm);
+    // An SSO domain's address belongs to its provider: moving out of it would leave single sign-on
+    // (a reset then gives a password the provider cannot revoke), moving into it would bypass it.
+    const refusal = routes.passwordRefusal(req, user.email) ?? routes.passwordRefusal(req, email);
+    if (refusal) throw refusal;
     if (email === user.email) throw new PortcullisError("invalid_request", "email: is already this account's address");
     await flows.countSend(req, email);
     const { url, ttlMs } = await flows.issue({ purpose: "email_change", email, userId }, context.now());
@@ -36,7 +41,12 @@ export function addEmailChangeRoutes(router: Router, flows: EmailLinkFlows, rout
     const { token: sent } = parseRequest(tokenBody, req.body, "body");
     const token = await flows.spend("email_change", sent, context.now());
     const user = token.userId === undefined ? undefined : await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(token.userId!));
-    if (!user) throw new PortcullisError("invalid_token");
+    // Void once the password changed since the link was sent: the note to the old address tells its
+    // owner to change the password if the request was not theirs, and that must stop it.
+    if (!user || (user.passwordChangedAt ?? -1) > token.issuedAt) throw new PortcullisError("invalid_token");
+    // Checked again: single sign-on may have come to either domain since the link was sent.
+    const refusal = routes.passwordRefusal(req, user.email) ?? routes.passwordRefusal(req, token.email);
+    if (refusal) throw refusal;
     try {
       if (!(await callStore(USER_STORE.setEmail, context.timeoutMs, () => users.setEmail(user.id, token.email)))) throw new PortcullisError("invalid_token");
     } catch (error) {

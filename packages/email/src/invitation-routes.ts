@@ -23,6 +23,8 @@ export function addInvitationRoutes(router: Router, flows: EmailLinkFlows, route
     const body = parseRequest(invitationBody, req.body, "body");
     validateEmail(body.email);
     const email = normalizeEmail(body.email);
+    const refusal = routes.passwordRefusal(req, email); // an SSO domain's people come in through its provider
+    if (refusal) throw refusal;
     const granted = Object.hasOwn(routes.roles(req), body.role) ? routes.roles(req)[body.role]! : undefined;
     if (!granted) throw new PortcullisError("invalid_request", `role: must be one of ${Object.keys(routes.roles(req)).join(", ")}`);
     const beyond = policy.cannotGrant(held, granted);

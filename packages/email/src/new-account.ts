@@ -22,6 +22,9 @@ export function isProvisioning(users: UserStore): users is ProvisioningUserStore
 export async function createAccount(req: Request, res: Response, flows: EmailLinkFlows, routes: AccountEmailRoutes, sent: string, token: EmailToken, password: string): Promise<void> {
   const context = routes.context(req);
   const users = routes.users as ProvisioningUserStore;
+  // Single sign-on may have come to the address's domain since the link was sent: its people come in through it.
+  const refusal = routes.passwordRefusal(req, token.email);
+  if (refusal) throw refusal;
   let user;
   try {
     user = await callStore(USER_STORE.create, PASSWORD_TIMEOUT_MS, () => users.create({ email: token.email, password, role: token.role! }));

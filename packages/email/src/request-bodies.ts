@@ -11,4 +11,6 @@ export const addressBody = z.object({ email }).strict();
 export const resetBody = z.object({ token, new_password: password }).strict();
 export const tokenBody = z.object({ token }).strict();
 export const tokenWithPasswordBody = z.object({ token, password }).strict();
-export const invitationBody = z.object({ email, role: z.string().min(1).max(64), name: z.string().min(1).max(100).optional() }).strict();
+/** A display name is one line of text: a line break in it would forge paragraphs (a link line, say) in the message's text part. */
+const name = z.string().min(1).max(100).regex(/^[^\p{Cc}\u2028\u2029]+$/u, { error: "must be one line of text" });
+export const invitationBody = z.object({ email, role: z.string().min(1).max(64), name: name.optional() }).strict();

@@ -122,9 +122,11 @@ export class RedisUserStore implements ProvisioningUserStore {
   async findByEmail(email: string): Promise<UserRecord | undefined> {
     const address = normalizeEmail(email);
     const id = await this.#guard(this.#redis.get(this.keys.userByEmail(address)));
-    const user = id === null ? undefined : await this.findById(id);
+    // As verifyCredentials: an unknown email reads a user that cannot exist, so both paths cost two
+    // round trips (one for a stranger made a reset request measurably quicker: 0.4 ms at the median).
+    const found = await this.#guard(this.#redis.hgetall(this.keys.user(id ?? "usr_none")));
     // A claim left by a change of address cut short leads to a user who has another.
-    return user?.email === address ? user : undefined;
+    return found.email === address ? publicUser(found) : undefined;
   }
 
   async verifyCredentials(email: string, password: string): Promise<UserRecord | undefined> {
