@@ -35,8 +35,8 @@ export interface EmailLinkFlows {
   restore(sent: string, token: EmailToken): Promise<void>;
   /** Sends without waiting (see `dispatch`). */
   send(message: MailMessage): void;
-  /** Counts a message a visitor asked for against the address and their IP; 429 past either limit. */
-  countSend(req: Request, address: string): Promise<void>;
+  /** Counts a message a visitor asked for against the address and (unless `byIp` is false) their IP; 429 past either limit. */
+  countSend(req: Request, address: string, options?: { byIp?: boolean }): Promise<void>;
 }
 
 export function emailLinkFlows(config: EmailFlowsConfig): EmailLinkFlows {

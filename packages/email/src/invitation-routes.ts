@@ -32,6 +32,7 @@ export function addInvitationRoutes(router: Router, flows: EmailLinkFlows, route
     if (await callStore(USER_STORE.findByEmail, context.timeoutMs, () => users.findByEmail(email))) {
       throw new PortcullisError("conflict", "This address already has an account.");
     }
+    await flows.countSend(req, email, { byIp: false }); // an address gets no more invitations an hour than resets
     const inviter = await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(userId));
     const now = context.now();
     const { url, ttlMs } = await flows.issue({ purpose: "invitation", email, role: body.role }, now);

@@ -21,12 +21,17 @@ export function sendLimiter(store: LimiterStore, limits: SendLimits, timeoutMs: 
   const perAddress = insuredLimiter("emailFlows", store, { name: "email-address", points: limits.perAddressPerHour, durationSeconds: HOUR, blockSeconds: 0 });
   const perIp = insuredLimiter("emailFlows", store, { name: "email-ip", points: limits.perIpPerHour, durationSeconds: HOUR, blockSeconds: 0 });
   const all: InsuredLimiter[] = [perAddress, perIp];
-  /** Counts one message to `address` from this request's client; 429 past either limit. */
-  return async function countSend(req: Request, address: string): Promise<void> {
-    const deadline = limiterDeadline(all, timeoutMs);
+  /**
+   * Counts one message to `address` from this request's client; 429 past either limit. `byIp:
+   * false` counts the address only: for a signed-in admin's invitations, whose IP may rightly send
+   * many, while no address should get more than its share.
+   */
+  return async function countSend(req: Request, address: string, { byIp = true }: { byIp?: boolean } = {}): Promise<void> {
+    const limiters = byIp ? all : [perAddress];
+    const deadline = limiterDeadline(limiters, timeoutMs);
     try {
-      const [byAddress, byIp] = await Promise.all([perAddress.count(address, deadline), perIp.count(req.ip ?? "", deadline)]);
-      const over = [byAddress, byIp].filter(({ state }, i) => state.consumedPoints > all[i]!.settings.points);
+      const counts = await Promise.all([perAddress.count(address, deadline), ...(byIp ? [perIp.count(req.ip ?? "", deadline)] : [])]);
+      const over = counts.filter(({ state }, i) => state.consumedPoints > limiters[i]!.settings.points);
       if (over.length === 0) return;
       const seconds = Math.max(...over.map(({ state }) => retryAfterSeconds(state.msBeforeNext)));
       throw new PortcullisError("rate_limit_exceeded", "Too many emails asked for; retry later.", {
