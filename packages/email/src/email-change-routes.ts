@@ -20,6 +20,7 @@ export function addEmailChangeRoutes(router: Router, flows: EmailLinkFlows, rout
   router.post("/email", ...json, sameSiteOnly, recentAuth, asyncHandler(async function changeEmail(req, res) {
     const { context, userId } = routes.signedInUser(req);
     const requested = parseRequest(addressBody, req.body, "body").email;
+    await routes.recentSecondFactor(req, userId); // the address is how the account is recovered: as /password, MFA is asked again
     validateEmail(requested);
     const email = normalizeEmail(requested);
     const user = await callStore(USER_STORE.findById, context.timeoutMs, () => users.findById(userId));

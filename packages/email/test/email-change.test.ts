@@ -61,3 +61,29 @@ describe("changing the account's address", () => {
     await browser.post("/api/auth/email").send({ email: "a b@c" }).expect(400);
   });
 });
+
+describe("changing the address of an account with a second factor", () => {
+  test("needs the second factor again, as a password change does: a recent password alone is refused", async () => {
+    const { MemoryMfaStore } = await import("@portcullis/core");
+    const { totpCode, totpSecondFactor } = await import("@portcullis/mfa");
+    const mfa = totpSecondFactor({ store: new MemoryMfaStore(), encryptionKey: "an-encryption-key-of-at-least-32-bytes", issuer: "Acme" });
+    const { app, clock } = await createEmailApp(smtp(), { mfa });
+    const setUp = await signedIn(app, ADA);
+    const { secret } = (await setUp.post("/api/auth/mfa/enrol").expect(200)).body as { secret: string };
+    await setUp.post("/api/auth/mfa/confirm").send({ code: await totpCode(secret, Math.floor(clock.now / 1000)) }).expect(200);
+
+    clock.advance(16 * 60_000);
+    const browser = request.agent(app);
+    const pending = await browser.post("/api/auth/login").send(ADA).expect(401);
+    expect(pending.body.error).toBe("mfa_required");
+    clock.advance(30_000);
+    await browser.post("/api/auth/login/mfa").send({ code: await totpCode(secret, Math.floor(clock.now / 1000)) }).expect(200);
+    clock.advance(16 * 60_000); // the second factor is no longer recent
+    await browser.post("/api/auth/reauthenticate").send({ password: ADA.password }).expect(200);
+    const refused = await browser.post("/api/auth/email").send({ email: NEW_ADDRESS }).expect(401);
+    expect(refused.body).toEqual({ error: "reauthentication_required", detail: "Confirm your password and a second-factor code to continue." });
+    clock.advance(30_000);
+    await browser.post("/api/auth/reauthenticate").send({ password: ADA.password, code: await totpCode(secret, Math.floor(clock.now / 1000)) }).expect(200);
+    await browser.post("/api/auth/email").send({ email: NEW_ADDRESS }).expect(202);
+  });
+});

@@ -80,7 +80,7 @@ test("with MFA on, changing the password needs a recent code as well as the pass
   await request(app).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: PASSWORD }).expect(200);
   const change = { current_password: PASSWORD, new_password: "a-new-password-123" };
   const refused = await request(app).post("/api/auth/password").set("Cookie", cookie).send(change).expect(401);
-  expect(refused.body).toEqual({ error: "reauthentication_required", detail: "Confirm your password and a code from your authenticator app to continue." });
+  expect(refused.body).toEqual({ error: "reauthentication_required", detail: "Confirm your password and a second-factor code to continue." });
   const renewed = await request(app).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: PASSWORD, code: await codeAt(secret, clock) }).expect(200);
   cookie = sessionCookie(renewed);
   await request(app).post("/api/auth/password").set("Cookie", cookie).send(change).expect(200);

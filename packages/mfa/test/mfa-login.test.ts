@@ -174,7 +174,7 @@ describe("a second factor for the most sensitive actions", () => {
     await request(app).post("/api/account/critical").set("Cookie", cookie).expect(200);
     clock.advance(6 * 60_000);
     const refused = await request(app).post("/api/account/critical").set("Cookie", cookie).expect(401);
-    expect(refused.body).toEqual({ error: "reauthentication_required", detail: "Confirm your password and a code from your authenticator app to continue." });
+    expect(refused.body).toEqual({ error: "reauthentication_required", detail: "Confirm your password and a second-factor code to continue." });
     expect(refused.headers["www-authenticate"]).toBe('Bearer realm="api", error="insufficient_user_authentication", acr_values="mfa", max_age="300"');
     await request(app).post("/api/auth/reauthenticate").set("Cookie", cookie).send({ password: "your-password" }).expect(200);
     await request(app).post("/api/account/danger").set("Cookie", cookie).expect(200); // the password alone is enough here

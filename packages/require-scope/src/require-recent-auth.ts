@@ -41,7 +41,7 @@ const requireRecentAuthOptions = z.strictObject({
   ...errorResponseOptions,
 });
 const KEY_REFUSED = "This action needs a signed-in session with a recent second factor; an API key cannot perform it.";
-const SECOND_FACTOR_DETAIL = "Confirm your password and a code from your authenticator app to continue.";
+const SECOND_FACTOR_DETAIL = "Confirm your password and a second-factor code to continue.";
 
 /**
  * Guards a sensitive action (a new API key, a password change): a session whose last password

@@ -42,7 +42,7 @@ describe("requireRecentAuth", () => {
     await guarded(session(NOW - MINUTE, NOW - 5 * MINUTE), options).expect(200);
     for (const principal of [session(NOW - MINUTE), session(NOW - MINUTE, NOW - 5 * MINUTE - 1), session(NOW - 6 * MINUTE, NOW - MINUTE)]) {
       const res = await guarded(principal, options).expect(401);
-      expect(res.body).toEqual({ error: "reauthentication_required", detail: "Confirm your password and a code from your authenticator app to continue." });
+      expect(res.body).toEqual({ error: "reauthentication_required", detail: "Confirm your password and a second-factor code to continue." });
       expect(res.headers["www-authenticate"]).toBe('Bearer realm="api", error="insufficient_user_authentication", acr_values="mfa", max_age="300"');
     }
   });

@@ -13,6 +13,12 @@ export interface AccountEmailRoutes extends LentRouteParts {
   readonly rateLimit: readonly RequestHandler[];
   /** The scopes of each role, as `sessionAuth`'s `roles` grants them: an invitation may give only a role whose scopes the inviter holds. */
   roles(req: Request): Readonly<Record<string, readonly string[]>>;
+  /**
+   * Resolves for a user without a second factor, or whose session proved it within
+   * `recentAuthMaxAgeMs`; otherwise rejects with 401 `reauthentication_required` asking for it, as
+   * `POST /password` does: an address change is as much a takeover as a password change.
+   */
+  recentSecondFactor(req: Request, userId: string): Promise<void>;
   /** Signs out every session of the user (a password reset); how many there were. */
   revokeAllSessions(req: Request, userId: string): Promise<number>;
   /** Signs out every session of the user but this request's; how many there were. */

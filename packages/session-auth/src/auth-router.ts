@@ -157,6 +157,13 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
     }
     guard(req, res, next);
   };
+  /** 401 `reauthentication_required` (second factor) for a user with MFA whose session has not proven it recently. */
+  const recentSecondFactor = async (req: Request, userId: string) => {
+    const context = sessionContextOf(req, "authRouter");
+    if (mfa && !isRecent(req.auth as SessionPrincipal, context) && (await mfa.isRequired(context, userId))) {
+      throw reauthenticationRequired({ realm: context.realm, maxAgeMs: recentAuthMaxAgeMs, secondFactor: true });
+    }
+  };
   const json = express.json({ limit: "16kb", verify: utf8Only });
   const limited: RequestHandler[] = rateLimit ? [rateLimit] : [];
   const router = express.Router();
@@ -271,10 +278,8 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
   router.post("/password", cookieDeliverable, json, requireJsonBody, sameSiteOnly, recentAuth, ...limited, asyncHandler(async function changePassword(req, res) {
     const { context, userId } = sessionOwner(req);
     const { current_password: current, new_password: password } = parseRequest(changePasswordBody, req.body, "body");
-    if (mfa && !isRecent(req.auth as SessionPrincipal, context) && (await mfa.isRequired(context, userId))) {
-      // For a user with MFA, a password alone would let whoever holds the session lock the owner out.
-      throw reauthenticationRequired({ realm: context.realm, maxAgeMs: recentAuthMaxAgeMs, secondFactor: true });
-    }
+    // For a user with MFA, a password alone would let whoever holds the session lock the owner out.
+    await recentSecondFactor(req, userId);
     await confirmPassword(users, passwords, context, userId, current, "password.change", req, oauth);
     if (!(await passwords.changePassword(userId, password))) throw unauthenticated(req, context.realm);
     const revoked = await revokeAllBut(context, userId, req.sessionID);
@@ -285,7 +290,7 @@ export function authRouter(options: Readonly<AuthRouterOptions>): Router {
 
   if (mfa) mfa.addRoutes(router, secondFactorRoutes(users, json, limited, recentAuth, () => outcomes.success("password")));
   if (oauth) oauth.addRoutes(router, oauthSignInRoutes(users, mfa, recentAuth, outcomes));
-  if (email) email.addRoutes(router, accountEmailRoutes(users, json, limited, recentAuth, oauth));
+  if (email) email.addRoutes(router, { ...accountEmailRoutes(users, json, limited, recentAuth, oauth), recentSecondFactor });
 
   router.use(function authRouterErrors(error: unknown, req: Request, res: Response, next: NextFunction) {
     const refusal = fromRequestError(error);
@@ -365,7 +370,7 @@ function accountEmailRoutes(
   limited: readonly RequestHandler[],
   recentAuth: RequestHandler,
   oauth: OAuthSignIn | undefined,
-): AccountEmailRoutes {
+): Omit<AccountEmailRoutes, "recentSecondFactor"> {
   const contextOf = (req: Request) => sessionContextOf(req, "authRouter");
   return {
     ...lentRouteParts(users, recentAuth),
