@@ -74,15 +74,7 @@ export function readConfig(
     throw failure(`PORTCULLIS_SECRET must be at least ${MIN_SECRET_BYTES} bytes: use the server's secret`);
   }
 
-  const keyPrefix = flags.prefix ?? variable(env, "PORTCULLIS_KEY_PREFIX") ?? DEFAULT_KEY_PREFIX;
-  try {
-    new KeyFormat({ prefix: keyPrefix });
-  } catch {
-    const source = flags.prefix === undefined ? "PORTCULLIS_KEY_PREFIX" : "--prefix";
-    throw failure(
-      `${source} must be a letter followed by up to 31 letters, digits, "_", "." or "-", such as "${DEFAULT_KEY_PREFIX}"; got ${JSON.stringify(keyPrefix)}`,
-    );
-  }
+  const keyPrefix = readKeyPrefix(env, flags);
 
   const known = variable(env, "PORTCULLIS_SCOPES")?.split(",").map((scope) => scope.trim()).filter(Boolean);
   let scopes: ScopePolicy;
@@ -93,6 +85,27 @@ export function readConfig(
   }
 
   return { store, scopes, secret, keyPrefix };
+}
+
+/**
+ * The key prefix: `--prefix`, else PORTCULLIS_KEY_PREFIX, else the default. `portcullis scan`
+ * reads only this, as it needs no store.
+ *
+ * @throws CliError (exit 1) naming where the malformed prefix came from.
+ * @example
+ * readKeyPrefix({ PORTCULLIS_KEY_PREFIX: "cpx_live." }, { prefix: undefined }); // "cpx_live."
+ */
+export function readKeyPrefix(env: Readonly<Record<string, string | undefined>>, flags: { readonly prefix: string | undefined }): string {
+  const keyPrefix = flags.prefix ?? variable(env, "PORTCULLIS_KEY_PREFIX") ?? DEFAULT_KEY_PREFIX;
+  try {
+    new KeyFormat({ prefix: keyPrefix });
+  } catch {
+    const source = flags.prefix === undefined ? "PORTCULLIS_KEY_PREFIX" : "--prefix";
+    throw failure(
+      `${source} must be a letter followed by up to 31 letters, digits, "_", "." or "-", such as "${DEFAULT_KEY_PREFIX}"; got ${JSON.stringify(keyPrefix)}`,
+    );
+  }
+  return keyPrefix;
 }
 
 /**

@@ -3,7 +3,7 @@ import { type KeyListStatus } from "@portcullis/core";
 import { KEY_ID_PATTERN, KEY_LIST_STATUSES, MAX_PAGE_SIZE } from "@portcullis/core/internal";
 import { usageError } from "./cli-error";
 import { parseDuration } from "./duration";
-import { CREATE_USAGE, KEYS_USAGE, LIST_USAGE, MAIN_USAGE, MIGRATE_USAGE, REVOKE_USAGE, ROTATE_USAGE } from "./usage";
+import { CREATE_USAGE, KEYS_USAGE, LIST_USAGE, MAIN_USAGE, MIGRATE_USAGE, REVOKE_USAGE, ROTATE_USAGE, SCAN_USAGE } from "./usage";
 
 /** Flags every `keys` command takes. */
 export interface CommonFlags {
@@ -47,6 +47,22 @@ export interface MigrateCommand {
   readonly json: boolean;
 }
 
+/** `portcullis scan`: keys of the given prefixes in files, directories or standard input. */
+export interface ScanCommand {
+  readonly kind: "scan";
+  /** What to read; `-` is standard input, which is also read when no path is given. */
+  readonly paths: readonly string[];
+  /** `--prefix`, repeatable; undefined means PORTCULLIS_KEY_PREFIX's, or the default. */
+  readonly prefixes: readonly string[] | undefined;
+  readonly json: boolean;
+  /** `--check`: ask the store each key's status (also set by `--revoke`). */
+  readonly check: boolean;
+  /** `--revoke`: revoke the keys found active. */
+  readonly revoke: boolean;
+  /** `--verbose`: say on stderr what was skipped, and why. */
+  readonly verbose: boolean;
+}
+
 /** Help text to print as is: no configuration, no store. */
 export interface HelpCommand {
   readonly kind: "help";
@@ -60,7 +76,7 @@ export interface VersionCommand {
 /** A command that works on keys, and so needs the configuration and the store. */
 export type KeysCommand = CreateCommand | ListCommand | RevokeCommand | RotateCommand;
 /** What the command line asks for. */
-export type Command = KeysCommand | MigrateCommand | HelpCommand | VersionCommand;
+export type Command = KeysCommand | ScanCommand | MigrateCommand | HelpCommand | VersionCommand;
 
 const COMMON = {
   help: { type: "boolean", short: "h" },
@@ -84,6 +100,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (group === "--help" || group === "-h") return { kind: "help", text: MAIN_USAGE };
   if (group === "--version") return { kind: "version" };
   if (group === "migrate") return parseMigrate(argv.slice(1));
+  if (group === "scan") return parseScan(argv.slice(1));
   if (group !== "keys") throw usageError(unknown("command", group), MAIN_USAGE);
   if (action === undefined) throw usageError("missing keys command: create, list, revoke or rotate", KEYS_USAGE);
   if (action === "--help" || action === "-h") return { kind: "help", text: KEYS_USAGE };
@@ -108,6 +125,32 @@ function parseMigrate(args: string[]): MigrateCommand | HelpCommand {
   if (values.help) return { kind: "help", text: MIGRATE_USAGE };
   noPositionals("migrate", positionals, MIGRATE_USAGE);
   return { kind: "migrate", json: values.json === true };
+}
+
+function parseScan(args: string[]): ScanCommand | HelpCommand {
+  const { values, positionals } = withUsage(SCAN_USAGE, () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...COMMON,
+        prefix: { type: "string", multiple: true },
+        check: { type: "boolean", default: false },
+        revoke: { type: "boolean", default: false },
+        verbose: { type: "boolean", short: "v", default: false },
+      },
+    }),
+  );
+  if (values.help) return { kind: "help", text: SCAN_USAGE };
+  return {
+    kind: "scan",
+    paths: positionals.length === 0 ? ["-"] : positionals,
+    prefixes: values.prefix,
+    json: values.json === true,
+    check: values.check === true || values.revoke === true,
+    revoke: values.revoke === true,
+    verbose: values.verbose === true,
+  };
 }
 
 function parseCreate(args: string[]): CreateCommand | HelpCommand {

@@ -1,12 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isPortcullisError } from "@portcullis/core";
-import { CliError, messageOf, unreachable } from "./cli-error";
+import { CliError, messageOf, unreachable, usageError } from "./cli-error";
 import { runKeysCommand, type CliIo } from "./commands";
 import { readConfig, readDatabaseConfig, secretsIn, type CliConfig } from "./config";
 import { openKeyService, type KeyService } from "./key-service";
 import { runMigrateCommand } from "./migrate-command";
 import { parseCommandLine, type Command } from "./parse-args";
+import { runScanCommand } from "./scan-command";
+import { SCAN_USAGE } from "./usage";
 
 export type { CliIo } from "./commands";
 
@@ -22,7 +24,11 @@ export type { CliIo } from "./commands";
  *   stderr: (text) => process.stderr.write(text),
  * });
  */
-export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: CliIo & { readonly readStdin?: () => Promise<string> },
+): Promise<number> {
   const stderr = scrubbing(io.stderr, secretsIn(env));
   let command: Command;
   try {
@@ -43,6 +49,14 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     try {
       await runMigrateCommand(readDatabaseConfig(env), command, { stdout: io.stdout, stderr });
       return 0;
+    } catch (error) {
+      return report(error, undefined, stderr);
+    }
+  }
+
+  if (command.kind === "scan") {
+    try {
+      return await runScanCommand(command, env, { stdout: io.stdout, stderr, readStdin: io.readStdin ?? readProcessStdin });
     } catch (error) {
       return report(error, undefined, stderr);
     }
@@ -79,6 +93,14 @@ function report(error: unknown, config: CliConfig | undefined, stderr: (text: st
   }
   stderr(`portcullis: unexpected error: ${messageOf(error)}\n`);
   return 1;
+}
+
+/** Standard input as text; a terminal is refused, as `scan` with no path would otherwise wait in silence. */
+async function readProcessStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw usageError("scan: give paths to scan, or pipe text to it", SCAN_USAGE);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Replaces every secret in diagnostics, in case a message from below ever quotes one. */

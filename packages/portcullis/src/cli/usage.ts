@@ -39,13 +39,15 @@ Commands:
   keys list     List an owner's keys, masked
   keys revoke   Revoke a key
   keys rotate   Replace a key with a new one; the old one works for a grace period
+  scan          Find keys in files, directories or standard input (offline)
   migrate       Create or update the portcullis tables on DATABASE_URL
 
 Options:
   -h, --help    Show this help
   --version     Show the version
 
-Run "portcullis keys <command> --help" or "portcullis migrate --help" for the options of a command.
+Run "portcullis keys <command> --help", "portcullis scan --help" or "portcullis migrate --help"
+for the options of a command.
 
 ${ENVIRONMENT}
 
@@ -124,6 +126,35 @@ Options:
 ${COMMON_OPTIONS}
 
 JSON: {"key", "key_id", …, "previous": {"key_id", "expires_at", …}}
+`;
+
+/** `portcullis scan --help`. */
+export const SCAN_USAGE = `Usage: portcullis scan [options] [paths…]
+
+Finds keys of the key prefix in files, directories (walked, without .git and node_modules, and
+following no symbolic link) or standard input (no path, or -). A match counts only if its checksum
+is valid, so look-alikes are not reported. Each key is printed masked, as path:line:column and the
+prefix with the first and last 4 characters: enough to tell which key it is, far too little to use.
+Offline: no store, no secret, no network, unless --check or --revoke asks for them.
+Files over 5 MB and binary files are skipped.
+
+Options:
+  --prefix <prefix>       A key prefix to look for, instead of PORTCULLIS_KEY_PREFIX; may be repeated
+  --check                 Ask the store whether each key found is active, expired, revoked or unknown
+                          (needs the environment the keys commands need)
+  --revoke                Revoke the keys found active, as "keys revoke" does; implies --check
+  -v, --verbose           Say on stderr what was skipped, and why
+  --json                  Print a JSON array of findings on stdout, for scripts
+  -h, --help              Show this help
+
+Pre-commit hook (.git/hooks/pre-commit):
+  git diff --cached --name-only --diff-filter=ACMR -z | xargs -0 npx portcullis scan
+
+JSON: [{"path", "line", "column", "prefix", "preview", "status" (with --check), "key_id" (known keys),
+"revoked" (with --revoke: true if this run revoked it)}]
+
+Exit status: 0 no key found; 1 a key found, a file that could not be read, or a failed --check or
+--revoke; 2 wrong command line.
 `;
 
 /** `portcullis migrate --help`. */
