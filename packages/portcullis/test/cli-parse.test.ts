@@ -26,6 +26,19 @@ describe("parseDuration", () => {
 });
 
 describe("parseCommandLine", () => {
+  test("scan reads standard input when given no path, and --revoke implies --check", () => {
+    expect(parseCommandLine(["scan"])).toEqual({ kind: "scan", paths: ["-"], prefixes: undefined, json: false, check: false, revoke: false, verbose: false });
+    expect(parseCommandLine(["scan", "--revoke", "--prefix", "a_", "--prefix", "b_", "-v", "src", "-"])).toEqual({
+      kind: "scan",
+      paths: ["src", "-"],
+      prefixes: ["a_", "b_"],
+      json: false,
+      check: true,
+      revoke: true,
+      verbose: true,
+    });
+  });
+
   test("create splits --scopes on commas and accepts it repeated", () => {
     const command = parseCommandLine(["keys", "create", "--owner", "o", "--name", "n", "--scopes", "read,write", "--scopes", "admin", "--expires-in", "1h"]);
     expect(command).toEqual({

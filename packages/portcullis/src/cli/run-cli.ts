@@ -54,15 +54,17 @@ export async function runCli(
     }
   }
 
+  let config: CliConfig | undefined;
   if (command.kind === "scan") {
     try {
-      return await runScanCommand(command, env, { stdout: io.stdout, stderr, readStdin: io.readStdin ?? readProcessStdin });
+      // Only --check needs the store; read before any file, so a missing setting fails at once.
+      config = command.check ? readConfig(env, { prefix: undefined }) : undefined;
+      return await runScanCommand(command, env, config, { stdout: io.stdout, stderr, readStdin: io.readStdin ?? readProcessStdin });
     } catch (error) {
-      return report(error, undefined, stderr);
+      return report(error, config, stderr);
     }
   }
 
-  let config: CliConfig | undefined;
   let service: KeyService | undefined;
   try {
     config = readConfig(env, command);

@@ -1,7 +1,7 @@
 import { KeyFormat, keyStatus, type ApiKeys, type KeyStatus } from "@portcullis/core";
 import { KeyHasher, keyIdOf } from "@portcullis/core/internal";
 import type { CliIo } from "./commands";
-import { readConfig, readKeyPrefix, type CliConfig } from "./config";
+import { readKeyPrefix, type CliConfig } from "./config";
 import { formatJson } from "./format";
 import { findKeys, type KeyFinding } from "./key-finder";
 import { openKeyService } from "./key-service";
@@ -28,17 +28,22 @@ interface Checked {
 
 /**
  * `portcullis scan`: finds keys in files, directories or stdin, prints each masked, and with
- * `--check` / `--revoke` asks the store about each and revokes the active ones. Resolves to the
- * exit status: 0 nothing found, 1 a key found or a file unread.
+ * `--check` / `--revoke` asks the store about each and revokes the active ones. `config` (the
+ * store's) is needed with `--check` only. Resolves to the exit status: 0 nothing found, 1 a key
+ * found or a file unread.
  *
  * @throws CliError for the configuration (exit 1), PortcullisError from the store.
  * @example
- * const code = await runScanCommand(command, process.env, { stdout, stderr, readStdin });
+ * const code = await runScanCommand(command, process.env, undefined, { stdout, stderr, readStdin });
  */
-export async function runScanCommand(command: ScanCommand, env: Readonly<Record<string, string | undefined>>, io: ScanIo): Promise<number> {
+export async function runScanCommand(
+  command: ScanCommand,
+  env: Readonly<Record<string, string | undefined>>,
+  config: CliConfig | undefined,
+  io: ScanIo,
+): Promise<number> {
+  if (command.check && !config) throw new TypeError("runScanCommand: --check needs the store's configuration (readConfig)");
   const formats = (command.prefixes ?? [undefined]).map((prefix) => new KeyFormat({ prefix: readKeyPrefix(env, { prefix }) }));
-  // Read before any file, so a --check missing its configuration fails at once, not after the walk.
-  const config = command.check ? readConfig(env, { prefix: undefined }) : undefined;
 
   const found: Located[] = [];
   let unread = 0;
