@@ -41,6 +41,8 @@ export class AuditBuffer<T> {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #dropped = 0;
+  /** How many events the write under way carries. */
+  #inFlight = 0;
 
   constructor(write: AuditBatchWriter<T>, { flushIntervalMs, maxBuffered }: AuditBufferOptions) {
     this.#write = write;
@@ -53,9 +55,9 @@ export class AuditBuffer<T> {
     return this.#dropped;
   }
 
-  /** Events waiting to be written. */
+  /** Events not yet written: buffered, or in a write still under way (it may fail and put them back). */
   get pending(): number {
-    return this.#owned.length + this.#unowned.length;
+    return this.#owned.length + this.#unowned.length + this.#inFlight;
   }
 
   /** Whether `close()` was called: what is added after is dropped. */
@@ -114,6 +116,7 @@ export class AuditBuffer<T> {
   #writeNext(): Promise<void> {
     const owned = this.#owned.splice(0, WRITE_SIZE);
     const unowned = this.#unowned.splice(0, WRITE_SIZE - owned.length);
+    this.#inFlight = owned.length + unowned.length;
     const writing = this.#send(owned, unowned).finally(() => {
       this.#writing = undefined;
     });
@@ -128,9 +131,11 @@ export class AuditBuffer<T> {
         unowned.map((waiting) => waiting.item),
       );
     } catch (error) {
+      this.#inFlight = 0; // in the same step as the requeue, so nothing is counted twice
       this.#requeue(owned, unowned);
       throw error;
     }
+    this.#inFlight = 0;
     this.#failing = false;
   }
 
