@@ -113,8 +113,9 @@ test("the middleware packages compose in a fresh Express app without the umbrell
   run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
 }, 180_000);
 
-test("@portcullis/oauth loads openid-client (an ES module) from CommonJS on Node 20.19+, answers a provider that is down with 503, and type-checks", () => {
-  const dir = freshApp("oauth", ["core", "require-scope", "session-auth", "oauth"], ["express@5", "@types/express@5", "@types/express-session", "@types/node@20"]);
+// One app for both sign-in plug-ins of authRouter: a fresh install each costs half a minute.
+test("@portcullis/oauth loads openid-client (an ES module) from CommonJS on Node 20.19+ and answers a provider that is down with 503; @portcullis/email sends a reset link through an outbox; both type-check", () => {
+  const dir = freshApp("sign-in", ["core", "require-scope", "session-auth", "oauth", "email"], ["express@5", "@types/express@5", "@types/express-session", "@types/node@20"]);
   writeFileSync(
     join(dir, "server.cjs"),
     `const express = require("express");
@@ -144,23 +145,7 @@ test("@portcullis/oauth loads openid-client (an ES module) from CommonJS on Node
   expect(JSON.parse(run("node", ["server.cjs"], dir))).toEqual([["down", "github"], 503, "provider_unavailable"]);
 
   writeFileSync(
-    join(dir, "app.ts"),
-    `import { MemoryIdentityStore } from "@portcullis/core";
-     import { oauthSignIn, googleProvider, type OAuthProvider } from "@portcullis/oauth";
-     const google: OAuthProvider = googleProvider({ clientId: "c", clientSecret: "s", hostedDomain: "example.com" });
-     export const oauth = oauthSignIn({ providers: [google], identities: new MemoryIdentityStore(), callbackBaseUrl: "https://app.example.com/api/auth/oauth" });`,
-  );
-  writeFileSync(
-    join(dir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, module: "node16", moduleResolution: "node16", target: "ES2022", noEmit: true, esModuleInterop: true, types: ["node"] }, files: ["app.ts"] }),
-  );
-  run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
-}, 180_000);
-
-test("@portcullis/email sends a reset link through an outbox from CommonJS, and type-checks", () => {
-  const dir = freshApp("email", ["core", "require-scope", "session-auth", "email"], ["express@5", "@types/express@5", "@types/express-session", "@types/node@20"]);
-  writeFileSync(
-    join(dir, "server.cjs"),
+    join(dir, "email-server.cjs"),
     `const express = require("express");
      const { MemoryEmailTokenStore, MemoryOutbox, MemoryUserStore } = require("@portcullis/core");
      const { authRouter, bcryptPasswords, sessionAuth } = require("@portcullis/session-auth");
@@ -183,10 +168,17 @@ test("@portcullis/email sends a reset link through an outbox from CommonJS, and 
        server.close();
      });`,
   );
-  expect(JSON.parse(run("node", ["server.cjs"], dir))).toEqual([202, "Reset your portcullis password", 200]);
+  expect(JSON.parse(run("node", ["email-server.cjs"], dir))).toEqual([202, "Reset your portcullis password", 200]);
 
   writeFileSync(
     join(dir, "app.ts"),
+    `import { MemoryIdentityStore } from "@portcullis/core";
+     import { oauthSignIn, googleProvider, type OAuthProvider } from "@portcullis/oauth";
+     const google: OAuthProvider = googleProvider({ clientId: "c", clientSecret: "s", hostedDomain: "example.com" });
+     export const oauth = oauthSignIn({ providers: [google], identities: new MemoryIdentityStore(), callbackBaseUrl: "https://app.example.com/api/auth/oauth" });`,
+  );
+  writeFileSync(
+    join(dir, "email-app.ts"),
     `import { MemoryEmailTokenStore, type Mailer } from "@portcullis/core";
      import { emailFlows, smtpMailer } from "@portcullis/email";
      const mailer: Mailer = smtpMailer({ url: "smtp://mail.example.com:587", from: "Acme <no-reply@example.com>" });
@@ -194,7 +186,7 @@ test("@portcullis/email sends a reset link through an outbox from CommonJS, and 
   );
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, module: "node16", moduleResolution: "node16", target: "ES2022", noEmit: true, esModuleInterop: true, types: ["node"] }, files: ["app.ts"] }),
+    JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, module: "node16", moduleResolution: "node16", target: "ES2022", noEmit: true, esModuleInterop: true, types: ["node"] }, files: ["app.ts", "email-app.ts"] }),
   );
   run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
 }, 180_000);
